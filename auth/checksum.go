@@ -1,0 +1,227 @@
+package auth
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"maps"
+	"net/http"
+	"strings"
+
+	"github.com/minio/crc64nvme"
+)
+
+// newHash returns a hash for an algorithm name ("MD5" or a checksum
+// algorithm), or nil when unknown. CRC sums are big-endian, as S3 sends them.
+func newHash(algo string) hash.Hash {
+	switch algo {
+	case "MD5":
+		return md5.New()
+	case "CRC32":
+		return crc32.NewIEEE()
+	case "CRC32C":
+		return crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	case "CRC64NVME":
+		return crc64nvme.New()
+	case "SHA1":
+		return sha1.New()
+	case "SHA256":
+		return sha256.New()
+	}
+	return nil
+}
+
+// checksumAlgo maps a header or trailer name ("x-amz-checksum-crc32") to its
+// algorithm as S3 names it ("CRC32"), or "" when it names none (such as
+// x-amz-checksum-mode).
+func checksumAlgo(name string) string {
+	rest, ok := strings.CutPrefix(strings.ToLower(name), "x-amz-checksum-")
+	if !ok {
+		return ""
+	}
+	switch rest {
+	case "crc32", "crc32c", "crc64nvme", "sha1", "sha256":
+		return strings.ToUpper(rest)
+	}
+	return ""
+}
+
+// decodeChecksum decodes a base64 checksum value of the algorithm's size.
+func decodeChecksum(algo, value string) ([]byte, bool) {
+	b, err := base64.StdEncoding.DecodeString(value)
+	if err != nil || len(b) != newHash(algo).Size() {
+		return nil, false
+	}
+	return b, true
+}
+
+// digester runs each needed hash once over the payload, however many checks
+// share it (x-amz-content-sha256 and x-amz-checksum-sha256 do).
+type digester struct {
+	names  []string
+	hashes []hash.Hash
+}
+
+func (d *digester) add(algo string) {
+	for _, n := range d.names {
+		if n == algo {
+			return
+		}
+	}
+	d.names = append(d.names, algo)
+	d.hashes = append(d.hashes, newHash(algo))
+}
+
+func (d *digester) write(p []byte) {
+	for _, h := range d.hashes {
+		h.Write(p)
+	}
+}
+
+func (d *digester) sum(algo string) []byte {
+	for i, n := range d.names {
+		if n == algo {
+			return d.hashes[i].Sum(nil)
+		}
+	}
+	return nil
+}
+
+// digestCheck is one expected digest of the payload.
+type digestCheck struct {
+	algo   string
+	want   []byte
+	err    error  // returned on mismatch
+	report string // base64 value for Result.Checksums, "" to keep it out
+}
+
+// sumSet collects the verified checksums; both the chunked decoder (trailer)
+// and checkedBody (headers) add to it, checkedBody seals it at clean EOF.
+type sumSet struct {
+	m    map[string]string
+	done bool
+}
+
+func (s *sumSet) add(algo, b64 string) {
+	if s.m == nil {
+		s.m = make(map[string]string, 1)
+	}
+	s.m[algo] = b64
+}
+
+// get backs Result.Checksums: nothing before a verified end of body.
+func (s *sumSet) get() map[string]string {
+	if !s.done {
+		return nil
+	}
+	return maps.Clone(s.m)
+}
+
+// headerChecks reads Content-MD5 and x-amz-checksum-* request headers.
+// CompleteMultipartUpload (POST ?uploadId) carries the whole object's
+// checksum, not its XML body's, so checksum headers are skipped there.
+func headerChecks(r *http.Request, q []queryParam) ([]digestCheck, error) {
+	var checks []digestCheck
+	if vals, ok := r.Header["Content-Md5"]; ok {
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(vals[0]))
+		if err != nil || len(b) != md5.Size || len(vals) > 1 {
+			return nil, fmt.Errorf("%w: The Content-MD5 you specified is not valid.", ErrInvalidDigest)
+		}
+		checks = append(checks, digestCheck{algo: "MD5", want: b, err: ErrBadDigest})
+	}
+	if _, ok := lookup(q, "uploadId"); ok && r.Method == http.MethodPost {
+		return checks, nil
+	}
+	found := ""
+	for name, vals := range r.Header {
+		algo := checksumAlgo(name)
+		if algo == "" {
+			continue
+		}
+		if found != "" {
+			return nil, fmt.Errorf("%w: Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.", ErrInvalidRequest)
+		}
+		found = algo
+		v := strings.TrimSpace(vals[0])
+		b, ok := decodeChecksum(algo, v)
+		if !ok || len(vals) > 1 {
+			return nil, fmt.Errorf("%w: Value for %s header is invalid.", ErrInvalidRequest, strings.ToLower(name))
+		}
+		checks = append(checks, digestCheck{algo: algo, want: b, err: ErrBadDigest, report: v})
+	}
+	return checks, nil
+}
+
+// incomplete maps a transport's short-body error to ErrIncompleteBody and
+// leaves any other read error as it is.
+func incomplete(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: %w", ErrIncompleteBody, err)
+	}
+	return err
+}
+
+// checkedBody hashes the payload as it streams and reports a digest mismatch
+// instead of io.EOF.
+type checkedBody struct {
+	src    io.Reader
+	closer io.Closer
+	d      digester
+	checks []digestCheck
+	sums   *sumSet
+	n      int64
+	want   int64 // declared length, -1 when unknown or checked by src
+	err    error // sticky
+}
+
+func newCheckedBody(src io.Reader, closer io.Closer, checks []digestCheck, sums *sumSet, want int64) *checkedBody {
+	b := &checkedBody{src: src, closer: closer, checks: checks, sums: sums, want: want}
+	for _, c := range checks {
+		b.d.add(c.algo)
+	}
+	return b
+}
+
+func (b *checkedBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	n, err := b.src.Read(p)
+	if n > 0 {
+		b.d.write(p[:n])
+		b.n += int64(n)
+	}
+	switch {
+	case err == io.EOF:
+		b.err = b.finish()
+	case err != nil:
+		b.err = incomplete(err)
+	}
+	return n, b.err
+}
+
+func (b *checkedBody) finish() error {
+	if b.want >= 0 && b.n != b.want {
+		return fmt.Errorf("%w: got %d of %d bytes", ErrIncompleteBody, b.n, b.want)
+	}
+	for _, c := range b.checks {
+		if got := b.d.sum(c.algo); string(got) != string(c.want) {
+			return fmt.Errorf("%w: %s of the payload does not match", c.err, c.algo)
+		}
+	}
+	for _, c := range b.checks {
+		if c.report != "" {
+			b.sums.add(c.algo, c.report)
+		}
+	}
+	b.sums.done = true
+	return io.EOF
+}
+
+func (b *checkedBody) Close() error { return b.closer.Close() }

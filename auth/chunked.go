@@ -1,0 +1,335 @@
+package auth
+
+import (
+	"bufio"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+const (
+	maxChunkSize    = 16 << 20 // SDKs send 64 KiB..8 MiB chunks
+	maxLineLen      = 4096     // chunk header or trailer line
+	maxTrailerLines = 16
+	emptySHA256     = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+)
+
+// chunkSigner verifies the signature chain of an aws-chunked body: each
+// chunk's signature covers the previous one, the first the seed (header)
+// signature, so chunks can be neither altered nor reordered nor dropped.
+type chunkSigner struct {
+	key       []byte
+	amzDate   string
+	scope     string
+	prev      string // hex signature of the previous chunk
+	accessKey string
+}
+
+func (s *chunkSigner) verify(kind, payloadHashes, sig string) error {
+	sts := kind + "\n" + s.amzDate + "\n" + s.scope + "\n" + s.prev + "\n" + payloadHashes
+	want := hmacSHA256(s.key, sts)
+	got, err := hex.DecodeString(sig)
+	if err != nil || !hmac.Equal(want, got) {
+		return &SignatureMismatchError{StringToSign: sts, AccessKeyID: s.accessKey, SignatureProvided: sig}
+	}
+	s.prev = hex.EncodeToString(want)
+	return nil
+}
+
+func (s *chunkSigner) verifyChunk(data []byte, sig string) error {
+	h := sha256.Sum256(data)
+	return s.verify("AWS4-HMAC-SHA256-PAYLOAD", emptySHA256+"\n"+hex.EncodeToString(h[:]), sig)
+}
+
+// verifyTrailer checks x-amz-trailer-signature over the trailer lines as
+// "name:value\n", chained to the final chunk's signature.
+func (s *chunkSigner) verifyTrailer(canonical, sig string) error {
+	h := sha256.Sum256([]byte(canonical))
+	return s.verify("AWS4-HMAC-SHA256-TRAILER", hex.EncodeToString(h[:]), sig)
+}
+
+type trailerLine struct{ name, value string }
+
+// chunkedBody decodes aws-chunked framing. Signed chunks are buffered whole
+// and released only after their signature verified; unsigned chunks stream.
+type chunkedBody struct {
+	br          *bufio.Reader
+	signer      *chunkSigner // nil: unsigned chunks
+	withTrailer bool         // the payload mode carries trailers
+	trailers    []string     // names declared in x-amz-trailer (lower case)
+	d           digester     // hashes of the declared trailer checksums
+	sums        *sumSet
+	declared    int64 // x-amz-decoded-content-length, -1 when absent
+	decoded     int64
+
+	buf  []byte // verified data of the current signed chunk
+	off  int
+	left int64 // unread bytes of the current unsigned chunk
+	err  error // sticky; io.EOF after a verified end
+}
+
+func newChunkedBody(src io.Reader, signer *chunkSigner, withTrailer bool, trailers []string, declared int64, sums *sumSet) *chunkedBody {
+	c := &chunkedBody{
+		br:          bufio.NewReaderSize(src, maxLineLen),
+		signer:      signer,
+		withTrailer: withTrailer,
+		trailers:    trailers,
+		sums:        sums,
+		declared:    declared,
+	}
+	for _, t := range trailers {
+		if a := checksumAlgo(t); a != "" {
+			c.d.add(a)
+		}
+	}
+	return c
+}
+
+func (c *chunkedBody) Read(p []byte) (int, error) {
+	for {
+		if c.err != nil {
+			return 0, c.err
+		}
+		if c.off < len(c.buf) {
+			n := copy(p, c.buf[c.off:])
+			c.off += n
+			return n, nil
+		}
+		if len(p) == 0 {
+			return 0, nil
+		}
+		if c.left > 0 {
+			return c.readUnsigned(p)
+		}
+		c.err = c.nextChunk()
+	}
+}
+
+func (c *chunkedBody) readUnsigned(p []byte) (int, error) {
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.br.Read(p)
+	c.left -= int64(n)
+	c.d.write(p[:n])
+	if c.left == 0 {
+		err = c.readCRLF()
+	} else if err == io.EOF {
+		err = truncated("chunk data")
+	}
+	if err != nil {
+		c.err = incomplete(err)
+	}
+	return n, nil // an error surfaces on the next call, after these bytes
+}
+
+// nextChunk reads a chunk header and, for signed chunks, the verified data.
+func (c *chunkedBody) nextChunk() error {
+	line, err := c.readLine()
+	if err == io.EOF {
+		return truncated("stream ended before the final chunk")
+	}
+	if err != nil {
+		return err
+	}
+	size, sig, err := parseChunkHeader(line)
+	if err != nil {
+		return err
+	}
+	if c.declared >= 0 && c.decoded+size > c.declared {
+		return fmt.Errorf("%w: more data than x-amz-decoded-content-length", ErrIncompleteBody)
+	}
+	c.decoded += size
+	if c.signer != nil {
+		if err := c.readData(int(size)); err != nil {
+			return err
+		}
+		if err := c.signer.verifyChunk(c.buf, sig); err != nil {
+			return err
+		}
+		c.d.write(c.buf)
+		if size > 0 {
+			return c.readCRLF()
+		}
+	} else if size > 0 {
+		c.left = size
+		return nil
+	}
+	return c.finish()
+}
+
+// parseChunkHeader parses "hex-size[;chunk-signature=sig][;ext...]".
+func parseChunkHeader(line string) (size int64, sig string, err error) {
+	sizeStr, exts, _ := strings.Cut(line, ";")
+	sizeStr = strings.TrimSpace(sizeStr)
+	if sizeStr == "" || len(sizeStr) > 16 {
+		return 0, "", fmt.Errorf("%w: malformed chunk header", ErrIncompleteBody)
+	}
+	u, perr := strconv.ParseUint(sizeStr, 16, 64)
+	if perr != nil {
+		return 0, "", fmt.Errorf("%w: malformed chunk size", ErrIncompleteBody)
+	}
+	if u > maxChunkSize {
+		return 0, "", fmt.Errorf("%w: chunk of %d bytes exceeds %d", ErrIncompleteBody, u, maxChunkSize)
+	}
+	for exts != "" {
+		var ext string
+		ext, exts, _ = strings.Cut(exts, ";")
+		if k, v, ok := strings.Cut(ext, "="); ok && strings.TrimSpace(k) == "chunk-signature" {
+			sig = strings.TrimSpace(v)
+		}
+	}
+	return int64(u), sig, nil
+}
+
+// readData reads a whole chunk into c.buf, growing it with the data that
+// actually arrives rather than with what the header claims.
+func (c *chunkedBody) readData(size int) error {
+	c.buf, c.off = c.buf[:0], 0
+	for len(c.buf) < size {
+		if len(c.buf) == cap(c.buf) {
+			c.buf = slices.Grow(c.buf, min(size-len(c.buf), max(len(c.buf), 64<<10)))
+		}
+		n, err := c.br.Read(c.buf[len(c.buf):min(cap(c.buf), size)])
+		c.buf = c.buf[:len(c.buf)+n]
+		if err == io.EOF && len(c.buf) < size {
+			return truncated("chunk data")
+		}
+		if err != nil && err != io.EOF {
+			return incomplete(err)
+		}
+	}
+	return nil
+}
+
+func (c *chunkedBody) readCRLF() error {
+	var b [2]byte
+	if _, err := io.ReadFull(c.br, b[:]); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return truncated("chunk terminator")
+		}
+		return err
+	}
+	if b != [2]byte{'\r', '\n'} {
+		return fmt.Errorf("%w: chunk data not followed by CRLF", ErrIncompleteBody)
+	}
+	return nil
+}
+
+// readLine returns a line without its CRLF (or LF), io.EOF at a clean end.
+func (c *chunkedBody) readLine() (string, error) {
+	line, err := c.br.ReadSlice('\n')
+	switch {
+	case err == bufio.ErrBufferFull:
+		return "", fmt.Errorf("%w: chunk header or trailer line too long", ErrIncompleteBody)
+	case err == io.EOF && len(line) == 0:
+		return "", io.EOF
+	case err == io.EOF:
+		return "", truncated("line")
+	case err != nil:
+		return "", incomplete(err)
+	}
+	line = line[:len(line)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return string(line), nil
+}
+
+// finish runs after the final 0-size chunk: checks the length, reads and
+// verifies the trailer, and requires the end of the stream.
+func (c *chunkedBody) finish() error {
+	if c.declared >= 0 && c.decoded != c.declared {
+		return fmt.Errorf("%w: got %d of %d decoded bytes", ErrIncompleteBody, c.decoded, c.declared)
+	}
+	var lines []trailerLine
+	var trailerSig string
+	haveSig := false
+	for i := 0; ; i++ {
+		line, err := c.readLine()
+		if err == io.EOF {
+			break // the last CRLF is optional
+		}
+		if err != nil {
+			return err
+		}
+		if line == "" {
+			if i == 0 && c.withTrailer {
+				continue // some writers put a blank line before the trailer
+			}
+			break
+		}
+		if !c.withTrailer {
+			return fmt.Errorf("%w: trailer in a payload without trailers", ErrMalformedTrailer)
+		}
+		if i >= maxTrailerLines {
+			return fmt.Errorf("%w: too many trailer lines", ErrMalformedTrailer)
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			return fmt.Errorf("%w: trailer line without a colon", ErrMalformedTrailer)
+		}
+		name, value = strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(value)
+		if name == "x-amz-trailer-signature" {
+			trailerSig, haveSig = value, true
+			continue
+		}
+		lines = append(lines, trailerLine{name, value})
+	}
+	if _, err := c.br.ReadByte(); err == nil {
+		return fmt.Errorf("%w: data after the end of the aws-chunked body", ErrIncompleteBody)
+	} else if err != io.EOF {
+		return incomplete(err)
+	}
+	return c.verifyTrailer(lines, trailerSig, haveSig)
+}
+
+func (c *chunkedBody) verifyTrailer(lines []trailerLine, sig string, haveSig bool) error {
+	for _, want := range c.trailers {
+		if !slices.ContainsFunc(lines, func(l trailerLine) bool { return l.name == want }) {
+			return fmt.Errorf("%w: trailer %s declared in x-amz-trailer but not sent", ErrMalformedTrailer, want)
+		}
+	}
+	if c.signer != nil && c.withTrailer {
+		var canonical strings.Builder
+		for _, l := range lines {
+			canonical.WriteString(l.name + ":" + l.value + "\n")
+		}
+		if !haveSig && len(lines) == 0 && len(c.trailers) == 0 {
+			// No trailer declared and none sent: nothing to sign.
+		} else if err := c.signer.verifyTrailer(canonical.String(), sig); err != nil {
+			return err
+		}
+	}
+	verified := map[string]string{}
+	for _, l := range lines {
+		algo := checksumAlgo(l.name)
+		if algo == "" {
+			continue
+		}
+		if !slices.Contains(c.trailers, l.name) {
+			return fmt.Errorf("%w: trailer %s not declared in x-amz-trailer", ErrMalformedTrailer, l.name)
+		}
+		want, ok := decodeChecksum(algo, l.value)
+		if !ok {
+			return fmt.Errorf("%w: invalid value for trailer %s", ErrMalformedTrailer, l.name)
+		}
+		if !hmac.Equal(c.d.sum(algo), want) {
+			return fmt.Errorf("%w: %s trailer does not match the payload", ErrBadDigest, l.name)
+		}
+		verified[algo] = l.value
+	}
+	for algo, v := range verified {
+		c.sums.add(algo, v)
+	}
+	return io.EOF
+}
+
+func truncated(what string) error {
+	return fmt.Errorf("%w: aws-chunked body truncated in %s", ErrIncompleteBody, what)
+}

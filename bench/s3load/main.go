@@ -1,0 +1,159 @@
+// Command s3load measures an S3 endpoint on loopback: PUT and GET
+// throughput of large objects and PUT operations per second of small ones.
+// It is bounded by a request count and a deadline and stops by itself.
+//
+//	go run ./bench/s3load -endpoint http://127.0.0.1:9000 -op put -size 64MiB -n 20
+//	go run ./bench/s3load -op get -size 64MiB -n 20
+//	go run ./bench/s3load -op put -size 4KiB -n 20000 -c 8
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/dustin/go-humanize"
+)
+
+func main() {
+	endpoint := flag.String("endpoint", "http://127.0.0.1:9000", "S3 endpoint")
+	access := flag.String("access-key", envOr("S3_ACCESS_KEY", "AKIACADDYS3DEV000001"), "access key id")
+	secret := flag.String("secret-key", envOr("S3_SECRET_KEY", "caddys3-dev-secret-change-me-000000000000"), "secret key")
+	bucket := flag.String("bucket", "s3load", "bucket (created if missing)")
+	op := flag.String("op", "put", "put or get")
+	sizeFlag := flag.String("size", "4KiB", "object size")
+	n := flag.Int("n", 1000, "number of requests")
+	conc := flag.Int("c", 1, "concurrent workers")
+	keys := flag.Int("keys", 0, "distinct keys (default: n for put, 1 for get)")
+	timeout := flag.Duration("timeout", 5*time.Minute, "stop after this long")
+	flag.Parse()
+
+	size, err := humanize.ParseBytes(*sizeFlag)
+	if err != nil {
+		log.Fatalf("size: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+
+	client := s3.New(s3.Options{
+		BaseEndpoint:               endpoint,
+		Region:                     "us-east-1",
+		UsePathStyle:               true,
+		Credentials:                credentials.NewStaticCredentialsProvider(*access, *secret, ""),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	}, func(o *s3.Options) {
+		// Measure the server, not the client's SHA-256 of every body.
+		o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
+	})
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket}); err != nil && !alreadyOwned(err) {
+		log.Fatalf("create bucket: %v", err)
+	}
+	payload := make([]byte, size)
+	_, _ = rand.Read(payload)
+	if *keys == 0 {
+		*keys = *n
+		if *op == "get" {
+			*keys = 1
+		}
+	}
+	if *op == "get" {
+		for i := 0; i < *keys; i++ {
+			if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(key(i)), Body: bytes.NewReader(payload)}); err != nil {
+				log.Fatalf("seed: %v", err)
+			}
+		}
+	}
+
+	var next atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	var failed atomic.Int64
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < *conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 256<<10)
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(*n) || ctx.Err() != nil {
+					return
+				}
+				k := key(int(i) % *keys)
+				t0 := time.Now()
+				var err error
+				switch *op {
+				case "put":
+					_, err = client.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(k), Body: bytes.NewReader(payload)})
+				case "get":
+					var out *s3.GetObjectOutput
+					out, err = client.GetObject(ctx, &s3.GetObjectInput{Bucket: bucket, Key: aws.String(k)})
+					if err == nil {
+						var got int64
+						got, err = io.CopyBuffer(io.Discard, out.Body, buf)
+						out.Body.Close()
+						if err == nil && got != int64(size) {
+							err = fmt.Errorf("short read %d", got)
+						}
+					}
+				default:
+					log.Fatalf("unknown op %q", *op)
+				}
+				d := time.Since(t0)
+				if err != nil {
+					failed.Add(1)
+					log.Printf("%s %s: %v", *op, k, err)
+					continue
+				}
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	ok := len(lat)
+	if ok == 0 {
+		log.Fatalf("no request succeeded (%d failed)", failed.Load())
+	}
+	bytesMoved := float64(ok) * float64(size)
+	fmt.Printf("%s size=%s n=%d c=%d ok=%d failed=%d elapsed=%s\n", *op, humanize.IBytes(size), *n, *conc, ok, failed.Load(), elapsed.Round(time.Millisecond))
+	fmt.Printf("  %.1f ops/s  %.1f MiB/s  p50=%s p99=%s max=%s\n",
+		float64(ok)/elapsed.Seconds(), bytesMoved/elapsed.Seconds()/(1<<20),
+		lat[ok/2].Round(time.Microsecond), lat[ok*99/100].Round(time.Microsecond), lat[ok-1].Round(time.Microsecond))
+	if failed.Load() > 0 {
+		os.Exit(1)
+	}
+}
+
+func key(i int) string { return fmt.Sprintf("obj-%08d", i) }
+
+func alreadyOwned(err error) bool {
+	var owned interface{ ErrorCode() string }
+	return errors.As(err, &owned) && owned.ErrorCode() == "BucketAlreadyOwnedByYou"
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

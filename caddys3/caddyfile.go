@@ -1,0 +1,111 @@
+package caddys3
+
+import (
+	"fmt"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/dustin/go-humanize"
+)
+
+func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	s3 := new(Handler)
+	err := s3.UnmarshalCaddyfile(h.Dispenser)
+	return s3, err
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
+//
+//	s3 {
+//	    root <path>
+//	    region <name>
+//	    domain <base-domain> [<base-domain>...]
+//	    max_object_size <size>
+//	    fsync always|never
+//	    credentials static {
+//	        key <access-key-id> <secret> [<owner>]
+//	    }
+//	}
+//
+// The directive may repeat "domain" and "key"; secrets may be placeholders
+// such as {env.S3_SECRET}.
+func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // consume directive name
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for d.NextBlock(0) {
+		switch d.Val() {
+		case "root":
+			if !d.AllArgs(&h.Root) {
+				return d.ArgErr()
+			}
+		case "region":
+			if !d.AllArgs(&h.Region) {
+				return d.ArgErr()
+			}
+		case "domain":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			h.Domains = append(h.Domains, args...)
+		case "max_object_size":
+			var v string
+			if !d.AllArgs(&v) {
+				return d.ArgErr()
+			}
+			size, err := humanize.ParseBytes(v)
+			if err != nil {
+				return d.Errf("max_object_size: %v", err)
+			}
+			h.MaxObjectSize = int64(size)
+		case "fsync":
+			if !d.AllArgs(&h.Fsync) {
+				return d.ArgErr()
+			}
+		case "credentials":
+			if err := h.unmarshalCredentials(d); err != nil {
+				return err
+			}
+		default:
+			return d.Errf("s3: unknown subdirective %q", d.Val())
+		}
+	}
+	return nil
+}
+
+func (h *Handler) unmarshalCredentials(d *caddyfile.Dispenser) error {
+	var source string
+	if !d.Args(&source) {
+		return d.ArgErr()
+	}
+	switch source {
+	case "static":
+		if d.NextArg() {
+			return d.ArgErr()
+		}
+		for nesting := d.Nesting(); d.NextBlock(nesting); {
+			if d.Val() != "key" {
+				return d.Errf("s3: credentials static: unknown subdirective %q (want key)", d.Val())
+			}
+			args := d.RemainingArgs()
+			if len(args) < 2 || len(args) > 3 {
+				return d.Errf("s3: key wants <access-key-id> <secret> [<owner>], got %d arguments", len(args))
+			}
+			k := StaticKey{AccessKeyID: args[0], Secret: args[1]}
+			if len(args) == 3 {
+				k.Owner = args[2]
+			}
+			h.Credentials.Static = append(h.Credentials.Static, k)
+		}
+	default:
+		return d.Errf("s3: unknown credentials source %q", source)
+	}
+	return nil
+}
+
+var _ caddyfile.Unmarshaler = (*Handler)(nil)
+
+var _ = fmt.Sprintf

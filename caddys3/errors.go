@@ -1,0 +1,246 @@
+package caddys3
+
+import (
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/fsstore"
+)
+
+// s3Error is one row of the S3 error table: a code, its HTTP status and the
+// message S3 sends by default.
+type s3Error struct {
+	Code    string
+	Status  int
+	Message string
+}
+
+// errorTable is the only place that knows S3 error codes and statuses.
+var errorTable = map[string]s3Error{}
+
+func init() {
+	for _, e := range []s3Error{
+		{"AccessDenied", 403, "Access Denied"},
+		{"AuthorizationHeaderMalformed", 400, "The authorization header is malformed."},
+		{"AuthorizationQueryParametersError", 400, "Error parsing the X-Amz-Credential parameter or other query authentication parameters."},
+		{"BadDigest", 400, "The Content-MD5 or checksum value that you specified did not match what the server received."},
+		{"BucketAlreadyExists", 409, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."},
+		{"BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it."},
+		{"BucketNotEmpty", 409, "The bucket you tried to delete is not empty."},
+		{"ConditionalRequestConflict", 409, "A conflicting conditional operation is currently in progress against this resource. Please try again."},
+		{"EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed object size."},
+		{"EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed object size."},
+		{"ExistingObjectIsDirectory", 409, "Existing object is a directory: keys exist below this key."},
+		{"IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header."},
+		{"InsufficientStorage", 507, "Your upload failed because the storage is full or over quota."},
+		{"InternalError", 500, "We encountered an internal error. Please try again."},
+		{"InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records."},
+		{"InvalidArgument", 400, "Invalid Argument"},
+		{"InvalidBucketName", 400, "The specified bucket is not valid."},
+		{"InvalidDigest", 400, "The Content-MD5 or checksum value you specified is not valid."},
+		{"InvalidPart", 400, "One or more of the specified parts could not be found."},
+		{"InvalidPartOrder", 400, "The list of parts was not in ascending order."},
+		{"InvalidRange", 416, "The requested range is not satisfiable"},
+		{"InvalidRequest", 400, "Invalid Request"},
+		{"KeyTooLongError", 400, "Your key is too long"},
+		{"MalformedTrailerError", 400, "The request contained trailing data that was not well-formed or did not conform to our published schema."},
+		{"MalformedXML", 400, "The XML you provided was not well-formed or did not validate against our published schema."},
+		{"MethodNotAllowed", 405, "The specified method is not allowed against this resource."},
+		{"MissingContentLength", 411, "You must provide the Content-Length HTTP header."},
+		{"MissingSecurityHeader", 400, "Your request was missing a required header."},
+		{"NoSuchBucket", 404, "The specified bucket does not exist"},
+		{"NoSuchKey", 404, "The specified key does not exist."},
+		{"NoSuchUpload", 404, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed."},
+		{"NoSuchVersion", 404, "The specified version does not exist."},
+		{"MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size."},
+		{"IllegalLocationConstraintException", 400, "The specified location constraint is not valid for this endpoint."},
+		{"NotImplemented", 501, "A header or query you provided implies functionality that is not implemented."},
+		{"NotModified", 304, "Not Modified"},
+		{"ObjectParentIsFile", 409, "Object parent already exists as a file: a key is a prefix of this key."},
+		{"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold"},
+		{"RequestTimeTooSkewed", 403, "The difference between the request time and the server's time is too large."},
+		{"ServiceUnavailable", 503, "Please reduce your request rate."},
+		{"SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
+		{"SlowDown", 503, "Please reduce your request rate."},
+		{"XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed."},
+	} {
+		errorTable[e.Code] = e
+	}
+}
+
+// apiError is an S3 error ready to be written: a table row plus the
+// request-specific fields S3 echoes.
+type apiError struct {
+	s3Error
+	Resource string
+	Bucket   string
+	Key      string
+	// extra XML elements some errors carry (StringToSign, ServerTime, ...).
+	extra []xmlField
+	cause error
+}
+
+type xmlField struct {
+	XMLName xml.Name
+	Value   string `xml:",chardata"`
+}
+
+func (e *apiError) Error() string {
+	if e.cause != nil {
+		return e.Code + ": " + e.cause.Error()
+	}
+	return e.Code
+}
+
+func (e *apiError) Unwrap() error { return e.cause }
+
+// newError builds an error from the table; an unknown code is a bug and
+// becomes InternalError.
+func newError(code string) *apiError {
+	row, ok := errorTable[code]
+	if !ok {
+		row = errorTable["InternalError"]
+	}
+	return &apiError{s3Error: row}
+}
+
+// withMessage overrides the default message.
+func (e *apiError) withMessage(msg string) *apiError {
+	e.Message = msg
+	return e
+}
+
+func (e *apiError) withCause(err error) *apiError {
+	e.cause = err
+	return e
+}
+
+func (e *apiError) with(name, value string) *apiError {
+	e.extra = append(e.extra, xmlField{XMLName: xml.Name{Local: name}, Value: value})
+	return e
+}
+
+// toAPIError maps errors of the auth and fsstore packages to S3 errors.
+// Anything it does not know is an InternalError (logged by the caller).
+func toAPIError(err error) *apiError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var sigErr *auth.SignatureMismatchError
+	if errors.As(err, &sigErr) {
+		// StringToSign helps a client author debug; the canonical request
+		// is echoed by S3 too. Neither contains the secret.
+		return newError("SignatureDoesNotMatch").withCause(err).
+			with("AWSAccessKeyId", sigErr.AccessKeyID).
+			with("StringToSign", sigErr.StringToSign).
+			with("CanonicalRequest", sigErr.CanonicalRequest)
+	}
+	var skew *auth.SkewError
+	if errors.As(err, &skew) {
+		return newError("RequestTimeTooSkewed").withCause(err).
+			with("RequestTime", skew.RequestTime.UTC().Format(time.RFC3339)).
+			with("ServerTime", skew.ServerTime.UTC().Format(time.RFC3339)).
+			with("MaxAllowedSkewMilliseconds", strconv.FormatInt(skew.MaxAllowed.Milliseconds(), 10))
+	}
+	var regionErr *auth.RegionError
+	if errors.As(err, &regionErr) {
+		return newError("AuthorizationHeaderMalformed").withCause(err).
+			withMessage(regionErr.Error()).with("Region", regionErr.Expected)
+	}
+	for _, m := range sentinelCodes {
+		if errors.Is(err, m.err) {
+			e := newError(m.code).withCause(err)
+			if m.message != "" {
+				e.Message = m.message
+			}
+			return e
+		}
+	}
+	return newError("InternalError").withCause(err)
+}
+
+// sentinelCodes maps the storage and auth sentinels to S3 codes, in order:
+// the first match wins.
+var sentinelCodes = []struct {
+	err     error
+	code    string
+	message string
+}{
+	{auth.ErrExpiredRequest, "AccessDenied", "Request has expired"},
+	{auth.ErrAccessDenied, "AccessDenied", ""},
+	{auth.ErrInvalidAccessKeyID, "InvalidAccessKeyId", ""},
+	{auth.ErrSignatureDoesNotMatch, "SignatureDoesNotMatch", ""},
+	{auth.ErrRequestTimeTooSkewed, "RequestTimeTooSkewed", ""},
+	{auth.ErrAuthorizationHeaderMalformed, "AuthorizationHeaderMalformed", ""},
+	{auth.ErrAuthorizationQueryParamsError, "AuthorizationQueryParametersError", ""},
+	{auth.ErrMissingSecurityHeader, "MissingSecurityHeader", ""},
+	{auth.ErrXAmzContentSHA256Mismatch, "XAmzContentSHA256Mismatch", ""},
+	{auth.ErrInvalidContentSHA256, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value."},
+	{auth.ErrBadDigest, "BadDigest", ""},
+	{auth.ErrInvalidDigest, "InvalidDigest", ""},
+	{auth.ErrIncompleteBody, "IncompleteBody", ""},
+	{auth.ErrMalformedTrailer, "MalformedTrailerError", ""},
+	{auth.ErrInvalidRequest, "InvalidRequest", ""},
+	{auth.ErrMissingContentLength, "MissingContentLength", ""},
+	{auth.ErrUnsupportedSignatureAlgorithm, "NotImplemented", "This signature algorithm is not implemented."},
+	{auth.ErrNotImplemented, "NotImplemented", ""},
+	{auth.ErrCredentialsUnavailable, "ServiceUnavailable", "The credential store is unavailable; please retry."},
+	{fsstore.ErrNoSuchBucket, "NoSuchBucket", ""},
+	{fsstore.ErrNoSuchKey, "NoSuchKey", ""},
+	{fsstore.ErrBucketExists, "BucketAlreadyExists", ""},
+	{fsstore.ErrBucketAlreadyOwned, "BucketAlreadyOwnedByYou", ""},
+	{fsstore.ErrBucketNotEmpty, "BucketNotEmpty", ""},
+	{fsstore.ErrInvalidBucketName, "InvalidBucketName", ""},
+	{fsstore.ErrKeyTooLong, "KeyTooLongError", ""},
+	{fsstore.ErrInvalidKey, "InvalidArgument", "Object key is not supported: it must be valid UTF-8 without NUL and without empty, '.' or '..' path segments."},
+	{fsstore.ErrObjectParentIsFile, "ObjectParentIsFile", ""},
+	{fsstore.ErrObjectIsDirectory, "ExistingObjectIsDirectory", ""},
+	{fsstore.ErrPreconditionFailed, "PreconditionFailed", ""},
+	{fsstore.ErrInsufficientStorage, "InsufficientStorage", ""},
+}
+
+// errorBody is S3's <Error> document.
+type errorBody struct {
+	XMLName   xml.Name `xml:"Error"`
+	Code      string
+	Message   string
+	Key       string `xml:",omitempty"`
+	Bucket    string `xml:"BucketName,omitempty"`
+	Resource  string `xml:",omitempty"`
+	Extra     []xmlField
+	RequestID string `xml:"RequestId"`
+	HostID    string `xml:"HostId"`
+}
+
+// writeError sends e as S3 does: XML with the status, no body for HEAD and
+// 304.
+func writeError(w http.ResponseWriter, r *http.Request, reqID string, e *apiError) {
+	h := w.Header()
+	// Headers meant for the success response must not leak into an error.
+	for _, k := range []string{"ETag", "Last-Modified", "Content-Range", "Accept-Ranges", "Content-Encoding", "Content-Disposition", "Cache-Control", "Expires", "Content-Language"} {
+		h.Del(k)
+	}
+	if e.Status == http.StatusNotModified || r.Method == http.MethodHead {
+		h.Del("Content-Type")
+		h.Del("Content-Length")
+		w.WriteHeader(e.Status)
+		return
+	}
+	body, err := xml.Marshal(errorBody{
+		Code: e.Code, Message: e.Message, Key: e.Key, Bucket: e.Bucket,
+		Resource: e.Resource, Extra: e.extra, RequestID: reqID, HostID: hostID(reqID),
+	})
+	if err != nil {
+		body = []byte("<Error><Code>InternalError</Code></Error>")
+	}
+	h.Set("Content-Type", "application/xml")
+	h.Set("Content-Length", strconv.Itoa(len(xml.Header)+len(body)))
+	w.WriteHeader(e.Status)
+	_, _ = w.Write([]byte(xml.Header))
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,107 @@
+package caddys3
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/fsstore"
+)
+
+// Every sentinel the packages export must map to a client-facing code:
+// an unmapped one would surface as a 500.
+func TestSentinelsMapToS3Codes(t *testing.T) {
+	for _, m := range sentinelCodes {
+		if _, ok := errorTable[m.code]; !ok {
+			t.Errorf("%v maps to %q, which is not in the error table", m.err, m.code)
+		}
+		got := toAPIError(fmt.Errorf("context: %w", m.err))
+		if got.Code == "InternalError" {
+			t.Errorf("%v maps to InternalError", m.err)
+		}
+	}
+	typed := []error{
+		&auth.SignatureMismatchError{StringToSign: "sts"},
+		&auth.SkewError{RequestTime: time.Now(), ServerTime: time.Now(), MaxAllowed: 15 * time.Minute},
+		&auth.RegionError{Got: "eu-west-1", Expected: "us-east-1"},
+	}
+	want := []string{"SignatureDoesNotMatch", "RequestTimeTooSkewed", "AuthorizationHeaderMalformed"}
+	for i, err := range typed {
+		if got := toAPIError(fmt.Errorf("wrapped: %w", err)); got.Code != want[i] {
+			t.Errorf("%T maps to %s, want %s", err, got.Code, want[i])
+		}
+	}
+	if got := toAPIError(fmt.Errorf("disk on fire")); got.Code != "InternalError" || got.Status != 500 {
+		t.Errorf("unknown error maps to %s/%d", got.Code, got.Status)
+	}
+	// The sentinel lists are checked against the packages' exported errors.
+	for _, err := range []error{fsstore.ErrNoSuchBucket, fsstore.ErrNoSuchKey, fsstore.ErrBucketExists,
+		fsstore.ErrBucketAlreadyOwned, fsstore.ErrBucketNotEmpty, fsstore.ErrInvalidBucketName,
+		fsstore.ErrInvalidKey, fsstore.ErrKeyTooLong, fsstore.ErrObjectParentIsFile,
+		fsstore.ErrObjectIsDirectory, fsstore.ErrPreconditionFailed, fsstore.ErrInsufficientStorage} {
+		if got := toAPIError(err); got.Status >= 500 && got.Code != "InsufficientStorage" {
+			t.Errorf("fsstore error %v maps to %s", err, got.Code)
+		}
+	}
+}
+
+func TestWriteError(t *testing.T) {
+	e := newError("NoSuchKey")
+	e.Bucket, e.Key, e.Resource = "b", "k", "/b/k"
+	rec := httptest.NewRecorder()
+	rec.Header().Set("ETag", `"x"`)
+	writeError(rec, httptest.NewRequest("GET", "/b/k", nil), "REQ1", e)
+	if rec.Code != 404 || rec.Header().Get("Content-Type") != "application/xml" || rec.Header().Get("ETag") != "" {
+		t.Fatalf("status %d headers %v", rec.Code, rec.Header())
+	}
+	body := rec.Body.String()
+	if !strings.HasPrefix(body, `<?xml version="1.0" encoding="UTF-8"?>`) {
+		t.Errorf("no XML declaration: %s", body)
+	}
+	var parsed struct {
+		Code, Message, Key, BucketName, Resource, RequestId string
+	}
+	if err := xml.Unmarshal([]byte(body), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	if parsed.Code != "NoSuchKey" || parsed.Key != "k" || parsed.BucketName != "b" || parsed.RequestId != "REQ1" || parsed.Message == "" {
+		t.Errorf("parsed %+v", parsed)
+	}
+
+	head := httptest.NewRecorder()
+	writeError(head, httptest.NewRequest(http.MethodHead, "/b/k", nil), "REQ2", newError("NoSuchKey"))
+	if head.Code != 404 || head.Body.Len() != 0 {
+		t.Errorf("HEAD error: %d with %d body bytes", head.Code, head.Body.Len())
+	}
+}
+
+// Every code the handler raises by name must be in the table; a typo would
+// silently become InternalError.
+func TestNewErrorCodesExist(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	re := regexp.MustCompile(`newError\("([A-Za-z]+)"\)`)
+	found := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if _, ok := errorTable[m[1]]; !ok {
+				t.Errorf("%s: newError(%q) is not in the error table", f, m[1])
+			}
+		}
+	}
+	if found < 10 {
+		t.Fatalf("found only %d newError calls: the pattern is stale", found)
+	}
+}

@@ -1,0 +1,191 @@
+package caddys3
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/caddys3/caddys3/auth"
+)
+
+// request carries what every operation needs.
+type request struct {
+	w     http.ResponseWriter
+	r     *http.Request
+	ctx   context.Context
+	op    Op
+	id    string
+	t     target
+	who   auth.Principal
+	res   *auth.Result
+	query map[string][]string
+}
+
+// ServeHTTP answers every request in S3's own format; it is terminal and
+// never calls next, and it never returns an error to Caddy (a Caddy error
+// would become a bare status without the XML clients parse).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
+	id := h.newRequestID()
+	hdr := w.Header()
+	hdr.Set("X-Amz-Request-Id", id)
+	hdr.Set("X-Amz-Id-2", hostID(id))
+
+	t := h.resolveTarget(r)
+	query := r.URL.Query()
+	op := classify(r.Method, t.bucket, t.key, query, r.Header)
+	req := &request{w: w, r: r, ctx: r.Context(), op: op, id: id, t: t, query: query}
+	h.annotate(r, op, t)
+
+	err := h.serve(req)
+	if err != nil {
+		h.fail(req, err)
+	}
+	return nil
+}
+
+func (h *Handler) serve(req *request) error {
+	switch req.op {
+	case OpNotImplemented:
+		return newError("NotImplemented")
+	case OpMethodNotAllowed:
+		return newError("MethodNotAllowed")
+	}
+	res, err := h.verifier.Verify(req.ctx, verificationRequest(req.r))
+	if err != nil {
+		return err
+	}
+	req.res = res
+	req.who = res.Principal
+	defer res.Body.Close()
+	if req.who.Anonymous {
+		// No ACLs or policies yet: nothing grants anonymous access.
+		return newError("AccessDenied")
+	}
+	if extra, ok := req.ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
+		extra.Add(zap.String("s3_access_key", req.who.AccessKeyID))
+	}
+
+	switch req.op {
+	case OpListBuckets:
+		return h.listBuckets(req)
+	case OpCreateBucket:
+		return h.createBucket(req)
+	case OpHeadBucket:
+		return h.headBucket(req)
+	case OpDeleteBucket:
+		return h.deleteBucket(req)
+	case OpGetBucketLocation:
+		return h.getBucketLocation(req)
+	case OpListObjects:
+		return h.listObjects(req, false)
+	case OpListObjectsV2:
+		return h.listObjects(req, true)
+	case OpPutObject:
+		return h.putObject(req)
+	case OpGetObject, OpHeadObject:
+		return h.getObject(req)
+	case OpDeleteObject:
+		return h.deleteObject(req)
+	case OpDeleteObjects:
+		return h.deleteObjects(req)
+	case OpCopyObject:
+		return h.copyObject(req)
+	}
+	return newError("NotImplemented")
+}
+
+// verificationRequest returns the request as the client sent it: after
+// handle_path or uri rewrites, the signature still covers the original URI.
+func verificationRequest(r *http.Request) *http.Request {
+	orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request)
+	if !ok {
+		return r
+	}
+	v := *r
+	v.URL = orig.URL
+	v.RequestURI = orig.RequestURI
+	return &v
+}
+
+// fail writes err as an S3 error. Unknown errors are internal: logged with
+// their cause, answered InternalError.
+func (h *Handler) fail(req *request, err error) {
+	ae := toAPIError(err)
+	if ae.Resource == "" {
+		ae.Resource = req.r.URL.Path
+	}
+	if ae.Bucket == "" {
+		ae.Bucket = req.t.bucket
+	}
+	if ae.Key == "" && (ae.Code == "NoSuchKey" || ae.Code == "KeyTooLongError") {
+		ae.Key = req.t.key
+	}
+	if ae.Status >= 500 {
+		h.logger.Error("s3 request failed",
+			zap.String("request_id", req.id), zap.String("operation", string(req.op)),
+			zap.String("code", ae.Code), zap.Error(err))
+	} else if ae.cause != nil {
+		h.logger.Debug("s3 client error",
+			zap.String("request_id", req.id), zap.String("operation", string(req.op)),
+			zap.String("code", ae.Code), zap.Error(ae.cause))
+	}
+	if extra, ok := req.ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
+		extra.Add(zap.String("s3_error", ae.Code))
+	}
+	if repl, ok := req.ctx.Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+		repl.Set("http.s3.error", ae.Code)
+	}
+	// A client that is still sending a body we rejected early gets the
+	// error now; Go's server drains or closes the connection as needed.
+	writeError(req.w, req.r, req.id, ae)
+}
+
+// annotate exposes the operation to access logs and placeholders.
+func (h *Handler) annotate(r *http.Request, op Op, t target) {
+	if extra, ok := r.Context().Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
+		extra.Add(zap.String("s3_operation", string(op)))
+		if t.bucket != "" {
+			extra.Add(zap.String("s3_bucket", t.bucket))
+		}
+	}
+	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+		repl.Set("http.s3.operation", string(op))
+		repl.Set("http.s3.bucket", t.bucket)
+	}
+}
+
+func (h *Handler) newRequestID() string {
+	return h.reqPrefix + strconv.FormatUint(h.reqSeq.Add(1)|1<<40, 16)[1:]
+}
+
+// hostID derives x-amz-id-2 from the request id; S3 sends an opaque token.
+func hostID(reqID string) string {
+	return base64.StdEncoding.EncodeToString([]byte(reqID))
+}
+
+func zapRequestID(req *request) zap.Field { return zap.String("request_id", req.id) }
+
+func zapErr(err error) zap.Field { return zap.Error(err) }
+
+// hasChecksumHeader reports whether the request carries an x-amz-checksum-*
+// value (newer SDKs send one instead of Content-MD5).
+func hasChecksumHeader(hdr http.Header) bool {
+	for _, a := range []string{"Crc32", "Crc32c", "Crc64nvme", "Sha1", "Sha256"} {
+		if hdr.Get("X-Amz-Checksum-"+a) != "" {
+			return true
+		}
+	}
+	return hdr.Get("X-Amz-Sdk-Checksum-Algorithm") != "" && hdr.Get("X-Amz-Trailer") != ""
+}
+
+// isCode reports whether err maps to the S3 error code.
+func isCode(err error, code string) bool {
+	var ae *apiError
+	return errors.As(err, &ae) && ae.Code == code
+}

@@ -1,0 +1,141 @@
+package caddys3
+
+import (
+	"encoding/base64"
+	"encoding/xml"
+	"strconv"
+
+	"github.com/caddys3/caddys3/fsstore"
+)
+
+const maxListKeys = 1000
+
+type listObjectsResult struct {
+	XMLName               xml.Name       `xml:"ListBucketResult"`
+	Xmlns                 string         `xml:"xmlns,attr"`
+	Name                  string         `xml:"Name"`
+	Prefix                string         `xml:"Prefix"`
+	Marker                *string        `xml:"Marker,omitempty"`
+	NextMarker            string         `xml:"NextMarker,omitempty"`
+	ContinuationToken     string         `xml:"ContinuationToken,omitempty"`
+	NextContinuationToken string         `xml:"NextContinuationToken,omitempty"`
+	StartAfter            string         `xml:"StartAfter,omitempty"`
+	KeyCount              *int           `xml:"KeyCount,omitempty"`
+	MaxKeys               int            `xml:"MaxKeys"`
+	Delimiter             string         `xml:"Delimiter,omitempty"`
+	EncodingType          string         `xml:"EncodingType,omitempty"`
+	IsTruncated           bool           `xml:"IsTruncated"`
+	Contents              []listEntry    `xml:"Contents"`
+	CommonPrefixes        []commonPrefix `xml:"CommonPrefixes"`
+}
+
+type listEntry struct {
+	Key          string `xml:"Key"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag"`
+	Size         int64  `xml:"Size"`
+	Owner        *owner `xml:"Owner,omitempty"`
+	StorageClass string `xml:"StorageClass"`
+}
+
+type commonPrefix struct {
+	Prefix string `xml:"Prefix"`
+}
+
+// listObjects serves ListObjects (v1) and ListObjectsV2. Continuation is
+// stateless: the V2 token is the last returned key, base64-encoded.
+func (h *Handler) listObjects(req *request, v2 bool) error {
+	if _, err := h.ownedBucket(req); err != nil {
+		return err
+	}
+	q := req.query
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	maxKeys := maxListKeys
+	if s, ok := q["max-keys"]; ok {
+		n, err := strconv.Atoi(s[0])
+		if err != nil || n < 0 {
+			return newError("InvalidArgument").withMessage("Provided max-keys not an integer or within integer range")
+		}
+		maxKeys = min(n, maxListKeys)
+	}
+	encoding := get("encoding-type")
+	if encoding != "" && encoding != "url" {
+		return newError("InvalidArgument").withMessage("Invalid Encoding Method specified in Request")
+	}
+	opts := fsstore.ListOptions{Prefix: get("prefix"), Delimiter: get("delimiter"), MaxKeys: maxKeys}
+	res := listObjectsResult{
+		Xmlns: s3Namespace, Name: req.t.bucket, MaxKeys: maxKeys,
+		EncodingType: encoding, Prefix: opts.Prefix, Delimiter: opts.Delimiter,
+	}
+	if v2 {
+		opts.After = get("start-after")
+		res.StartAfter = opts.After
+		if tok, ok := q["continuation-token"]; ok {
+			raw, err := base64.RawURLEncoding.DecodeString(tok[0])
+			if err != nil || tok[0] == "" {
+				return newError("InvalidArgument").withMessage("The continuation token provided is incorrect")
+			}
+			res.ContinuationToken = tok[0]
+			if string(raw) > opts.After {
+				opts.After = string(raw)
+			}
+		}
+	} else {
+		marker := get("marker")
+		opts.After = marker
+		res.Marker = &marker
+	}
+
+	page, err := h.store.ListObjects(req.ctx, req.t.bucket, opts)
+	if err != nil {
+		return err
+	}
+	enc := func(s string) string {
+		if encoding == "url" {
+			return s3URLEncode(s)
+		}
+		return s
+	}
+	fetchOwner := !v2 || get("fetch-owner") == "true"
+	res.Contents = make([]listEntry, 0, len(page.Objects))
+	for _, o := range page.Objects {
+		e := listEntry{
+			Key: enc(o.Key), LastModified: timeISO(o.Meta.LastModified),
+			ETag: quoteETag(o.Meta.ETag), Size: o.Meta.Size, StorageClass: "STANDARD",
+		}
+		if fetchOwner {
+			ow := ownerOf(o.Meta.Owner)
+			e.Owner = &ow
+		}
+		res.Contents = append(res.Contents, e)
+	}
+	for _, p := range page.CommonPrefixes {
+		res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{Prefix: enc(p)})
+	}
+	res.IsTruncated = page.IsTruncated
+	if v2 {
+		n := len(page.Objects) + len(page.CommonPrefixes)
+		res.KeyCount = &n
+		if page.IsTruncated {
+			res.NextContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(page.Next))
+		}
+		res.Prefix = enc(res.Prefix)
+		res.StartAfter = enc(res.StartAfter)
+	} else {
+		if page.IsTruncated && opts.Delimiter != "" {
+			res.NextMarker = enc(page.Next)
+		}
+		m := enc(*res.Marker)
+		res.Marker = &m
+		res.Prefix = enc(res.Prefix)
+	}
+	if encoding == "url" {
+		res.Delimiter = enc(res.Delimiter)
+	}
+	return writeXML(req.w, res)
+}

@@ -1,0 +1,183 @@
+// Package caddys3 is the Caddy HTTP handler that serves the S3 REST API
+// (module http.handlers.s3, Caddyfile directive s3). It is the only package
+// that knows Caddy or HTTP: it routes requests, verifies them with the auth
+// package, calls the fsstore package and writes S3 responses and errors.
+package caddys3
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/fsstore"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+	httpcaddyfile.RegisterHandlerDirective("s3", parseCaddyfile)
+	// Ordered before file_server so a site can mix s3 with other handlers
+	// (reverse_proxy /client* …) without a global `order` option.
+	httpcaddyfile.RegisterDirectiveOrder("s3", httpcaddyfile.Before, "file_server")
+}
+
+// DefaultMaxObjectSize is S3's limit for a single PUT: 5 GiB.
+const DefaultMaxObjectSize int64 = 5 << 30
+
+// Handler serves the S3 REST API from a filesystem root.
+type Handler struct {
+	// Root is the directory holding the buckets, one sub-directory each.
+	// Placeholders such as {env.S3_ROOT} are expanded. Required.
+	Root string `json:"root,omitempty"`
+
+	// Region is the region clients sign for and GetBucketLocation reports.
+	// Default: us-east-1.
+	Region string `json:"region,omitempty"`
+
+	// Domains are base domains for virtual-hosted-style requests: a request
+	// for bucket.<domain> addresses the bucket "bucket". Path-style requests
+	// always work.
+	Domains []string `json:"domains,omitempty"`
+
+	// Credentials are the access keys that may sign requests.
+	Credentials Credentials `json:"credentials,omitempty"`
+
+	// MaxObjectSize is the largest single PUT in bytes. Default 5 GiB.
+	MaxObjectSize int64 `json:"max_object_size,omitempty"`
+
+	// Fsync makes every write fsync the file and its directory before it is
+	// published: "always" or "never" (default "never": rely on rename
+	// atomicity and the filesystem's own write-back).
+	Fsync string `json:"fsync,omitempty"`
+
+	store    *fsstore.Store
+	verifier *auth.Verifier
+	logger   *zap.Logger
+	// reqPrefix and reqSeq make request ids unique across instances and
+	// cheap to generate.
+	reqPrefix string
+	reqSeq    *atomic.Uint64
+}
+
+// Credentials lists the sources of access keys.
+type Credentials struct {
+	// Static is a fixed list of keys.
+	Static []StaticKey `json:"static,omitempty"`
+}
+
+// StaticKey is one access key in the configuration.
+type StaticKey struct {
+	// AccessKeyID is the public key id (e.g. AKIA…).
+	AccessKeyID string `json:"access_key_id"`
+	// Secret is the secret access key; placeholders such as {env.S3_SECRET}
+	// or {file./run/secrets/s3} are expanded at provision time.
+	Secret string `json:"secret"`
+	// Owner names the account that owns what this key creates. Default: the
+	// access key id.
+	Owner string `json:"owner,omitempty"`
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.s3",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// Provision resolves placeholders, opens the store and builds the verifier.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	if h.Root == "" {
+		return fmt.Errorf("s3: root is required")
+	}
+	repl := caddy.NewReplacer()
+
+	root, err := repl.ReplaceOrErr(h.Root, true, true)
+	if err != nil {
+		return fmt.Errorf("s3: root: %w", err)
+	}
+	if h.Region == "" {
+		h.Region = "us-east-1"
+	}
+	if h.MaxObjectSize == 0 {
+		h.MaxObjectSize = DefaultMaxObjectSize
+	}
+
+	creds := make([]auth.Credential, 0, len(h.Credentials.Static))
+	for _, k := range h.Credentials.Static {
+		secret, err := repl.ReplaceOrErr(k.Secret, true, true)
+		if err != nil {
+			// Never echo the secret itself.
+			return fmt.Errorf("s3: secret of key %s: %w", k.AccessKeyID, err)
+		}
+		owner := k.Owner
+		if owner == "" {
+			owner = k.AccessKeyID
+		}
+		creds = append(creds, auth.Credential{AccessKeyID: k.AccessKeyID, Secret: secret, Owner: owner})
+	}
+
+	h.store, err = fsstore.Open(fsstore.Options{Root: filepath.Clean(root), Fsync: h.Fsync == "always"})
+	if err != nil {
+		return fmt.Errorf("s3: opening store at %s: %w", root, err)
+	}
+	h.verifier = &auth.Verifier{
+		Region:           h.Region,
+		Provider:         auth.NewStatic(creds),
+		V2BucketFromHost: h.bucketFromHost,
+	}
+
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	h.reqPrefix = strings.ToUpper(hex.EncodeToString(b[:]))
+	h.reqSeq = new(atomic.Uint64)
+	return nil
+}
+
+// Validate checks the configuration.
+func (h *Handler) Validate() error {
+	if h.MaxObjectSize < 0 {
+		return fmt.Errorf("s3: max_object_size must be positive")
+	}
+	switch h.Fsync {
+	case "", "always", "never":
+	default:
+		return fmt.Errorf("s3: fsync must be always or never, not %q", h.Fsync)
+	}
+	seen := map[string]bool{}
+	for _, k := range h.Credentials.Static {
+		if k.AccessKeyID == "" || k.Secret == "" {
+			return fmt.Errorf("s3: a static key needs an access key id and a secret")
+		}
+		if seen[k.AccessKeyID] {
+			return fmt.Errorf("s3: access key %s is listed twice", k.AccessKeyID)
+		}
+		seen[k.AccessKeyID] = true
+	}
+	return nil
+}
+
+// Cleanup releases the store.
+func (h *Handler) Cleanup() error {
+	if h.store != nil {
+		return h.store.Close()
+	}
+	return nil
+}
+
+// Interface guards.
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.Validator             = (*Handler)(nil)
+	_ caddy.CleanerUpper          = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)

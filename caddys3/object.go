@@ -1,0 +1,339 @@
+package caddys3
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caddys3/caddys3/fsstore"
+)
+
+// maxUserMetadata is S3's limit on the x-amz-meta-* headers of one object.
+const maxUserMetadata = 2 << 10
+
+// errTooLarge is returned by the size-limiting reader.
+var errTooLarge = errors.New("object larger than max_object_size")
+
+func (h *Handler) putObject(req *request) error {
+	if _, err := h.ownedBucket(req); err != nil {
+		return err
+	}
+	declared := req.res.DecodedLength
+	if declared > h.MaxObjectSize {
+		return newError("EntityTooLarge")
+	}
+	meta, err := metaFromHeaders(req.r.Header)
+	if err != nil {
+		return err
+	}
+	meta.Owner = req.who.Owner
+
+	body := &limitedReader{r: req.res.Body, n: h.MaxObjectSize}
+	opts := fsstore.PutOptions{
+		Meta:        meta,
+		IfNoneMatch: req.r.Header.Get("If-None-Match"),
+		IfMatch:     req.r.Header.Get("If-Match"),
+		BeforePublish: func(m *fsstore.ObjectMeta) error {
+			if declared >= 0 && m.Size != declared {
+				return newError("IncompleteBody")
+			}
+			if req.res.Checksums != nil {
+				m.Checksums = req.res.Checksums()
+			}
+			return nil
+		},
+	}
+	if opts.IfNoneMatch != "" && opts.IfNoneMatch != "*" {
+		return newError("NotImplemented").withMessage("If-None-Match on PUT supports only '*'.")
+	}
+	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, body, opts)
+	if errors.Is(err, errTooLarge) {
+		return newError("EntityTooLarge").withCause(err)
+	}
+	if err != nil {
+		return err
+	}
+	hdr := req.w.Header()
+	hdr.Set("ETag", quoteETag(stored.ETag))
+	for algo, v := range stored.Checksums {
+		hdr.Set("X-Amz-Checksum-"+algo, v)
+	}
+	req.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// metaFromHeaders collects the metadata S3 stores with an object.
+func metaFromHeaders(hdr http.Header) (fsstore.ObjectMeta, error) {
+	m := fsstore.ObjectMeta{
+		ContentType:        hdr.Get("Content-Type"),
+		ContentEncoding:    stripAWSChunked(hdr.Get("Content-Encoding")),
+		ContentDisposition: hdr.Get("Content-Disposition"),
+		ContentLanguage:    hdr.Get("Content-Language"),
+		CacheControl:       hdr.Get("Cache-Control"),
+		Expires:            hdr.Get("Expires"),
+	}
+	size := 0
+	for name, vals := range hdr {
+		lower := strings.ToLower(name)
+		if !strings.HasPrefix(lower, "x-amz-meta-") {
+			continue
+		}
+		if m.UserMeta == nil {
+			m.UserMeta = map[string]string{}
+		}
+		k := lower[len("x-amz-meta-"):]
+		v := strings.Join(vals, ",")
+		m.UserMeta[k] = v
+		size += len(k) + len(v)
+	}
+	if size > maxUserMetadata {
+		return m, newError("MetadataTooLarge")
+	}
+	return m, nil
+}
+
+// stripAWSChunked removes the aws-chunked transfer coding: it describes the
+// upload, not the object.
+func stripAWSChunked(ce string) string {
+	if ce == "" {
+		return ""
+	}
+	parts := strings.Split(ce, ",")
+	kept := parts[:0]
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if p != "" && !strings.EqualFold(p, "aws-chunked") {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ",")
+}
+
+func quoteETag(etag string) string { return `"` + etag + `"` }
+
+// limitedReader fails with errTooLarge once more than n bytes are read, so
+// an oversized upload aborts instead of being truncated into an object.
+type limitedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n < 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > l.n+1 {
+		p = p[:l.n+1]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		return n, errTooLarge
+	}
+	return n, err
+}
+
+// responseOverrides are the query parameters that replace response headers
+// on a signed GET.
+var responseOverrides = map[string]string{
+	"response-content-type":        "Content-Type",
+	"response-content-language":    "Content-Language",
+	"response-expires":             "Expires",
+	"response-cache-control":       "Cache-Control",
+	"response-content-disposition": "Content-Disposition",
+	"response-content-encoding":    "Content-Encoding",
+}
+
+func (h *Handler) getObject(req *request) error {
+	if _, err := h.ownedBucket(req); err != nil {
+		return err
+	}
+	obj, err := h.store.OpenObject(req.ctx, req.t.bucket, req.t.key)
+	if err != nil {
+		return err
+	}
+	defer obj.Close()
+	m := obj.Meta
+	hdr := req.w.Header()
+	setObjectHeaders(hdr, m)
+
+	if status := checkConditions(req.r.Header, m); status != 0 {
+		if status == http.StatusNotModified {
+			hdr.Del("Content-Type")
+			hdr.Del("Content-Length")
+			req.w.WriteHeader(http.StatusNotModified)
+			return nil
+		}
+		return newError("PreconditionFailed")
+	}
+
+	for param, header := range responseOverrides {
+		if v, ok := req.query[param]; ok && len(v) > 0 {
+			hdr.Set(header, v[0])
+		}
+	}
+
+	start, length, partial, err := parseRange(req.r.Header.Get("Range"), m.Size)
+	if err != nil {
+		return err
+	}
+	if !partial && strings.EqualFold(req.r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
+		// Checksums describe the whole object: never send them with a range.
+		for algo, v := range m.Checksums {
+			hdr.Set("X-Amz-Checksum-"+algo, v)
+		}
+	}
+	hdr.Set("Content-Length", strconv.FormatInt(length, 10))
+	status := http.StatusOK
+	if partial {
+		hdr.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, m.Size))
+		status = http.StatusPartialContent
+	}
+	if req.op == OpHeadObject {
+		req.w.WriteHeader(status)
+		return nil
+	}
+	if start > 0 {
+		if _, err := obj.Seek(start, io.SeekStart); err != nil {
+			return err
+		}
+	}
+	req.w.WriteHeader(status)
+	// io.CopyN from an *os.File lets net/http use sendfile(2) when Caddy's
+	// response writer chain passes ReadFrom through.
+	if _, err := io.CopyN(req.w, obj.File, length); err != nil {
+		// Headers are gone; the client sees a short body and retries.
+		h.logger.Debug("s3 get aborted")
+	}
+	return nil
+}
+
+// setObjectHeaders writes the stored metadata as response headers.
+func setObjectHeaders(hdr http.Header, m fsstore.ObjectMeta) {
+	ct := m.ContentType
+	if ct == "" {
+		ct = "binary/octet-stream"
+	}
+	hdr.Set("Content-Type", ct)
+	hdr.Set("ETag", quoteETag(m.ETag))
+	hdr.Set("Last-Modified", m.LastModified.UTC().Format(http.TimeFormat))
+	hdr.Set("Accept-Ranges", "bytes")
+	set := func(k, v string) {
+		if v != "" {
+			hdr.Set(k, v)
+		}
+	}
+	set("Content-Encoding", m.ContentEncoding)
+	set("Content-Disposition", m.ContentDisposition)
+	set("Content-Language", m.ContentLanguage)
+	set("Cache-Control", m.CacheControl)
+	set("Expires", m.Expires)
+	for k, v := range m.UserMeta {
+		hdr["X-Amz-Meta-"+k] = []string{v}
+	}
+}
+
+// checkConditions evaluates conditional request headers in RFC 7232 order and
+// returns 412, 304 or 0 (proceed).
+func checkConditions(hdr http.Header, m fsstore.ObjectMeta) int {
+	etag := quoteETag(m.ETag)
+	lastMod := m.LastModified.Truncate(time.Second)
+	if im := hdr.Get("If-Match"); im != "" {
+		if !etagListMatches(im, etag) {
+			return http.StatusPreconditionFailed
+		}
+	} else if ius := hdr.Get("If-Unmodified-Since"); ius != "" {
+		if t, err := http.ParseTime(ius); err == nil && lastMod.After(t) {
+			return http.StatusPreconditionFailed
+		}
+	}
+	if inm := hdr.Get("If-None-Match"); inm != "" {
+		if etagListMatches(inm, etag) {
+			return http.StatusNotModified
+		}
+	} else if ims := hdr.Get("If-Modified-Since"); ims != "" {
+		if t, err := http.ParseTime(ims); err == nil && !lastMod.After(t) {
+			return http.StatusNotModified
+		}
+	}
+	return 0
+}
+
+// etagListMatches reports whether a comma-separated If-Match/If-None-Match
+// list names etag (quotes and W/ optional) or is "*".
+func etagListMatches(list, etag string) bool {
+	bare := strings.Trim(etag, `"`)
+	for _, e := range strings.Split(list, ",") {
+		e = strings.TrimSpace(e)
+		e = strings.TrimPrefix(e, "W/")
+		if e == "*" || strings.Trim(e, `"`) == bare {
+			return true
+		}
+	}
+	return false
+}
+
+// parseRange interprets a single byte range. Malformed or multi-range headers
+// are ignored (the whole object is sent), as S3 does; a syntactically valid
+// range that lies outside the object is InvalidRange.
+func parseRange(header string, size int64) (start, length int64, partial bool, err error) {
+	if header == "" {
+		return 0, size, false, nil
+	}
+	spec, ok := strings.CutPrefix(strings.TrimSpace(header), "bytes=")
+	if !ok || strings.Contains(spec, ",") {
+		return 0, size, false, nil
+	}
+	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
+	if !ok {
+		return 0, size, false, nil
+	}
+	invalid := newError("InvalidRange").with("RangeRequested", header).with("ActualObjectSize", strconv.FormatInt(size, 10))
+	if first == "" {
+		n, perr := strconv.ParseInt(last, 10, 64)
+		if perr != nil || n < 0 {
+			return 0, size, false, nil
+		}
+		if n == 0 || size == 0 {
+			return 0, 0, false, invalid
+		}
+		if n > size {
+			n = size
+		}
+		return size - n, n, true, nil
+	}
+	s, perr := strconv.ParseInt(first, 10, 64)
+	if perr != nil || s < 0 {
+		return 0, size, false, nil
+	}
+	e := size - 1
+	if last != "" {
+		e, perr = strconv.ParseInt(last, 10, 64)
+		if perr != nil || e < s {
+			return 0, size, false, nil
+		}
+		if e >= size {
+			e = size - 1
+		}
+	}
+	if s >= size {
+		return 0, 0, false, invalid
+	}
+	return s, e - s + 1, true, nil
+}
+
+func (h *Handler) deleteObject(req *request) error {
+	if _, err := h.ownedBucket(req); err != nil {
+		return err
+	}
+	err := h.store.DeleteObject(req.ctx, req.t.bucket, req.t.key)
+	if err != nil && !errors.Is(err, fsstore.ErrNoSuchKey) {
+		return err
+	}
+	req.w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,161 @@
+package caddys3
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Op names an S3 operation; it appears in logs and metrics.
+type Op string
+
+// Operations the router knows. Anything else is answered NotImplemented or
+// MethodNotAllowed.
+const (
+	OpListBuckets       Op = "ListBuckets"
+	OpCreateBucket      Op = "CreateBucket"
+	OpHeadBucket        Op = "HeadBucket"
+	OpDeleteBucket      Op = "DeleteBucket"
+	OpGetBucketLocation Op = "GetBucketLocation"
+	OpListObjects       Op = "ListObjects"
+	OpListObjectsV2     Op = "ListObjectsV2"
+	OpPutObject         Op = "PutObject"
+	OpGetObject         Op = "GetObject"
+	OpHeadObject        Op = "HeadObject"
+	OpDeleteObject      Op = "DeleteObject"
+	OpDeleteObjects     Op = "DeleteObjects"
+	OpCopyObject        Op = "CopyObject"
+	OpNotImplemented    Op = "NotImplemented"
+	OpMethodNotAllowed  Op = "MethodNotAllowed"
+)
+
+// bucketSubresources are bucket-level query parameters that select an
+// operation we do not implement yet: answering them with a listing or a
+// create would be a wrong success.
+var bucketSubresources = []string{
+	"accelerate", "acl", "analytics", "cors", "encryption",
+	"intelligent-tiering", "inventory", "lifecycle", "logging", "metadataTable",
+	"metrics", "notification", "object-lock", "ownershipControls", "policy",
+	"policyStatus", "publicAccessBlock", "replication", "requestPayment",
+	"tagging", "uploads", "versioning", "versions", "website", "session",
+}
+
+// objectSubresources are object-level query parameters we do not implement.
+var objectSubresources = []string{
+	"acl", "attributes", "legal-hold", "partNumber", "restore", "retention",
+	"select", "tagging", "torrent", "uploadId", "uploads", "renameObject",
+}
+
+// classify picks the operation from the method, the presence of bucket and
+// key, and the sub-resources in the query. Sub-resources decide before the
+// method, so an unknown one never falls through to a plain PUT or GET.
+func classify(method, bucket, key string, query url.Values, header http.Header) Op {
+	switch {
+	case bucket == "":
+		if method == http.MethodGet {
+			return OpListBuckets
+		}
+		return OpMethodNotAllowed
+	case key == "":
+		if _, ok := query["delete"]; ok {
+			if method == http.MethodPost {
+				return OpDeleteObjects
+			}
+			return OpMethodNotAllowed
+		}
+		for _, sub := range bucketSubresources {
+			if _, ok := query[sub]; ok {
+				return OpNotImplemented
+			}
+		}
+		if _, ok := query["location"]; ok {
+			if method == http.MethodGet {
+				return OpGetBucketLocation
+			}
+			return OpMethodNotAllowed
+		}
+		switch method {
+		case http.MethodGet:
+			if query.Get("list-type") == "2" {
+				return OpListObjectsV2
+			}
+			return OpListObjects
+		case http.MethodPut:
+			return OpCreateBucket
+		case http.MethodHead:
+			return OpHeadBucket
+		case http.MethodDelete:
+			return OpDeleteBucket
+		case http.MethodPost:
+			return OpNotImplemented // browser POST upload comes later
+		}
+		return OpMethodNotAllowed
+	default:
+		for _, sub := range objectSubresources {
+			if _, ok := query[sub]; ok {
+				return OpNotImplemented
+			}
+		}
+		if v, ok := query["versionId"]; ok && (len(v) != 1 || v[0] != "null") {
+			return OpNotImplemented // no versioning: only the "null" version exists
+		}
+		switch method {
+		case http.MethodGet:
+			return OpGetObject
+		case http.MethodHead:
+			return OpHeadObject
+		case http.MethodPut:
+			if header.Get("X-Amz-Copy-Source") != "" {
+				return OpCopyObject
+			}
+			return OpPutObject
+		case http.MethodDelete:
+			return OpDeleteObject
+		}
+		return OpMethodNotAllowed
+	}
+}
+
+// splitPath returns bucket and key of a path-style request path (already
+// percent-decoded). The key is everything after "/bucket/", kept byte for
+// byte: S3 keys may contain "//", "./" and "..".
+func splitPath(p string) (bucket, key string) {
+	p = strings.TrimPrefix(p, "/")
+	bucket, key, _ = strings.Cut(p, "/")
+	return bucket, key
+}
+
+// bucketFromHost returns the bucket named by a virtual-hosted-style Host
+// header (bucket.<domain>), or "" for a path-style request.
+func (h *Handler) bucketFromHost(host string) string {
+	if len(h.Domains) == 0 {
+		return ""
+	}
+	if hst, _, err := net.SplitHostPort(host); err == nil {
+		host = hst
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, d := range h.Domains {
+		d = strings.ToLower(strings.TrimSuffix(d, "."))
+		if b, ok := strings.CutSuffix(host, "."+d); ok && b != "" {
+			return b
+		}
+	}
+	return ""
+}
+
+// target is what a request addresses.
+type target struct {
+	bucket, key string
+}
+
+// resolveTarget finds bucket and key for the routed request: from the Host
+// header for virtual-hosted style, else from the path.
+func (h *Handler) resolveTarget(r *http.Request) target {
+	if b := h.bucketFromHost(r.Host); b != "" {
+		return target{bucket: b, key: strings.TrimPrefix(r.URL.Path, "/")}
+	}
+	b, k := splitPath(r.URL.Path)
+	return target{bucket: b, key: k}
+}

@@ -1,0 +1,126 @@
+package caddys3
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+func TestClassify(t *testing.T) {
+	copyHdr := http.Header{"X-Amz-Copy-Source": {"/b/k"}}
+	cases := []struct {
+		method, bucket, key, query string
+		header                     http.Header
+		want                       Op
+	}{
+		{"GET", "", "", "", nil, OpListBuckets},
+		{"PUT", "", "", "", nil, OpMethodNotAllowed},
+		{"PUT", "b", "", "", nil, OpCreateBucket},
+		{"HEAD", "b", "", "", nil, OpHeadBucket},
+		{"DELETE", "b", "", "", nil, OpDeleteBucket},
+		{"GET", "b", "", "location", nil, OpGetBucketLocation},
+		{"PUT", "b", "", "location", nil, OpMethodNotAllowed},
+		{"GET", "b", "", "", nil, OpListObjects},
+		{"GET", "b", "", "list-type=2&prefix=a", nil, OpListObjectsV2},
+		{"GET", "b", "", "list-type=1", nil, OpListObjects},
+		{"GET", "b", "", "versioning", nil, OpNotImplemented},
+		{"PUT", "b", "", "acl", nil, OpNotImplemented},
+		{"PUT", "b", "", "policy", nil, OpNotImplemented},
+		{"POST", "b", "", "delete", nil, OpDeleteObjects},
+		{"GET", "b", "", "delete", nil, OpMethodNotAllowed},
+		{"GET", "b", "", "uploads", nil, OpNotImplemented},
+		{"PATCH", "b", "", "", nil, OpMethodNotAllowed},
+		{"GET", "b", "k", "", nil, OpGetObject},
+		{"GET", "b", "k", "response-content-type=x&x-id=GetObject", nil, OpGetObject},
+		{"HEAD", "b", "k", "", nil, OpHeadObject},
+		{"PUT", "b", "k", "", nil, OpPutObject},
+		{"PUT", "b", "k", "x-id=PutObject", nil, OpPutObject},
+		{"DELETE", "b", "k", "", nil, OpDeleteObject},
+		{"PUT", "b", "k", "", copyHdr, OpCopyObject},
+		{"PUT", "b", "k", "partNumber=2&uploadId=u", copyHdr, OpNotImplemented},
+		{"PUT", "b", "k", "tagging", nil, OpNotImplemented},
+		{"PUT", "b", "k", "partNumber=1&uploadId=x", nil, OpNotImplemented},
+		{"POST", "b", "k", "uploads", nil, OpNotImplemented},
+		{"GET", "b", "k", "acl", nil, OpNotImplemented},
+		{"GET", "b", "k", "versionId=null", nil, OpGetObject},
+		{"GET", "b", "k", "versionId=3", nil, OpNotImplemented},
+		{"POST", "b", "k", "", nil, OpMethodNotAllowed},
+	}
+	for _, c := range cases {
+		q, err := url.ParseQuery(c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hdr := c.header
+		if hdr == nil {
+			hdr = http.Header{}
+		}
+		if got := classify(c.method, c.bucket, c.key, q, hdr); got != c.want {
+			t.Errorf("classify(%s %s/%s?%s) = %s, want %s", c.method, c.bucket, c.key, c.query, got, c.want)
+		}
+	}
+}
+
+func TestSplitPath(t *testing.T) {
+	cases := []struct{ path, bucket, key string }{
+		{"/", "", ""},
+		{"", "", ""},
+		{"/b", "b", ""},
+		{"/b/", "b", ""},
+		{"/b/k", "b", "k"},
+		{"/b/a//c", "b", "a//c"},
+		{"/b/a/../x", "b", "a/../x"},
+		{"/b/dir/", "b", "dir/"},
+		{"/b//etc/passwd", "b", "/etc/passwd"},
+	}
+	for _, c := range cases {
+		b, k := splitPath(c.path)
+		if b != c.bucket || k != c.key {
+			t.Errorf("splitPath(%q) = %q, %q; want %q, %q", c.path, b, k, c.bucket, c.key)
+		}
+	}
+}
+
+func TestBucketFromHost(t *testing.T) {
+	h := &Handler{Domains: []string{"s3.example.com"}}
+	cases := map[string]string{
+		"s3.example.com":                "",
+		"bucket.s3.example.com":         "bucket",
+		"Bucket.S3.Example.com:8443":    "bucket",
+		"my.dotted.b.s3.example.com":    "my.dotted.b",
+		"bucket.s3.example.com.":        "bucket",
+		"127.0.0.1:9000":                "",
+		"bucket.s3.example.com.evil.io": "",
+	}
+	for host, want := range cases {
+		if got := h.bucketFromHost(host); got != want {
+			t.Errorf("bucketFromHost(%q) = %q, want %q", host, got, want)
+		}
+	}
+	if got := (&Handler{}).bucketFromHost("bucket.s3.example.com"); got != "" {
+		t.Errorf("no domains configured: got %q", got)
+	}
+}
+
+func TestParseCopySource(t *testing.T) {
+	cases := []struct {
+		in, bucket, key string
+		ok              bool
+	}{
+		{"/b/k", "b", "k", true},
+		{"b/k", "b", "k", true},
+		{"/b/dir/a%20b%2Bc", "b", "dir/a b+c", true},
+		{"b/%E2%9C%93", "b", "✓", true},
+		{"b/k?versionId=null", "b", "k", true},
+		{"b/k?versionId=123", "", "", false},
+		{"b", "", "", false},
+		{"/b/", "", "", false},
+		{"b/%zz", "", "", false},
+	}
+	for _, c := range cases {
+		b, k, err := parseCopySource(c.in)
+		if (err == nil) != c.ok || b != c.bucket || k != c.key {
+			t.Errorf("parseCopySource(%q) = %q, %q, %v", c.in, b, k, err)
+		}
+	}
+}

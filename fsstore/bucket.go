@@ -1,0 +1,173 @@
+package fsstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// bucketRecord is the JSON in .caddys3/buckets/<name>.json.
+type bucketRecord struct {
+	Owner   string    `json:"owner"`
+	Created time.Time `json:"created"`
+}
+
+func recordPath(name string) string { return bucketsDir + "/" + name + ".json" }
+
+// CreateBucket creates bucket name for owner. The record is published with
+// link(2), which fails if it exists, so of concurrent creators (in any
+// process) exactly one wins; the directory is created after it.
+func (s *Store) CreateBucket(ctx context.Context, name, owner string) error {
+	if !ValidBucketName(name) {
+		return ErrInvalidBucketName
+	}
+	b, err := json.Marshal(bucketRecord{Owner: owner, Created: time.Now().UTC().Truncate(time.Second)})
+	if err != nil {
+		return err
+	}
+	err = s.writeAtomic(recordPath(name), b, true)
+	if errors.Is(err, fs.ErrExist) {
+		info, rerr := s.Bucket(ctx, name)
+		if rerr != nil {
+			return rerr
+		}
+		if info.Owner != owner {
+			return ErrBucketExists
+		}
+		// Repair a create that died between record and directory.
+		if merr := s.root.Mkdir(name, 0o755); merr != nil && !errors.Is(merr, fs.ErrExist) {
+			return storageErr(merr)
+		}
+		return ErrBucketAlreadyOwned
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.root.Mkdir(name, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return storageErr(err)
+	}
+	if s.fsync {
+		s.syncDir(".")
+	}
+	return nil
+}
+
+// Bucket returns the record of bucket name.
+func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
+	if !ValidBucketName(name) {
+		return BucketInfo{}, ErrNoSuchBucket
+	}
+	b, err := s.root.ReadFile(recordPath(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return BucketInfo{}, ErrNoSuchBucket
+	}
+	if err != nil {
+		return BucketInfo{}, err
+	}
+	var rec bucketRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return BucketInfo{}, fmt.Errorf("fsstore: bucket record %s: %w", name, err)
+	}
+	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created}, nil
+}
+
+// ListBuckets returns every bucket sorted by name.
+func (s *Store) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
+	d, err := s.root.Open(bucketsDir)
+	if err != nil {
+		return nil, err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	out := make([]BucketInfo, 0, len(names))
+	for _, n := range names {
+		name, ok := strings.CutSuffix(n, ".json")
+		if !ok || !ValidBucketName(name) {
+			continue
+		}
+		info, err := s.Bucket(ctx, name)
+		if errors.Is(err, ErrNoSuchBucket) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// DeleteBucket removes an empty bucket. The directory goes first (rmdir
+// fails if anything is in it, atomically against concurrent puts, which
+// never recreate the bucket directory), then the record.
+func (s *Store) DeleteBucket(ctx context.Context, name string) error {
+	if _, err := s.Bucket(ctx, name); err != nil {
+		return err
+	}
+	err := s.root.Remove(name)
+	if isNotEmpty(err) {
+		// Empty directories left by crashed or racing writers are not keys.
+		if d, oerr := s.root.Open(name); oerr == nil {
+			s.pruneEmptyDirs(d, name, "")
+			d.Close()
+		}
+		err = s.root.Remove(name)
+	}
+	switch {
+	case isNotEmpty(err):
+		return ErrBucketNotEmpty
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
+	if err := s.root.Remove(recordPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+func isNotEmpty(err error) bool {
+	return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)
+}
+
+// pruneEmptyDirs removes, depth first, the directories below d that hold
+// no key (no files, no folder markers). rel is d's path below the bucket.
+func (s *Store) pruneEmptyDirs(d *os.File, bucket, rel string) {
+	ents, err := d.ReadDir(-1)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		name := e.Name()
+		withFd(d, func(dfd int) error {
+			cfd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			crel := joinRel(rel, name)
+			child := os.NewFile(uintptr(cfd), crel)
+			s.pruneEmptyDirs(child, bucket, crel)
+			marker, _ := s.isMarker(child, bucket, crel)
+			child.Close()
+			if !marker {
+				unix.Unlinkat(dfd, name, unix.AT_REMOVEDIR)
+			}
+			return nil
+		})
+	}
+}

@@ -1,0 +1,142 @@
+package fsstore
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// DeleteObject removes key; a missing key is not an error. Directories
+// left empty are removed up to the bucket directory.
+func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
+	p, err := resolve(bucket, key)
+	if err != nil {
+		return err
+	}
+	if p.marker {
+		return s.deleteMarker(bucket, key, p)
+	}
+	d, err := s.root.Open(join(bucket, p.dir()))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return s.checkBucket(bucket)
+		}
+		return err
+	}
+	defer d.Close()
+	name := p.base()
+	var id fileID
+	removed := false
+	err = withFd(d, func(dfd int) error {
+		var st unix.Stat_t
+		if err := unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+				return nil
+			}
+			return err
+		}
+		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+			return nil // a directory is not this key
+		}
+		id = fileID{Ino: st.Ino, Size: st.Size, MTime: st.Mtim.Nano()}
+		// unlinkat without AT_REMOVEDIR never removes a directory.
+		if err := unix.Unlinkat(dfd, name, 0); err != nil {
+			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EISDIR) {
+				return nil
+			}
+			return err
+		}
+		removed = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if removed {
+		s.meta.removed(id, bucket, key)
+		s.pruneParents(bucket, p.dir())
+	}
+	return nil
+}
+
+func (s *Store) deleteMarker(bucket, key string, p objPath) error {
+	d, err := s.root.Open(join(bucket, p.rel))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return s.checkBucket(bucket)
+		}
+		return err
+	}
+	removed := false
+	err = withFd(d, func(fd int) error {
+		id, mode, err := statID(fd)
+		if err != nil || mode != unix.S_IFDIR {
+			return err
+		}
+		_, ok, err := s.meta.loadMarker(fd, id.Ino, bucket, key)
+		if err != nil || !ok {
+			return err
+		}
+		removed = true
+		return s.meta.removeMarker(fd, bucket, key)
+	})
+	d.Close()
+	if err != nil {
+		return err
+	}
+	if removed {
+		s.pruneParents(bucket, p.rel)
+	}
+	return nil
+}
+
+// pruneParents removes rel and its parents while they hold no key,
+// stopping below the bucket directory.
+func (s *Store) pruneParents(bucket, rel string) {
+	for rel != "" && s.rmdirIfNoKey(bucket, rel) {
+		rel = parentOf(rel)
+	}
+}
+
+// rmdirIfNoKey removes the directory rel if it is empty and not a folder
+// marker. A marker set between the check and the rmdir would be lost; the
+// window is two syscalls wide.
+func (s *Store) rmdirIfNoKey(bucket, rel string) bool {
+	d, err := s.root.Open(join(bucket, rel))
+	if err != nil {
+		return false
+	}
+	marker, err := s.isMarker(d, bucket, rel)
+	d.Close()
+	if marker || err != nil {
+		return false
+	}
+	pd, err := s.root.Open(join(bucket, parentOf(rel)))
+	if err != nil {
+		return false
+	}
+	defer pd.Close()
+	name := rel[strings.LastIndexByte(rel, '/')+1:]
+	// AT_REMOVEDIR: never unlinks a file that replaced the directory.
+	return withFd(pd, func(fd int) error { return unix.Unlinkat(fd, name, unix.AT_REMOVEDIR) }) == nil
+}
+
+// isMarker reports whether the open directory d (rel below the bucket)
+// carries folder-marker metadata.
+func (s *Store) isMarker(d *os.File, bucket, rel string) (bool, error) {
+	var ok bool
+	err := withFd(d, func(fd int) error {
+		id, mode, err := statID(fd)
+		if err != nil || mode != unix.S_IFDIR {
+			return err
+		}
+		_, ok, err = s.meta.loadMarker(fd, id.Ino, bucket, rel+"/")
+		return err
+	})
+	return ok, err
+}

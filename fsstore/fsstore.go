@@ -1,0 +1,145 @@
+// Package fsstore stores S3 buckets and objects as plain files under a
+// POSIX root. It knows nothing of HTTP: callers pass keys and readers and get
+// small types and sentinel errors back.
+//
+// # Layout
+//
+//	<root>/<bucket>/<key>                 object bytes; '/' in keys are directories
+//	<root>/<bucket>/<dir>/                folder marker "dir/": a directory with metadata
+//	<root>/.caddys3/buckets/<bucket>.json bucket record {"owner", "created"}
+//	<root>/.caddys3/tmp/                  staging (same filesystem, so publishing is a rename)
+//	<root>/.caddys3/meta/                 metadata sidecars, only without xattr support
+//	<root>/.caddys3/empty                 empty file served as a folder marker's body
+//
+// Bucket names never start with '.', so .caddys3 is never a bucket. Every
+// path is resolved through an os.Root on <root>; the listing walk opens
+// single names it read from an already open directory with O_NOFOLLOW.
+// Keys map to paths in one place (keyPath); keys with empty, "." or ".."
+// components are rejected for now.
+//
+// A bucket exists when its record exists. CreateBucket publishes the record
+// with link(2), which fails if it exists, so exactly one of racing creators
+// (in any process) owns the bucket; the directory is made after it. Object
+// operations need the directory and never create it, and DeleteBucket
+// removes the directory (rmdir: fails unless empty) before the record, so a
+// racing put cannot resurrect a deleted bucket.
+//
+// # Metadata
+//
+// Object metadata (ETag, content headers, user metadata, checksums, owner)
+// is compact JSON in the xattr user.caddys3 of the data file, set on the
+// temp file before it is renamed into place: bytes and metadata are
+// published by the same rename and can never disagree. Size and
+// LastModified (seconds) come from fstat of the same fd. Markers carry the
+// xattr on their directory, with their own time. Open probes xattr support
+// on the root; without it metadata goes to sidecars under .caddys3/meta,
+// one per data-file inode, accepted only when inode, size and mtime match
+// the open file (see sidecarMeta). All state lives in the filesystem, so
+// several processes may share one root.
+package fsstore
+
+import (
+	"errors"
+	"os"
+	"time"
+)
+
+// Options configure a Store.
+type Options struct {
+	// Root is the directory holding one sub-directory per bucket.
+	Root string
+	// Fsync makes every publish fsync the file and its parent directory.
+	Fsync bool
+}
+
+// BucketInfo describes a bucket.
+type BucketInfo struct {
+	Name    string
+	Owner   string
+	Created time.Time
+}
+
+// ObjectMeta is what is stored with an object besides its bytes.
+type ObjectMeta struct {
+	Size         int64
+	ETag         string // hex MD5 (multipart: "hex-N"), without quotes
+	LastModified time.Time
+
+	ContentType        string
+	ContentEncoding    string
+	ContentDisposition string
+	ContentLanguage    string
+	CacheControl       string
+	Expires            string
+	// UserMeta holds x-amz-meta-* values keyed by the lower-case name
+	// without the prefix.
+	UserMeta map[string]string
+	// Checksums by upper-case algorithm ("CRC32", "SHA256", ...), base64.
+	Checksums map[string]string
+	Owner     string
+}
+
+// PutOptions control one PutObject.
+type PutOptions struct {
+	// Meta is the metadata to store; Size, ETag and LastModified are filled
+	// by the store.
+	Meta ObjectMeta
+	// IfNoneMatch "*" fails with ErrPreconditionFailed when the key exists.
+	IfNoneMatch string
+	// IfMatch (an ETag, quotes optional) fails with ErrPreconditionFailed
+	// unless the current object has that ETag.
+	IfMatch string
+	// BeforePublish, if set, runs after the body was read to a clean EOF and
+	// before the object becomes visible; an error aborts the put and nothing
+	// is stored. It may fill meta (e.g. checksums only known at EOF).
+	BeforePublish func(meta *ObjectMeta) error
+}
+
+// ListOptions select one page of a bucket listing.
+type ListOptions struct {
+	Prefix    string
+	Delimiter string
+	// After is exclusive: only keys (and common prefixes) sorting after it
+	// are returned. When it is a common prefix of this listing (ends with
+	// Delimiter), every key under it is skipped too.
+	After   string
+	MaxKeys int // 0 means an empty page; callers clamp to 1000
+}
+
+// ObjectEntry is one key in a listing.
+type ObjectEntry struct {
+	Key  string
+	Meta ObjectMeta
+}
+
+// ListResult is one page of a listing, keys and prefixes in ascending UTF-8
+// byte order.
+type ListResult struct {
+	Objects        []ObjectEntry
+	CommonPrefixes []string
+	IsTruncated    bool
+	// Next is the last key or common prefix returned, for the next After.
+	Next string
+}
+
+// Object is an open object; the caller must Close it.
+type Object struct {
+	*os.File
+	Meta ObjectMeta
+}
+
+// Sentinel errors; the caddys3 package maps each to its S3 error code.
+var (
+	ErrNoSuchBucket        = errors.New("no such bucket")
+	ErrNoSuchKey           = errors.New("no such key")
+	ErrBucketExists        = errors.New("bucket exists and is owned by another account")
+	ErrBucketAlreadyOwned  = errors.New("bucket already owned by you")
+	ErrBucketNotEmpty      = errors.New("bucket not empty")
+	ErrInvalidBucketName   = errors.New("invalid bucket name")
+	ErrInvalidKey          = errors.New("invalid object key")
+	ErrKeyTooLong          = errors.New("object key too long")
+	ErrObjectParentIsFile  = errors.New("object key conflicts: a parent path is an object")
+	ErrObjectIsDirectory   = errors.New("object key conflicts: keys exist below it")
+	ErrPreconditionFailed  = errors.New("precondition failed")
+	ErrInsufficientStorage = errors.New("insufficient storage")
+)

@@ -1,0 +1,295 @@
+package fsstore
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// ListObjects returns one page of bucket's keys in S3 byte order.
+//
+// The bucket is walked depth first, each directory's entries sorted with a
+// directory d ordered as d+"/", which yields full keys in byte order. The
+// walk starts in the directory named by Prefix up to its last '/', skips
+// subtrees that sort entirely at or before After, and stops one entry past
+// MaxKeys, so a page costs what it returns plus the directories it crosses.
+// With Delimiter "/" the directories directly under the prefix become
+// common prefixes without being walked (only checked to hold a key); any
+// other delimiter is applied key by key, which is correct but visits every
+// key under the prefix after After.
+func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (ListResult, error) {
+	var res ListResult
+	if !ValidBucketName(bucket) {
+		return res, ErrNoSuchBucket
+	}
+	if err := s.checkBucket(bucket); err != nil {
+		return res, err
+	}
+	if o.MaxKeys <= 0 {
+		return res, nil
+	}
+	startDir, namePrefix := "", o.Prefix
+	if i := strings.LastIndexByte(o.Prefix, '/'); i >= 0 {
+		startDir, namePrefix = o.Prefix[:i], o.Prefix[i+1:]
+		if checkComponents(startDir) != nil {
+			return res, nil // no stored key can have this prefix
+		}
+	}
+	d, err := s.root.Open(join(bucket, startDir))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return res, nil
+		}
+		return res, err
+	}
+	defer d.Close()
+	if fi, err := d.Stat(); err != nil || !fi.IsDir() {
+		return res, err // the prefix names an object, not a directory
+	}
+	l := &lister{s: s, ctx: ctx, bucket: bucket, o: o}
+	l.res.Objects = make([]ObjectEntry, 0, min(o.MaxKeys, 1000))
+	w := walker{s: s, ctx: ctx, bucket: bucket, after: o.After, onKey: l.key}
+	if o.Delimiter == "/" {
+		w.onDir = l.dir
+	}
+	_, err = w.walk(d, startDir, namePrefix, true)
+	return l.res, err
+}
+
+// loadFn reads the metadata of a key found by the walker; ok is false when
+// the key vanished or turned out not to be one.
+type loadFn func() (m ObjectMeta, ok bool, err error)
+
+// walker visits the keys below a directory in byte order.
+type walker struct {
+	s      *Store
+	ctx    context.Context
+	bucket string
+	after  string // only keys > after are visited
+	onKey  func(key string, load loadFn) (stop bool, err error)
+	// onDir, if set, is called for the directories in the start directory
+	// (prefix is the directory's path plus "/") instead of descending.
+	onDir func(prefix, rel string, open func() (*os.File, error)) (stop bool, err error)
+}
+
+type dirEnt struct {
+	name string
+	dir  bool
+	sort string // name, or name+"/" for a directory
+}
+
+// walk visits the directory d at rel (below the bucket), restricted to
+// entries starting with namePrefix.
+func (w *walker) walk(d *os.File, rel, namePrefix string, top bool) (bool, error) {
+	if err := w.ctx.Err(); err != nil {
+		return true, err
+	}
+	if namePrefix == "" && rel != "" {
+		// The directory's own marker sorts before everything in it.
+		if k := rel + "/"; k > w.after {
+			var rec metaRecord
+			var ok bool
+			err := withFd(d, func(fd int) error {
+				id, _, err := statID(fd)
+				if err == nil {
+					rec, ok, err = w.s.meta.loadMarker(fd, id.Ino, w.bucket, k)
+				}
+				return err
+			})
+			if err != nil {
+				return true, err
+			}
+			if ok {
+				stop, err := w.onKey(k, func() (ObjectMeta, bool, error) { return rec.meta(0, rec.MTime), true, nil })
+				if stop || err != nil {
+					return true, err
+				}
+			}
+		}
+	}
+	ents, err := d.ReadDir(-1)
+	if err != nil {
+		return true, err
+	}
+	list := make([]dirEnt, 0, len(ents))
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasPrefix(name, namePrefix) {
+			continue
+		}
+		switch t := e.Type(); {
+		case t.IsRegular():
+			list = append(list, dirEnt{name, false, name})
+		case t.IsDir():
+			list = append(list, dirEnt{name, true, name + "/"})
+		}
+		// Anything else (symlinks, sockets, ...) is not a key.
+	}
+	slices.SortFunc(list, func(a, b dirEnt) int { return strings.Compare(a.sort, b.sort) })
+	base := ""
+	if rel != "" {
+		base = rel + "/"
+	}
+	for _, e := range list {
+		k := base + e.sort
+		if !e.dir {
+			if k <= w.after {
+				continue
+			}
+			stop, err := w.onKey(k, w.fileLoader(d, e.name, k))
+			if stop || err != nil {
+				return true, err
+			}
+			continue
+		}
+		if w.after > k && !strings.HasPrefix(w.after, k) {
+			continue // every key below sorts before after
+		}
+		crel := joinRel(rel, e.name)
+		open := func() (*os.File, error) { return openDirAt(d, e.name, crel) }
+		if top && w.onDir != nil {
+			stop, err := w.onDir(k, crel, open)
+			if stop || err != nil {
+				return true, err
+			}
+			continue
+		}
+		cd, err := open()
+		if err != nil {
+			if errors.Is(err, unix.ENOENT) {
+				continue // removed since ReadDir
+			}
+			return true, err
+		}
+		stop, err := w.walk(cd, crel, "", false)
+		cd.Close()
+		if stop || err != nil {
+			return true, err
+		}
+	}
+	return false, nil
+}
+
+// openDirAt opens the sub-directory name of d. name is one component read
+// from d and O_NOFOLLOW refuses symlinks, so this stays inside the root.
+func openDirAt(d *os.File, name, rel string) (*os.File, error) {
+	var f *os.File
+	err := withFd(d, func(dfd int) error {
+		fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		f = os.NewFile(uintptr(fd), rel)
+		return nil
+	})
+	return f, err
+}
+
+// fileLoader reads the metadata of the regular file name in d.
+func (w *walker) fileLoader(d *os.File, name, key string) loadFn {
+	return func() (ObjectMeta, bool, error) {
+		var m ObjectMeta
+		var ok bool
+		err := withFd(d, func(dfd int) error {
+			fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+			if err != nil {
+				if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) {
+					return nil
+				}
+				return err
+			}
+			defer unix.Close(fd)
+			id, mode, err := statID(fd)
+			if err != nil || mode != unix.S_IFREG {
+				return err
+			}
+			rec, _, err := w.s.meta.load(fd, id, w.bucket, key)
+			m, ok = rec.meta(id.Size, unixSec(id.MTime)), err == nil
+			return err
+		})
+		return m, ok, err
+	}
+}
+
+// lister collects one page.
+type lister struct {
+	s      *Store
+	ctx    context.Context
+	bucket string
+	o      ListOptions
+	res    ListResult
+	n      int
+	lastCP string
+}
+
+func (l *lister) key(k string, load loadFn) (bool, error) {
+	if d := l.o.Delimiter; d != "" {
+		rest := k[len(l.o.Prefix):]
+		if i := strings.Index(rest, d); i >= 0 {
+			return l.prefix(l.o.Prefix + rest[:i+len(d)])
+		}
+	}
+	m, ok, err := load()
+	if err != nil || !ok {
+		return false, err
+	}
+	if l.n == l.o.MaxKeys {
+		l.res.IsTruncated = true
+		return true, nil
+	}
+	l.res.Objects = append(l.res.Objects, ObjectEntry{Key: k, Meta: m})
+	l.n++
+	l.res.Next = k
+	return false, nil
+}
+
+// prefix adds a common prefix once. When it equals After, the previous
+// page ended with it and every key under it is skipped.
+func (l *lister) prefix(cp string) (bool, error) {
+	if cp == l.lastCP || cp == l.o.After {
+		return false, nil
+	}
+	if l.n == l.o.MaxKeys {
+		l.res.IsTruncated = true
+		return true, nil
+	}
+	l.res.CommonPrefixes = append(l.res.CommonPrefixes, cp)
+	l.lastCP = cp
+	l.n++
+	l.res.Next = cp
+	return false, nil
+}
+
+// dir turns a directory directly under the prefix into a common prefix
+// (delimiter "/") if it holds a key sorting after After.
+func (l *lister) dir(cp, rel string, open func() (*os.File, error)) (bool, error) {
+	if cp == l.lastCP || cp == l.o.After {
+		return false, nil
+	}
+	after := ""
+	if strings.HasPrefix(l.o.After, cp) {
+		after = l.o.After
+	}
+	d, err := open()
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return false, nil
+		}
+		return true, err
+	}
+	found := false
+	probe := walker{s: l.s, ctx: l.ctx, bucket: l.bucket, after: after,
+		onKey: func(string, loadFn) (bool, error) { found = true; return true, nil }}
+	_, err = probe.walk(d, rel, "", false)
+	d.Close()
+	if err != nil || !found {
+		return err != nil, err
+	}
+	return l.prefix(cp)
+}

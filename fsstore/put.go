@@ -1,0 +1,350 @@
+package fsstore
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// errRetry says a concurrent delete removed a directory we just made.
+var errRetry = errors.New("fsstore: directory vanished, retry")
+
+// publishAttempts bounds the retries against concurrent directory pruning.
+const publishAttempts = 8
+
+// resolve validates bucket and key and maps the key to its path.
+func resolve(bucket, key string) (objPath, error) {
+	if !ValidBucketName(bucket) {
+		return objPath{}, ErrNoSuchBucket
+	}
+	return keyPath(key)
+}
+
+// checkBucket reports ErrNoSuchBucket unless the bucket directory exists.
+// Object operations never create it, so a bucket being deleted cannot be
+// resurrected by a racing put.
+func (s *Store) checkBucket(bucket string) error {
+	fi, err := s.root.Lstat(bucket)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()) {
+		return ErrNoSuchBucket
+	}
+	return err
+}
+
+// PutObject stores body at key. Nothing is visible until body returned a
+// clean EOF and opts.BeforePublish accepted it; then bytes and metadata
+// appear together by one rename (or link, for IfNoneMatch "*").
+func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts PutOptions) (ObjectMeta, error) {
+	p, err := resolve(bucket, key)
+	if err != nil {
+		return ObjectMeta{}, err
+	}
+	if err := s.checkBucket(bucket); err != nil {
+		return ObjectMeta{}, err
+	}
+	if p.marker {
+		return s.putMarker(ctx, bucket, key, p, body, opts)
+	}
+
+	tmp, f, err := s.createTemp("put-")
+	if err != nil {
+		return ObjectMeta{}, err
+	}
+	var id fileID
+	staged, published := false, false
+	defer func() {
+		if !published {
+			f.Close()
+			s.root.Remove(tmp)
+			if staged {
+				s.meta.unstage(id, bucket, key)
+			}
+		}
+	}()
+
+	meta := opts.Meta
+	if meta.Size, meta.ETag, err = s.copyBody(ctx, f, body); err != nil {
+		return ObjectMeta{}, err
+	}
+	size := meta.Size
+	if opts.BeforePublish != nil {
+		if err := opts.BeforePublish(&meta); err != nil {
+			return ObjectMeta{}, err
+		}
+	}
+	rec := recordOf(&meta)
+	err = withFd(f, func(fd int) error {
+		var err error
+		if id, _, err = statID(fd); err != nil {
+			return err
+		}
+		return s.meta.stage(fd, id, bucket, key, &rec)
+	})
+	if err != nil {
+		return ObjectMeta{}, err
+	}
+	staged = true
+	if s.fsync {
+		if err := f.Sync(); err != nil {
+			return ObjectMeta{}, storageErr(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return ObjectMeta{}, storageErr(err)
+	}
+	if opts.IfMatch != "" {
+		if err := s.checkIfMatch(ctx, bucket, key, opts.IfMatch); err != nil {
+			return ObjectMeta{}, err
+		}
+	}
+	if err := s.publish(bucket, p, tmp, opts.IfNoneMatch == "*"); err != nil {
+		return ObjectMeta{}, err
+	}
+	published = true
+	if s.fsync {
+		if err := s.syncDir(join(bucket, p.dir())); err != nil {
+			return ObjectMeta{}, storageErr(err)
+		}
+	}
+	s.meta.published(id, bucket, key)
+	return rec.meta(size, unixSec(id.MTime)), nil
+}
+
+func unixSec(ns int64) int64 { return time.Unix(0, ns).Unix() }
+
+// copyBody streams body into w, hashing on the way. Read errors come back
+// wrapped but unchanged for errors.Is; write errors are storage errors.
+func (s *Store) copyBody(ctx context.Context, w io.Writer, body io.Reader) (int64, string, error) {
+	bp := s.bufs.Get().(*[]byte)
+	defer s.bufs.Put(bp)
+	buf := *bp
+	h := md5.New()
+	var n int64
+	if body == nil {
+		body = eofReader{}
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return 0, "", err
+		}
+		m, rerr := body.Read(buf)
+		if m > 0 {
+			h.Write(buf[:m])
+			if _, err := w.Write(buf[:m]); err != nil {
+				return 0, "", storageErr(err)
+			}
+			n += int64(m)
+		}
+		if rerr == io.EOF {
+			return n, hex.EncodeToString(h.Sum(nil)), nil
+		}
+		if rerr != nil {
+			return 0, "", fmt.Errorf("fsstore: reading body: %w", rerr)
+		}
+	}
+}
+
+// eofReader is the nil body: empty.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// checkIfMatch is a best-effort check just before publishing: a put racing
+// in between is not detected.
+func (s *Store) checkIfMatch(ctx context.Context, bucket, key, want string) error {
+	cur, err := s.HeadObject(ctx, bucket, key)
+	if errors.Is(err, ErrNoSuchKey) {
+		return ErrPreconditionFailed
+	}
+	if err != nil {
+		return err
+	}
+	if want != "*" && strings.Trim(want, `"`) != cur.ETag {
+		return ErrPreconditionFailed
+	}
+	return nil
+}
+
+// publish moves the staged temp file to the key's path, creating parent
+// directories as needed and retrying when a concurrent delete prunes them.
+func (s *Store) publish(bucket string, p objPath, tmp string, exclusive bool) error {
+	target := join(bucket, p.rel)
+	for attempt := 1; ; attempt++ {
+		var err error
+		if exclusive {
+			err = s.root.Link(tmp, target)
+		} else {
+			err = s.root.Rename(tmp, target)
+		}
+		if err == nil {
+			if exclusive {
+				s.root.Remove(tmp)
+			}
+			return nil
+		}
+		retry := attempt < publishAttempts
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if merr := s.mkdirAllIn(bucket, p.dir()); merr != nil && merr != errRetry {
+				return merr
+			}
+			if !retry {
+				return err
+			}
+		case errors.Is(err, syscall.ENOTDIR):
+			return ErrObjectParentIsFile
+		case errors.Is(err, fs.ErrExist), errors.Is(err, syscall.EISDIR), errors.Is(err, syscall.ENOTEMPTY):
+			fi, lerr := s.root.Lstat(target)
+			switch {
+			case lerr == nil && fi.IsDir():
+				// An empty leftover directory is not a key: replace it.
+				if !retry || !s.rmdirIfNoKey(bucket, p.rel) {
+					return ErrObjectIsDirectory
+				}
+			case lerr == nil && exclusive:
+				return ErrPreconditionFailed
+			case errors.Is(lerr, fs.ErrNotExist) && retry:
+				// deleted meanwhile: try again
+			default:
+				return err
+			}
+		default:
+			return storageErr(err)
+		}
+	}
+}
+
+// mkdirAllIn creates rel and its parents below the bucket directory,
+// never the bucket directory itself.
+func (s *Store) mkdirAllIn(bucket, rel string) error {
+	if rel == "" {
+		return s.checkBucket(bucket)
+	}
+	br, err := s.root.OpenRoot(bucket)
+	if errors.Is(err, fs.ErrNotExist) {
+		return ErrNoSuchBucket
+	}
+	if err != nil {
+		return err
+	}
+	defer br.Close()
+	err = br.MkdirAll(rel, 0o755)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, fs.ErrExist) && !errors.Is(err, fs.ErrNotExist) {
+		return storageErr(err)
+	}
+	// A file in the way, or a directory pruned under our feet: look.
+	if berr := s.checkBucket(bucket); berr != nil {
+		return berr
+	}
+	for i := 0; i <= len(rel); i++ {
+		if i < len(rel) && rel[i] != '/' {
+			continue
+		}
+		fi, err := br.Lstat(rel[:i])
+		if errors.Is(err, fs.ErrNotExist) {
+			return errRetry
+		}
+		if err != nil {
+			return err
+		}
+		if !fi.IsDir() {
+			return ErrObjectParentIsFile
+		}
+	}
+	return errRetry
+}
+
+// putMarker stores a folder marker: the directory rel with marker metadata.
+// Markers hold no bytes.
+func (s *Store) putMarker(ctx context.Context, bucket, key string, p objPath, body io.Reader, opts PutOptions) (ObjectMeta, error) {
+	size, etag, err := s.copyBody(ctx, io.Discard, body)
+	if err != nil {
+		return ObjectMeta{}, err
+	}
+	if size != 0 {
+		return ObjectMeta{}, fmt.Errorf("%w: a key ending in '/' cannot hold data", ErrInvalidKey)
+	}
+	meta := opts.Meta
+	meta.ETag = etag
+	if opts.BeforePublish != nil {
+		if err := opts.BeforePublish(&meta); err != nil {
+			return ObjectMeta{}, err
+		}
+	}
+	if opts.IfMatch != "" {
+		if err := s.checkIfMatch(ctx, bucket, key, opts.IfMatch); err != nil {
+			return ObjectMeta{}, err
+		}
+	}
+	rec := recordOf(&meta)
+	rec.MTime = time.Now().Unix()
+	for attempt := 1; ; attempt++ {
+		err := s.mkdirAllIn(bucket, p.rel)
+		if err == nil {
+			err = s.setMarkerAt(bucket, key, p.rel, &rec, opts.IfNoneMatch == "*")
+		}
+		if err == errRetry && attempt < publishAttempts {
+			continue
+		}
+		if err != nil {
+			return ObjectMeta{}, err
+		}
+		break
+	}
+	if s.fsync {
+		s.syncDir(join(bucket, p.rel))
+		if err := s.syncDir(join(bucket, p.dir())); err != nil {
+			return ObjectMeta{}, storageErr(err)
+		}
+	}
+	return rec.meta(0, rec.MTime), nil
+}
+
+// setMarkerAt sets marker metadata on the directory rel, then checks the
+// directory is still linked: a concurrent delete may have pruned it while
+// it was empty.
+func (s *Store) setMarkerAt(bucket, key, rel string, rec *metaRecord, exclusive bool) error {
+	path := join(bucket, rel)
+	d, err := s.root.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errRetry
+	case errors.Is(err, syscall.ENOTDIR):
+		return ErrObjectParentIsFile
+	case err != nil:
+		return err
+	}
+	defer d.Close()
+	var ino uint64
+	err = withFd(d, func(fd int) error {
+		id, mode, err := statID(fd)
+		if err != nil {
+			return err
+		}
+		if mode != unix.S_IFDIR {
+			return ErrObjectParentIsFile
+		}
+		ino = id.Ino
+		return s.meta.setMarker(fd, ino, bucket, key, rec, exclusive)
+	})
+	if err != nil {
+		return err
+	}
+	fi, err := s.root.Lstat(path)
+	if err != nil || fi.Sys().(*syscall.Stat_t).Ino != ino {
+		return errRetry
+	}
+	return nil
+}

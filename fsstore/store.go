@@ -1,0 +1,234 @@
+package fsstore
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The internal directory and its parts, relative to the root. Bucket names
+// never start with '.', so ".caddys3" can never be a bucket.
+const (
+	internalDir = ".caddys3"
+	tmpDir      = internalDir + "/tmp"
+	bucketsDir  = internalDir + "/buckets"
+	metaDir     = internalDir + "/meta"
+	emptyFile   = internalDir + "/empty"
+
+	// staleTempAge is how old an untouched temp file must be before Open
+	// removes it. Other processes sharing the root may be writing theirs,
+	// and a live upload keeps bumping its temp file's mtime.
+	staleTempAge = time.Hour
+
+	copyBufSize = 256 << 10
+)
+
+// Store is a bucket/object store rooted at one directory. It is safe for
+// concurrent use, also by several processes sharing the root: all
+// correctness state lives in the filesystem.
+type Store struct {
+	root  *os.Root
+	fsync bool
+	meta  metaStore
+	bufs  sync.Pool // *[]byte of copyBufSize
+}
+
+// Open opens (creating if needed) the store at opts.Root, probes extended
+// attribute support and removes stale temp files.
+func Open(opts Options) (*Store, error) {
+	return open(opts, false)
+}
+
+func open(opts Options, forceSidecar bool) (*Store, error) {
+	if opts.Root == "" {
+		return nil, errors.New("fsstore: empty root")
+	}
+	if err := os.MkdirAll(opts.Root, 0o755); err != nil {
+		return nil, fmt.Errorf("fsstore: %w", err)
+	}
+	root, err := os.OpenRoot(opts.Root)
+	if err != nil {
+		return nil, fmt.Errorf("fsstore: %w", err)
+	}
+	s := &Store{root: root, fsync: opts.Fsync}
+	s.bufs.New = func() any { b := make([]byte, copyBufSize); return &b }
+	if err := s.init(forceSidecar); err != nil {
+		root.Close()
+		return nil, fmt.Errorf("fsstore: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Store) init(forceSidecar bool) error {
+	for _, d := range []string{tmpDir, bucketsDir} {
+		if err := s.root.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	f, err := s.root.OpenFile(emptyFile, os.O_RDONLY|os.O_CREATE, 0o444)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	xattrs, err := s.probeXattr()
+	if err != nil {
+		return err
+	}
+	if xattrs && !forceSidecar {
+		s.meta = newXattrMeta()
+	} else {
+		if err := s.root.MkdirAll(metaDir, 0o755); err != nil {
+			return err
+		}
+		s.meta = &sidecarMeta{s: s}
+	}
+	s.cleanTemp()
+	return nil
+}
+
+// probeXattr reports whether the root's filesystem stores user xattrs.
+func (s *Store) probeXattr() (bool, error) {
+	name, f, err := s.createTemp("probe-")
+	if err != nil {
+		return false, err
+	}
+	defer s.root.Remove(name)
+	defer f.Close()
+	err = withFd(f, func(fd int) error {
+		return unix.Fsetxattr(fd, xattrName, []byte("{}"), 0)
+	})
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, unix.ENOTSUP), errors.Is(err, unix.EOPNOTSUPP), errors.Is(err, unix.EPERM):
+		return false, nil
+	}
+	return false, err
+}
+
+// cleanTemp removes temp files left by crashed writers.
+func (s *Store) cleanTemp() {
+	d, err := s.root.Open(tmpDir)
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	ents, _ := d.ReadDir(-1)
+	cutoff := time.Now().Add(-staleTempAge)
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
+			s.root.Remove(tmpDir + "/" + e.Name())
+		}
+	}
+}
+
+// Close releases the root.
+func (s *Store) Close() error {
+	return s.root.Close()
+}
+
+// createTemp creates a fresh file in the staging directory, which is on the
+// root's filesystem so that publishing it is a rename.
+func (s *Store) createTemp(prefix string) (string, *os.File, error) {
+	name := tmpDir + "/" + prefix + rand.Text()
+	f, err := s.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	return name, f, storageErr(err)
+}
+
+// writeAtomic publishes data at name through a temp file: rename replaces,
+// exclusive links and fails with EEXIST if name exists. Readers never see a
+// partial file either way.
+func (s *Store) writeAtomic(name string, data []byte, exclusive bool) error {
+	tmp, f, err := s.createTemp("w-")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil && s.fsync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		if exclusive {
+			err = s.root.Link(tmp, name)
+		} else {
+			err = s.root.Rename(tmp, name)
+		}
+	}
+	if err != nil || exclusive {
+		s.root.Remove(tmp)
+	}
+	if err == nil && s.fsync {
+		s.syncDir(parentOf(name))
+	}
+	return storageErr(err)
+}
+
+// syncDir fsyncs a directory so a rename or link in it is durable.
+func (s *Store) syncDir(name string) error {
+	if name == "" {
+		name = "."
+	}
+	d, err := s.root.Open(name)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// storageErr marks out-of-space errors; everything else passes unchanged.
+func storageErr(err error) error {
+	if err != nil && (errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)) {
+		return fmt.Errorf("%w: %w", ErrInsufficientStorage, err)
+	}
+	return err
+}
+
+// withFd runs fn with f's descriptor without switching f to blocking mode
+// (as f.Fd would).
+func withFd(f *os.File, fn func(fd int) error) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
+		return err
+	}
+	return ferr
+}
+
+// parentOf is the slash-separated parent of name ("" when none).
+func parentOf(name string) string {
+	for i := len(name) - 1; i >= 0; i-- {
+		if name[i] == '/' {
+			return name[:i]
+		}
+	}
+	return ""
+}
+
+// join joins a bucket and a path below it.
+func join(bucket, rel string) string {
+	if rel == "" {
+		return bucket
+	}
+	return bucket + "/" + rel
+}
+
+// joinRel appends a path component to a possibly empty relative path.
+func joinRel(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package e2e
+
+// raceEnabled makes TestMain build the server with -race as well.
+const raceEnabled = true
