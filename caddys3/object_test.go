@@ -28,7 +28,7 @@ func TestParseRange(t *testing.T) {
 		{"bytes=10-20", 10, 0, 0, false, true},
 		{"bytes=-0", 10, 0, 0, false, true},
 		{"bytes=0-", 0, 0, 0, false, true},
-		{"bytes=5-2", 10, 0, 10, false, false},   // invalid syntax: ignored
+		{"bytes=5-2", 10, 0, 10, false, false},     // invalid syntax: ignored
 		{"bytes=0-1,3-4", 10, 0, 10, false, false}, // multi-range: ignored
 		{"items=0-1", 10, 0, 10, false, false},
 		{"bytes=x-1", 10, 0, 10, false, false},
