@@ -13,7 +13,10 @@ import (
 )
 
 const (
-	maxChunkSize    = 16 << 20 // SDKs send 64 KiB..8 MiB chunks
+	// maxSignedChunk caps what one signed chunk may make us buffer before
+	// its signature is verified (SDKs sign 64 KiB..8 MiB chunks). Unsigned
+	// chunks stream and have no cap: the Go SDK sends a whole body as one.
+	maxSignedChunk  = 16 << 20
 	maxLineLen      = 4096     // chunk header or trailer line
 	maxTrailerLines = 16
 	emptySHA256     = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -146,6 +149,9 @@ func (c *chunkedBody) nextChunk() error {
 	}
 	c.decoded += size
 	if c.signer != nil {
+		if size > maxSignedChunk {
+			return fmt.Errorf("%w: signed chunk of %d bytes exceeds %d", ErrIncompleteBody, size, maxSignedChunk)
+		}
 		if err := c.readData(int(size)); err != nil {
 			return err
 		}
@@ -174,8 +180,8 @@ func parseChunkHeader(line string) (size int64, sig string, err error) {
 	if perr != nil {
 		return 0, "", fmt.Errorf("%w: malformed chunk size", ErrIncompleteBody)
 	}
-	if u > maxChunkSize {
-		return 0, "", fmt.Errorf("%w: chunk of %d bytes exceeds %d", ErrIncompleteBody, u, maxChunkSize)
+	if u > 1<<62 {
+		return 0, "", fmt.Errorf("%w: chunk size out of range", ErrIncompleteBody)
 	}
 	for exts != "" {
 		var ext string
@@ -258,17 +264,20 @@ func (c *chunkedBody) finish() error {
 		if err != nil {
 			return err
 		}
+		if i >= 2*maxTrailerLines {
+			return fmt.Errorf("%w: too many trailer lines", ErrMalformedTrailer)
+		}
 		if line == "" {
-			if i == 0 && c.withTrailer {
-				continue // some writers put a blank line before the trailer
+			if c.withTrailer {
+				// Writers differ in blank lines: minio-go ends the checksum
+				// line with "\n\r\n" before the signature line. The body's
+				// own end (EOF) ends the trailer.
+				continue
 			}
 			break
 		}
 		if !c.withTrailer {
 			return fmt.Errorf("%w: trailer in a payload without trailers", ErrMalformedTrailer)
-		}
-		if i >= maxTrailerLines {
-			return fmt.Errorf("%w: too many trailer lines", ErrMalformedTrailer)
 		}
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {

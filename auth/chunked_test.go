@@ -202,3 +202,46 @@ func TestChunkedWithHeaderChecksum(t *testing.T) {
 	_, _, err := verifyAndRead(newTestVerifier(exampleTime()), withBody(r, bytes.NewReader(encodeChunks(exampleKey(), seed, data, nil, nil))))
 	mustErrIs(t, err, ErrBadDigest)
 }
+
+// The Go SDK sends a whole body as one unsigned chunk: no size cap applies
+// to unsigned chunks because they stream without buffering.
+func TestUnsignedTrailerOneHugeChunk(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), (20<<20)/16) // 20 MiB
+	v := newTestVerifier(exampleTime())
+	mode := "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+	r, _ := signedChunkedRequest(mode, len(data), "x-amz-checksum-crc32")
+	body := encodeChunks(nil, "", data, nil, []string{"x-amz-checksum-crc32:" + crc32b64(data)})
+	res, got, err := verifyAndRead(v, withBody(r, bytes.NewReader(body)))
+	if err != nil || !bytes.Equal(got, data) || res.Checksums()["CRC32"] != crc32b64(data) {
+		t.Fatalf("20 MiB unsigned chunk: %v", err)
+	}
+	// A signed chunk that large is refused before it is buffered.
+	r, seed := signedChunkedRequest("STREAMING-AWS4-HMAC-SHA256-PAYLOAD", len(data), "")
+	body = encodeChunks(exampleKey(), seed, data, nil, nil)
+	_, _, err = verifyAndRead(v, withBody(r, bytes.NewReader(body)))
+	mustErrIs(t, err, ErrIncompleteBody)
+}
+
+// minio-go ends its checksum trailer line with "\n\r\n", leaving a blank
+// line before x-amz-trailer-signature.
+func TestSignedTrailerMinioLayout(t *testing.T) {
+	data := bytes.Repeat([]byte("m"), 100000)
+	v := newTestVerifier(exampleTime())
+	mode := "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+	r, seed := signedChunkedRequest(mode, len(data), "x-amz-checksum-crc32")
+	line := "x-amz-checksum-crc32:" + crc32b64(data)
+	body := encodeChunks(exampleKey(), seed, data, []int{65536}, []string{line})
+	body = bytes.Replace(body, []byte(line+"\r\n"), []byte(line+"\n\r\n"), 1)
+	res, got, err := verifyAndRead(v, withBody(r, bytes.NewReader(body)))
+	if err != nil || !bytes.Equal(got, data) || res.Checksums()["CRC32"] != crc32b64(data) {
+		t.Fatalf("minio layout: %v", err)
+	}
+	// A wrong trailer signature in that layout still fails.
+	r, seed = signedChunkedRequest(mode, len(data), "x-amz-checksum-crc32")
+	body = encodeChunks(exampleKey(), seed, data, []int{65536}, []string{line})
+	body = bytes.Replace(body, []byte(line+"\r\n"), []byte(line+"\n\r\n"), 1)
+	i := bytes.Index(body, []byte("x-amz-trailer-signature:")) + len("x-amz-trailer-signature:")
+	body[i] ^= 1
+	_, _, err = verifyAndRead(v, withBody(r, bytes.NewReader(body)))
+	mustErrIs(t, err, ErrSignatureDoesNotMatch)
+}

@@ -186,9 +186,16 @@ func signingKey(secret, date string) []byte {
 	return mac(mac(mac(mac([]byte("AWS4"+secret), date), region), "s3"), "aws4_request")
 }
 
-// signedChunkedPut sends data as STREAMING-AWS4-HMAC-SHA256-PAYLOAD in
-// chunks of chunkSize; tamper may change the encoded body after signing.
-func signedChunkedPut(t *testing.T, path string, data []byte, chunkSize int, tamper func(chunks [][]byte, sigs []string) ([][]byte, []string)) rawResp {
+// signedTrailer is the optional trailer of a signed aws-chunked upload.
+type signedTrailer struct {
+	algo, value string // x-amz-checksum-<algo>:<value>
+	badSig      bool   // send a wrong x-amz-trailer-signature
+}
+
+// signedChunkedPut sends data as STREAMING-AWS4-HMAC-SHA256-PAYLOAD (or
+// ...-PAYLOAD-TRAILER when trailer is set, in the AWS-documented layout) in
+// chunks of chunkSize; tamper may change chunks and signatures after signing.
+func signedChunkedPut(t *testing.T, path string, data []byte, chunkSize int, trailer *signedTrailer, tamper func(chunks [][]byte, sigs []string) ([][]byte, []string)) rawResp {
 	t.Helper()
 	now := time.Now().UTC()
 	amzDate := now.Format("20060102T150405Z")
@@ -201,18 +208,17 @@ func signedChunkedPut(t *testing.T, path string, data []byte, chunkSize int, tam
 		chunks = append(chunks, data[off:end])
 	}
 	chunks = append(chunks, nil) // final zero-length chunk
-	sigLen := 64
-	encodedLen := 0
-	for _, c := range chunks {
-		encodedLen += len(fmt.Sprintf("%x;chunk-signature=", len(c))) + sigLen + 2 + len(c) + 2
-	}
 
-	req := buildRaw(t, rawReq{Method: "PUT", Path: path, Creds: &alice, PayloadHash: "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
-		SignTime: now,
-		Header: http.Header{
-			"Content-Encoding":             {"aws-chunked"},
-			"X-Amz-Decoded-Content-Length": {fmt.Sprint(len(data))},
-		}})
+	payload := "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	hdr := http.Header{
+		"Content-Encoding":             {"aws-chunked"},
+		"X-Amz-Decoded-Content-Length": {fmt.Sprint(len(data))},
+	}
+	if trailer != nil {
+		payload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+		hdr.Set("X-Amz-Trailer", "x-amz-checksum-"+trailer.algo)
+	}
+	req := buildRaw(t, rawReq{Method: "PUT", Path: path, Creds: &alice, PayloadHash: payload, SignTime: now, Header: hdr})
 	auth := req.Header.Get("Authorization")
 	i := strings.Index(auth, "Signature=")
 	if i < 0 {
@@ -220,12 +226,14 @@ func signedChunkedPut(t *testing.T, path string, data []byte, chunkSize int, tam
 	}
 	prev := auth[i+len("Signature="):]
 	key := signingKey(alice.secret, date)
-	var sigs []string
-	for _, c := range chunks {
-		sts := strings.Join([]string{"AWS4-HMAC-SHA256-PAYLOAD", amzDate, scope, prev, emptySHA256, sha256Hex(c)}, "\n")
+	sign := func(sts string) string {
 		h := hmac.New(sha256.New, key)
 		h.Write([]byte(sts))
-		prev = hex.EncodeToString(h.Sum(nil))
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	var sigs []string
+	for _, c := range chunks {
+		prev = sign(strings.Join([]string{"AWS4-HMAC-SHA256-PAYLOAD", amzDate, scope, prev, emptySHA256, sha256Hex(c)}, "\n"))
 		sigs = append(sigs, prev)
 	}
 	if tamper != nil {
@@ -235,10 +243,17 @@ func signedChunkedPut(t *testing.T, path string, data []byte, chunkSize int, tam
 	for i, c := range chunks {
 		fmt.Fprintf(&body, "%x;chunk-signature=%s\r\n", len(c), sigs[i])
 		body.Write(c)
-		body.WriteString("\r\n")
+		if trailer == nil || i < len(chunks)-1 {
+			body.WriteString("\r\n")
+		}
 	}
-	if body.Len() != encodedLen {
-		t.Fatalf("test bug: encoded %d bytes, signed Content-Length %d", body.Len(), encodedLen)
+	if trailer != nil {
+		line := "x-amz-checksum-" + trailer.algo + ":" + trailer.value
+		tsig := sign(strings.Join([]string{"AWS4-HMAC-SHA256-TRAILER", amzDate, scope, sigs[len(sigs)-1], sha256Hex([]byte(line + "\n"))}, "\n"))
+		if trailer.badSig {
+			tsig = strings.Repeat("1", 64)
+		}
+		fmt.Fprintf(&body, "%s\r\nx-amz-trailer-signature:%s\r\n\r\n", line, tsig)
 	}
 	// Content-Length is not among the signed headers (it was 0 at signing).
 	req.Body = io.NopCloser(bytes.NewReader(body.Bytes()))
@@ -253,7 +268,7 @@ func TestSignedChunkedStreaming(t *testing.T) {
 	bucket := makeBucket(t, alice, "chunked")
 	data := randomBytes(200 << 10)
 	t.Run("valid", func(t *testing.T) {
-		r := signedChunkedPut(t, objPath(bucket, "ok"), data, 64<<10, nil)
+		r := signedChunkedPut(t, objPath(bucket, "ok"), data, 64<<10, nil, nil)
 		wantStatus(t, r, 200)
 		if r.Header.Get("ETag") != quotedMD5(data) {
 			t.Errorf("ETag %q, want %q", r.Header.Get("ETag"), quotedMD5(data))
@@ -272,7 +287,7 @@ func TestSignedChunkedStreaming(t *testing.T) {
 		}
 	})
 	t.Run("tampered chunk data", func(t *testing.T) {
-		r := signedChunkedPut(t, objPath(bucket, "bad-data"), data, 64<<10, func(chunks [][]byte, sigs []string) ([][]byte, []string) {
+		r := signedChunkedPut(t, objPath(bucket, "bad-data"), data, 64<<10, nil, func(chunks [][]byte, sigs []string) ([][]byte, []string) {
 			c := append([]byte(nil), chunks[1]...)
 			c[100] ^= 0x01
 			chunks[1] = c
@@ -282,7 +297,7 @@ func TestSignedChunkedStreaming(t *testing.T) {
 		wantAbsent(t, bucket, "bad-data")
 	})
 	t.Run("tampered final chunk signature", func(t *testing.T) {
-		r := signedChunkedPut(t, objPath(bucket, "bad-final"), data, 64<<10, func(chunks [][]byte, sigs []string) ([][]byte, []string) {
+		r := signedChunkedPut(t, objPath(bucket, "bad-final"), data, 64<<10, nil, func(chunks [][]byte, sigs []string) ([][]byte, []string) {
 			last := len(sigs) - 1
 			sigs[last] = strings.Repeat("0", 64)
 			return chunks, sigs
@@ -291,13 +306,33 @@ func TestSignedChunkedStreaming(t *testing.T) {
 		wantAbsent(t, bucket, "bad-final")
 	})
 	t.Run("chunks swapped", func(t *testing.T) {
-		r := signedChunkedPut(t, objPath(bucket, "swapped"), data, 64<<10, func(chunks [][]byte, sigs []string) ([][]byte, []string) {
+		r := signedChunkedPut(t, objPath(bucket, "swapped"), data, 64<<10, nil, func(chunks [][]byte, sigs []string) ([][]byte, []string) {
 			chunks[0], chunks[1] = chunks[1], chunks[0]
 			sigs[0], sigs[1] = sigs[1], sigs[0]
 			return chunks, sigs
 		})
 		wantXMLError(t, r, 403, "SignatureDoesNotMatch")
 		wantAbsent(t, bucket, "swapped")
+	})
+	// STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER in the layout of the AWS
+	// documentation (minio-go's layout is covered by TestMinioTrailers).
+	crc := b64u32(crc32.ChecksumIEEE(data))
+	t.Run("signed trailer", func(t *testing.T) {
+		r := signedChunkedPut(t, objPath(bucket, "trailer-ok"), data, 64<<10, &signedTrailer{algo: "crc32", value: crc}, nil)
+		wantStatus(t, r, 200)
+		if got := getBytes(t, aliceSDK(), bucket, "trailer-ok"); !bytes.Equal(got, data) {
+			t.Errorf("stored object differs")
+		}
+	})
+	t.Run("signed trailer with a wrong checksum", func(t *testing.T) {
+		r := signedChunkedPut(t, objPath(bucket, "trailer-bad-crc"), data, 64<<10, &signedTrailer{algo: "crc32", value: b64u32(12345)}, nil)
+		wantXMLError(t, r, 400, "BadDigest")
+		wantAbsent(t, bucket, "trailer-bad-crc")
+	})
+	t.Run("signed trailer with a wrong trailer signature", func(t *testing.T) {
+		r := signedChunkedPut(t, objPath(bucket, "trailer-bad-sig"), data, 64<<10, &signedTrailer{algo: "crc32", value: crc, badSig: true}, nil)
+		wantXMLError(t, r, 403, "SignatureDoesNotMatch")
+		wantAbsent(t, bucket, "trailer-bad-sig")
 	})
 }
 
