@@ -17,7 +17,7 @@ const (
 	// its signature is verified (SDKs sign 64 KiB..8 MiB chunks). Unsigned
 	// chunks stream and have no cap: the Go SDK sends a whole body as one.
 	maxSignedChunk  = 16 << 20
-	maxLineLen      = 4096     // chunk header or trailer line
+	maxLineLen      = 4096 // chunk header or trailer line
 	maxTrailerLines = 16
 	emptySHA256     = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
