@@ -55,6 +55,9 @@ func (h *Handler) serve(req *request) error {
 		return newError("NotImplemented")
 	case OpMethodNotAllowed:
 		return newError("MethodNotAllowed")
+	case OpPostObject:
+		// Authenticated by the signed policy inside the form, not by headers.
+		return h.postObject(req)
 	}
 	res, err := h.verifier.Verify(req.ctx, verificationRequest(req.r))
 	if err != nil {

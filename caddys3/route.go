@@ -26,6 +26,7 @@ const (
 	OpDeleteObject      Op = "DeleteObject"
 	OpDeleteObjects     Op = "DeleteObjects"
 	OpCopyObject        Op = "CopyObject"
+	OpPostObject        Op = "PostObject"
 	OpNotImplemented    Op = "NotImplemented"
 	OpMethodNotAllowed  Op = "MethodNotAllowed"
 )
@@ -88,7 +89,10 @@ func classify(method, bucket, key string, query url.Values, header http.Header) 
 		case http.MethodDelete:
 			return OpDeleteBucket
 		case http.MethodPost:
-			return OpNotImplemented // browser POST upload comes later
+			if strings.HasPrefix(strings.ToLower(header.Get("Content-Type")), "multipart/form-data") {
+				return OpPostObject
+			}
+			return OpNotImplemented
 		}
 		return OpMethodNotAllowed
 	default:

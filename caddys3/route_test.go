@@ -30,6 +30,8 @@ func TestClassify(t *testing.T) {
 		{"GET", "b", "", "delete", nil, OpMethodNotAllowed},
 		{"GET", "b", "", "uploads", nil, OpNotImplemented},
 		{"PATCH", "b", "", "", nil, OpMethodNotAllowed},
+		{"POST", "b", "", "", http.Header{"Content-Type": {"multipart/form-data; boundary=x"}}, OpPostObject},
+		{"POST", "b", "", "", nil, OpNotImplemented},
 		{"GET", "b", "k", "", nil, OpGetObject},
 		{"GET", "b", "k", "response-content-type=x&x-id=GetObject", nil, OpGetObject},
 		{"HEAD", "b", "k", "", nil, OpHeadObject},

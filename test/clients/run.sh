@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the server (unless $CADDYS3_BIN names one), starts it on a free
-# loopback port with a temporary storage root, runs python.sh against it,
-# stops the server and exits with python.sh's status.
+# loopback port with a temporary storage root, runs python.sh and every
+# scenario-*.sh against it, stops the server and exits non-zero if any failed.
 #
 # Usage: bash test/clients/run.sh
 # Env:   CADDYS3_BIN=path   use a prebuilt binary
@@ -101,12 +101,31 @@ if [ -z "$up" ]; then
 	exit 1
 fi
 
-set +e
-timeout 1200 bash "$HERE/python.sh" "http://127.0.0.1:$PORT"
-rc=$?
-set -e
-if [ $rc -ne 0 ]; then
-	echo "== python.sh exited $rc; last lines of the server log:"
-	tail -n 60 "$WORK/server.log" | sed 's/^/  server: /'
-fi
+# Every scenario script gets the endpoint as $1 and ends with a line
+# "N passed, M failed"; python.sh first, then test/clients/scenario-*.sh.
+total_passed=0
+total_failed=0
+rc=0
+for script in "$HERE/python.sh" "$HERE"/scenario-*.sh; do
+	[ -f "$script" ] || continue
+	echo "== $(basename "$script")"
+	set +e
+	timeout 1200 bash "$script" "http://127.0.0.1:$PORT" 2>&1 | tee "$WORK/scenario.out"
+	src=${PIPESTATUS[0]}
+	set -e
+	counts="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/scenario.out" | tail -n 1)"
+	if [ -n "$counts" ]; then
+		total_passed=$((total_passed + ${counts%% passed*}))
+		f=${counts#*, }
+		total_failed=$((total_failed + ${f%% failed}))
+	elif [ $src -ne 0 ]; then
+		total_failed=$((total_failed + 1))
+	fi
+	if [ $src -ne 0 ]; then
+		rc=$src
+		echo "== $(basename "$script") exited $src; last lines of the server log:"
+		tail -n 60 "$WORK/server.log" | sed 's/^/  server: /'
+	fi
+done
+echo "clients: $total_passed passed, $total_failed failed"
 exit $rc
