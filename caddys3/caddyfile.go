@@ -3,6 +3,7 @@ package caddys3
 import (
 	"fmt"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -23,6 +24,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    domain <base-domain> [<base-domain>...]
 //	    max_object_size <size>
 //	    fsync always|never
+//	    abort_incomplete_after <duration>
+//	    copy_file_range on|off
 //	    credentials static {
 //	        key <access-key-id> <secret> [<owner>]
 //	    }
@@ -63,6 +66,20 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.MaxObjectSize = int64(size)
 		case "fsync":
 			if !d.AllArgs(&h.Fsync) {
+				return d.ArgErr()
+			}
+		case "abort_incomplete_after":
+			var v string
+			if !d.AllArgs(&v) {
+				return d.ArgErr()
+			}
+			dur, err := caddy.ParseDuration(v)
+			if err != nil {
+				return d.Errf("abort_incomplete_after: %v", err)
+			}
+			h.AbortIncompleteAfter = caddy.Duration(dur)
+		case "copy_file_range":
+			if !d.AllArgs(&h.CopyFileRange) {
 				return d.ArgErr()
 			}
 		case "credentials":

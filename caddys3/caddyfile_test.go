@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
@@ -61,6 +62,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		"s3 {\n credentials static {\n key a b c d\n }\n}",
 		"s3 {\n credentials static {\n user a b\n }\n}",
 		"s3 {\n max_object_size lots\n}",
+		"s3 {\n abort_incomplete_after soon\n}",
 	}
 	for _, src := range bad {
 		var h Handler
@@ -74,6 +76,8 @@ func TestCaddyfileErrors(t *testing.T) {
 		max_object_size 1GiB
 		domain s3.example.com s3.local
 		fsync always
+		abort_incomplete_after 48h
+		copy_file_range off
 		credentials static {
 			key AK1 {env.S1}
 			key AK2 secret2 bob
@@ -83,6 +87,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	if h.Root != "/data" || h.MaxObjectSize != 1<<30 || len(h.Domains) != 2 || h.Fsync != "always" ||
+		time.Duration(h.AbortIncompleteAfter) != 48*time.Hour || h.CopyFileRange != "off" ||
 		len(h.Credentials.Static) != 2 || h.Credentials.Static[0].Secret != "{env.S1}" || h.Credentials.Static[1].Owner != "bob" {
 		t.Errorf("parsed %+v", &h)
 	}

@@ -37,6 +37,31 @@ func parseCopySource(v string) (bucket, key string, err error) {
 	return bucket, key, nil
 }
 
+// openCopySource opens the object named by x-amz-copy-source after checking
+// that the caller owns its bucket and that x-amz-copy-source-if-* hold.
+func (h *Handler) openCopySource(req *request) (*fsstore.Object, error) {
+	srcBucket, srcKey, err := parseCopySource(req.r.Header.Get("X-Amz-Copy-Source"))
+	if err != nil {
+		return nil, err
+	}
+	src, err := h.store.Bucket(req.ctx, srcBucket)
+	if err != nil {
+		return nil, err
+	}
+	if src.Owner != req.who.Owner {
+		return nil, newError("AccessDenied")
+	}
+	obj, err := h.store.OpenObject(req.ctx, srcBucket, srcKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCopyConditions(req.r.Header, obj.Meta); err != nil {
+		obj.Close()
+		return nil, err
+	}
+	return obj, nil
+}
+
 // copyObject serves CopyObject: the source streams from its file into a new
 // temp file and is published like a PUT, so nothing is held in memory.
 func (h *Handler) copyObject(req *request) error {
@@ -47,13 +72,6 @@ func (h *Handler) copyObject(req *request) error {
 	if err != nil {
 		return err
 	}
-	src, err := h.store.Bucket(req.ctx, srcBucket)
-	if err != nil {
-		return err
-	}
-	if src.Owner != req.who.Owner {
-		return newError("AccessDenied")
-	}
 	directive := strings.ToUpper(req.r.Header.Get("X-Amz-Metadata-Directive"))
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
 		return newError("InvalidArgument").withMessage("Unknown metadata directive.")
@@ -61,15 +79,11 @@ func (h *Handler) copyObject(req *request) error {
 	if srcBucket == req.t.bucket && srcKey == req.t.key && directive != "REPLACE" {
 		return newError("InvalidRequest").withMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
-
-	obj, err := h.store.OpenObject(req.ctx, srcBucket, srcKey)
+	obj, err := h.openCopySource(req)
 	if err != nil {
 		return err
 	}
 	defer obj.Close()
-	if err := checkCopyConditions(req.r.Header, obj.Meta); err != nil {
-		return err
-	}
 	if obj.Meta.Size > h.MaxObjectSize {
 		return newError("InvalidRequest").withMessage("The specified copy source is larger than the maximum allowable size for a copy source.")
 	}
@@ -81,6 +95,7 @@ func (h *Handler) copyObject(req *request) error {
 			return err
 		}
 		meta.Checksums = obj.Meta.Checksums // same bytes, same checksums
+		meta.ChecksumAlgorithm, meta.ChecksumType = obj.Meta.ChecksumAlgorithm, obj.Meta.ChecksumType
 	}
 	meta.Owner = req.who.Owner
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, obj.File, fsstore.PutOptions{

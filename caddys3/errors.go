@@ -60,6 +60,7 @@ func init() {
 		{"IllegalLocationConstraintException", 400, "The specified location constraint is not valid for this endpoint."},
 		{"NotImplemented", 501, "A header or query you provided implies functionality that is not implemented."},
 		{"NotModified", 304, "Not Modified"},
+		{"OperationAborted", 409, "A conflicting conditional operation is currently in progress against this resource. Please try again."},
 		{"ObjectParentIsFile", 409, "Object parent already exists as a file: a key is a prefix of this key."},
 		{"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold"},
 		{"RequestTimeTooSkewed", 403, "The difference between the request time and the server's time is too large."},
@@ -202,6 +203,12 @@ var sentinelCodes = []struct {
 	{fsstore.ErrObjectIsDirectory, "ExistingObjectIsDirectory", ""},
 	{fsstore.ErrPreconditionFailed, "PreconditionFailed", ""},
 	{fsstore.ErrInsufficientStorage, "InsufficientStorage", ""},
+	{fsstore.ErrNoSuchUpload, "NoSuchUpload", ""},
+	{fsstore.ErrInvalidPart, "InvalidPart", ""},
+	{fsstore.ErrInvalidPartOrder, "InvalidPartOrder", ""},
+	{fsstore.ErrEntityTooSmall, "EntityTooSmall", ""},
+	{fsstore.ErrCompleteInProgress, "OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again."},
+	{fsstore.ErrInvalidPartNumber, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive"},
 }
 
 // errorBody is S3's <Error> document.

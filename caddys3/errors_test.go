@@ -46,7 +46,9 @@ func TestSentinelsMapToS3Codes(t *testing.T) {
 	for _, err := range []error{fsstore.ErrNoSuchBucket, fsstore.ErrNoSuchKey, fsstore.ErrBucketExists,
 		fsstore.ErrBucketAlreadyOwned, fsstore.ErrBucketNotEmpty, fsstore.ErrInvalidBucketName,
 		fsstore.ErrInvalidKey, fsstore.ErrKeyTooLong, fsstore.ErrObjectParentIsFile,
-		fsstore.ErrObjectIsDirectory, fsstore.ErrPreconditionFailed, fsstore.ErrInsufficientStorage} {
+		fsstore.ErrObjectIsDirectory, fsstore.ErrPreconditionFailed, fsstore.ErrInsufficientStorage,
+		fsstore.ErrNoSuchUpload, fsstore.ErrInvalidPart, fsstore.ErrInvalidPartOrder, fsstore.ErrEntityTooSmall,
+		fsstore.ErrInvalidPartNumber, fsstore.ErrCompleteInProgress} {
 		if got := toAPIError(err); got.Status >= 500 && got.Code != "InsufficientStorage" {
 			t.Errorf("fsstore error %v maps to %s", err, got.Code)
 		}

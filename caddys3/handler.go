@@ -99,6 +99,20 @@ func (h *Handler) serve(req *request) error {
 		return h.deleteObjects(req)
 	case OpCopyObject:
 		return h.copyObject(req)
+	case OpCreateMultipartUpload:
+		return h.createMultipartUpload(req)
+	case OpUploadPart:
+		return h.uploadPart(req)
+	case OpUploadPartCopy:
+		return h.uploadPartCopy(req)
+	case OpCompleteMultipartUpload:
+		return h.completeMultipartUpload(req)
+	case OpAbortMultipartUpload:
+		return h.abortMultipartUpload(req)
+	case OpListParts:
+		return h.listParts(req)
+	case OpListMultipartUploads:
+		return h.listMultipartUploads(req)
 	}
 	return newError("NotImplemented")
 }

@@ -5,12 +5,14 @@
 package caddys3
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
@@ -58,9 +60,19 @@ type Handler struct {
 	// atomicity and the filesystem's own write-back).
 	Fsync string `json:"fsync,omitempty"`
 
-	store    *fsstore.Store
-	verifier *auth.Verifier
-	logger   *zap.Logger
+	// AbortIncompleteAfter is the age after which unfinished multipart
+	// uploads are removed with their parts. Default 7 days.
+	AbortIncompleteAfter caddy.Duration `json:"abort_incomplete_after,omitempty"`
+
+	// CopyFileRange joins multipart parts with copy_file_range(2) so the
+	// filesystem can avoid a second full copy: "on" (default) or "off" for
+	// NFS servers that mishandle it.
+	CopyFileRange string `json:"copy_file_range,omitempty"`
+
+	store       *fsstore.Store
+	stopCleanup context.CancelFunc
+	verifier    *auth.Verifier
+	logger      *zap.Logger
 	// reqPrefix and reqSeq make request ids unique across instances and
 	// cheap to generate.
 	reqPrefix string
@@ -126,10 +138,20 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		creds = append(creds, auth.Credential{AccessKeyID: k.AccessKeyID, Secret: secret, Owner: owner})
 	}
 
-	h.store, err = fsstore.Open(fsstore.Options{Root: filepath.Clean(root), Fsync: h.Fsync == "always"})
+	if h.AbortIncompleteAfter == 0 {
+		h.AbortIncompleteAfter = caddy.Duration(7 * 24 * time.Hour)
+	}
+	h.store, err = fsstore.Open(fsstore.Options{
+		Root:            filepath.Clean(root),
+		Fsync:           h.Fsync == "always",
+		NoCopyFileRange: h.CopyFileRange == "off",
+	})
 	if err != nil {
 		return fmt.Errorf("s3: opening store at %s: %w", root, err)
 	}
+	cleanupCtx, cancel := context.WithCancel(context.Background())
+	h.stopCleanup = cancel
+	go h.cleanupLoop(cleanupCtx)
 	h.verifier = &auth.Verifier{
 		Region:           h.Region,
 		Provider:         auth.NewStatic(creds),
@@ -153,6 +175,14 @@ func (h *Handler) Validate() error {
 	default:
 		return fmt.Errorf("s3: fsync must be always or never, not %q", h.Fsync)
 	}
+	switch h.CopyFileRange {
+	case "", "on", "off":
+	default:
+		return fmt.Errorf("s3: copy_file_range must be on or off, not %q", h.CopyFileRange)
+	}
+	if h.AbortIncompleteAfter < 0 {
+		return fmt.Errorf("s3: abort_incomplete_after must be positive")
+	}
 	seen := map[string]bool{}
 	for _, k := range h.Credentials.Static {
 		if k.AccessKeyID == "" || k.Secret == "" {
@@ -166,8 +196,34 @@ func (h *Handler) Validate() error {
 	return nil
 }
 
-// Cleanup releases the store.
+// cleanupInterval is how often abandoned multipart uploads are looked for.
+const cleanupInterval = time.Hour
+
+// cleanupLoop removes abandoned multipart uploads at start and then
+// periodically, until Cleanup stops it.
+func (h *Handler) cleanupLoop(ctx context.Context) {
+	t := time.NewTicker(cleanupInterval)
+	defer t.Stop()
+	for {
+		n, err := h.store.CleanupUploads(ctx, time.Duration(h.AbortIncompleteAfter))
+		if err != nil && ctx.Err() == nil {
+			h.logger.Warn("s3: removing abandoned multipart uploads", zap.Error(err))
+		} else if n > 0 {
+			h.logger.Info("s3: removed abandoned multipart uploads", zap.Int("count", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Cleanup stops background work and releases the store.
 func (h *Handler) Cleanup() error {
+	if h.stopCleanup != nil {
+		h.stopCleanup()
+	}
 	if h.store != nil {
 		return h.store.Close()
 	}

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/caddys3/caddys3/fsstore"
 )
@@ -51,7 +54,7 @@ func (h *Handler) putObject(req *request) error {
 		return newError("NotImplemented").withMessage("If-None-Match on PUT supports only '*'.")
 	}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, body, opts)
-	if errors.Is(err, errTooLarge) {
+	if isTooLarge(err) {
 		return newError("EntityTooLarge").withCause(err)
 	}
 	if err != nil {
@@ -112,6 +115,8 @@ func stripAWSChunked(ce string) string {
 	}
 	return strings.Join(kept, ",")
 }
+
+func isTooLarge(err error) bool { return errors.Is(err, errTooLarge) }
 
 func quoteETag(etag string) string { return `"` + etag + `"` }
 
@@ -186,6 +191,13 @@ func (h *Handler) getObject(req *request) error {
 		for algo, v := range m.Checksums {
 			hdr.Set("X-Amz-Checksum-"+algo, v)
 		}
+		if len(m.Checksums) > 0 {
+			typ := m.ChecksumType
+			if typ == "" {
+				typ = "FULL_OBJECT" // a single PUT's checksum covers the object
+			}
+			hdr.Set("X-Amz-Checksum-Type", typ)
+		}
 	}
 	hdr.Set("Content-Length", strconv.FormatInt(length, 10))
 	status := http.StatusOK
@@ -203,13 +215,26 @@ func (h *Handler) getObject(req *request) error {
 		}
 	}
 	req.w.WriteHeader(status)
-	// io.CopyN from an *os.File lets net/http use sendfile(2) when Caddy's
-	// response writer chain passes ReadFrom through.
-	if _, err := io.CopyN(req.w, obj.File, length); err != nil {
+	if err := sendBody(req.w, obj.File, length, start+length == m.Size); err != nil {
 		// Headers are gone; the client sees a short body and retries.
-		h.logger.Debug("s3 get aborted")
+		h.logger.Debug("s3 get aborted", zapRequestID(req), zap.Error(err))
 	}
 	return nil
+}
+
+// sendBody copies length bytes of f, positioned at the range start, to the
+// response. When the range runs to the end of the file, f itself goes to
+// the response writer's ReadFrom: net/http then uses sendfile(2), even
+// through Caddy's writer wrappers (which add one io.LimitedReader per
+// chunk; sendfile accepts one level of that, not two). io.Copy would take
+// the *os.File's WriteTo path instead and lose sendfile.
+func sendBody(w http.ResponseWriter, f *os.File, length int64, toEOF bool) error {
+	if rf, ok := w.(io.ReaderFrom); ok && toEOF {
+		_, err := rf.ReadFrom(f)
+		return err
+	}
+	_, err := io.CopyN(w, f, length)
+	return err
 }
 
 // setObjectHeaders writes the stored metadata as response headers.

@@ -27,8 +27,16 @@ const (
 	OpDeleteObjects     Op = "DeleteObjects"
 	OpCopyObject        Op = "CopyObject"
 	OpPostObject        Op = "PostObject"
-	OpNotImplemented    Op = "NotImplemented"
-	OpMethodNotAllowed  Op = "MethodNotAllowed"
+
+	OpCreateMultipartUpload   Op = "CreateMultipartUpload"
+	OpUploadPart              Op = "UploadPart"
+	OpUploadPartCopy          Op = "UploadPartCopy"
+	OpCompleteMultipartUpload Op = "CompleteMultipartUpload"
+	OpAbortMultipartUpload    Op = "AbortMultipartUpload"
+	OpListParts               Op = "ListParts"
+	OpListMultipartUploads    Op = "ListMultipartUploads"
+	OpNotImplemented          Op = "NotImplemented"
+	OpMethodNotAllowed        Op = "MethodNotAllowed"
 )
 
 // bucketSubresources are bucket-level query parameters that select an
@@ -39,13 +47,13 @@ var bucketSubresources = []string{
 	"intelligent-tiering", "inventory", "lifecycle", "logging", "metadataTable",
 	"metrics", "notification", "object-lock", "ownershipControls", "policy",
 	"policyStatus", "publicAccessBlock", "replication", "requestPayment",
-	"tagging", "uploads", "versioning", "versions", "website", "session",
+	"tagging", "versioning", "versions", "website", "session",
 }
 
 // objectSubresources are object-level query parameters we do not implement.
 var objectSubresources = []string{
-	"acl", "attributes", "legal-hold", "partNumber", "restore", "retention",
-	"select", "tagging", "torrent", "uploadId", "uploads", "renameObject",
+	"acl", "attributes", "legal-hold", "restore", "retention",
+	"select", "tagging", "torrent", "renameObject",
 }
 
 // classify picks the operation from the method, the presence of bucket and
@@ -69,6 +77,12 @@ func classify(method, bucket, key string, query url.Values, header http.Header) 
 			if _, ok := query[sub]; ok {
 				return OpNotImplemented
 			}
+		}
+		if _, ok := query["uploads"]; ok {
+			if method == http.MethodGet {
+				return OpListMultipartUploads
+			}
+			return OpMethodNotAllowed
 		}
 		if _, ok := query["location"]; ok {
 			if method == http.MethodGet {
@@ -104,6 +118,9 @@ func classify(method, bucket, key string, query url.Values, header http.Header) 
 		if v, ok := query["versionId"]; ok && (len(v) != 1 || v[0] != "null") {
 			return OpNotImplemented // no versioning: only the "null" version exists
 		}
+		if op, ok := classifyMultipart(method, query, header); ok {
+			return op
+		}
 		switch method {
 		case http.MethodGet:
 			return OpGetObject
@@ -119,6 +136,42 @@ func classify(method, bucket, key string, query url.Values, header http.Header) 
 		}
 		return OpMethodNotAllowed
 	}
+}
+
+// classifyMultipart picks the multipart operations, which the uploads,
+// uploadId and partNumber sub-resources select on an object.
+func classifyMultipart(method string, query url.Values, header http.Header) (Op, bool) {
+	_, uploads := query["uploads"]
+	_, uploadID := query["uploadId"]
+	_, partNumber := query["partNumber"]
+	switch {
+	case uploads:
+		if method == http.MethodPost {
+			return OpCreateMultipartUpload, true
+		}
+		return OpMethodNotAllowed, true
+	case uploadID:
+		switch method {
+		case http.MethodPut:
+			if !partNumber {
+				return OpMethodNotAllowed, true
+			}
+			if header.Get("X-Amz-Copy-Source") != "" {
+				return OpUploadPartCopy, true
+			}
+			return OpUploadPart, true
+		case http.MethodPost:
+			return OpCompleteMultipartUpload, true
+		case http.MethodDelete:
+			return OpAbortMultipartUpload, true
+		case http.MethodGet:
+			return OpListParts, true
+		}
+		return OpMethodNotAllowed, true
+	case partNumber:
+		return OpNotImplemented, true // GetObject/HeadObject of one part
+	}
+	return "", false
 }
 
 // splitPath returns bucket and key of a path-style request path (already

@@ -112,7 +112,8 @@ func (s *Store) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
 
 // DeleteBucket removes an empty bucket. The directory goes first (rmdir
 // fails if anything is in it, atomically against concurrent puts, which
-// never recreate the bucket directory), then the record.
+// never recreate the bucket directory), then the bucket's multipart
+// uploads, then the record.
 func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	if _, err := s.Bucket(ctx, name); err != nil {
 		return err
@@ -132,6 +133,9 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return err
 	}
+	// In-progress uploads do not keep a bucket; a CreateMultipartUpload
+	// racing with this sees the directory gone and undoes itself.
+	s.dropUploads(name)
 	if err := s.root.Remove(recordPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}

@@ -10,6 +10,7 @@
 //	<root>/.caddys3/tmp/                  staging (same filesystem, so publishing is a rename)
 //	<root>/.caddys3/meta/                 metadata sidecars, only without xattr support
 //	<root>/.caddys3/empty                 empty file served as a folder marker's body
+//	<root>/.caddys3/uploads/<bucket>/     multipart uploads (see multipart.go)
 //
 // Bucket names never start with '.', so .caddys3 is never a bucket. Every
 // path is resolved through an os.Root on <root>; the listing walk opens
@@ -50,6 +51,10 @@ type Options struct {
 	Root string
 	// Fsync makes every publish fsync the file and its parent directory.
 	Fsync bool
+	// NoCopyFileRange makes CompleteMultipartUpload always join parts with
+	// a plain read/write copy (for NFS servers that mishandle
+	// copy_file_range).
+	NoCopyFileRange bool
 }
 
 // BucketInfo describes a bucket.
@@ -76,7 +81,11 @@ type ObjectMeta struct {
 	UserMeta map[string]string
 	// Checksums by upper-case algorithm ("CRC32", "SHA256", ...), base64.
 	Checksums map[string]string
-	Owner     string
+	// ChecksumAlgorithm and ChecksumType ("COMPOSITE" or "FULL_OBJECT")
+	// describe a multipart object's checksum, chosen at its creation.
+	ChecksumAlgorithm string
+	ChecksumType      string
+	Owner             string
 }
 
 // PutOptions control one PutObject.

@@ -27,6 +27,8 @@ type metaRecord struct {
 	Expires            string            `json:"ex,omitempty"`
 	UserMeta           map[string]string `json:"um,omitempty"`
 	Checksums          map[string]string `json:"ck,omitempty"`
+	ChecksumAlgorithm  string            `json:"ca,omitempty"`
+	ChecksumType       string            `json:"cy,omitempty"`
 	Owner              string            `json:"o,omitempty"`
 	MTime              int64             `json:"mt,omitempty"` // markers: unix seconds
 }
@@ -42,6 +44,8 @@ func recordOf(m *ObjectMeta) metaRecord {
 		Expires:            m.Expires,
 		UserMeta:           m.UserMeta,
 		Checksums:          m.Checksums,
+		ChecksumAlgorithm:  m.ChecksumAlgorithm,
+		ChecksumType:       m.ChecksumType,
 		Owner:              m.Owner,
 	}
 }
@@ -59,6 +63,8 @@ func (r *metaRecord) meta(size int64, mtime int64) ObjectMeta {
 		Expires:            r.Expires,
 		UserMeta:           r.UserMeta,
 		Checksums:          r.Checksums,
+		ChecksumAlgorithm:  r.ChecksumAlgorithm,
+		ChecksumType:       r.ChecksumType,
 		Owner:              r.Owner,
 	}
 }
@@ -94,6 +100,9 @@ type metaStore interface {
 	load(fd int, id fileID, bucket, key string) (rec metaRecord, ok bool, err error)
 	// removed runs after the data file id was unlinked from key.
 	removed(id fileID, bucket, key string)
+	// forget drops every record of key, whose data files are gone for good
+	// (the parts of a finished multipart upload).
+	forget(bucket, key string)
 
 	// setMarker gives the open directory fd marker metadata; with exclusive
 	// it fails with ErrPreconditionFailed if the marker exists.
@@ -120,6 +129,7 @@ func (*xattrMeta) stage(fd int, _ fileID, _, _ string, rec *metaRecord) error {
 func (*xattrMeta) unstage(fileID, string, string)   {}
 func (*xattrMeta) published(fileID, string, string) {}
 func (*xattrMeta) removed(fileID, string, string)   {}
+func (*xattrMeta) forget(string, string)            {}
 
 func (x *xattrMeta) load(fd int, _ fileID, _, _ string) (metaRecord, bool, error) {
 	return x.get(fd)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -59,64 +60,90 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err != nil {
 		return ObjectMeta{}, err
 	}
+	meta := opts.Meta
+	meta.Size, meta.ETag, err = s.copyBody(ctx, f, body)
+	if err == nil && opts.BeforePublish != nil {
+		size := meta.Size
+		err = opts.BeforePublish(&meta)
+		meta.Size = size
+	}
+	if err != nil {
+		s.discardTemp(tmp, f)
+		return ObjectMeta{}, err
+	}
+	m, _, err := s.publishTemp(ctx, bucket, key, p, tmp, f, meta, opts.IfMatch, opts.IfNoneMatch)
+	return m, err
+}
+
+// discardTemp closes and removes an unpublished temp file.
+func (s *Store) discardTemp(tmp string, f *os.File) {
+	f.Close()
+	s.root.Remove(tmp)
+}
+
+// stageMeta attaches rec to the open, fully written temp file f as the
+// metadata of bucket/key and returns the file's identity (the inode, size
+// and mtime the record describes).
+func (s *Store) stageMeta(f *os.File, bucket, key string, rec *metaRecord) (fileID, error) {
 	var id fileID
-	staged, published := false, false
+	err := withFd(f, func(fd int) error {
+		var err error
+		if id, _, err = statID(fd); err != nil {
+			return err
+		}
+		return s.meta.stage(fd, id, bucket, key, rec)
+	})
+	return id, err
+}
+
+// publishTemp makes the temp file f (at tmp, holding meta.Size bytes) the
+// object at key with meta (ETag set, LastModified ignored): metadata staged
+// with the file, optional fsync, the IfMatch check, then rename (or link
+// for ifNoneMatch "*"). It always consumes f and tmp. published reports
+// whether the object became visible; an error after that is a failed
+// directory fsync.
+func (s *Store) publishTemp(ctx context.Context, bucket, key string, p objPath, tmp string, f *os.File, meta ObjectMeta, ifMatch, ifNoneMatch string) (_ ObjectMeta, published bool, _ error) {
+	var id fileID
+	staged := false
 	defer func() {
 		if !published {
-			f.Close()
-			s.root.Remove(tmp)
+			s.discardTemp(tmp, f)
 			if staged {
 				s.meta.unstage(id, bucket, key)
 			}
 		}
 	}()
-
-	meta := opts.Meta
-	if meta.Size, meta.ETag, err = s.copyBody(ctx, f, body); err != nil {
-		return ObjectMeta{}, err
-	}
-	size := meta.Size
-	if opts.BeforePublish != nil {
-		if err := opts.BeforePublish(&meta); err != nil {
-			return ObjectMeta{}, err
-		}
-	}
 	rec := recordOf(&meta)
-	err = withFd(f, func(fd int) error {
-		var err error
-		if id, _, err = statID(fd); err != nil {
-			return err
-		}
-		return s.meta.stage(fd, id, bucket, key, &rec)
-	})
+	id, err := s.stageMeta(f, bucket, key, &rec)
 	if err != nil {
-		return ObjectMeta{}, err
+		return ObjectMeta{}, false, err
 	}
 	staged = true
 	if s.fsync {
 		if err := f.Sync(); err != nil {
-			return ObjectMeta{}, storageErr(err)
+			return ObjectMeta{}, false, storageErr(err)
 		}
 	}
 	if err := f.Close(); err != nil {
-		return ObjectMeta{}, storageErr(err)
+		return ObjectMeta{}, false, storageErr(err)
 	}
-	if opts.IfMatch != "" {
-		if err := s.checkIfMatch(ctx, bucket, key, opts.IfMatch); err != nil {
-			return ObjectMeta{}, err
+	if ifMatch != "" {
+		if err := s.checkIfMatch(ctx, bucket, key, ifMatch); err != nil {
+			return ObjectMeta{}, false, err
 		}
 	}
-	if err := s.publish(bucket, p, tmp, opts.IfNoneMatch == "*"); err != nil {
-		return ObjectMeta{}, err
+	if err := s.publish(bucket, p, tmp, ifNoneMatch == "*"); err != nil {
+		return ObjectMeta{}, false, err
 	}
 	published = true
+	s.meta.published(id, bucket, key)
+	m := rec.meta(meta.Size, unixSec(id.MTime))
 	if s.fsync {
 		if err := s.syncDir(join(bucket, p.dir())); err != nil {
-			return ObjectMeta{}, storageErr(err)
+			return m, true, storageErr(err)
 		}
 	}
-	s.meta.published(id, bucket, key)
-	return rec.meta(size, unixSec(id.MTime)), nil
+	return m, true, nil
 }
 
 func unixSec(ns int64) int64 { return time.Unix(0, ns).Unix() }

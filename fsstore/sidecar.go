@@ -130,6 +130,10 @@ func (m *sidecarMeta) removed(id fileID, bucket, key string) {
 	m.prune(bucket, key, "")
 }
 
+func (m *sidecarMeta) forget(bucket, key string) {
+	m.s.root.RemoveAll(sidecarDir(bucket, key))
+}
+
 func (m *sidecarMeta) setMarker(_ int, dirIno uint64, bucket, key string, rec *metaRecord, exclusive bool) error {
 	sr := sidecarRecord{ID: fileID{Ino: dirIno}, Bucket: bucket, Key: key, Meta: *rec}
 	err := m.write(bucket, key, markerRecord, sr, exclusive)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -20,6 +21,7 @@ const (
 	bucketsDir  = internalDir + "/buckets"
 	metaDir     = internalDir + "/meta"
 	emptyFile   = internalDir + "/empty"
+	uploadsDir  = internalDir + "/uploads"
 
 	// staleTempAge is how old an untouched temp file must be before Open
 	// removes it. Other processes sharing the root may be writing theirs,
@@ -37,6 +39,14 @@ type Store struct {
 	fsync bool
 	meta  metaStore
 	bufs  sync.Pool // *[]byte of copyBufSize
+
+	// Multipart settings; tests lower them.
+	noCopyFileRange bool
+	minPartSize     int64         // every part but the last, at Complete
+	completeWait    time.Duration // how long a Complete waits for a concurrent one
+
+	// Bytes joined by copy_file_range and by plain copy, for tests.
+	joinedCFR, joinedCopy atomic.Int64
 }
 
 // Open opens (creating if needed) the store at opts.Root, probes extended
@@ -56,7 +66,13 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fsstore: %w", err)
 	}
-	s := &Store{root: root, fsync: opts.Fsync}
+	s := &Store{
+		root:            root,
+		fsync:           opts.Fsync,
+		noCopyFileRange: opts.NoCopyFileRange,
+		minPartSize:     MinPartSize,
+		completeWait:    defaultCompleteWait,
+	}
 	s.bufs.New = func() any { b := make([]byte, copyBufSize); return &b }
 	if err := s.init(forceSidecar); err != nil {
 		root.Close()
@@ -66,7 +82,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 }
 
 func (s *Store) init(forceSidecar bool) error {
-	for _, d := range []string{tmpDir, bucketsDir} {
+	for _, d := range []string{tmpDir, bucketsDir, uploadsDir} {
 		if err := s.root.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
@@ -112,7 +128,8 @@ func (s *Store) probeXattr() (bool, error) {
 	return false, err
 }
 
-// cleanTemp removes temp files left by crashed writers.
+// cleanTemp removes temp files (and directories: staged uploads, aborted
+// uploads being removed) left by crashed writers.
 func (s *Store) cleanTemp() {
 	d, err := s.root.Open(tmpDir)
 	if err != nil {
@@ -123,7 +140,7 @@ func (s *Store) cleanTemp() {
 	cutoff := time.Now().Add(-staleTempAge)
 	for _, e := range ents {
 		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
-			s.root.Remove(tmpDir + "/" + e.Name())
+			s.root.RemoveAll(tmpDir + "/" + e.Name())
 		}
 	}
 }

@@ -1,0 +1,300 @@
+package fsstore
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// cfrChunk bounds one copy_file_range call, so a cancelled ctx is noticed
+// within a chunk.
+const cfrChunk = 256 << 20
+
+// doneRecord is <id>.done: the result of a finished Complete, returned to
+// a retry naming the same parts.
+type doneRecord struct {
+	Key   string     `json:"key"`
+	Parts []donePart `json:"parts"`
+	Meta  ObjectMeta `json:"meta"`
+}
+
+type donePart struct {
+	N    int    `json:"n"`
+	ETag string `json:"e"` // lower-case, unquoted
+}
+
+// CompleteMultipartUpload joins the named parts into the object key and
+// ends the upload; see the comment on the multipart layout for how
+// concurrent and retried Completes behave.
+func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart, opts CompleteOptions) (ObjectMeta, error) {
+	p, err := resolveUpload(bucket, key, uploadID)
+	if err != nil {
+		return ObjectMeta{}, s.noSuchUpload(bucket, err)
+	}
+	if len(parts) == 0 {
+		return ObjectMeta{}, ErrInvalidPartOrder
+	}
+	want := make([]donePart, len(parts))
+	for i, cp := range parts {
+		if i > 0 && cp.PartNumber <= parts[i-1].PartNumber {
+			return ObjectMeta{}, ErrInvalidPartOrder
+		}
+		want[i] = donePart{N: cp.PartNumber, ETag: strings.ToLower(strings.Trim(cp.ETag, `"`))}
+	}
+	dir, claimed := uploadDir(bucket, uploadID), claimedDir(bucket, uploadID)
+	deadline := time.Now().Add(s.completeWait)
+	delay := 5 * time.Millisecond
+	for {
+		rec, err := s.readUploadRecord(dir, bucket, key)
+		switch {
+		case err == nil:
+			err := s.root.Rename(dir, claimed)
+			if err == nil {
+				return s.complete(ctx, bucket, key, uploadID, p, &rec, want, opts)
+			}
+			if !errors.Is(err, fs.ErrNotExist) {
+				return ObjectMeta{}, storageErr(err)
+			}
+			// Claimed by another Complete since we read the record.
+		case err != errNoRecord:
+			return ObjectMeta{}, err // another key's upload, or I/O
+		}
+
+		// Not claimable: finished, being completed, or gone.
+		if m, ok, err := s.completedResult(bucket, key, uploadID, want); ok || err != nil {
+			return m, err
+		}
+		_, err = s.readUploadRecord(claimed, bucket, key)
+		switch {
+		case err == errNoRecord:
+			if s.fileExists(dir) {
+				continue // un-claimed meanwhile: try to claim it
+			}
+			// The done record is written before the claimed directory
+			// goes, so a Complete that finished meanwhile shows here.
+			if m, ok, err := s.completedResult(bucket, key, uploadID, want); ok || err != nil {
+				return m, err
+			}
+			return ObjectMeta{}, s.noSuchUpload(bucket, ErrNoSuchUpload)
+		case err != nil:
+			return ObjectMeta{}, err
+		}
+		if time.Now().After(deadline) {
+			return ObjectMeta{}, ErrCompleteInProgress
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ObjectMeta{}, ctx.Err()
+		case <-t.C:
+		}
+		delay = min(2*delay, 200*time.Millisecond)
+	}
+}
+
+// completedResult returns the recorded result of a finished Complete of
+// uploadID; ok is false when there is none. A record for another key or
+// another part list is ErrNoSuchUpload: that upload is gone.
+func (s *Store) completedResult(bucket, key, uploadID string, want []donePart) (ObjectMeta, bool, error) {
+	b, err := s.root.ReadFile(doneRecordPath(bucket, uploadID))
+	if errors.Is(err, fs.ErrNotExist) {
+		return ObjectMeta{}, false, nil
+	}
+	if err != nil {
+		return ObjectMeta{}, false, err
+	}
+	var rec doneRecord
+	if json.Unmarshal(b, &rec) != nil {
+		return ObjectMeta{}, false, nil
+	}
+	if rec.Key != key || !slices.Equal(rec.Parts, want) {
+		return ObjectMeta{}, false, ErrNoSuchUpload
+	}
+	return rec.Meta, true, nil
+}
+
+// complete runs a Complete that holds the claim on uploadID.
+func (s *Store) complete(ctx context.Context, bucket, key, uploadID string, p objPath, rec *uploadRecord, want []donePart, opts CompleteOptions) (ObjectMeta, error) {
+	dir, claimed := uploadDir(bucket, uploadID), claimedDir(bucket, uploadID)
+	s.touch(claimed) // the claim's time, for CleanupUploads
+	unclaim := true
+	defer func() {
+		if unclaim {
+			s.root.Rename(claimed, dir)
+		}
+	}()
+
+	used := make([]Part, len(want))
+	for i, w := range want {
+		part, ok, err := s.readPart(claimed, bucket, uploadID, partName(w.N))
+		if err != nil {
+			return ObjectMeta{}, err
+		}
+		if !ok || !strings.EqualFold(part.ETag, w.ETag) {
+			return ObjectMeta{}, ErrInvalidPart
+		}
+		if i < len(want)-1 && part.Size < s.minPartSize {
+			return ObjectMeta{}, ErrEntityTooSmall
+		}
+		used[i] = part
+	}
+
+	tmp, f, err := s.createTemp("mpu-")
+	if err != nil {
+		return ObjectMeta{}, err
+	}
+	size, err := s.joinParts(ctx, f, claimed, used)
+	meta := rec.Meta
+	meta.Size, meta.ETag = size, multipartETag(used)
+	if err == nil && opts.BeforePublish != nil {
+		err = opts.BeforePublish(&meta, slices.Clone(used))
+		meta.Size = size
+	}
+	if err != nil {
+		s.discardTemp(tmp, f)
+		return ObjectMeta{}, err
+	}
+	m, published, err := s.publishTemp(ctx, bucket, key, p, tmp, f, meta, opts.IfMatch, opts.IfNoneMatch)
+	if !published {
+		if errors.Is(err, ErrNoSuchBucket) {
+			// Final: the bucket is gone, and its uploads with it.
+			unclaim = false
+			s.removeUploadTree(bucket, uploadID, claimed)
+		}
+		return ObjectMeta{}, err
+	}
+	unclaim = false
+	// Record the result before the claimed directory goes, so that a
+	// waiting or retried Complete finds one or the other. Without the
+	// record (no space left) a retry gets ErrNoSuchUpload; the object is
+	// published either way.
+	if b, jerr := json.Marshal(doneRecord{Key: key, Parts: want, Meta: m}); jerr == nil {
+		s.writeAtomic(doneRecordPath(bucket, uploadID), b, false)
+	}
+	s.removeUploadTree(bucket, uploadID, claimed)
+	return m, err
+}
+
+// multipartETag is S3's ETag of a multipart object: the MD5 of the
+// concatenated binary MD5s of the parts, "-", the number of parts.
+func multipartETag(parts []Part) string {
+	h := md5.New()
+	for _, p := range parts {
+		b, _ := hex.DecodeString(p.ETag)
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)) + "-" + strconv.Itoa(len(parts))
+}
+
+// joinParts copies the parts (files in the upload directory dir) one after
+// the other into dst and returns the total size. It uses copy_file_range
+// (no copy through user space; a reflink or server-side copy where the
+// filesystem offers one) and falls back to a plain copy for the rest of
+// the join when the kernel or filesystem refuses it. While it runs it
+// refreshes dir's mtime, the claim's heartbeat.
+func (s *Store) joinParts(ctx context.Context, dst *os.File, dir string, parts []Part) (int64, error) {
+	useCFR := !s.noCopyFileRange
+	var off int64
+	beat := time.Now()
+	for _, p := range parts {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		src, err := s.root.Open(dir + "/" + partName(p.PartNumber))
+		if err != nil {
+			return 0, err
+		}
+		err = s.copyPart(ctx, dst, off, src, p.Size, &useCFR)
+		src.Close()
+		if err != nil {
+			return 0, err
+		}
+		off += p.Size
+		if time.Since(beat) > heartbeatEvery {
+			s.touch(dir)
+			beat = time.Now()
+		}
+	}
+	return off, nil
+}
+
+// errCFRShort: copy_file_range copied nothing before the end of the part.
+var errCFRShort = errors.New("fsstore: copy_file_range returned 0")
+
+// copyPart copies size bytes from the start of src to dst at woff. When
+// copy_file_range fails in a way that means "not here" it clears *useCFR
+// and finishes with a plain copy.
+func (s *Store) copyPart(ctx context.Context, dst *os.File, woff int64, src *os.File, size int64, useCFR *bool) error {
+	var done int64
+	if *useCFR {
+		err := withFd(src, func(rfd int) error {
+			return withFd(dst, func(wfd int) error {
+				for done < size {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+					roff, wo := done, woff+done
+					n, err := unix.CopyFileRange(rfd, &roff, wfd, &wo, int(min(size-done, cfrChunk)), 0)
+					if errors.Is(err, unix.EINTR) {
+						continue
+					}
+					if err != nil {
+						return err
+					}
+					if n == 0 {
+						return errCFRShort
+					}
+					done += int64(n)
+					s.joinedCFR.Add(int64(n))
+				}
+				return nil
+			})
+		})
+		switch {
+		case err == nil:
+			return nil
+		case err == errCFRShort, errors.Is(err, unix.EXDEV), errors.Is(err, unix.ENOSYS),
+			errors.Is(err, unix.EOPNOTSUPP), errors.Is(err, unix.ENOTSUP), errors.Is(err, unix.EINVAL):
+			*useCFR = false
+		case errors.Is(err, ctx.Err()):
+			return err
+		default:
+			return storageErr(err)
+		}
+	}
+	bp := s.bufs.Get().(*[]byte)
+	defer s.bufs.Put(bp)
+	buf := *bp
+	for done < size {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := src.ReadAt(buf[:min(int64(len(buf)), size-done)], done)
+		if n > 0 {
+			if _, werr := dst.WriteAt(buf[:n], woff+done); werr != nil {
+				return storageErr(werr)
+			}
+			done += int64(n)
+			s.joinedCopy.Add(int64(n))
+		}
+		switch {
+		case err == io.EOF && done < size, err == nil && n == 0:
+			return io.ErrUnexpectedEOF // the part shrank under us
+		case err != nil && err != io.EOF:
+			return err
+		}
+	}
+	return nil
+}
