@@ -26,6 +26,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/dustin/go-humanize"
 )
 
@@ -34,7 +35,8 @@ func main() {
 	access := flag.String("access-key", envOr("S3_ACCESS_KEY", "AKIACADDYS3DEV000001"), "access key id")
 	secret := flag.String("secret-key", envOr("S3_SECRET_KEY", "caddys3-dev-secret-change-me-000000000000"), "secret key")
 	bucket := flag.String("bucket", "s3load", "bucket (created if missing)")
-	op := flag.String("op", "put", "put or get")
+	op := flag.String("op", "put", "put, get or multipart (uploads -parts parts of -size, times Complete)")
+	parts := flag.Int("parts", 100, "parts per upload for -op multipart")
 	sizeFlag := flag.String("size", "4KiB", "object size")
 	n := flag.Int("n", 1000, "number of requests")
 	conc := flag.Int("c", 1, "concurrent workers")
@@ -70,6 +72,12 @@ func main() {
 		if *op == "get" {
 			*keys = 1
 		}
+	}
+	if *op == "multipart" {
+		if err := multipart(ctx, client, *bucket, payload, *parts, *conc); err != nil {
+			log.Fatal(err)
+		}
+		return
 	}
 	if *op == "get" {
 		for i := 0; i < *keys; i++ {
@@ -156,4 +164,54 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// multipart uploads parts copies of payload as one multipart upload (conc
+// parts at a time) and reports the upload and the Complete times.
+func multipart(ctx context.Context, client *s3.Client, bucket string, payload []byte, parts, conc int) error {
+	key := aws.String("multipart-object")
+	up, err := client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: key})
+	if err != nil {
+		return err
+	}
+	done := make([]types.CompletedPart, parts)
+	start := time.Now()
+	var wg sync.WaitGroup
+	var firstErr error
+	var mu sync.Mutex
+	sem := make(chan struct{}, max(conc, 1))
+	for i := 0; i < parts; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(n int32) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out, err := client.UploadPart(ctx, &s3.UploadPartInput{Bucket: &bucket, Key: key, UploadId: up.UploadId,
+				PartNumber: aws.Int32(n), Body: bytes.NewReader(payload)})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			if err == nil {
+				done[n-1] = types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(n)}
+			}
+		}(int32(i + 1))
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	uploaded := time.Since(start)
+	t0 := time.Now()
+	out, err := client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: key,
+		UploadId: up.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: done}})
+	if err != nil {
+		return err
+	}
+	total := float64(len(payload)) * float64(parts)
+	fmt.Printf("multipart %d x %s = %s: upload %s (%.1f MiB/s), complete %s, ETag %s\n",
+		parts, humanize.IBytes(uint64(len(payload))), humanize.IBytes(uint64(total)),
+		uploaded.Round(time.Millisecond), total/uploaded.Seconds()/(1<<20), time.Since(t0).Round(time.Millisecond), aws.ToString(out.ETag))
+	return nil
 }
