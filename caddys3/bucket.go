@@ -125,3 +125,17 @@ func (h *Handler) getBucketLocation(req *request) error {
 	}
 	return writeXML(req.w, locationConstraint{Xmlns: s3Namespace, Region: region})
 }
+
+type versioningConfiguration struct {
+	XMLName xml.Name `xml:"VersioningConfiguration"`
+	Xmlns   string   `xml:"xmlns,attr"`
+}
+
+// getBucketVersioning reports versioning as never enabled (an empty
+// configuration, as S3 answers for such buckets); tools such as rclone ask.
+func (h *Handler) getBucketVersioning(req *request) error {
+	if _, err := h.ownedBucket(req); err != nil {
+		return err
+	}
+	return writeXML(req.w, versioningConfiguration{Xmlns: s3Namespace})
+}

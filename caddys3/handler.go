@@ -85,6 +85,8 @@ func (h *Handler) serve(req *request) error {
 		return h.deleteBucket(req)
 	case OpGetBucketLocation:
 		return h.getBucketLocation(req)
+	case OpGetBucketVersioning:
+		return h.getBucketVersioning(req)
 	case OpListObjects:
 		return h.listObjects(req, false)
 	case OpListObjectsV2:
@@ -143,7 +145,7 @@ func (h *Handler) fail(req *request, err error) {
 	if ae.Key == "" && (ae.Code == "NoSuchKey" || ae.Code == "KeyTooLongError") {
 		ae.Key = req.t.key
 	}
-	if ae.Status >= 500 {
+	if ae.Status >= 500 && ae.Code != "NotImplemented" {
 		h.logger.Error("s3 request failed",
 			zap.String("request_id", req.id), zap.String("operation", string(req.op)),
 			zap.String("code", ae.Code), zap.Error(err))

@@ -155,7 +155,8 @@ func (h *Handler) uploadPartCopy(req *request) error {
 			return newError("InvalidArgument").withMessage("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
 		}
 		if e >= obj.Meta.Size {
-			return newError("InvalidRange").withMessage("The requested range is not satisfiable")
+			return newError("InvalidArgument").withMessage("Range specified is not valid for source object of size: " +
+				strconv.FormatInt(obj.Meta.Size, 10))
 		}
 		start, length = s, e-s+1
 	}

@@ -13,20 +13,21 @@ type Op string
 // Operations the router knows. Anything else is answered NotImplemented or
 // MethodNotAllowed.
 const (
-	OpListBuckets       Op = "ListBuckets"
-	OpCreateBucket      Op = "CreateBucket"
-	OpHeadBucket        Op = "HeadBucket"
-	OpDeleteBucket      Op = "DeleteBucket"
-	OpGetBucketLocation Op = "GetBucketLocation"
-	OpListObjects       Op = "ListObjects"
-	OpListObjectsV2     Op = "ListObjectsV2"
-	OpPutObject         Op = "PutObject"
-	OpGetObject         Op = "GetObject"
-	OpHeadObject        Op = "HeadObject"
-	OpDeleteObject      Op = "DeleteObject"
-	OpDeleteObjects     Op = "DeleteObjects"
-	OpCopyObject        Op = "CopyObject"
-	OpPostObject        Op = "PostObject"
+	OpListBuckets         Op = "ListBuckets"
+	OpCreateBucket        Op = "CreateBucket"
+	OpHeadBucket          Op = "HeadBucket"
+	OpDeleteBucket        Op = "DeleteBucket"
+	OpGetBucketLocation   Op = "GetBucketLocation"
+	OpGetBucketVersioning Op = "GetBucketVersioning"
+	OpListObjects         Op = "ListObjects"
+	OpListObjectsV2       Op = "ListObjectsV2"
+	OpPutObject           Op = "PutObject"
+	OpGetObject           Op = "GetObject"
+	OpHeadObject          Op = "HeadObject"
+	OpDeleteObject        Op = "DeleteObject"
+	OpDeleteObjects       Op = "DeleteObjects"
+	OpCopyObject          Op = "CopyObject"
+	OpPostObject          Op = "PostObject"
 
 	OpCreateMultipartUpload   Op = "CreateMultipartUpload"
 	OpUploadPart              Op = "UploadPart"
@@ -67,6 +68,9 @@ func classify(method, bucket, key string, query url.Values, header http.Header) 
 		}
 		return OpMethodNotAllowed
 	case key == "":
+		if _, ok := query["versioning"]; ok && method == http.MethodGet {
+			return OpGetBucketVersioning // never enabled: answered, not 501
+		}
 		if _, ok := query["delete"]; ok {
 			if method == http.MethodPost {
 				return OpDeleteObjects
