@@ -15,7 +15,15 @@ import (
 type Credential struct {
 	AccessKeyID string
 	Secret      string
-	Owner       string
+	// Owner is the canonical ID of the account that owns what the key
+	// creates (for CloudStack keys: the account's UUID).
+	Owner string
+	// DisplayName is the owner's display name (for CloudStack keys: the
+	// account name); empty means Owner.
+	DisplayName string
+	// ReadOnly keys may only read (CloudStack 4.23 key pairs whose
+	// permission rules allow listing but not changing buckets).
+	ReadOnly bool
 }
 
 // Provider resolves an access key id to its credential. It returns an error

@@ -117,6 +117,62 @@ func (h *Handler) unmarshalCredentials(d *caddyfile.Dispenser) error {
 			}
 			h.Credentials.Static = append(h.Credentials.Static, k)
 		}
+	case "cloudstack":
+		// credentials cloudstack {
+		//     db_properties <path>     # or: dsn <dsn>
+		//     key_file <path>          # with db_properties
+		//     database_key <key>       # with dsn
+		//     cache_ttl <duration>
+		//     negative_cache_ttl <duration>
+		//     grace_period <duration>
+		// }
+		if d.NextArg() {
+			return d.ArgErr()
+		}
+		if h.Credentials.CloudStack != nil {
+			return d.Err("s3: credentials cloudstack is configured twice")
+		}
+		cs := new(CloudStackCredentials)
+		for nesting := d.Nesting(); d.NextBlock(nesting); {
+			sub := d.Val()
+			var target *string
+			var dur *caddy.Duration
+			switch sub {
+			case "db_properties":
+				target = &cs.DBProperties
+			case "key_file":
+				target = &cs.KeyFile
+			case "dsn":
+				target = &cs.DSN
+			case "database_key":
+				target = &cs.DatabaseKey
+			case "cache_ttl":
+				dur = &cs.CacheTTL
+			case "negative_cache_ttl":
+				dur = &cs.NegativeCacheTTL
+			case "grace_period":
+				dur = &cs.GracePeriod
+			default:
+				return d.Errf("s3: credentials cloudstack: unknown subdirective %q", sub)
+			}
+			var v string
+			if !d.AllArgs(&v) {
+				return d.Errf("s3: credentials cloudstack: %s wants one argument", sub)
+			}
+			if target != nil {
+				*target = v
+				continue
+			}
+			t, err := caddy.ParseDuration(v)
+			if err != nil {
+				return d.Errf("s3: credentials cloudstack: %s: %v", sub, err)
+			}
+			*dur = caddy.Duration(t)
+		}
+		if err := cs.validate(); err != nil {
+			return d.Err(err.Error())
+		}
+		h.Credentials.CloudStack = cs
 	default:
 		return d.Errf("s3: unknown credentials source %q", source)
 	}

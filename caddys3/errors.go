@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/caddys3/caddys3/auth"
@@ -47,6 +48,10 @@ func init() {
 		{"InvalidRange", 416, "The requested range is not satisfiable"},
 		{"InvalidRequest", 400, "Invalid Request"},
 		{"KeyTooLongError", 400, "Your key is too long"},
+		{"MalformedPOSTRequest", 400, "The body of your POST request is not well-formed multipart/form-data."},
+		{"InvalidPolicyDocument", 400, "The content of the form does not meet the conditions specified in the policy document."},
+		{"MaxPostPreDataLengthExceededError", 400, "Your POST request fields preceding the upload file were too large."},
+		{"IncorrectNumberOfFilesInPostRequest", 400, "POST requires exactly one file upload per request."},
 		{"MalformedTrailerError", 400, "The request contained trailing data that was not well-formed or did not conform to our published schema."},
 		{"MalformedXML", 400, "The XML you provided was not well-formed or did not validate against our published schema."},
 		{"MethodNotAllowed", 405, "The specified method is not allowed against this resource."},
@@ -148,6 +153,10 @@ func toAPIError(err error) *apiError {
 			with("ServerTime", skew.ServerTime.UTC().Format(time.RFC3339)).
 			with("MaxAllowedSkewMilliseconds", strconv.FormatInt(skew.MaxAllowed.Milliseconds(), 10))
 	}
+	var policyErr *auth.PolicyError
+	if errors.As(err, &policyErr) {
+		return newError("AccessDenied").withMessage(policyErr.Error()).withCause(err)
+	}
 	var regionErr *auth.RegionError
 	if errors.As(err, &regionErr) {
 		return newError("AuthorizationHeaderMalformed").withCause(err).
@@ -158,6 +167,13 @@ func toAPIError(err error) *apiError {
 			e := newError(m.code).withCause(err)
 			if m.message != "" {
 				e.Message = m.message
+			}
+			if m.detail {
+				// The sentinel was wrapped as "sentinel: detail"; the detail
+				// tells the client which field or condition failed.
+				if _, d, ok := strings.Cut(err.Error(), m.err.Error()+": "); ok && d != "" {
+					e.Message = d
+				}
 			}
 			return e
 		}
@@ -171,44 +187,50 @@ var sentinelCodes = []struct {
 	err     error
 	code    string
 	message string
+	detail  bool // use the wrapped error's detail as the message
 }{
-	{auth.ErrExpiredRequest, "AccessDenied", "Request has expired"},
-	{auth.ErrAccessDenied, "AccessDenied", ""},
-	{auth.ErrInvalidAccessKeyID, "InvalidAccessKeyId", ""},
-	{auth.ErrSignatureDoesNotMatch, "SignatureDoesNotMatch", ""},
-	{auth.ErrRequestTimeTooSkewed, "RequestTimeTooSkewed", ""},
-	{auth.ErrAuthorizationHeaderMalformed, "AuthorizationHeaderMalformed", ""},
-	{auth.ErrAuthorizationQueryParamsError, "AuthorizationQueryParametersError", ""},
-	{auth.ErrMissingSecurityHeader, "MissingSecurityHeader", ""},
-	{auth.ErrXAmzContentSHA256Mismatch, "XAmzContentSHA256Mismatch", ""},
-	{auth.ErrInvalidContentSHA256, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value."},
-	{auth.ErrBadDigest, "BadDigest", ""},
-	{auth.ErrInvalidDigest, "InvalidDigest", ""},
-	{auth.ErrIncompleteBody, "IncompleteBody", ""},
-	{auth.ErrMalformedTrailer, "MalformedTrailerError", ""},
-	{auth.ErrInvalidRequest, "InvalidRequest", ""},
-	{auth.ErrMissingContentLength, "MissingContentLength", ""},
-	{auth.ErrUnsupportedSignatureAlgorithm, "NotImplemented", "This signature algorithm is not implemented."},
-	{auth.ErrNotImplemented, "NotImplemented", ""},
-	{auth.ErrCredentialsUnavailable, "ServiceUnavailable", "The credential store is unavailable; please retry."},
-	{fsstore.ErrNoSuchBucket, "NoSuchBucket", ""},
-	{fsstore.ErrNoSuchKey, "NoSuchKey", ""},
-	{fsstore.ErrBucketExists, "BucketAlreadyExists", ""},
-	{fsstore.ErrBucketAlreadyOwned, "BucketAlreadyOwnedByYou", ""},
-	{fsstore.ErrBucketNotEmpty, "BucketNotEmpty", ""},
-	{fsstore.ErrInvalidBucketName, "InvalidBucketName", ""},
-	{fsstore.ErrKeyTooLong, "KeyTooLongError", ""},
-	{fsstore.ErrInvalidKey, "InvalidArgument", "Object key is not supported: it must be valid UTF-8 without NUL and without empty, '.' or '..' path segments."},
-	{fsstore.ErrObjectParentIsFile, "ObjectParentIsFile", ""},
-	{fsstore.ErrObjectIsDirectory, "ExistingObjectIsDirectory", ""},
-	{fsstore.ErrPreconditionFailed, "PreconditionFailed", ""},
-	{fsstore.ErrInsufficientStorage, "InsufficientStorage", ""},
-	{fsstore.ErrNoSuchUpload, "NoSuchUpload", ""},
-	{fsstore.ErrInvalidPart, "InvalidPart", ""},
-	{fsstore.ErrInvalidPartOrder, "InvalidPartOrder", ""},
-	{fsstore.ErrEntityTooSmall, "EntityTooSmall", ""},
-	{fsstore.ErrCompleteInProgress, "OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again."},
-	{fsstore.ErrInvalidPartNumber, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive"},
+	{auth.ErrExpiredRequest, "AccessDenied", "Request has expired", false},
+	{auth.ErrAccessDenied, "AccessDenied", "", false},
+	{auth.ErrInvalidAccessKeyID, "InvalidAccessKeyId", "", false},
+	{auth.ErrSignatureDoesNotMatch, "SignatureDoesNotMatch", "", false},
+	{auth.ErrRequestTimeTooSkewed, "RequestTimeTooSkewed", "", false},
+	{auth.ErrAuthorizationHeaderMalformed, "AuthorizationHeaderMalformed", "", false},
+	{auth.ErrAuthorizationQueryParamsError, "AuthorizationQueryParametersError", "", false},
+	{auth.ErrMissingSecurityHeader, "MissingSecurityHeader", "", false},
+	{auth.ErrXAmzContentSHA256Mismatch, "XAmzContentSHA256Mismatch", "", false},
+	{auth.ErrInvalidContentSHA256, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.", false},
+	{auth.ErrBadDigest, "BadDigest", "", false},
+	{auth.ErrInvalidDigest, "InvalidDigest", "", false},
+	{auth.ErrIncompleteBody, "IncompleteBody", "", false},
+	{auth.ErrMalformedTrailer, "MalformedTrailerError", "", false},
+	{auth.ErrInvalidRequest, "InvalidRequest", "", false},
+	{auth.ErrMissingContentLength, "MissingContentLength", "", false},
+	{auth.ErrUnsupportedSignatureAlgorithm, "NotImplemented", "This signature algorithm is not implemented.", false},
+	{auth.ErrNotImplemented, "NotImplemented", "", false},
+	{auth.ErrMalformedPOSTRequest, "MalformedPOSTRequest", "", true},
+	{auth.ErrInvalidPolicyDocument, "InvalidPolicyDocument", "", true},
+	{auth.ErrPostPreDataTooLarge, "MaxPostPreDataLengthExceededError", "", true},
+	{auth.ErrIncorrectNumberOfFiles, "IncorrectNumberOfFilesInPostRequest", "", true},
+	{auth.ErrPostMissingField, "InvalidArgument", "", true},
+	{auth.ErrCredentialsUnavailable, "ServiceUnavailable", "The credential store is unavailable; please retry.", false},
+	{fsstore.ErrNoSuchBucket, "NoSuchBucket", "", false},
+	{fsstore.ErrNoSuchKey, "NoSuchKey", "", false},
+	{fsstore.ErrBucketExists, "BucketAlreadyExists", "", false},
+	{fsstore.ErrBucketAlreadyOwned, "BucketAlreadyOwnedByYou", "", false},
+	{fsstore.ErrBucketNotEmpty, "BucketNotEmpty", "", false},
+	{fsstore.ErrInvalidBucketName, "InvalidBucketName", "", false},
+	{fsstore.ErrKeyTooLong, "KeyTooLongError", "", false},
+	{fsstore.ErrInvalidKey, "InvalidArgument", "Object key is not supported: it must be valid UTF-8 without NUL and without empty, '.' or '..' path segments.", false},
+	{fsstore.ErrObjectParentIsFile, "ObjectParentIsFile", "", false},
+	{fsstore.ErrObjectIsDirectory, "ExistingObjectIsDirectory", "", false},
+	{fsstore.ErrPreconditionFailed, "PreconditionFailed", "", false},
+	{fsstore.ErrInsufficientStorage, "InsufficientStorage", "", false},
+	{fsstore.ErrNoSuchUpload, "NoSuchUpload", "", false},
+	{fsstore.ErrInvalidPart, "InvalidPart", "", false},
+	{fsstore.ErrInvalidPartOrder, "InvalidPartOrder", "", false},
+	{fsstore.ErrEntityTooSmall, "EntityTooSmall", "", false},
+	{fsstore.ErrCompleteInProgress, "OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again.", false},
+	{fsstore.ErrInvalidPartNumber, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", false},
 }
 
 // errorBody is S3's <Error> document.

@@ -73,6 +73,9 @@ func (h *Handler) serve(req *request) error {
 	if extra, ok := req.ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
 		extra.Add(zap.String("s3_access_key", req.who.AccessKeyID))
 	}
+	if req.who.ReadOnly && !readOnlyOps[req.op] {
+		return newError("AccessDenied").withMessage("This access key may only read.")
+	}
 
 	switch req.op {
 	case OpListBuckets:
@@ -117,6 +120,13 @@ func (h *Handler) serve(req *request) error {
 		return h.listMultipartUploads(req)
 	}
 	return newError("NotImplemented")
+}
+
+// readOnlyOps are the operations a read-only key may call.
+var readOnlyOps = map[Op]bool{
+	OpListBuckets: true, OpHeadBucket: true, OpGetBucketLocation: true, OpGetBucketVersioning: true,
+	OpListObjects: true, OpListObjectsV2: true, OpGetObject: true, OpHeadObject: true,
+	OpListParts: true, OpListMultipartUploads: true,
 }
 
 // verificationRequest returns the request as the client sent it: after

@@ -77,12 +77,25 @@ type Handler struct {
 	// cheap to generate.
 	reqPrefix string
 	reqSeq    *atomic.Uint64
+	// keepAliveAfter and keepAliveInterval pace the whitespace S3 sends
+	// while a long CompleteMultipartUpload runs (tests shorten them).
+	keepAliveAfter    time.Duration
+	keepAliveInterval time.Duration
+	// csDSN is the key of the shared CloudStack database pool this handler
+	// holds (csPool), released by Cleanup; empty when none.
+	csDSN string
 }
 
 // Credentials lists the sources of access keys.
 type Credentials struct {
-	// Static is a fixed list of keys.
+	// Static is a fixed list of keys. They are checked first, so operator
+	// keys keep working whatever the other sources say.
 	Static []StaticKey `json:"static,omitempty"`
+
+	// CloudStack reads CloudStack users' API keys and secret keys live from
+	// CloudStack's database; the owner of what a key creates is the user's
+	// account (canonical ID = the account's UUID). Checked after Static.
+	CloudStack *CloudStackCredentials `json:"cloudstack,omitempty"`
 }
 
 // StaticKey is one access key in the configuration.
@@ -152,9 +165,18 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	cleanupCtx, cancel := context.WithCancel(context.Background())
 	h.stopCleanup = cancel
 	go h.cleanupLoop(cleanupCtx)
+	var provider auth.Provider = auth.NewStatic(creds)
+	if h.Credentials.CloudStack != nil {
+		cs, dsn, err := provisionCloudStack(ctx, h.Credentials.CloudStack, repl, h.logger)
+		if err != nil {
+			return err
+		}
+		h.csDSN = dsn
+		provider = auth.Chain{provider, cs}
+	}
 	h.verifier = &auth.Verifier{
 		Region:           h.Region,
-		Provider:         auth.NewStatic(creds),
+		Provider:         provider,
 		V2BucketFromHost: h.bucketFromHost,
 	}
 
@@ -162,6 +184,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	_, _ = rand.Read(b[:])
 	h.reqPrefix = strings.ToUpper(hex.EncodeToString(b[:]))
 	h.reqSeq = new(atomic.Uint64)
+	if h.keepAliveAfter == 0 {
+		h.keepAliveAfter = 2 * time.Second
+	}
+	if h.keepAliveInterval == 0 {
+		h.keepAliveInterval = 10 * time.Second
+	}
 	return nil
 }
 
@@ -196,13 +224,16 @@ func (h *Handler) Validate() error {
 	return nil
 }
 
-// cleanupInterval is how often abandoned multipart uploads are looked for.
-const cleanupInterval = time.Hour
+// cleanupInterval is how often abandoned multipart uploads are looked for:
+// hourly, or more often when abort_incomplete_after is short.
+func cleanupInterval(age time.Duration) time.Duration {
+	return min(max(age/4, 100*time.Millisecond), time.Hour)
+}
 
 // cleanupLoop removes abandoned multipart uploads at start and then
 // periodically, until Cleanup stops it.
 func (h *Handler) cleanupLoop(ctx context.Context) {
-	t := time.NewTicker(cleanupInterval)
+	t := time.NewTicker(cleanupInterval(time.Duration(h.AbortIncompleteAfter)))
 	defer t.Stop()
 	for {
 		n, err := h.store.CleanupUploads(ctx, time.Duration(h.AbortIncompleteAfter))
@@ -219,10 +250,15 @@ func (h *Handler) cleanupLoop(ctx context.Context) {
 	}
 }
 
-// Cleanup stops background work and releases the store.
+// Cleanup stops background work and releases the store and the shared
+// CloudStack database pool.
 func (h *Handler) Cleanup() error {
 	if h.stopCleanup != nil {
 		h.stopCleanup()
+	}
+	if h.csDSN != "" {
+		_, _ = csPool.Delete(h.csDSN)
+		h.csDSN = ""
 	}
 	if h.store != nil {
 		return h.store.Close()

@@ -199,14 +199,6 @@ type completeResult struct {
 	ChecksumType      string   `xml:"ChecksumType,omitempty"`
 }
 
-// keepAliveAfter is how long a Complete may run before the response is
-// committed as 200 and kept alive with whitespace, as S3 does; a failure
-// after that is reported inside the 200 body.
-const (
-	keepAliveAfter    = 2 * time.Second
-	keepAliveInterval = 10 * time.Second
-)
-
 func (h *Handler) completeMultipartUpload(req *request) error {
 	if _, err := h.ownedBucket(req); err != nil {
 		return err
@@ -254,7 +246,9 @@ func (h *Handler) completeMultipartUpload(req *request) error {
 
 	var res outcome
 	committed := false
-	timer := time.NewTimer(keepAliveAfter)
+	// After keepAliveAfter the response is committed as 200 and kept alive
+	// with whitespace, as S3 does; a later failure goes inside the 200 body.
+	timer := time.NewTimer(h.keepAliveAfter)
 	defer timer.Stop()
 	rc := http.NewResponseController(req.w)
 wait:
@@ -272,7 +266,7 @@ wait:
 				_, _ = io.WriteString(req.w, " ")
 			}
 			_ = rc.Flush()
-			timer.Reset(keepAliveInterval)
+			timer.Reset(h.keepAliveInterval)
 		}
 	}
 

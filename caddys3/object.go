@@ -29,7 +29,7 @@ func (h *Handler) putObject(req *request) error {
 	if declared > h.MaxObjectSize {
 		return newError("EntityTooLarge")
 	}
-	meta, err := metaFromHeaders(req.r.Header)
+	meta, err := metaFromHeaders(signedMetaHeaders(req))
 	if err != nil {
 		return err
 	}
@@ -97,6 +97,28 @@ func metaFromHeaders(hdr http.Header) (fsstore.ObjectMeta, error) {
 		return m, newError("MetadataTooLarge")
 	}
 	return m, nil
+}
+
+// signedMetaHeaders returns the headers that carry object metadata. A
+// presigned URL may carry x-amz-meta-* as query parameters instead (legacy
+// boto does): the signature covers them there, so they count as headers.
+func signedMetaHeaders(req *request) http.Header {
+	if req.who.Method != "v2-presigned" && req.who.Method != "v4-presigned" {
+		return req.r.Header
+	}
+	var hdr http.Header
+	for k, v := range req.query {
+		if strings.HasPrefix(strings.ToLower(k), "x-amz-meta-") {
+			if hdr == nil {
+				hdr = req.r.Header.Clone()
+			}
+			hdr[http.CanonicalHeaderKey(k)] = v
+		}
+	}
+	if hdr == nil {
+		return req.r.Header
+	}
+	return hdr
 }
 
 // stripAWSChunked removes the aws-chunked transfer coding: it describes the

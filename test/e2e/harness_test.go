@@ -15,7 +15,9 @@
 // log, storage root). `go test -short` skips the package.
 //
 // The Caddyfile is the documented one (path style at / and under /s3/ via
-// handle_path) plus: default_bind 127.0.0.1, an HTTPS site on a second port,
+// handle_path) plus: default_bind 127.0.0.1, debug logging, an access log
+// with Caddyfile.example's query filter, `domain s3.test` with the plain
+// HTTP site also answering *.s3.test, an HTTPS site on a second port,
 // a `handle /s3` route for the bare prefix (handle_path /s3/* does not match
 // "/s3", where an SDK with endpoint http://host/s3 sends ListBuckets), and
 // bob's secret from an {env.*} placeholder.
@@ -90,8 +92,10 @@ var srv struct {
 	work     string // temporary directory holding everything below
 	root     string // storage root (work/d1/d2/root, so traversal lands in work)
 	logPath  string
-	caPool   *x509.CertPool
-	cmd      *exec.Cmd
+	// accessLog is the HTTP site's access log (with the query filter).
+	accessLog string
+	caPool    *x509.CertPool
+	cmd       *exec.Cmd
 }
 
 // httpClient is shared by every client in these tests; its transport
@@ -107,12 +111,19 @@ const caddyfileTemplate = `{
 	servers {
 		protocols h1 h2
 	}
+	# DEBUG, so logs_test.go can check that not even debug logs carry
+	# secrets or signatures.
+	log {
+		level DEBUG
+	}
 }
 
 (s3store) {
 	s3 {
 		root {{ROOT}}
 		region us-east-1
+		# Virtual-hosted style for bucket.s3.test (vhost_test.go).
+		domain s3.test
 		credentials static {
 			key AKIAEXAMPLEALICE0001 alicesecret0000000000000000000000000000 alice
 			key AKIAEXAMPLEBOB000001 {env.CADDYS3_E2E_BOB_SECRET} bob
@@ -120,7 +131,23 @@ const caddyfileTemplate = `{
 	}
 }
 
-http://127.0.0.1:{{PORT}} {
+http://127.0.0.1:{{PORT}}, http://*.s3.test:{{PORT}}, http://s3.test:{{PORT}} {
+	# The access log filter of Caddyfile.example (logs_test.go).
+	log {
+		output file {{ACCESSLOG}}
+		level DEBUG
+		format filter {
+			request>uri query {
+				replace X-Amz-Signature REDACTED
+				replace X-Amz-Credential REDACTED
+				replace X-Amz-Security-Token REDACTED
+				replace Signature REDACTED
+				replace AWSAccessKeyId REDACTED
+			}
+			request>headers>Authorization delete
+			request>headers>Cookie delete
+		}
+	}
 	handle_path /s3/* {
 		import s3store
 	}
@@ -313,7 +340,9 @@ func startServer(bin string) error {
 			return err
 		}
 	}
-	cf := strings.NewReplacer("{{ROOT}}", srv.root, "{{PORT}}", fmt.Sprint(port), "{{TLSPORT}}", fmt.Sprint(tlsPort)).Replace(caddyfileTemplate)
+	srv.accessLog = filepath.Join(srv.work, "access.log")
+	cf := strings.NewReplacer("{{ROOT}}", srv.root, "{{PORT}}", fmt.Sprint(port), "{{TLSPORT}}", fmt.Sprint(tlsPort),
+		"{{ACCESSLOG}}", srv.accessLog).Replace(caddyfileTemplate)
 	cfPath := filepath.Join(srv.work, "Caddyfile")
 	if err := os.WriteFile(cfPath, []byte(cf), 0o644); err != nil {
 		return err

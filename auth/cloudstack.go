@@ -1,0 +1,757 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"golang.org/x/sync/singleflight"
+)
+
+// CloudStack is a Provider that reads Apache CloudStack users' API keys and
+// secret keys live from CloudStack's MySQL/MariaDB database ("cloud").
+//
+// The schema layout is detected from information_schema (not from a version
+// string): up to 4.22 the key pair is on cloud.user; from 4.23 it is in
+// cloud.api_keypair (several pairs per user, optional start/end dates,
+// per-pair permission rules, no unique index on api_key). A key is accepted
+// only while CloudStack itself would accept it (see CloudStackKeyUsable).
+//
+// Results are cached for CacheTTL (negative results for NegativeTTL); at most
+// one query per access key runs at a time. When the database cannot be
+// reached, keys confirmed within GracePeriod keep working and other keys get
+// an error wrapping ErrCredentialsUnavailable (S3 ServiceUnavailable, 503,
+// which clients retry), never ErrInvalidAccessKeyID.
+//
+// Key-pair permission rules (4.23+) map onto S3 like this (see
+// CloudStackKeyPairAccess): a pair without rules has full access, as it
+// inherits its account's role; otherwise the rules are evaluated as
+// CloudStack evaluates role rules (first matching rule in sort_order wins,
+// '*' wildcards, API names case-insensitive, no match = deny) for the
+// object-storage APIs: S3 reads need listBuckets, S3 writes additionally
+// need createBucket, updateBucket and deleteBucket. A pair allowed to read
+// but not write gets Credential.ReadOnly (refused outright unless
+// AllowReadOnly is set); a pair whose rules allow neither is refused with
+// ErrAccessDenied, so it can never write.
+type CloudStack struct {
+	db   *sql.DB
+	opts CloudStackOptions
+	log  *slog.Logger
+
+	flight singleflight.Group
+
+	mu        sync.RWMutex
+	cache     map[string]*csEntry
+	downUntil time.Time // no queries before this after a database failure
+
+	schemaMu sync.Mutex
+	schema   *csSchema
+}
+
+// CloudStackOptions configure a CloudStack provider. Zero values mean the
+// documented defaults.
+type CloudStackOptions struct {
+	// DatabaseKey decrypts secret_key values (db.cloud.encrypt.secret in
+	// db.properties, in clear). Empty means secrets are stored in plain text
+	// (db.cloud.encryption.type=none).
+	DatabaseKey string
+	// CacheTTL is how long a looked-up key is trusted without asking the
+	// database again: disabling a user takes effect within it. Default 60s.
+	CacheTTL time.Duration
+	// NegativeTTL is how long an unknown or unusable key is remembered.
+	// Default 5s, never more than CacheTTL.
+	NegativeTTL time.Duration
+	// GracePeriod is how long after its last confirmation a key keeps
+	// working while the database is unreachable. Default 10m.
+	GracePeriod time.Duration
+	// QueryTimeout bounds one lookup's queries. Default 5s.
+	QueryTimeout time.Duration
+	// RetryAfter is how long lookups do not try the database after it
+	// failed (they answer from the cache or with ErrCredentialsUnavailable
+	// at once). Default 1s.
+	RetryAfter time.Duration
+	// AllowReadOnly returns read-only key pairs with Credential.ReadOnly set.
+	// When false they are refused with ErrAccessDenied: set it only where
+	// the caller enforces ReadOnly.
+	AllowReadOnly bool
+	// MaxEntries bounds the cache. Default 100000.
+	MaxEntries int
+	// Logger receives database failures and decryption errors; nil
+	// discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+type csEntry struct {
+	cred     Credential
+	err      error     // non-nil for a negative entry
+	expires  time.Time // fresh until
+	verified time.Time // last confirmed by the database (positive entries)
+}
+
+// csSchema is what the start-up detection found.
+type csSchema struct {
+	keyPairs    bool // 4.23+: cloud.api_keypair
+	permissions bool // cloud.api_keypair_permissions exists
+	query       string
+	sample      string // a few secret keys, to check the database key
+}
+
+// NewCloudStack returns a provider over db, which must be a
+// go-sql-driver/mysql pool opened with parseTime=true&loc=UTC (see
+// OpenCloudStackDB). It does not touch the database; call Init.
+func NewCloudStack(db *sql.DB, opts CloudStackOptions) *CloudStack {
+	if opts.CacheTTL <= 0 {
+		opts.CacheTTL = 60 * time.Second
+	}
+	if opts.NegativeTTL <= 0 {
+		opts.NegativeTTL = 5 * time.Second
+	}
+	if opts.NegativeTTL > opts.CacheTTL {
+		opts.NegativeTTL = opts.CacheTTL
+	}
+	if opts.GracePeriod <= 0 {
+		opts.GracePeriod = 10 * time.Minute
+	}
+	if opts.QueryTimeout <= 0 {
+		opts.QueryTimeout = 5 * time.Second
+	}
+	if opts.RetryAfter <= 0 {
+		opts.RetryAfter = time.Second
+	}
+	if opts.MaxEntries <= 0 {
+		opts.MaxEntries = 100000
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &CloudStack{db: db, opts: opts, log: log, cache: map[string]*csEntry{}}
+}
+
+// NormalizeCloudStackDSN parses a go-sql-driver/mysql DSN and returns it with
+// what the provider needs: parseTime=true, loc=UTC, and timeouts (dial 5s,
+// read/write 30s) unless the DSN sets them.
+func NormalizeCloudStackDSN(dsn string) (string, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", fmt.Errorf("cloudstack: bad dsn: %w", err)
+	}
+	if cfg.DBName == "" {
+		return "", errors.New("cloudstack: the dsn names no database (…/cloud)")
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 30 * time.Second
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = 30 * time.Second
+	}
+	return cfg.FormatDSN(), nil
+}
+
+// OpenCloudStackDB opens a pool for a DSN normalized by
+// NormalizeCloudStackDSN. It does not connect.
+func OpenCloudStackDB(dsn string) (*sql.DB, error) {
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxLifetime(10 * time.Minute)
+	db.SetConnMaxIdleTime(2 * time.Minute)
+	return db, nil
+}
+
+// errTransient marks database errors that may go away (connection refused,
+// timeouts, dropped connections).
+type csTransientError struct{ err error }
+
+func (e *csTransientError) Error() string { return e.err.Error() }
+func (e *csTransientError) Unwrap() error { return e.err }
+
+// classify wraps err as transient unless the server answered with an error
+// that retrying will not fix (access denied, unknown database, bad schema).
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1044, 1045, 1049, 1142, 1143, 1146, 1054: // access denied, unknown db/table/column
+			return err
+		}
+	}
+	return &csTransientError{err}
+}
+
+func isTransient(err error) bool {
+	var t *csTransientError
+	return errors.As(err, &t)
+}
+
+// Init detects the schema layout and checks the database key against a
+// sample of stored secret keys. Errors the operator must fix (no CloudStack
+// schema, access denied, a database key that decrypts none of the sampled
+// secrets) are returned; an unreachable database is only logged, and
+// detection is retried on the first lookups.
+func (c *CloudStack) Init(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.QueryTimeout)
+	defer cancel()
+	s, err := c.ensureSchema(ctx)
+	if err != nil {
+		if isTransient(err) {
+			c.log.Warn("cloudstack: database unreachable at start-up; will retry on lookups", "error", err.Error())
+			return nil
+		}
+		return err
+	}
+	if err := c.checkDatabaseKey(ctx, s); err != nil {
+		if isTransient(err) {
+			c.log.Warn("cloudstack: database unreachable at start-up; will retry on lookups", "error", err.Error())
+			return nil
+		}
+		return err
+	}
+	return nil
+}
+
+// Layout reports the detected schema layout: "api_keypair" (4.23+),
+// "user" (up to 4.22) or "" when not detected yet.
+func (c *CloudStack) Layout() string {
+	c.schemaMu.Lock()
+	defer c.schemaMu.Unlock()
+	switch {
+	case c.schema == nil:
+		return ""
+	case c.schema.keyPairs:
+		return "api_keypair"
+	default:
+		return "user"
+	}
+}
+
+func (c *CloudStack) ensureSchema(ctx context.Context) (*csSchema, error) {
+	c.schemaMu.Lock()
+	defer c.schemaMu.Unlock()
+	if c.schema != nil {
+		return c.schema, nil
+	}
+	s, err := detectCloudStackSchema(ctx, c.db)
+	if err != nil {
+		return nil, err
+	}
+	c.schema = s
+	layout := "user (CloudStack 4.22 or older)"
+	if s.keyPairs {
+		layout = "api_keypair (CloudStack 4.23 or newer)"
+	}
+	c.log.Info("cloudstack: schema detected", "layout", layout)
+	return s, nil
+}
+
+func detectCloudStackSchema(ctx context.Context, db *sql.DB) (*csSchema, error) {
+	var dbName sql.NullString
+	if err := db.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&dbName); err != nil {
+		return nil, classify(fmt.Errorf("cloudstack: connecting to the database: %w", err))
+	}
+	if !dbName.Valid || dbName.String == "" {
+		return nil, errors.New("cloudstack: no database selected (the dsn must name the cloud database)")
+	}
+	rows, err := db.QueryContext(ctx, `SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN
+		('user','account','api_keypair','api_keypair_permissions','domain_details','configuration')`)
+	if err != nil {
+		return nil, classify(fmt.Errorf("cloudstack: reading information_schema: %w", err))
+	}
+	defer rows.Close()
+	cols := map[string]bool{}
+	tables := map[string]bool{}
+	for rows.Next() {
+		var t, col string
+		if err := rows.Scan(&t, &col); err != nil {
+			return nil, classify(err)
+		}
+		t, col = strings.ToLower(t), strings.ToLower(col)
+		tables[t] = true
+		cols[t+"."+col] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify(err)
+	}
+	var missing []string
+	for _, need := range []string{"user.id", "user.uuid", "user.username", "user.account_id", "user.state", "user.removed",
+		"account.id", "account.uuid", "account.account_name", "account.state", "account.removed", "account.domain_id"} {
+		if !cols[need] {
+			missing = append(missing, need)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("cloudstack: database %s is not a CloudStack database (missing %s)", dbName.String, strings.Join(missing, ", "))
+	}
+	s := &csSchema{}
+	switch {
+	case cols["api_keypair.api_key"] && cols["api_keypair.secret_key"] && cols["api_keypair.user_id"]:
+		s.keyPairs = true
+		s.permissions = cols["api_keypair_permissions.api_keypair_id"] && cols["api_keypair_permissions.rule"] &&
+			cols["api_keypair_permissions.permission"]
+	case cols["user.api_key"] && cols["user.secret_key"]:
+	default:
+		return nil, fmt.Errorf("cloudstack: database %s has neither api_keypair.api_key (4.23+) nor user.api_key (4.22 and older)", dbName.String)
+	}
+
+	// Columns of the API-key-access rule (4.20+); absent columns read NULL
+	// (inherit), so older schemas need no special case.
+	nullOr := func(ok bool, expr string) string {
+		if ok {
+			return expr
+		}
+		return "NULL"
+	}
+	userAccess := nullOr(cols["user.api_key_access"], "u.api_key_access")
+	acctAccess := nullOr(cols["account.api_key_access"], "a.api_key_access")
+	domainAccess := nullOr(cols["domain_details.domain_id"] && cols["domain_details.name"] && cols["domain_details.value"],
+		"(SELECT dd.value FROM domain_details dd WHERE dd.domain_id = a.domain_id AND dd.name = 'api.key.access' LIMIT 1)")
+	globalExpr := "c.value"
+	if cols["configuration.default_value"] {
+		globalExpr = "COALESCE(c.value, c.default_value)"
+	}
+	globalAccess := nullOr(cols["configuration.name"] && cols["configuration.value"],
+		"(SELECT "+globalExpr+" FROM configuration c WHERE c.name = 'api.key.access' LIMIT 1)")
+
+	common := `u.uuid, u.username, u.state, u.removed IS NOT NULL, ` + userAccess + `,
+		a.uuid, a.account_name, a.state, a.removed IS NOT NULL, ` + acctAccess + `,
+		` + domainAccess + `, ` + globalAccess
+	if s.keyPairs {
+		s.query = `SELECT k.id, k.api_key, k.secret_key, k.start_date, k.end_date, ` + common + `
+		FROM api_keypair k JOIN user u ON k.user_id = u.id JOIN account a ON u.account_id = a.id
+		WHERE k.api_key = ? AND k.removed IS NULL`
+		s.sample = `SELECT secret_key FROM api_keypair WHERE removed IS NULL AND secret_key IS NOT NULL AND secret_key <> '' LIMIT 20`
+	} else {
+		s.query = `SELECT 0, u.api_key, u.secret_key, NULL, NULL, ` + common + `
+		FROM user u JOIN account a ON u.account_id = a.id
+		WHERE u.api_key = ? AND u.removed IS NULL`
+		s.sample = `SELECT secret_key FROM user WHERE removed IS NULL AND api_key IS NOT NULL AND secret_key IS NOT NULL AND secret_key <> '' LIMIT 20`
+	}
+	return s, nil
+}
+
+// checkDatabaseKey decrypts a sample of stored secrets: a database key that
+// decrypts none of them is wrong.
+func (c *CloudStack) checkDatabaseKey(ctx context.Context, s *csSchema) error {
+	rows, err := c.db.QueryContext(ctx, s.sample)
+	if err != nil {
+		return classify(fmt.Errorf("cloudstack: reading secret keys: %w", err))
+	}
+	defer rows.Close()
+	var total, ok, plainLooking int
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return classify(err)
+		}
+		total++
+		if c.opts.DatabaseKey == "" {
+			if !looksEncrypted(v) {
+				plainLooking++
+			}
+			continue
+		}
+		if _, err := CloudStackDecrypt(c.opts.DatabaseKey, v); err == nil {
+			ok++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return classify(err)
+	}
+	switch {
+	case total == 0:
+		c.log.Info("cloudstack: no API keys in the database yet; the database key cannot be checked")
+	case c.opts.DatabaseKey == "" && plainLooking == 0:
+		c.log.Warn("cloudstack: no database key configured but the stored secret keys look encrypted; set database_key or key_file",
+			"sampled", total)
+	case c.opts.DatabaseKey != "" && ok == 0:
+		return fmt.Errorf("cloudstack: the database key decrypts none of the %d sampled secret keys: wrong database key (database_key, key_file or CLOUD_SECRET_KEY)?", total)
+	case c.opts.DatabaseKey != "" && ok < total:
+		c.log.Warn("cloudstack: some sampled secret keys cannot be decrypted with the database key", "sampled", total, "decrypted", ok)
+	}
+	return nil
+}
+
+// looksEncrypted reports whether v has the shape of a V1 or V2 ciphertext:
+// padded standard base64 of at least 16 bytes. CloudStack's generated
+// secrets are 86 characters of unpadded URL-safe base64.
+func looksEncrypted(v string) bool {
+	if len(v) == 86 && !strings.ContainsAny(v, "+/=") {
+		return false
+	}
+	raw, err := base64.StdEncoding.DecodeString(v)
+	return err == nil && len(raw) >= 16
+}
+
+// Lookup implements Provider.
+func (c *CloudStack) Lookup(ctx context.Context, accessKeyID string) (Credential, error) {
+	if accessKeyID == "" || len(accessKeyID) > 255 {
+		return Credential{}, fmt.Errorf("%w: %q", ErrInvalidAccessKeyID, accessKeyID)
+	}
+	now := c.opts.Now()
+	c.mu.RLock()
+	e := c.cache[accessKeyID]
+	c.mu.RUnlock()
+	if e != nil && now.Before(e.expires) {
+		return e.cred, e.err
+	}
+	ch := c.flight.DoChan(accessKeyID, func() (any, error) {
+		cred, err := c.refresh(accessKeyID)
+		return csResult{cred, err}, nil
+	})
+	select {
+	case r := <-ch:
+		res := r.Val.(csResult)
+		return res.cred, res.err
+	case <-ctx.Done():
+		return Credential{}, fmt.Errorf("%w: %v", ErrCredentialsUnavailable, ctx.Err())
+	}
+}
+
+type csResult struct {
+	cred Credential
+	err  error
+}
+
+// refresh asks the database about one key (one caller per key at a time)
+// and updates the cache.
+func (c *CloudStack) refresh(key string) (Credential, error) {
+	now := c.opts.Now()
+	c.mu.RLock()
+	e := c.cache[key]
+	down := now.Before(c.downUntil)
+	c.mu.RUnlock()
+	if e != nil && now.Before(e.expires) {
+		return e.cred, e.err // filled by a flight that just ended
+	}
+	if down {
+		return c.unavailable(e, key, now, nil)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.QueryTimeout)
+	defer cancel()
+	s, err := c.ensureSchema(ctx)
+	if err != nil {
+		return c.unavailable(e, key, now, err)
+	}
+	cred, err := c.query(ctx, s, key, now)
+	if err != nil && isTransient(err) {
+		return c.unavailable(e, key, now, err)
+	}
+	ne := &csEntry{cred: cred, err: err}
+	if err == nil {
+		ne.expires = now.Add(c.opts.CacheTTL)
+		ne.verified = now
+	} else {
+		ne.expires = now.Add(c.opts.NegativeTTL)
+	}
+	c.store(key, ne, now)
+	return cred, err
+}
+
+// unavailable answers while the database cannot be asked: a key confirmed
+// within the grace period keeps working, others get ErrCredentialsUnavailable.
+func (c *CloudStack) unavailable(e *csEntry, key string, now time.Time, cause error) (Credential, error) {
+	if cause != nil {
+		c.mu.Lock()
+		c.downUntil = now.Add(c.opts.RetryAfter)
+		c.mu.Unlock()
+		level := slog.LevelWarn
+		if !isTransient(cause) {
+			level = slog.LevelError
+		}
+		c.log.Log(context.Background(), level, "cloudstack: credential database unavailable", "error", cause.Error())
+	}
+	if e != nil && e.err == nil && now.Sub(e.verified) <= c.opts.GracePeriod {
+		return e.cred, nil
+	}
+	if e != nil && e.err != nil && !errors.Is(e.err, ErrCredentialsUnavailable) {
+		// A key known to be unusable stays refused while the database is away.
+		return Credential{}, e.err
+	}
+	return Credential{}, fmt.Errorf("%w: cannot look up access key %q", ErrCredentialsUnavailable, key)
+}
+
+func (c *CloudStack) store(key string, e *csEntry, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.cache) >= c.opts.MaxEntries {
+		for k, old := range c.cache {
+			if (old.err != nil && !now.Before(old.expires)) || (old.err == nil && now.Sub(old.verified) > c.opts.GracePeriod) {
+				delete(c.cache, k)
+			}
+		}
+		if len(c.cache) >= c.opts.MaxEntries {
+			for k, old := range c.cache {
+				if old.err != nil {
+					delete(c.cache, k)
+				}
+			}
+		}
+		if len(c.cache) >= c.opts.MaxEntries {
+			clear(c.cache)
+		}
+	}
+	c.cache[key] = e
+}
+
+// CloudStackKeyRow is what one lookup reads about a key pair, its user,
+// account, domain and the global setting.
+type CloudStackKeyRow struct {
+	KeyPairID          int64 // 0 for the ≤4.22 layout
+	APIKey             string
+	Secret             sql.NullString
+	StartDate, EndDate sql.NullTime
+
+	UserUUID, UserName, UserState string
+	UserRemoved                   bool
+	UserAPIKeyAccess              sql.NullBool
+
+	AccountUUID, AccountName, AccountState string
+	AccountRemoved                         bool
+	AccountAPIKeyAccess                    sql.NullBool
+
+	DomainAPIKeyAccess, GlobalAPIKeyAccess sql.NullString
+}
+
+// query reads the key; errors wrapping csTransientError are database
+// failures, others are definitive answers about the key.
+func (c *CloudStack) query(ctx context.Context, s *csSchema, key string, now time.Time) (Credential, error) {
+	rows, err := c.db.QueryContext(ctx, s.query, key)
+	if err != nil {
+		return Credential{}, classify(fmt.Errorf("cloudstack: looking up a key: %w", err))
+	}
+	var found []CloudStackKeyRow
+	for rows.Next() {
+		var r CloudStackKeyRow
+		if err := rows.Scan(&r.KeyPairID, &r.APIKey, &r.Secret, &r.StartDate, &r.EndDate,
+			&r.UserUUID, &r.UserName, &r.UserState, &r.UserRemoved, &r.UserAPIKeyAccess,
+			&r.AccountUUID, &r.AccountName, &r.AccountState, &r.AccountRemoved, &r.AccountAPIKeyAccess,
+			&r.DomainAPIKeyAccess, &r.GlobalAPIKeyAccess); err != nil {
+			rows.Close()
+			return Credential{}, classify(fmt.Errorf("cloudstack: reading a key: %w", err))
+		}
+		// The column's collation may be case-insensitive: keys match exactly.
+		if r.APIKey == key {
+			found = append(found, r)
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return Credential{}, classify(fmt.Errorf("cloudstack: reading a key: %w", err))
+	}
+	switch len(found) {
+	case 0:
+		return Credential{}, fmt.Errorf("%w: %q", ErrInvalidAccessKeyID, key)
+	case 1:
+	default:
+		c.log.Error("cloudstack: API key is held by several live key pairs; refused", "access_key", key, "count", len(found))
+		return Credential{}, fmt.Errorf("%w: %q is ambiguous (%d key pairs)", ErrInvalidAccessKeyID, key, len(found))
+	}
+	r := found[0]
+	if reason := CloudStackKeyUsable(r, now); reason != "" {
+		return Credential{}, fmt.Errorf("%w: %q: %s", ErrInvalidAccessKeyID, key, reason)
+	}
+	readOnly := false
+	if s.keyPairs && s.permissions {
+		rules, err := c.rules(ctx, r.KeyPairID)
+		if err != nil {
+			return Credential{}, err
+		}
+		read, write := CloudStackKeyPairAccess(rules)
+		switch {
+		case !read:
+			return Credential{}, fmt.Errorf("%w: the permission rules of key pair %d deny S3 access", ErrAccessDenied, r.KeyPairID)
+		case !write && !c.opts.AllowReadOnly:
+			return Credential{}, fmt.Errorf("%w: key pair %d is read-only (its rules deny createBucket/updateBucket/deleteBucket)", ErrAccessDenied, r.KeyPairID)
+		}
+		readOnly = !write
+	}
+	if !r.Secret.Valid || r.Secret.String == "" {
+		return Credential{}, fmt.Errorf("%w: %q has no secret key", ErrInvalidAccessKeyID, key)
+	}
+	secret := r.Secret.String
+	if c.opts.DatabaseKey != "" {
+		secret, err = CloudStackDecrypt(c.opts.DatabaseKey, r.Secret.String)
+		if err != nil {
+			c.log.Error("cloudstack: the secret key of an API key cannot be decrypted with the database key", "access_key", key)
+			return Credential{}, fmt.Errorf("%w: secret key of %q cannot be decrypted (wrong database key?)", ErrCredentialsUnavailable, key)
+		}
+	}
+	return Credential{
+		AccessKeyID: key,
+		Secret:      secret,
+		Owner:       r.AccountUUID,
+		DisplayName: r.AccountName,
+		ReadOnly:    readOnly,
+	}, nil
+}
+
+// CloudStackRule is one key-pair permission rule.
+type CloudStackRule struct {
+	Rule       string // API name, '*' wildcards
+	Permission string // "allow" or "deny"
+}
+
+func (c *CloudStack) rules(ctx context.Context, keyPairID int64) ([]CloudStackRule, error) {
+	rows, err := c.db.QueryContext(ctx,
+		`SELECT rule, permission FROM api_keypair_permissions WHERE api_keypair_id = ? ORDER BY sort_order`, keyPairID)
+	if err != nil {
+		return nil, classify(fmt.Errorf("cloudstack: reading key pair permissions: %w", err))
+	}
+	defer rows.Close()
+	var rules []CloudStackRule
+	for rows.Next() {
+		var r CloudStackRule
+		if err := rows.Scan(&r.Rule, &r.Permission); err != nil {
+			return nil, classify(err)
+		}
+		rules = append(rules, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify(err)
+	}
+	return rules, nil
+}
+
+// CloudStackKeyUsable returns "" when CloudStack would accept the key at
+// now, else why not: the user and the account must be enabled and not
+// removed; API-key access must not be disabled (user, else account, else
+// domain, else global setting, default allowed); the key pair must be
+// within its start and end dates.
+func CloudStackKeyUsable(r CloudStackKeyRow, now time.Time) string {
+	switch {
+	case r.UserRemoved:
+		return "user removed"
+	case !strings.EqualFold(r.UserState, "enabled"):
+		return "user " + strings.ToLower(r.UserState)
+	case r.AccountRemoved:
+		return "account removed"
+	case !strings.EqualFold(r.AccountState, "enabled"):
+		return "account " + strings.ToLower(r.AccountState)
+	}
+	if allowed, level := CloudStackAPIKeyAccess(r.UserAPIKeyAccess, r.AccountAPIKeyAccess, r.DomainAPIKeyAccess, r.GlobalAPIKeyAccess); !allowed {
+		return "API key access disabled (" + level + ")"
+	}
+	if r.StartDate.Valid && now.Before(r.StartDate.Time) {
+		return "key pair not valid before " + r.StartDate.Time.UTC().Format(time.RFC3339)
+	}
+	if r.EndDate.Valid && !now.Before(r.EndDate.Time) {
+		return "key pair expired at " + r.EndDate.Time.UTC().Format(time.RFC3339)
+	}
+	return ""
+}
+
+// CloudStackAPIKeyAccess resolves api.key.access: the user's value, else the
+// account's (NULL inherits), else the domain setting, else the global one
+// (default true). It returns the result and the level that decided.
+func CloudStackAPIKeyAccess(user, account sql.NullBool, domain, global sql.NullString) (bool, string) {
+	if user.Valid {
+		return user.Bool, "user"
+	}
+	if account.Valid {
+		return account.Bool, "account"
+	}
+	if b, ok := parseSettingBool(domain); ok {
+		return b, "domain"
+	}
+	if b, ok := parseSettingBool(global); ok {
+		return b, "global"
+	}
+	return true, "default"
+}
+
+func parseSettingBool(v sql.NullString) (bool, bool) {
+	if !v.Valid {
+		return false, false
+	}
+	b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(v.String)))
+	if err != nil {
+		return false, false
+	}
+	return b, true
+}
+
+// CloudStack object-storage API names that S3 access maps onto.
+var (
+	csReadAPIs  = []string{"listBuckets"}
+	csWriteAPIs = []string{"createBucket", "updateBucket", "deleteBucket"}
+)
+
+// CloudStackKeyPairAccess maps a key pair's permission rules (in sort
+// order) onto S3: no rules means full access (the pair inherits its
+// account's role); otherwise S3 reads need listBuckets allowed and S3 writes
+// need reads plus createBucket, updateBucket and deleteBucket allowed, each
+// decided by the first matching rule, no match meaning deny.
+func CloudStackKeyPairAccess(rules []CloudStackRule) (read, write bool) {
+	if len(rules) == 0 {
+		return true, true
+	}
+	allowed := func(api string) bool {
+		for _, r := range rules {
+			if csRuleMatches(r.Rule, api) {
+				return strings.EqualFold(strings.TrimSpace(r.Permission), "allow")
+			}
+		}
+		return false
+	}
+	read = true
+	for _, api := range csReadAPIs {
+		read = read && allowed(api)
+	}
+	write = read
+	for _, api := range csWriteAPIs {
+		write = write && allowed(api)
+	}
+	return read, write
+}
+
+// csRuleMatches matches an API name against a rule with '*' wildcards,
+// case-insensitively.
+func csRuleMatches(rule, api string) bool {
+	rule, api = strings.ToLower(strings.TrimSpace(rule)), strings.ToLower(api)
+	parts := strings.Split(rule, "*")
+	if len(parts) == 1 {
+		return rule == api
+	}
+	if !strings.HasPrefix(api, parts[0]) {
+		return false
+	}
+	api = api[len(parts[0]):]
+	last := parts[len(parts)-1]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(api, p)
+		if i < 0 {
+			return false
+		}
+		api = api[i+len(p):]
+	}
+	return strings.HasSuffix(api, last) && len(api) >= len(last)
+}
+
+var _ Provider = (*CloudStack)(nil)

@@ -1,0 +1,151 @@
+package caddys3
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+)
+
+func adaptS3(t *testing.T, body string) (*Handler, error) {
+	t.Helper()
+	h := new(Handler)
+	err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("s3 {\n" + body + "\n}"))
+	return h, err
+}
+
+func TestCaddyfileCloudStack(t *testing.T) {
+	h, err := adaptS3(t, `
+		root /srv/s3
+		credentials static {
+			key OPERATOR opsecret
+		}
+		credentials cloudstack {
+			db_properties /etc/cloudstack/management/db.properties
+			key_file /etc/cloudstack/management/key
+			cache_ttl 30s
+			negative_cache_ttl 2s
+			grace_period 15m
+		}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := h.Credentials.CloudStack
+	if cs == nil || cs.DBProperties != "/etc/cloudstack/management/db.properties" || cs.KeyFile != "/etc/cloudstack/management/key" ||
+		time.Duration(cs.CacheTTL) != 30*time.Second || time.Duration(cs.NegativeCacheTTL) != 2*time.Second ||
+		time.Duration(cs.GracePeriod) != 15*time.Minute {
+		t.Fatalf("%+v", cs)
+	}
+	if len(h.Credentials.Static) != 1 {
+		t.Fatal("static keys lost")
+	}
+	b, _ := json.Marshal(h.Credentials)
+	want := `{"static":[{"access_key_id":"OPERATOR","secret":"opsecret"}],"cloudstack":{"db_properties":"/etc/cloudstack/management/db.properties","key_file":"/etc/cloudstack/management/key","cache_ttl":30000000000,"negative_cache_ttl":2000000000,"grace_period":900000000000}}`
+	if string(b) != want {
+		t.Errorf("JSON\n got %s\nwant %s", b, want)
+	}
+
+	h, err = adaptS3(t, `
+		root /srv/s3
+		credentials cloudstack {
+			dsn "cloud:{env.CLOUD_DB_PASSWORD}@tcp(127.0.0.1:3306)/cloud"
+			database_key {env.CLOUD_DB_KEY}
+		}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs := h.Credentials.CloudStack; cs.DSN != "cloud:{env.CLOUD_DB_PASSWORD}@tcp(127.0.0.1:3306)/cloud" || cs.DatabaseKey != "{env.CLOUD_DB_KEY}" {
+		t.Fatalf("%+v", cs)
+	}
+}
+
+func TestCaddyfileCloudStackErrors(t *testing.T) {
+	for _, c := range []struct{ body, want string }{
+		{"credentials cloudstack {\n}", "set db_properties or dsn"},
+		{"credentials cloudstack {\ndsn a\ndb_properties b\n}", "alternatives"},
+		{"credentials cloudstack {\ndsn a\nkey_file k\n}", "key_file goes with db_properties"},
+		{"credentials cloudstack {\ndb_properties p\ndatabase_key k\n}", "database_key goes with dsn"},
+		{"credentials cloudstack {\ndsn a\nbogus 1\n}", `unknown subdirective "bogus"`},
+		{"credentials cloudstack {\ndsn a\ncache_ttl soon\n}", "cache_ttl"},
+		{"credentials cloudstack {\ndsn\n}", "dsn wants one argument"},
+		{"credentials cloudstack {\ndsn a b\n}", "dsn wants one argument"},
+		{"credentials cloudstack extra {\ndsn a\n}", "wrong argument count"},
+		{"credentials cloudstack {\ndsn a\n}\ncredentials cloudstack {\ndsn b\n}", "twice"},
+	} {
+		_, err := adaptS3(t, c.body)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want %q", c.body, err, c.want)
+		}
+	}
+}
+
+// TestCaddyfileCloudStackAdapt goes through the whole adapter, as `caddy
+// adapt` does.
+func TestCaddyfileCloudStackAdapt(t *testing.T) {
+	in := "http://127.0.0.1:9000 {\n\ts3 {\n\t\troot /srv\n\t\tcredentials cloudstack {\n\t\t\tdsn \"cloud:pw@tcp(db:3306)/cloud\"\n\t\t\tdatabase_key k\n\t\t\tcache_ttl 1s\n\t\t}\n\t}\n}\n"
+	adapter := caddyfile.Adapter{ServerType: httpcaddyfile.ServerType{}}
+	got, _, err := adapter.Adapt([]byte(in), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), `"credentials":{"cloudstack":{"cache_ttl":1000000000,"database_key":"k","dsn":"cloud:pw@tcp(db:3306)/cloud"}}`) {
+		t.Errorf("adapted JSON: %s", got)
+	}
+}
+
+// TestCloudStackPoolShared checks that handlers (and config reloads) with
+// the same DSN share one *sql.DB and that the last release closes it.
+// sql.Open does not connect, so no database is needed.
+func TestCloudStackPoolShared(t *testing.T) {
+	dsn := "cloud:pw@tcp(127.0.0.1:1)/cloud_pooltest?parseTime=true"
+	a, err := acquireCloudStackDB(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := acquireCloudStackDB(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != b {
+		t.Fatal("two acquisitions of one DSN gave two pools")
+	}
+	other, err := acquireCloudStackDB(dsn + "&x=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other == a {
+		t.Fatal("different DSNs share a pool")
+	}
+	csPool.Delete(dsn + "&x=1")
+	if deleted, _ := csPool.Delete(dsn); deleted {
+		t.Fatal("pool destroyed while still in use")
+	}
+	if deleted, _ := csPool.Delete(dsn); !deleted {
+		t.Fatal("pool not destroyed by the last release")
+	}
+	c, _ := acquireCloudStackDB(dsn)
+	if c == a {
+		t.Fatal("a released pool was handed out again")
+	}
+	csPool.Delete(dsn)
+}
+
+func TestProvisionCloudStackBadConfig(t *testing.T) {
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
+	defer cancel()
+	h := &Handler{Root: t.TempDir(), Credentials: Credentials{CloudStack: &CloudStackCredentials{DSN: "cloud:pw@tcp(127.0.0.1:1)/"}}}
+	err := h.Provision(ctx)
+	if err == nil || !strings.Contains(err.Error(), "names no database") {
+		t.Fatalf("got %v", err)
+	}
+	h.Cleanup()
+	h = &Handler{Root: t.TempDir(), Credentials: Credentials{CloudStack: &CloudStackCredentials{DBProperties: "/nonexistent/db.properties"}}}
+	if err := h.Provision(ctx); err == nil || !strings.Contains(err.Error(), "db_properties") {
+		t.Fatalf("got %v", err)
+	}
+	h.Cleanup()
+}

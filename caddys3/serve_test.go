@@ -1,0 +1,169 @@
+package caddys3
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/caddyserver/caddy/v2"
+)
+
+const (
+	serveTestKey    = "AKIASERVETEST0000001"
+	serveTestSecret = "servetestsecret000000000000000000000000"
+)
+
+// provisionServeTestHandler provisions a real Handler on a temp root, the
+// way Caddy does, with one static key.
+func provisionServeTestHandler(t *testing.T, tweak func(*Handler)) *Handler {
+	t.Helper()
+	h := &Handler{
+		Root:        t.TempDir(),
+		Credentials: Credentials{Static: []StaticKey{{AccessKeyID: serveTestKey, Secret: serveTestSecret, Owner: "tester"}}},
+	}
+	if tweak != nil {
+		tweak(h)
+	}
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	t.Cleanup(cancel)
+	if err := h.Provision(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Cleanup() })
+	return h
+}
+
+// serveSigned sends a SigV4-signed request straight to the handler.
+func serveSigned(t *testing.T, h *Handler, method, target string, body []byte) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, "http://s3.test"+target, bytes.NewReader(body))
+	sum := sha256.Sum256(body)
+	payload := hex.EncodeToString(sum[:])
+	r.Header.Set("X-Amz-Content-Sha256", payload)
+	creds := aws.Credentials{AccessKeyID: serveTestKey, SecretAccessKey: serveTestSecret}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, r, payload, "s3", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r.RequestURI = r.URL.RequestURI()
+	rec := httptest.NewRecorder()
+	if err := h.ServeHTTP(rec, r, nil); err != nil {
+		t.Fatalf("ServeHTTP returned %v; the handler must answer every request itself", err)
+	}
+	return rec
+}
+
+func mustStatus(t *testing.T, rec *httptest.ResponseRecorder, status int) {
+	t.Helper()
+	if rec.Code != status {
+		t.Fatalf("status %d, want %d: %s", rec.Code, status, rec.Body.String())
+	}
+}
+
+// startUpload creates bucket/key and uploads one part, returning the upload
+// id and the part's ETag.
+func startUpload(t *testing.T, h *Handler, bucket, key string) (uploadID, etag string) {
+	t.Helper()
+	mustStatus(t, serveSigned(t, h, "PUT", "/"+bucket, nil), 200)
+	rec := serveSigned(t, h, "POST", "/"+bucket+"/"+key+"?uploads", nil)
+	mustStatus(t, rec, 200)
+	var init struct{ UploadId string }
+	if err := xml.Unmarshal(rec.Body.Bytes(), &init); err != nil || init.UploadId == "" {
+		t.Fatalf("initiate: %v %s", err, rec.Body.String())
+	}
+	rec = serveSigned(t, h, "PUT", "/"+bucket+"/"+key+"?partNumber=1&uploadId="+init.UploadId, []byte("only part"))
+	mustStatus(t, rec, 200)
+	return init.UploadId, rec.Header().Get("ETag")
+}
+
+func completeBody(etag string) []byte {
+	return []byte("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + etag + "</ETag></Part></CompleteMultipartUpload>")
+}
+
+// A Complete that outlasts keepAliveAfter commits a 200 with the XML
+// declaration, keeps the connection alive with spaces, and then sends the
+// result — or, for a late failure, the error inside the 200 body, as S3 does.
+func TestCompleteKeepAlive(t *testing.T) {
+	h := provisionServeTestHandler(t, func(h *Handler) {
+		h.keepAliveAfter = time.Nanosecond
+		h.keepAliveInterval = time.Nanosecond
+	})
+	id, etag := startUpload(t, h, "keepalive", "obj")
+	rec := serveSigned(t, h, "POST", "/keepalive/obj?uploadId="+id, completeBody(etag))
+	mustStatus(t, rec, 200)
+	body := rec.Body.String()
+	if !strings.HasPrefix(body, xml.Header) || !strings.Contains(body, "<CompleteMultipartUploadResult") {
+		t.Fatalf("committed complete body: %q", body)
+	}
+	if rec.Header().Get("Content-Length") != "" {
+		t.Errorf("a committed response cannot announce a length")
+	}
+	var res struct{ ETag string }
+	if err := xml.Unmarshal([]byte(strings.TrimSpace(strings.TrimPrefix(body, xml.Header))), &res); err != nil || !strings.HasSuffix(res.ETag, `-1"`) {
+		t.Fatalf("result %q: %v", body, err)
+	}
+	got := serveSigned(t, h, "GET", "/keepalive/obj", nil)
+	mustStatus(t, got, 200)
+	if got.Body.String() != "only part" {
+		t.Errorf("object holds %q", got.Body.String())
+	}
+
+	id2, _ := startUpload(t, h, "keepalive2", "obj")
+	rec = serveSigned(t, h, "POST", "/keepalive2/obj?uploadId="+id2, completeBody(`"00000000000000000000000000000000"`))
+	mustStatus(t, rec, 200) // already committed when the failure came
+	var e struct{ Code string }
+	if err := xml.Unmarshal([]byte(strings.TrimSpace(strings.TrimPrefix(rec.Body.String(), xml.Header))), &e); err != nil || e.Code != "InvalidPart" {
+		t.Fatalf("late failure body %q: %v", rec.Body.String(), err)
+	}
+	mustStatus(t, serveSigned(t, h, "GET", "/keepalive2/obj", nil), 404)
+}
+
+// Without a slow complete the answer is an ordinary response with a length.
+func TestCompleteFastIsPlain(t *testing.T) {
+	h := provisionServeTestHandler(t, nil)
+	id, _ := startUpload(t, h, "plain", "obj")
+	rec := serveSigned(t, h, "POST", "/plain/obj?uploadId="+id, completeBody(`"00000000000000000000000000000000"`))
+	mustStatus(t, rec, 400)
+	if !strings.Contains(rec.Body.String(), "<Code>InvalidPart</Code>") {
+		t.Fatalf("body %s", rec.Body.String())
+	}
+}
+
+// The handler's cleanup loop removes uploads older than
+// abort_incomplete_after, and leaves younger ones.
+func TestAbortIncompleteAfter(t *testing.T) {
+	h := provisionServeTestHandler(t, func(h *Handler) {
+		h.AbortIncompleteAfter = caddy.Duration(time.Second)
+	})
+	id, _ := startUpload(t, h, "stale", "obj")
+	list := func() string {
+		rec := serveSigned(t, h, "GET", "/stale?uploads", nil)
+		mustStatus(t, rec, 200)
+		return rec.Body.String()
+	}
+	if !strings.Contains(list(), id) {
+		t.Fatal("fresh upload not listed")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Contains(list(), id) {
+		if time.Now().After(deadline) {
+			t.Fatal("upload older than abort_incomplete_after was not removed within 10s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	rec := serveSigned(t, h, "GET", "/stale/obj?uploadId="+id, nil)
+	mustStatus(t, rec, 404)
+	if !strings.Contains(rec.Body.String(), "NoSuchUpload") {
+		t.Errorf("body %s", rec.Body.String())
+	}
+}

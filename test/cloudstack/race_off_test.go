@@ -1,0 +1,5 @@
+//go:build !race
+
+package cloudstack
+
+const raceEnabled = false
