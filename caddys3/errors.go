@@ -220,7 +220,7 @@ var sentinelCodes = []struct {
 	{fsstore.ErrBucketNotEmpty, "BucketNotEmpty", "", false},
 	{fsstore.ErrInvalidBucketName, "InvalidBucketName", "", false},
 	{fsstore.ErrKeyTooLong, "KeyTooLongError", "", false},
-	{fsstore.ErrInvalidKey, "InvalidArgument", "Object key is not supported: it must be valid UTF-8 without NUL and without empty, '.' or '..' path segments.", false},
+	{fsstore.ErrInvalidKey, "InvalidArgument", "Object key is not supported: it must be 1 to 1024 bytes of valid UTF-8 without NUL.", false},
 	{fsstore.ErrObjectParentIsFile, "ObjectParentIsFile", "", false},
 	{fsstore.ErrObjectIsDirectory, "ExistingObjectIsDirectory", "", false},
 	{fsstore.ErrPreconditionFailed, "PreconditionFailed", "", false},

@@ -246,6 +246,9 @@ func (s *Store) copyPart(ctx context.Context, dst *os.File, woff int64, src *os.
 						return err
 					}
 					roff, wo := done, woff+done
+					if err := writeHook(int(min(size-done, cfrChunk))); err != nil {
+						return err
+					}
 					n, err := unix.CopyFileRange(rfd, &roff, wfd, &wo, int(min(size-done, cfrChunk)), 0)
 					if errors.Is(err, unix.EINTR) {
 						continue
@@ -283,7 +286,11 @@ func (s *Store) copyPart(ctx context.Context, dst *os.File, woff int64, src *os.
 		}
 		n, err := src.ReadAt(buf[:min(int64(len(buf)), size-done)], done)
 		if n > 0 {
-			if _, werr := dst.WriteAt(buf[:n], woff+done); werr != nil {
+			werr := writeHook(n)
+			if werr == nil {
+				_, werr = dst.WriteAt(buf[:n], woff+done)
+			}
+			if werr != nil {
 				return storageErr(werr)
 			}
 			done += int64(n)

@@ -126,8 +126,8 @@ func (s *Store) rmdirIfNoKey(bucket, rel string) bool {
 	return withFd(pd, func(fd int) error { return unix.Unlinkat(fd, name, unix.AT_REMOVEDIR) }) == nil
 }
 
-// isMarker reports whether the open directory d (rel below the bucket)
-// carries folder-marker metadata.
+// isMarker reports whether the open directory d (stored path rel below the
+// bucket) carries folder-marker metadata.
 func (s *Store) isMarker(d *os.File, bucket, rel string) (bool, error) {
 	var ok bool
 	err := withFd(d, func(fd int) error {
@@ -135,7 +135,11 @@ func (s *Store) isMarker(d *os.File, bucket, rel string) (bool, error) {
 		if err != nil || mode != unix.S_IFDIR {
 			return err
 		}
-		_, ok, err = s.meta.loadMarker(fd, id.Ino, bucket, rel+"/")
+		key, valid := keyFromPath(rel, true)
+		if !valid {
+			return nil // a name the store never makes: not a marker
+		}
+		_, ok, err = s.meta.loadMarker(fd, id.Ino, bucket, key)
 		return err
 	})
 	return ok, err

@@ -15,8 +15,6 @@
 // Bucket names never start with '.', so .caddys3 is never a bucket. Every
 // path is resolved through an os.Root on <root>; the listing walk opens
 // single names it read from an already open directory with O_NOFOLLOW.
-// Keys map to paths in one place (keyPath); keys with empty, "." or ".."
-// components are rejected for now.
 //
 // A bucket exists when its record exists. CreateBucket publishes the record
 // with link(2), which fails if it exists, so exactly one of racing creators
@@ -24,6 +22,26 @@
 // operations need the directory and never create it, and DeleteBucket
 // removes the directory (rmdir: fails unless empty) before the record, so a
 // racing put cannot resurrect a deleted bucket.
+//
+// # Keys
+//
+// Every valid UTF-8 key of 1–1024 bytes without NUL is stored and listed
+// exactly, including keys with empty components ("a//b", "/x"), "." and
+// ".." components ("./x", "a/../b") and folder markers ("d/") coexisting
+// with keys below them. Keys map to paths in one place (keyPath, with
+// keyFromPath its inverse): a component that cannot be a file name ("",
+// ".", "..") is stored as "%%empty", "%%dot" or "%%dotdot", and a component
+// starting with "%%" gets one more '%' ("%%x" is stored as "%%%x"), so the
+// escaping is reversible and no key can name a path outside its bucket
+// directory (and hence never the internal directory, which is not in any
+// bucket; ".caddys3" inside a bucket is an ordinary name). Listings sort
+// the decoded names, so escaping never changes S3's byte order. Refused
+// keys: the empty key, invalid UTF-8 or NUL (ErrInvalidKey); more than
+// 1024 bytes, or a component whose stored name exceeds NAME_MAX (255
+// bytes: a component of more than 255 bytes, or more than 254 starting
+// with "%%") (ErrKeyTooLong, S3's KeyTooLongError). A key and a longer key
+// through it ("a" and "a/b") cannot both exist on a POSIX tree: the later
+// put fails with ErrObjectParentIsFile or ErrObjectIsDirectory (409).
 //
 // # Metadata
 //
@@ -37,6 +55,35 @@
 // one per data-file inode, accepted only when inode, size and mtime match
 // the open file (see sidecarMeta). All state lives in the filesystem, so
 // several processes may share one root.
+//
+// # Listing
+//
+// ListObjects walks the tree in S3 byte order, each directory's entries
+// sorted by decoded name (see ListObjects). The sorted listings of large
+// directories are cached per Store (Options.ListCacheBytes) and validated
+// with one fstat of the directory on every use, so a page of a flat
+// directory of a million keys costs a binary search plus what it returns,
+// and a write by any instance sharing the root shows in the next page (see
+// listcache.go for the exact bound; over NFS it relies on close-to-open
+// attribute revalidation).
+//
+// # Crashes and full disks
+//
+// A put, part or Complete writes a temp file under .caddys3/tmp, attaches
+// the metadata to it (or writes its sidecar record first) and publishes
+// both with one rename or link: a writer killed at any point leaves either
+// the old object or the new one whole, plus possibly a temp file (and an
+// unreferenced sidecar record). Temp files untouched for
+// Options.StaleTempAge are removed at Open and by CleanupTemp (also run by
+// CleanupUploads); a Complete killed midway leaves its claimed upload,
+// which CleanupUploads releases or removes. With Options.Fsync the temp
+// file and the parent directory are fsynced around the rename, so a
+// published object also survives a power failure. ENOSPC and EDQUOT while
+// writing, closing or fsyncing the temp file, setting metadata, creating
+// directories or renaming fail the operation with ErrInsufficientStorage
+// and publish nothing (only the fsync of the parent directory comes after
+// the rename: if it fails, the error is returned though the object is
+// visible, as its durability is unknown).
 package fsstore
 
 import (
@@ -55,6 +102,14 @@ type Options struct {
 	// a plain read/write copy (for NFS servers that mishandle
 	// copy_file_range).
 	NoCopyFileRange bool
+	// ListCacheBytes bounds the memory of the cache of sorted listings of
+	// large directories (see listcache.go): 0 means 128 MiB, a negative
+	// value disables the cache.
+	ListCacheBytes int64
+	// StaleTempAge is how long a temp file must be untouched before Open
+	// and CleanupUploads remove it as left by a crashed writer (0 means one
+	// hour; see Store.CleanupTemp).
+	StaleTempAge time.Duration
 }
 
 // BucketInfo describes a bucket.
@@ -139,16 +194,24 @@ type Object struct {
 
 // Sentinel errors; the caddys3 package maps each to its S3 error code.
 var (
-	ErrNoSuchBucket        = errors.New("no such bucket")
-	ErrNoSuchKey           = errors.New("no such key")
-	ErrBucketExists        = errors.New("bucket exists and is owned by another account")
-	ErrBucketAlreadyOwned  = errors.New("bucket already owned by you")
-	ErrBucketNotEmpty      = errors.New("bucket not empty")
-	ErrInvalidBucketName   = errors.New("invalid bucket name")
-	ErrInvalidKey          = errors.New("invalid object key")
-	ErrKeyTooLong          = errors.New("object key too long")
-	ErrObjectParentIsFile  = errors.New("object key conflicts: a parent path is an object")
-	ErrObjectIsDirectory   = errors.New("object key conflicts: keys exist below it")
-	ErrPreconditionFailed  = errors.New("precondition failed")
+	ErrNoSuchBucket       = errors.New("no such bucket")
+	ErrNoSuchKey          = errors.New("no such key")
+	ErrBucketExists       = errors.New("bucket exists and is owned by another account")
+	ErrBucketAlreadyOwned = errors.New("bucket already owned by you")
+	ErrBucketNotEmpty     = errors.New("bucket not empty")
+	ErrInvalidBucketName  = errors.New("invalid bucket name")
+	// ErrInvalidKey: an empty key, or one that is not valid UTF-8 or
+	// contains NUL.
+	ErrInvalidKey = errors.New("invalid object key")
+	// ErrKeyTooLong: a key of more than 1024 bytes, or with a component
+	// whose stored name exceeds 255 bytes (see Keys).
+	ErrKeyTooLong = errors.New("object key too long")
+	// ErrObjectParentIsFile: a put of "a/b" while "a" is an object.
+	ErrObjectParentIsFile = errors.New("object key conflicts: a parent path is an object")
+	// ErrObjectIsDirectory: a put of "a" while keys "a/..." exist.
+	ErrObjectIsDirectory  = errors.New("object key conflicts: keys exist below it")
+	ErrPreconditionFailed = errors.New("precondition failed")
+	// ErrInsufficientStorage: the filesystem is full (ENOSPC) or the quota
+	// is exceeded (EDQUOT); nothing was published.
 	ErrInsufficientStorage = errors.New("insufficient storage")
 )

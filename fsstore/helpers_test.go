@@ -27,6 +27,20 @@ func modes(t *testing.T, f func(t *testing.T, s *Store)) {
 	}
 }
 
+// listModes runs f against both metadata stores and against a store that
+// caches the listing of every directory, however small.
+func listModes(t *testing.T, f func(t *testing.T, s *Store)) {
+	modes(t, f)
+	t.Run("cache-all", func(t *testing.T) {
+		s := newStore(t, false)
+		s.listCacheMin = 0
+		f(t, s)
+		if n, _ := s.listCache.stats(); n == 0 {
+			t.Error("nothing was cached")
+		}
+	})
+}
+
 func newStore(t testing.TB, sidecar bool) *Store {
 	t.Helper()
 	s, err := open(Options{Root: filepath.Join(t.TempDir(), "root")}, sidecar)

@@ -44,7 +44,7 @@ func ValidBucketName(name string) bool {
 
 // objPath is where a key lives inside its bucket directory.
 type objPath struct {
-	rel    string // slash-separated path below the bucket directory
+	rel    string // slash-separated stored (escaped) path below the bucket directory, never ""
 	marker bool   // key ends in '/': a directory carrying marker metadata
 }
 
@@ -62,9 +62,73 @@ func (p objPath) base() string {
 	return p.rel[strings.LastIndexByte(p.rel, '/')+1:]
 }
 
+// Key escaping. A key is split at '/' into components, each stored as one
+// file or directory name. Most components are stored verbatim; the ones a
+// POSIX name cannot hold, and the ones that would be mistaken for an
+// escape, are stored under escPrefix:
+//
+//	""   (as in "a//b", "/x", "x//")  %%empty
+//	"."                               %%dot
+//	".."                              %%dotdot
+//	"%%" + rest                       %%% + rest
+//
+// Every component starting with escPrefix is escaped, so a stored name
+// starting with escPrefix is always an escape and the mapping is one-to-one
+// and reversible (encodeName / decodeName). A name on disk that starts
+// with escPrefix but is none of these forms was not made by the store and
+// is not listed. A stored name must fit NAME_MAX (255 bytes): a component
+// of more than 255 bytes, or of more than 254 starting with "%%", is
+// refused with ErrKeyTooLong (S3's KeyTooLongError), like a key of more
+// than 1024 bytes.
+const escPrefix = "%%"
+
+const (
+	escEmpty  = escPrefix + "empty"
+	escDot    = escPrefix + "dot"
+	escDotDot = escPrefix + "dotdot"
+	escEsc    = escPrefix + "%" // followed by the rest after escPrefix
+)
+
+// encodeName is the stored name of the key component c (which holds no
+// '/').
+func encodeName(c string) string {
+	switch {
+	case c == "":
+		return escEmpty
+	case c == ".":
+		return escDot
+	case c == "..":
+		return escDotDot
+	case strings.HasPrefix(c, escPrefix):
+		return escEsc + c[len(escPrefix):]
+	}
+	return c
+}
+
+// decodeName is the inverse of encodeName; ok is false for a name
+// encodeName never returns ("." and ".." directory entries, or an escape
+// the store did not make).
+func decodeName(name string) (c string, ok bool) {
+	if !strings.HasPrefix(name, escPrefix) {
+		return name, name != "" && name != "." && name != ".."
+	}
+	switch name {
+	case escEmpty:
+		return "", true
+	case escDot:
+		return ".", true
+	case escDotDot:
+		return "..", true
+	}
+	if rest, ok := strings.CutPrefix(name, escEsc); ok {
+		return escPrefix + rest, true
+	}
+	return "", false
+}
+
 // keyPath maps a key to its path below the bucket directory. It is the only
-// place that decides which keys are representable; an escaping scheme for
-// empty, "." and ".." components belongs here (and in keyFromPath).
+// place that decides which keys are representable: every valid UTF-8 key
+// of 1–1024 bytes without NUL whose components fit NAME_MAX once escaped.
 func keyPath(key string) (objPath, error) {
 	if key == "" {
 		return objPath{}, fmt.Errorf("%w: empty key", ErrInvalidKey)
@@ -75,33 +139,53 @@ func keyPath(key string) (objPath, error) {
 	if !utf8.ValidString(key) || strings.IndexByte(key, 0) >= 0 {
 		return objPath{}, fmt.Errorf("%w: not valid UTF-8 or contains NUL", ErrInvalidKey)
 	}
-	p := objPath{rel: key}
+	rel, marker := key, false
 	if strings.HasSuffix(key, "/") {
-		p = objPath{rel: key[:len(key)-1], marker: true}
+		rel, marker = key[:len(key)-1], true
 	}
-	if err := checkComponents(p.rel); err != nil {
+	enc, err := encodeRel(rel)
+	if err != nil {
 		return objPath{}, err
 	}
-	return p, nil
+	return objPath{rel: enc, marker: marker}, nil
 }
 
-// checkComponents rejects paths that cannot be stored verbatim.
-func checkComponents(rel string) error {
+// encodeRel maps the '/'-separated key components in rel (possibly one
+// empty component) to the stored path.
+func encodeRel(rel string) (string, error) {
+	var b strings.Builder
+	b.Grow(len(rel))
 	for c := range strings.SplitSeq(rel, "/") {
-		switch {
-		case c == "" || c == "." || c == "..":
-			return fmt.Errorf("%w: empty, \".\" or \"..\" path component", ErrInvalidKey)
-		case len(c) > maxNameLen:
-			return fmt.Errorf("%w: path component longer than %d bytes", ErrKeyTooLong, maxNameLen)
+		name := encodeName(c)
+		if len(name) > maxNameLen {
+			return "", fmt.Errorf("%w: path component longer than %d bytes", ErrKeyTooLong, maxNameLen)
 		}
+		if b.Len() > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(name)
 	}
-	return nil
+	return b.String(), nil
 }
 
-// keyFromPath is the inverse of keyPath for listing.
-func keyFromPath(rel string, marker bool) string {
-	if marker {
-		return rel + "/"
+// keyFromPath is the inverse of keyPath: the key stored at rel (a marker
+// when marker is set). ok is false when rel holds a name the store never
+// makes.
+func keyFromPath(rel string, marker bool) (key string, ok bool) {
+	var b strings.Builder
+	b.Grow(len(rel) + 1)
+	for i, name := range strings.Split(rel, "/") {
+		c, ok := decodeName(name)
+		if !ok {
+			return "", false
+		}
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(c)
 	}
-	return rel
+	if marker {
+		b.WriteByte('/')
+	}
+	return b.String(), true
 }

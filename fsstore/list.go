@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -14,15 +13,19 @@ import (
 
 // ListObjects returns one page of bucket's keys in S3 byte order.
 //
-// The bucket is walked depth first, each directory's entries sorted with a
-// directory d ordered as d+"/", which yields full keys in byte order. The
-// walk starts in the directory named by Prefix up to its last '/', skips
-// subtrees that sort entirely at or before After, and stops one entry past
-// MaxKeys, so a page costs what it returns plus the directories it crosses.
-// With Delimiter "/" the directories directly under the prefix become
-// common prefixes without being walked (only checked to hold a key); any
-// other delimiter is applied key by key, which is correct but visits every
-// key under the prefix after After.
+// The bucket is walked depth first, each directory's entries sorted by
+// their decoded names with a directory d ordered as d+"/", which yields
+// full keys in byte order. The walk starts in the directory named by Prefix
+// up to its last '/', finds the first entry after After (and matching the
+// rest of Prefix) by binary search in the directory's sorted listing
+// (cached for large directories, see listcache.go), skips subtrees that
+// sort entirely at or before After, and stops one entry past MaxKeys, so a
+// page costs what it returns plus the directories it crosses (each read
+// once, unless its listing is cached and unchanged). With Delimiter "/" the
+// directories directly under the prefix become common prefixes without
+// being walked (only checked to hold a key); any other delimiter is applied
+// key by key, which is correct but visits every key under the prefix after
+// After.
 func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (ListResult, error) {
 	var res ListResult
 	if !ValidBucketName(bucket) {
@@ -34,10 +37,11 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (
 	if o.MaxKeys <= 0 {
 		return res, nil
 	}
-	startDir, namePrefix := "", o.Prefix
+	startDir, base, namePrefix := "", "", o.Prefix
 	if i := strings.LastIndexByte(o.Prefix, '/'); i >= 0 {
-		startDir, namePrefix = o.Prefix[:i], o.Prefix[i+1:]
-		if checkComponents(startDir) != nil {
+		base, namePrefix = o.Prefix[:i+1], o.Prefix[i+1:]
+		var err error
+		if startDir, err = encodeRel(o.Prefix[:i]); err != nil {
 			return res, nil // no stored key can have this prefix
 		}
 	}
@@ -58,7 +62,7 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (
 	if o.Delimiter == "/" {
 		w.onDir = l.dir
 	}
-	_, err = w.walk(d, startDir, namePrefix, true)
+	_, err = w.walk(d, startDir, base, namePrefix, true)
 	return l.res, err
 }
 
@@ -74,85 +78,65 @@ type walker struct {
 	after  string // only keys > after are visited
 	onKey  func(key string, load loadFn) (stop bool, err error)
 	// onDir, if set, is called for the directories in the start directory
-	// (prefix is the directory's path plus "/") instead of descending.
+	// (prefix is the directory's key prefix, ending in "/"; rel its stored
+	// path) instead of descending.
 	onDir func(prefix, rel string, open func() (*os.File, error)) (stop bool, err error)
 }
 
-type dirEnt struct {
-	name string
-	dir  bool
-	sort string // name, or name+"/" for a directory
-}
-
-// walk visits the directory d at rel (below the bucket), restricted to
-// entries starting with namePrefix.
-func (w *walker) walk(d *os.File, rel, namePrefix string, top bool) (bool, error) {
+// walk visits the directory d at the stored path rel (below the bucket),
+// whose keys start with base ("" for the bucket directory, else ending in
+// '/'), restricted to entries whose decoded names start with namePrefix.
+func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool, error) {
 	if err := w.ctx.Err(); err != nil {
 		return true, err
 	}
-	if namePrefix == "" && rel != "" {
+	if namePrefix == "" && base != "" && base > w.after {
 		// The directory's own marker sorts before everything in it.
-		if k := rel + "/"; k > w.after {
-			var rec metaRecord
-			var ok bool
-			err := withFd(d, func(fd int) error {
-				id, _, err := statID(fd)
-				if err == nil {
-					rec, ok, err = w.s.meta.loadMarker(fd, id.Ino, w.bucket, k)
-				}
-				return err
-			})
-			if err != nil {
-				return true, err
+		var rec metaRecord
+		var ok bool
+		err := withFd(d, func(fd int) error {
+			id, _, err := statID(fd)
+			if err == nil {
+				rec, ok, err = w.s.meta.loadMarker(fd, id.Ino, w.bucket, base)
 			}
-			if ok {
-				stop, err := w.onKey(k, func() (ObjectMeta, bool, error) { return rec.meta(0, rec.MTime), true, nil })
-				if stop || err != nil {
-					return true, err
-				}
+			return err
+		})
+		if err != nil {
+			return true, err
+		}
+		if ok {
+			stop, err := w.onKey(base, func() (ObjectMeta, bool, error) { return rec.meta(0, rec.MTime), true, nil })
+			if stop || err != nil {
+				return true, err
 			}
 		}
 	}
-	ents, err := d.ReadDir(-1)
+	list, err := w.s.dirList(d, w.bucket, rel)
 	if err != nil {
 		return true, err
 	}
-	list := make([]dirEnt, 0, len(ents))
-	for _, e := range ents {
-		name := e.Name()
-		if !strings.HasPrefix(name, namePrefix) {
-			continue
-		}
-		switch t := e.Type(); {
-		case t.IsRegular():
-			list = append(list, dirEnt{name, false, name})
-		case t.IsDir():
-			list = append(list, dirEnt{name, true, name + "/"})
-		}
-		// Anything else (symlinks, sockets, ...) is not a key.
+	i := list.lowerBound(namePrefix)
+	if rest, ok := strings.CutPrefix(w.after, base); ok {
+		i = max(i, list.startAfter(rest))
+	} else if w.after > base {
+		return false, nil // every key here sorts before after
 	}
-	slices.SortFunc(list, func(a, b dirEnt) int { return strings.Compare(a.sort, b.sort) })
-	base := ""
-	if rel != "" {
-		base = rel + "/"
-	}
-	for _, e := range list {
-		k := base + e.sort
-		if !e.dir {
-			if k <= w.after {
-				continue
-			}
-			stop, err := w.onKey(k, w.fileLoader(d, e.name, k))
+	for ; i < list.len(); i++ {
+		sk := list.at(i)
+		if !strings.HasPrefix(sk, namePrefix) {
+			break
+		}
+		k := base + sk
+		if !isDirKey(sk) {
+			stop, err := w.onKey(k, w.fileLoader(d, storedName(sk), k))
 			if stop || err != nil {
 				return true, err
 			}
 			continue
 		}
-		if w.after > k && !strings.HasPrefix(w.after, k) {
-			continue // every key below sorts before after
-		}
-		crel := joinRel(rel, e.name)
-		open := func() (*os.File, error) { return openDirAt(d, e.name, crel) }
+		name := storedName(sk)
+		crel := joinRel(rel, name)
+		open := func() (*os.File, error) { return openDirAt(d, name, crel) }
 		if top && w.onDir != nil {
 			stop, err := w.onDir(k, crel, open)
 			if stop || err != nil {
@@ -162,18 +146,24 @@ func (w *walker) walk(d *os.File, rel, namePrefix string, top bool) (bool, error
 		}
 		cd, err := open()
 		if err != nil {
-			if errors.Is(err, unix.ENOENT) {
-				continue // removed since ReadDir
+			if goneDir(err) {
+				continue // removed or replaced since listed
 			}
 			return true, err
 		}
-		stop, err := w.walk(cd, crel, "", false)
+		stop, err := w.walk(cd, crel, k, "", false)
 		cd.Close()
 		if stop || err != nil {
 			return true, err
 		}
 	}
 	return false, nil
+}
+
+// goneDir reports whether opening a listed directory failed because it is
+// no longer there (or no longer a directory).
+func goneDir(err error) bool {
+	return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.ELOOP)
 }
 
 // openDirAt opens the sub-directory name of d. name is one component read
@@ -278,7 +268,7 @@ func (l *lister) dir(cp, rel string, open func() (*os.File, error)) (bool, error
 	}
 	d, err := open()
 	if err != nil {
-		if errors.Is(err, unix.ENOENT) {
+		if goneDir(err) {
 			return false, nil
 		}
 		return true, err
@@ -286,7 +276,7 @@ func (l *lister) dir(cp, rel string, open func() (*os.File, error)) (bool, error
 	found := false
 	probe := walker{s: l.s, ctx: l.ctx, bucket: l.bucket, after: after,
 		onKey: func(string, loadFn) (bool, error) { found = true; return true, nil }}
-	_, err = probe.walk(d, rel, "", false)
+	_, err = probe.walk(d, rel, cp, "", false)
 	d.Close()
 	if err != nil || !found {
 		return err != nil, err

@@ -67,13 +67,18 @@ func sameListing(got, want ListResult) bool {
 var trapSets = [][]string{
 	{"a-c", "a/b", "a0", "obj", "obj+", "obj0", "obj-x/y", "a/", "é/x", "z~"},
 	{"a-c", "a/b/", "a/b/c", "a0", "obj+", "obj/", "obj/z", "obj0", "obj-x/y", "obj-x/", "é/x", "z~"},
+	// Keys that need escaping next to their look-alikes.
+	{"/", "/a", "//", "a//b", "a/", "a/./c", "./x", "../", "../y", "%%", "%%empty/x", "...", "a b", "a+b", "a%b", "a-/b", "a0", "é/..", "a/../b"},
 }
 
 // fillRandom puts traps plus random keys, returning the stored keys sorted.
 func fillRandom(t *testing.T, s *Store, bucket string, traps []string, rng *rand.Rand, n int) []string {
-	parts := []string{"a", "a-c", "a0", "b", "obj", "obj+", "obj0", "obj-x", "é", "z~", "x.y", "A", "a b"}
+	parts := []string{"a", "a-c", "a0", "b", "obj", "obj+", "obj0", "obj-x", "é", "z~", "x.y", "A", "a b", "", ".", "..", "%%"}
 	stored := map[string][]byte{}
 	try := func(k string) {
+		if k == "" {
+			return
+		}
 		var body []byte
 		if !strings.HasSuffix(k, "/") {
 			body = []byte(k)
@@ -119,7 +124,11 @@ func fillRandom(t *testing.T, s *Store, bucket string, traps []string, rng *rand
 func TestListOrderAndPagination(t *testing.T) {
 	for i, traps := range trapSets {
 		t.Run(fmt.Sprint("traps", i), func(t *testing.T) {
-			modes(t, func(t *testing.T, s *Store) { testListing(t, s, traps, uint64(i)) })
+			run := modes
+			if i == 2 {
+				run = listModes // the listing cache sorts the same lists: one set suffices
+			}
+			run(t, func(t *testing.T, s *Store) { testListing(t, s, traps, uint64(i)) })
 		})
 	}
 }
@@ -149,6 +158,9 @@ func testListing(t *testing.T, s *Store, traps []string, seed uint64) {
 			}
 		}
 		prefixes := []string{"", "a", "a/", "a-", "a/b", "obj", "obj/", "obj-x/", "é", "é/", "zz", "nothing/", "a/a/", "A"}
+		if seed == 2 {
+			prefixes = append(prefixes[:8], "/", "a//", "./", ".", "%%", "../", "é/")
+		}
 		delims := []string{"", "/", "-", "b", "/a"}
 		for _, p := range prefixes {
 			for _, d := range delims {

@@ -379,7 +379,7 @@ func TestOpenCleansStaleTemp(t *testing.T) {
 	fresh := filepath.Join(dir, tmpDir, "put-fresh")
 	os.WriteFile(stale, []byte("x"), 0o644)
 	os.WriteFile(fresh, []byte("x"), 0o644)
-	old := time.Now().Add(-2 * staleTempAge)
+	old := time.Now().Add(-2 * defaultStaleTempAge)
 	os.Chtimes(stale, old, old)
 	s, err = Open(Options{Root: dir})
 	if err != nil {
@@ -391,5 +391,39 @@ func TestOpenCleansStaleTemp(t *testing.T) {
 	}
 	if b, _ := readObject(t, s, "bkt", "a/b"); string(b) != "fsync path" {
 		t.Fatal(string(b))
+	}
+}
+
+// TestCleanupTemp removes staging entries by age only: files and
+// directories (staged or half-removed uploads) older than the limit go,
+// younger ones (another instance's live uploads) stay.
+func TestCleanupTemp(t *testing.T) {
+	s := newStore(t, false)
+	tmp := filepath.Join(rootPath(s), tmpDir)
+	old := time.Now().Add(-time.Hour)
+	for _, name := range []string{"put-old", "part-old", "mpu-old/upload", "rm-old/part-00001"} {
+		p := filepath.Join(tmp, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("x"), 0o644)
+		os.Chtimes(p, old, old)
+		os.Chtimes(filepath.Dir(p), old, old)
+	}
+	os.WriteFile(filepath.Join(tmp, "put-young"), []byte("x"), 0o644)
+	n, err := s.CleanupTemp(ctx, 30*time.Minute)
+	if err != nil || n != 4 {
+		t.Fatalf("removed %d, %v", n, err)
+	}
+	if left := tmpEntries(t, s); !equalStrings(left, []string{"put-young"}) {
+		t.Fatalf("left %v", left)
+	}
+	// Open with a small StaleTempAge removes young files too.
+	time.Sleep(5 * time.Millisecond)
+	s2, err := Open(Options{Root: rootPath(s), StaleTempAge: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if left := tmpEntries(t, s2); len(left) != 0 {
+		t.Fatalf("left %v", left)
 	}
 }

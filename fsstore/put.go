@@ -19,6 +19,21 @@ import (
 // errRetry says a concurrent delete removed a directory we just made.
 var errRetry = errors.New("fsstore: directory vanished, retry")
 
+// testHookStaged, set by tests only, runs when a put or Complete has its
+// data and metadata staged and is about to publish them.
+var testHookStaged func(bucket, key string)
+
+// testHookWrite, set by tests only, runs before n bytes of an object or
+// part are written to a temp file; an error stands for the write's.
+var testHookWrite func(n int) error
+
+func writeHook(n int) error {
+	if testHookWrite != nil {
+		return testHookWrite(n)
+	}
+	return nil
+}
+
 // publishAttempts bounds the retries against concurrent directory pruning.
 const publishAttempts = 8
 
@@ -127,6 +142,9 @@ func (s *Store) publishTemp(ctx context.Context, bucket, key string, p objPath, 
 	if err := f.Close(); err != nil {
 		return ObjectMeta{}, false, storageErr(err)
 	}
+	if testHookStaged != nil {
+		testHookStaged(bucket, key)
+	}
 	if ifMatch != "" {
 		if err := s.checkIfMatch(ctx, bucket, key, ifMatch); err != nil {
 			return ObjectMeta{}, false, err
@@ -166,6 +184,9 @@ func (s *Store) copyBody(ctx context.Context, w io.Writer, body io.Reader) (int6
 		m, rerr := body.Read(buf)
 		if m > 0 {
 			h.Write(buf[:m])
+			if err := writeHook(m); err != nil {
+				return 0, "", storageErr(err)
+			}
 			if _, err := w.Write(buf[:m]); err != nil {
 				return 0, "", storageErr(err)
 			}

@@ -1,9 +1,11 @@
 package fsstore
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -23,10 +25,11 @@ const (
 	emptyFile   = internalDir + "/empty"
 	uploadsDir  = internalDir + "/uploads"
 
-	// staleTempAge is how old an untouched temp file must be before Open
-	// removes it. Other processes sharing the root may be writing theirs,
-	// and a live upload keeps bumping its temp file's mtime.
-	staleTempAge = time.Hour
+	// defaultStaleTempAge is how old an untouched temp file must be before
+	// Open (and CleanupUploads) removes it. Other processes sharing the
+	// root may be writing theirs, and a live upload keeps bumping its temp
+	// file's mtime.
+	defaultStaleTempAge = time.Hour
 
 	copyBufSize = 256 << 10
 )
@@ -45,8 +48,17 @@ type Store struct {
 	minPartSize     int64         // every part but the last, at Complete
 	completeWait    time.Duration // how long a Complete waits for a concurrent one
 
+	staleTempAge time.Duration // see Options.StaleTempAge
+
 	// Bytes joined by copy_file_range and by plain copy, for tests.
 	joinedCFR, joinedCopy atomic.Int64
+
+	// Sorted listings of large directories (nil: disabled), and the stat
+	// size from which a directory's listing is cached.
+	listCache    *listCache
+	listCacheMin int64
+	// dirReads counts directory listings read from the filesystem.
+	dirReads atomic.Int64
 }
 
 // Open opens (creating if needed) the store at opts.Root, probes extended
@@ -72,8 +84,19 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 		noCopyFileRange: opts.NoCopyFileRange,
 		minPartSize:     MinPartSize,
 		completeWait:    defaultCompleteWait,
+		staleTempAge:    opts.StaleTempAge,
+	}
+	if s.staleTempAge <= 0 {
+		s.staleTempAge = defaultStaleTempAge
 	}
 	s.bufs.New = func() any { b := make([]byte, copyBufSize); return &b }
+	switch {
+	case opts.ListCacheBytes == 0:
+		s.listCache = newListCache(defaultListCacheBytes)
+	case opts.ListCacheBytes > 0:
+		s.listCache = newListCache(opts.ListCacheBytes)
+	}
+	s.listCacheMin = listCacheMinDirSize
 	if err := s.init(forceSidecar); err != nil {
 		root.Close()
 		return nil, fmt.Errorf("fsstore: %w", err)
@@ -128,19 +151,47 @@ func (s *Store) probeXattr() (bool, error) {
 	return false, err
 }
 
-// cleanTemp removes temp files (and directories: staged uploads, aborted
-// uploads being removed) left by crashed writers.
+// cleanTemp removes the staging entries older than the store's stale
+// temp age.
 func (s *Store) cleanTemp() {
+	s.CleanupTemp(context.Background(), s.staleTempAge)
+}
+
+// CleanupTemp removes what crashed writers left in the staging directory:
+// temp files of puts, parts and Completes, staged and half-removed upload
+// directories, untouched (mtime) for longer than olderThan. It returns how
+// many entries it removed. Open runs it with Options.StaleTempAge, and so
+// does CleanupUploads; call it periodically (e.g. hourly) on one or all of
+// the instances sharing a root. Only the age tells a crashed writer's file
+// from a live one of another instance, so olderThan must exceed the
+// longest pause a live upload may have between writes (a stalled client
+// whose temp file is removed gets an error at publish, never a partial
+// object).
+func (s *Store) CleanupTemp(ctx context.Context, olderThan time.Duration) (int, error) {
 	d, err := s.root.Open(tmpDir)
 	if err != nil {
-		return
+		return 0, err
 	}
 	defer d.Close()
-	ents, _ := d.ReadDir(-1)
-	cutoff := time.Now().Add(-staleTempAge)
-	for _, e := range ents {
-		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
-			s.root.RemoveAll(tmpDir + "/" + e.Name())
+	cutoff := time.Now().Add(-olderThan)
+	removed := 0
+	for {
+		ents, err := d.ReadDir(1024)
+		for _, e := range ents {
+			if err := ctx.Err(); err != nil {
+				return removed, err
+			}
+			if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
+				if s.root.RemoveAll(tmpDir+"/"+e.Name()) == nil {
+					removed++
+				}
+			}
+		}
+		if err == io.EOF || len(ents) == 0 {
+			return removed, nil
+		}
+		if err != nil {
+			return removed, err
 		}
 	}
 }
