@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -54,6 +55,8 @@ type CloudStack struct {
 
 	schemaMu sync.Mutex
 	schema   *csSchema
+
+	observer atomic.Pointer[func(CloudStackEvent)]
 }
 
 // CloudStackOptions configure a CloudStack provider. Zero values mean the
@@ -89,6 +92,33 @@ type CloudStackOptions struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+}
+
+// CloudStackEvent is what the observer set with SetObserver is told.
+type CloudStackEvent int
+
+// The events reported to the observer.
+const (
+	CloudStackCacheHit  CloudStackEvent = iota // Lookup answered from a fresh cache entry
+	CloudStackCacheMiss                        // Lookup had to refresh the entry
+	CloudStackDBError                          // the database could not be read
+)
+
+// SetObserver makes f be told of every cache hit and miss in Lookup and of
+// every failed database access (for metrics); nil stops it. f must be quick
+// and safe for concurrent use.
+func (c *CloudStack) SetObserver(f func(CloudStackEvent)) {
+	if f == nil {
+		c.observer.Store(nil)
+		return
+	}
+	c.observer.Store(&f)
+}
+
+func (c *CloudStack) observe(ev CloudStackEvent) {
+	if f := c.observer.Load(); f != nil {
+		(*f)(ev)
+	}
 }
 
 type csEntry struct {
@@ -417,8 +447,10 @@ func (c *CloudStack) Lookup(ctx context.Context, accessKeyID string) (Credential
 	e := c.cache[accessKeyID]
 	c.mu.RUnlock()
 	if e != nil && now.Before(e.expires) {
+		c.observe(CloudStackCacheHit)
 		return e.cred, e.err
 	}
+	c.observe(CloudStackCacheMiss)
 	ch := c.flight.DoChan(accessKeyID, func() (any, error) {
 		cred, err := c.refresh(accessKeyID)
 		return csResult{cred, err}, nil
@@ -477,6 +509,7 @@ func (c *CloudStack) refresh(key string) (Credential, error) {
 // within the grace period keeps working, others get ErrCredentialsUnavailable.
 func (c *CloudStack) unavailable(e *csEntry, key string, now time.Time, cause error) (Credential, error) {
 	if cause != nil {
+		c.observe(CloudStackDBError)
 		c.mu.Lock()
 		c.downUntil = now.Add(c.opts.RetryAfter)
 		c.mu.Unlock()

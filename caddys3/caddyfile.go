@@ -26,6 +26,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    fsync always|never
 //	    abort_incomplete_after <duration>
 //	    copy_file_range on|off
+//	    log_keys [on|off]
 //	    credentials static {
 //	        key <access-key-id> <secret> [<owner>]
 //	    }
@@ -81,6 +82,22 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "copy_file_range":
 			if !d.AllArgs(&h.CopyFileRange) {
 				return d.ArgErr()
+			}
+		case "log_keys":
+			v := "on"
+			if d.NextArg() {
+				v = d.Val()
+			}
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			switch v {
+			case "on":
+				h.LogKeys = true
+			case "off":
+				h.LogKeys = false
+			default:
+				return d.Errf("s3: log_keys must be on or off, not %q", v)
 			}
 		case "credentials":
 			if err := h.unmarshalCredentials(d); err != nil {

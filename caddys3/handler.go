@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -25,27 +26,42 @@ type request struct {
 	who   auth.Principal
 	res   *auth.Result
 	query map[string][]string
+	code  string // the S3 error code answered, "" for success
 }
 
 // ServeHTTP answers every request in S3's own format; it is terminal and
 // never calls next, and it never returns an error to Caddy (a Caddy error
 // would become a bare status without the XML clients parse).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
+	start := time.Now()
+	if h.drain != nil {
+		h.drain.RLock()
+		defer h.drain.RUnlock()
+	}
 	id := h.newRequestID()
 	hdr := w.Header()
 	hdr.Set("X-Amz-Request-Id", id)
 	hdr.Set("X-Amz-Id-2", hostID(id))
+	if h.released {
+		// This configuration was replaced and its store closed; a retry
+		// reaches the new one.
+		writeError(w, r, id, newError("ServiceUnavailable").withMessage("The server is reloading its configuration; please retry."))
+		return nil
+	}
 
 	t := h.resolveTarget(r)
 	query := r.URL.Query()
 	op := classify(r.Method, t.bucket, t.key, query, r.Header)
-	req := &request{w: w, r: r, ctx: r.Context(), op: op, id: id, t: t, query: query}
+	cw, body := &countingWriter{ResponseWriter: w}, countRequestBody(r)
+	req := &request{w: cw, r: r, ctx: r.Context(), op: op, id: id, t: t, query: query}
 	h.annotate(r, op, t)
+	defer h.uploadStarted(op)()
 
 	err := h.serve(req)
 	if err != nil {
 		h.fail(req, err)
 	}
+	h.observe(req, cw, body, start)
 	return nil
 }
 
@@ -146,6 +162,7 @@ func verificationRequest(r *http.Request) *http.Request {
 // their cause, answered InternalError.
 func (h *Handler) fail(req *request, err error) {
 	ae := toAPIError(err)
+	req.code = ae.Code
 	if ae.Resource == "" {
 		ae.Resource = req.r.URL.Path
 	}
@@ -175,17 +192,22 @@ func (h *Handler) fail(req *request, err error) {
 	writeError(req.w, req.r, req.id, ae)
 }
 
-// annotate exposes the operation to access logs and placeholders.
+// annotate exposes the operation, bucket and key to access logs and
+// placeholders (the log gets the key's length unless log_keys is on).
 func (h *Handler) annotate(r *http.Request, op Op, t target) {
 	if extra, ok := r.Context().Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
 		extra.Add(zap.String("s3_operation", string(op)))
 		if t.bucket != "" {
 			extra.Add(zap.String("s3_bucket", t.bucket))
 		}
+		if t.key != "" {
+			extra.Add(h.keyLogField(t.key))
+		}
 	}
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		repl.Set("http.s3.operation", string(op))
 		repl.Set("http.s3.bucket", t.bucket)
+		repl.Set("http.s3.key", t.key)
 	}
 }
 

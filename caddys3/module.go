@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,6 +70,11 @@ type Handler struct {
 	// NFS servers that mishandle it.
 	CopyFileRange string `json:"copy_file_range,omitempty"`
 
+	// LogKeys puts object keys in the access log (field s3_key). Default
+	// false: the log gets only the key's length in bytes (s3_key_length),
+	// since keys may carry personal data.
+	LogKeys bool `json:"log_keys,omitempty"`
+
 	store       *fsstore.Store
 	stopCleanup context.CancelFunc
 	verifier    *auth.Verifier
@@ -84,6 +90,15 @@ type Handler struct {
 	// csDSN is the key of the shared CloudStack database pool this handler
 	// holds (csPool), released by Cleanup; empty when none.
 	csDSN string
+	// metrics is where requests are counted (see metrics.go).
+	metrics *s3Metrics
+	// drain is read-held by every request being served; Cleanup takes it
+	// before closing the store, so a config reload does not break
+	// requests still running on this (old) handler.
+	drain *sync.RWMutex
+	// released is set (under drain's write lock) once the store is closed:
+	// a request that still reaches this old handler is told to retry.
+	released bool
 }
 
 // Credentials lists the sources of access keys.
@@ -174,6 +189,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.csDSN = dsn
 		provider = auth.Chain{provider, cs}
 	}
+	h.provisionMetrics(ctx, provider)
 	h.verifier = &auth.Verifier{
 		Region:           h.Region,
 		Provider:         provider,
@@ -184,6 +200,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	_, _ = rand.Read(b[:])
 	h.reqPrefix = strings.ToUpper(hex.EncodeToString(b[:]))
 	h.reqSeq = new(atomic.Uint64)
+	h.drain = new(sync.RWMutex)
 	if h.keepAliveAfter == 0 {
 		h.keepAliveAfter = 2 * time.Second
 	}
@@ -251,11 +268,33 @@ func (h *Handler) cleanupLoop(ctx context.Context) {
 }
 
 // Cleanup stops background work and releases the store and the shared
-// CloudStack database pool.
+// CloudStack database pool. Caddy calls it on a config reload while
+// requests may still run on this handler: then the release waits for them
+// in the background.
 func (h *Handler) Cleanup() error {
 	if h.stopCleanup != nil {
 		h.stopCleanup()
 	}
+	if h.drain == nil {
+		return h.release()
+	}
+	if h.drain.TryLock() {
+		defer h.drain.Unlock()
+		h.released = true
+		return h.release()
+	}
+	go func() {
+		h.drain.Lock()
+		defer h.drain.Unlock()
+		h.released = true
+		if err := h.release(); err != nil {
+			h.logger.Warn("s3: closing the store", zap.Error(err))
+		}
+	}()
+	return nil
+}
+
+func (h *Handler) release() error {
 	if h.csDSN != "" {
 		_, _ = csPool.Delete(h.csDSN)
 		h.csDSN = ""

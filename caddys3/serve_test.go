@@ -167,3 +167,24 @@ func TestAbortIncompleteAfter(t *testing.T) {
 		t.Errorf("body %s", rec.Body.String())
 	}
 }
+
+// After Cleanup (a config reload replaced this handler) a late request gets
+// a retryable 503 instead of blocking or touching a closed store.
+func TestRequestAfterCleanup(t *testing.T) {
+	h := provisionServeTestHandler(t, nil)
+	mustStatus(t, serveSigned(t, h, "PUT", "/late", nil), 200)
+	if err := h.Cleanup(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *httptest.ResponseRecorder, 1)
+	go func() { done <- serveSigned(t, h, "GET", "/late", nil) }()
+	select {
+	case rec := <-done:
+		mustStatus(t, rec, 503)
+		if !strings.Contains(rec.Body.String(), "<Code>ServiceUnavailable</Code>") {
+			t.Errorf("body %s", rec.Body.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a request after Cleanup blocked")
+	}
+}

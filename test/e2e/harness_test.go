@@ -96,6 +96,9 @@ var srv struct {
 	accessLog string
 	caPool    *x509.CertPool
 	cmd       *exec.Cmd
+	// metricsBase serves Caddy's metrics handler (metrics_test.go).
+	metricsBase string
+	bin         string // the server binary (reload_test.go starts its own)
 }
 
 // httpClient is shared by every client in these tests; its transport
@@ -163,6 +166,13 @@ http://127.0.0.1:{{PORT}}, http://*.s3.test:{{PORT}}, http://s3.test:{{PORT}} {
 https://127.0.0.1:{{TLSPORT}} {
 	tls internal
 	import s3store
+}
+
+# Prometheus metrics (metrics_test.go), on a port of their own.
+http://127.0.0.1:{{METRICSPORT}} {
+	handle /metrics {
+		metrics
+	}
 }
 `
 
@@ -330,6 +340,17 @@ func startServer(bin string) error {
 			return err
 		}
 	}
+	metricsPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	for metricsPort == port || metricsPort == tlsPort {
+		if metricsPort, err = freePort(); err != nil {
+			return err
+		}
+	}
+	srv.metricsBase = fmt.Sprintf("http://127.0.0.1:%d", metricsPort)
+	srv.bin = bin
 	srv.root = filepath.Join(srv.work, "d1", "d2", "root")
 	if err := os.MkdirAll(srv.root, 0o755); err != nil {
 		return err
@@ -342,7 +363,7 @@ func startServer(bin string) error {
 	}
 	srv.accessLog = filepath.Join(srv.work, "access.log")
 	cf := strings.NewReplacer("{{ROOT}}", srv.root, "{{PORT}}", fmt.Sprint(port), "{{TLSPORT}}", fmt.Sprint(tlsPort),
-		"{{ACCESSLOG}}", srv.accessLog).Replace(caddyfileTemplate)
+		"{{ACCESSLOG}}", srv.accessLog, "{{METRICSPORT}}", fmt.Sprint(metricsPort)).Replace(caddyfileTemplate)
 	cfPath := filepath.Join(srv.work, "Caddyfile")
 	if err := os.WriteFile(cfPath, []byte(cf), 0o644); err != nil {
 		return err

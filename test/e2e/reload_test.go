@@ -1,0 +1,266 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+const reloadCaddyfile = `{
+	admin 127.0.0.1:{{ADMINPORT}}
+	persist_config off
+	default_bind 127.0.0.1
+	auto_https off
+}
+
+http://127.0.0.1:{{PORT}} {
+	s3 {
+		root {{ROOT}}
+		max_object_size {{MAXSIZE}}
+		credentials static {
+			key AKIAEXAMPLEALICE0001 alicesecret0000000000000000000000000000 alice
+		}
+	}
+}
+`
+
+// slowBody hands out size bytes of data in chunks, pausing between them,
+// and counts what was read.
+type slowBody struct {
+	data  []byte
+	off   int
+	chunk int
+	pause time.Duration
+	read  *atomic.Int64
+}
+
+func (s *slowBody) Read(p []byte) (int, error) {
+	if s.off >= len(s.data) {
+		return 0, io.EOF
+	}
+	if s.off > 0 {
+		time.Sleep(s.pause)
+	}
+	n := copy(p[:min(len(p), s.chunk)], s.data[s.off:])
+	s.off += n
+	s.read.Add(int64(n))
+	return n, nil
+}
+
+// TestReloadDuringUploads starts a second server (the harness's binary)
+// with an admin endpoint on loopback, runs slow uploads, runs `caddy
+// reload` with a changed config while they are all in flight, and requires
+// that every upload completes intact, that the new config is active and
+// that the server keeps serving.
+func TestReloadDuringUploads(t *testing.T) {
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminPort, err := freePort()
+	for err == nil && adminPort == port {
+		adminPort, err = freePort()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	home := filepath.Join(dir, "home")
+	for _, d := range []string{root, home} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfPath := filepath.Join(dir, "Caddyfile")
+	writeConfig := func(maxSize string) {
+		cf := strings.NewReplacer("{{ADMINPORT}}", fmt.Sprint(adminPort), "{{PORT}}", fmt.Sprint(port),
+			"{{ROOT}}", root, "{{MAXSIZE}}", maxSize).Replace(reloadCaddyfile)
+		if err := os.WriteFile(cfPath, []byte(cf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeConfig("1GiB")
+	logPath := filepath.Join(dir, "server.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"),
+		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), "GORACE=halt_on_error=0")
+	cmd := exec.Command(srv.bin, "run", "--config", cfPath, "--adapter", "caddyfile")
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); logFile.Close(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if b, _ := os.ReadFile(logPath); strings.Contains(string(b), "WARNING: DATA RACE") {
+			t.Errorf("the race detector fired in the reloaded server:\n%s", b)
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("server log:\n%s", b)
+		}
+	})
+	hostport := fmt.Sprintf("127.0.0.1:%d", port)
+	base := "http://" + hostport
+	adminBase := fmt.Sprintf("http://127.0.0.1:%d", adminPort)
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		select {
+		case <-exited:
+			b, _ := os.ReadFile(logPath)
+			t.Fatalf("server exited early:\n%s", b)
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", hostport, time.Second); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("second server not up after 60s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	bucket := newBucketName("reload")
+	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: base, Path: "/" + bucket, Creds: &alice}), 200)
+
+	const uploads, size = 4, 4 << 20
+	hc := &http.Client{Transport: &http.Transport{}, Timeout: 3 * time.Minute}
+	defer hc.CloseIdleConnections()
+	type result struct {
+		key, etag string
+		status    int
+		err       error
+		done      time.Time
+	}
+	results := make([]result, uploads)
+	payloads := make([][]byte, uploads)
+	var progress [uploads]atomic.Int64
+	var finished atomic.Int32
+	var wg sync.WaitGroup
+	for i := range uploads {
+		payloads[i] = randomBytes(size)
+		key := fmt.Sprintf("upload-%d", i)
+		body := &slowBody{data: payloads[i], chunk: 64 << 10, pause: 60 * time.Millisecond, read: &progress[i]}
+		req, err := http.NewRequest("PUT", base+"/"+bucket+"/"+key, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.ContentLength = size
+		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		if err := rawSigner.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret},
+			req, "UNSIGNED-PAYLOAD", "s3", region, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer finished.Add(1)
+			r := result{key: key}
+			resp, err := hc.Do(req)
+			if err != nil {
+				r.err = err
+			} else {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				r.status, r.etag = resp.StatusCode, strings.Trim(resp.Header.Get("ETag"), `"`)
+			}
+			r.done = time.Now()
+			results[i] = r
+		}()
+	}
+	// Wait until every upload is well under way (4 MiB take ~4s).
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		all := true
+		for i := range progress {
+			if progress[i].Load() < 512<<10 {
+				all = false
+			}
+		}
+		if all {
+			break
+		}
+		if time.Now().After(deadline) || finished.Load() > 0 {
+			t.Fatal("uploads did not get under way")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := finished.Load(); n != 0 {
+		t.Fatalf("%d uploads finished before the reload; the test would prove nothing", n)
+	}
+
+	writeConfig("2GiB")
+	reloadStart := time.Now()
+	out, err := exec.Command(srv.bin, "reload", "--config", cfPath, "--adapter", "caddyfile",
+		"--address", fmt.Sprintf("127.0.0.1:%d", adminPort)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("caddy reload: %v\n%s", err, out)
+	}
+	reloadEnd := time.Now()
+	t.Logf("reload took %v; %d of %d uploads had finished when it returned",
+		reloadEnd.Sub(reloadStart).Round(time.Millisecond), finished.Load(), uploads)
+
+	wg.Wait()
+	for i, r := range results {
+		if r.err != nil || r.status != 200 {
+			t.Errorf("upload %s broken by the reload: status %d, %v", r.key, r.status, r.err)
+			continue
+		}
+		if r.etag != md5Hex(payloads[i]) {
+			t.Errorf("upload %s: ETag %s, want %s", r.key, r.etag, md5Hex(payloads[i]))
+		}
+		if !r.done.After(reloadStart) {
+			t.Errorf("upload %s finished before the reload started", r.key)
+		}
+	}
+
+	// The new config is the running one.
+	resp, err := hc.Get(adminBase + "/config/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := fmt.Sprintf(`"max_object_size":%d`, int64(2<<30)); !strings.Contains(string(cfg), want) {
+		t.Errorf("after reload the admin API's config lacks %s:\n%s", want, cfg)
+	}
+	// Everything uploaded across the reload reads back intact, and a new
+	// upload goes through the new config.
+	for i := range uploads {
+		got := doRaw(t, rawReq{Method: "GET", Base: base, Path: fmt.Sprintf("/%s/upload-%d", bucket, i), Creds: &alice})
+		wantStatus(t, got, 200)
+		if md5Hex(got.Body) != md5Hex(payloads[i]) {
+			t.Errorf("upload-%d reads back different bytes", i)
+		}
+	}
+	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: base, Path: "/" + bucket + "/after", Body: []byte("after reload"), Creds: &alice}), 200)
+	got := doRaw(t, rawReq{Method: "GET", Base: base, Path: "/" + bucket + "/after", Creds: &alice})
+	wantStatus(t, got, 200)
+	if string(got.Body) != "after reload" {
+		t.Errorf("GET after reload: %q", got.Body)
+	}
+}
