@@ -181,15 +181,22 @@ func (h *Handler) fail(req *request, err error) {
 			zap.String("request_id", req.id), zap.String("operation", string(req.op)),
 			zap.String("code", ae.Code), zap.Error(ae.cause))
 	}
-	if extra, ok := req.ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
-		extra.Add(zap.String("s3_error", ae.Code))
-	}
-	if repl, ok := req.ctx.Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
-		repl.Set("http.s3.error", ae.Code)
-	}
+	recordErrorCode(req, ae.Code)
 	// A client that is still sending a body we rejected early gets the
 	// error now; Go's server drains or closes the connection as needed.
 	writeError(req.w, req.r, req.id, ae)
+}
+
+// recordErrorCode puts the answered S3 error code in the access log, the
+// placeholders and the metrics.
+func recordErrorCode(req *request, code string) {
+	req.code = code
+	if extra, ok := req.ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
+		extra.Add(zap.String("s3_error", code))
+	}
+	if repl, ok := req.ctx.Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+		repl.Set("http.s3.error", code)
+	}
 }
 
 // annotate exposes the operation, bucket and key to access logs and

@@ -278,6 +278,7 @@ wait:
 		if ae.Status >= 500 {
 			h.logger.Error("s3 complete failed", zapRequestID(req), zap.Error(res.err))
 		}
+		recordErrorCode(req, ae.Code) // the status is 200, the outcome is not
 		b, _ := xml.Marshal(errorBody{Code: ae.Code, Message: ae.Message, Key: req.t.key, Bucket: req.t.bucket,
 			Resource: req.r.URL.Path, RequestID: req.id, HostID: hostID(req.id)})
 		_, _ = req.w.Write(b)

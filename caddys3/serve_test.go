@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/caddyserver/caddy/v2"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 const (
@@ -119,7 +120,13 @@ func TestCompleteKeepAlive(t *testing.T) {
 	}
 
 	id2, _ := startUpload(t, h, "keepalive2", "obj")
+	failures := h.metrics.requests.WithLabelValues(string(OpCompleteMultipartUpload), "InvalidPart")
+	before := testutil.ToFloat64(failures)
 	rec = serveSigned(t, h, "POST", "/keepalive2/obj?uploadId="+id2, completeBody(`"00000000000000000000000000000000"`))
+	// Committed as 200, but counted by its real outcome.
+	if got := testutil.ToFloat64(failures) - before; got != 1 {
+		t.Errorf("late InvalidPart counted %v times in caddy_s3_requests_total", got)
+	}
 	mustStatus(t, rec, 200) // already committed when the failure came
 	var e struct{ Code string }
 	if err := xml.Unmarshal([]byte(strings.TrimSpace(strings.TrimPrefix(rec.Body.String(), xml.Header))), &e); err != nil || e.Code != "InvalidPart" {
