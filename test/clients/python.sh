@@ -21,40 +21,10 @@ STEP_TIMEOUT="${STEP_TIMEOUT:-300}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/caddys3-python.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
-passed=0
-failed=0
-pass() { echo "PASS: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# check NAME CMD... : runs CMD (bounded in time), PASS/FAIL with its output on failure.
-check() {
-	local name="$1" out rc
-	shift
-	# bash -c so that CMD may be one of the exported helper functions below.
-	out="$(timeout "$STEP_TIMEOUT" bash -c '"$@"' bash "$@" 2>&1)"
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		pass "$name"
-	else
-		fail "$name (exit $rc)"
-		printf '%s\n' "$out" | tail -n 25 | sed 's/^/    /'
-	fi
-	return $rc
-}
 
-# expect_output NEEDLE CMD... : CMD succeeds and its output contains NEEDLE.
-expect_output() {
-	local needle="$1" out
-	shift
-	out="$("$@" 2>&1)" || {
-		printf '%s\n' "$out"
-		return 1
-	}
-	if ! grep -qF -- "$needle" <<<"$out"; then
-		printf 'output lacks %q:\n%s\n' "$needle" "$out"
-		return 1
-	fi
-}
 
 # expect_no_output NEEDLE CMD... : CMD succeeds and its output lacks NEEDLE.
 expect_no_output() {
@@ -78,7 +48,7 @@ expect_fail() {
 	fi
 }
 
-export -f expect_output expect_no_output expect_fail
+export -f expect_no_output expect_fail
 
 # Keep every AWS client away from ~/.aws and the environment's credentials.
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \

@@ -30,39 +30,10 @@ HOSTPORT="${HOSTPORT#https://}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/caddys3-multipart.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
-passed=0
-failed=0
-pass() { echo "PASS: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# check NAME CMD... : runs CMD (bounded in time), PASS/FAIL with its output on failure.
-check() {
-	local name="$1" out rc
-	shift
-	out="$(timeout "$STEP_TIMEOUT" bash -c '"$@"' bash "$@" 2>&1)"
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		pass "$name"
-	else
-		fail "$name (exit $rc)"
-		printf '%s\n' "$out" | tail -n 25 | sed 's/^/    /'
-	fi
-	return $rc
-}
 
-# expect_output NEEDLE CMD... : CMD succeeds and its output contains NEEDLE.
-expect_output() {
-	local needle="$1" out
-	shift
-	out="$("$@" 2>&1)" || {
-		printf '%s\n' "$out"
-		return 1
-	}
-	if ! grep -qF -- "$needle" <<<"$out"; then
-		printf 'output lacks %q:\n%s\n' "$needle" "$out"
-		return 1
-	fi
-}
 
 # expect_empty CMD... : CMD succeeds and prints nothing.
 expect_empty() {
@@ -107,7 +78,7 @@ etag_is() {
 	fi
 }
 
-export -f expect_output expect_empty etag_is
+export -f expect_empty etag_is
 
 # The pip Python: the first python3 that is not Debian's (resolved to its
 # executable before HOME changes below).

@@ -25,39 +25,10 @@ trap 'rm -rf "$WORK"' EXIT
 export HOME="$WORK/home"
 mkdir -p "$HOME"
 
-passed=0
-failed=0
-pass() { echo "PASS: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# check NAME CMD... : runs CMD (bounded in time), PASS/FAIL with its output on failure.
-check() {
-	local name="$1" out rc
-	shift
-	out="$(timeout "$STEP_TIMEOUT" bash -c '"$@"' bash "$@" 2>&1)"
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		pass "$name"
-	else
-		fail "$name (exit $rc)"
-		printf '%s\n' "$out" | tail -n 25 | sed 's/^/    /'
-	fi
-	return $rc
-}
 
-# expect_output NEEDLE CMD... : CMD succeeds and its output contains NEEDLE.
-expect_output() {
-	local needle="$1" out
-	shift
-	out="$("$@" 2>&1)" || {
-		printf '%s\n' "$out"
-		return 1
-	}
-	if ! grep -qF -- "$needle" <<<"$out"; then
-		printf 'output lacks %q:\n%s\n' "$needle" "$out"
-		return 1
-	fi
-}
 
 # expect_fail_output NEEDLE CMD... : CMD fails and its output contains NEEDLE.
 expect_fail_output() {
@@ -77,7 +48,7 @@ expect_fail_output() {
 curl_get() {
 	curl -sS --fail --max-time 60 -o "$2" "$1"
 }
-export -f expect_output expect_fail_output curl_get
+export -f expect_fail_output curl_get
 
 if [[ "$ENDPOINT" != http://* ]]; then
 	fail "s3cmd: this script needs a plain http:// endpoint, got $ENDPOINT"
