@@ -26,6 +26,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    fsync always|never
 //	    abort_incomplete_after <duration>
 //	    copy_file_range on|off
+//	    stale_temp_age <duration>
 //	    log_keys [on|off]
 //	    credentials static {
 //	        key <access-key-id> <secret> [<owner>]
@@ -79,6 +80,16 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("abort_incomplete_after: %v", err)
 			}
 			h.AbortIncompleteAfter = caddy.Duration(dur)
+		case "stale_temp_age":
+			var v string
+			if !d.AllArgs(&v) {
+				return d.ArgErr()
+			}
+			dur, err := caddy.ParseDuration(v)
+			if err != nil {
+				return d.Errf("stale_temp_age: %v", err)
+			}
+			h.StaleTempAge = caddy.Duration(dur)
 		case "copy_file_range":
 			if !d.AllArgs(&h.CopyFileRange) {
 				return d.ArgErr()

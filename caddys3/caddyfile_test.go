@@ -78,6 +78,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		fsync always
 		abort_incomplete_after 48h
 		copy_file_range off
+		stale_temp_age 90s
 		credentials static {
 			key AK1 {env.S1}
 			key AK2 secret2 bob
@@ -88,6 +89,7 @@ func TestCaddyfileErrors(t *testing.T) {
 	}
 	if h.Root != "/data" || h.MaxObjectSize != 1<<30 || len(h.Domains) != 2 || h.Fsync != "always" ||
 		time.Duration(h.AbortIncompleteAfter) != 48*time.Hour || h.CopyFileRange != "off" ||
+		time.Duration(h.StaleTempAge) != 90*time.Second ||
 		len(h.Credentials.Static) != 2 || h.Credentials.Static[0].Secret != "{env.S1}" || h.Credentials.Static[1].Owner != "bob" {
 		t.Errorf("parsed %+v", &h)
 	}

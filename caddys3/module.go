@@ -65,6 +65,12 @@ type Handler struct {
 	// uploads are removed with their parts. Default 7 days.
 	AbortIncompleteAfter caddy.Duration `json:"abort_incomplete_after,omitempty"`
 
+	// StaleTempAge is how long an upload's temp file must be untouched
+	// before it counts as left over by a crash and is removed (at start and
+	// with the periodic cleanup). Only age is safe: another instance
+	// sharing the root may still be writing it. Default 1h.
+	StaleTempAge caddy.Duration `json:"stale_temp_age,omitempty"`
+
 	// CopyFileRange joins multipart parts with copy_file_range(2) so the
 	// filesystem can avoid a second full copy: "on" (default) or "off" for
 	// NFS servers that mishandle it.
@@ -173,6 +179,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Root:            filepath.Clean(root),
 		Fsync:           h.Fsync == "always",
 		NoCopyFileRange: h.CopyFileRange == "off",
+		StaleTempAge:    time.Duration(h.StaleTempAge),
 	})
 	if err != nil {
 		return fmt.Errorf("s3: opening store at %s: %w", root, err)
@@ -225,6 +232,9 @@ func (h *Handler) Validate() error {
 	default:
 		return fmt.Errorf("s3: copy_file_range must be on or off, not %q", h.CopyFileRange)
 	}
+	if h.StaleTempAge < 0 {
+		return fmt.Errorf("s3: stale_temp_age must be positive")
+	}
 	if h.AbortIncompleteAfter < 0 {
 		return fmt.Errorf("s3: abort_incomplete_after must be positive")
 	}
@@ -250,7 +260,11 @@ func cleanupInterval(age time.Duration) time.Duration {
 // cleanupLoop removes abandoned multipart uploads at start and then
 // periodically, until Cleanup stops it.
 func (h *Handler) cleanupLoop(ctx context.Context) {
-	t := time.NewTicker(cleanupInterval(time.Duration(h.AbortIncompleteAfter)))
+	age := time.Duration(h.AbortIncompleteAfter)
+	if h.StaleTempAge > 0 {
+		age = min(age, time.Duration(h.StaleTempAge))
+	}
+	t := time.NewTicker(cleanupInterval(age))
 	defer t.Stop()
 	for {
 		n, err := h.store.CleanupUploads(ctx, time.Duration(h.AbortIncompleteAfter))

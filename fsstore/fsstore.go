@@ -11,6 +11,7 @@
 //	<root>/.caddys3/meta/                 metadata sidecars, only without xattr support
 //	<root>/.caddys3/empty                 empty file served as a folder marker's body
 //	<root>/.caddys3/uploads/<bucket>/     multipart uploads (see multipart.go)
+//	<root>/.caddys3/locks/<h[:2]>/<h>     If-Match publish locks, h = sha256(bucket\x00key) (see lock.go)
 //
 // Bucket names never start with '.', so .caddys3 is never a bucket. Every
 // path is resolved through an os.Root on <root>; the listing walk opens
@@ -55,6 +56,18 @@
 // one per data-file inode, accepted only when inode, size and mtime match
 // the open file (see sidecarMeta). All state lives in the filesystem, so
 // several processes may share one root.
+//
+// # Conditional writes
+//
+// If-None-Match "*" publishes with link(2), which fails if the key exists:
+// exactly one of racing creators wins, in any process. If-Match checks the
+// current ETag and renames while holding an OFD fcntl lock on the key's
+// lock file (flock where OFD locks are missing), waiting no longer than the
+// request's context: conditional writers in every process sharing the root
+// are serialized, so of racing If-Match writers expecting one ETag exactly
+// one wins. Unconditional puts and deletes take no lock; one landing
+// between a conditional writer's check and its rename is overwritten as if
+// it had come first (see lock.go).
 //
 // # Listing
 //

@@ -146,11 +146,20 @@ func (s *Store) publishTemp(ctx context.Context, bucket, key string, p objPath, 
 		testHookStaged(bucket, key)
 	}
 	if ifMatch != "" {
-		if err := s.checkIfMatch(ctx, bucket, key, ifMatch); err != nil {
+		// Check and rename under the key's lock (see lock.go).
+		l, err := s.lockKey(ctx, bucket, key)
+		if err != nil {
 			return ObjectMeta{}, false, err
 		}
-	}
-	if err := s.publish(bucket, p, tmp, ifNoneMatch == "*"); err != nil {
+		err = s.checkIfMatch(ctx, bucket, key, ifMatch)
+		if err == nil {
+			err = s.publish(bucket, p, tmp, ifNoneMatch == "*")
+		}
+		l.unlock()
+		if err != nil {
+			return ObjectMeta{}, false, err
+		}
+	} else if err := s.publish(bucket, p, tmp, ifNoneMatch == "*"); err != nil {
 		return ObjectMeta{}, false, err
 	}
 	published = true
@@ -206,8 +215,10 @@ type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
-// checkIfMatch is a best-effort check just before publishing: a put racing
-// in between is not detected.
+// checkIfMatch checks If-Match against the current object. Callers hold
+// the key's lock (lockKey) from the check through the publish, which makes
+// the check atomic against other conditional writers; see lock.go for the
+// bound against lock-free writers.
 func (s *Store) checkIfMatch(ctx context.Context, bucket, key, want string) error {
 	cur, err := s.HeadObject(ctx, bucket, key)
 	if errors.Is(err, ErrNoSuchKey) {
@@ -332,6 +343,11 @@ func (s *Store) putMarker(ctx context.Context, bucket, key string, p objPath, bo
 		}
 	}
 	if opts.IfMatch != "" {
+		l, err := s.lockKey(ctx, bucket, key)
+		if err != nil {
+			return ObjectMeta{}, err
+		}
+		defer l.unlock()
 		if err := s.checkIfMatch(ctx, bucket, key, opts.IfMatch); err != nil {
 			return ObjectMeta{}, err
 		}

@@ -1,0 +1,385 @@
+package e2e
+
+// Two servers on one root: a second process of the same binary (srv.bin),
+// on its own port and with its own Caddyfile, serves the storage root of
+// the main server. Everything correctness-relevant lives in that root, so
+// a write through either node must be visible through the other at once:
+// reads, heads, deletes and listings (the listing cache validates the
+// directory with an fstat on every use), and conditional writes must be
+// decided once across both (If-None-Match "*" by link(2), If-Match by the
+// per-key lock, see fsstore/lock.go).
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+const secondNodeCaddyfile = `{
+	admin off
+	persist_config off
+	default_bind 127.0.0.1
+	auto_https off
+	skip_install_trust
+}
+
+http://127.0.0.1:{{PORT}} {
+	s3 {
+		root {{ROOT}}
+		region us-east-1
+		credentials static {
+			key AKIAEXAMPLEALICE0001 alicesecret0000000000000000000000000000 alice
+			key AKIAEXAMPLEBOB000001 {env.CADDYS3_E2E_BOB_SECRET} bob
+		}
+	}
+}
+`
+
+// startSecondNode starts another server process on srv.root and returns
+// its base URL; it is stopped (and its log checked for data races) when
+// the test ends.
+func startSecondNode(t *testing.T) string {
+	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	home := filepath.Join(dir, "home")
+	for _, d := range []string{filepath.Join(home, "data"), filepath.Join(home, "config")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cf := strings.NewReplacer("{{ROOT}}", srv.root, "{{PORT}}", fmt.Sprint(port)).Replace(secondNodeCaddyfile)
+	cfPath := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(cfPath, []byte(cf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "node2.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(srv.bin, "run", "--config", cfPath, "--adapter", "caddyfile")
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	var env []string
+	for _, kv := range os.Environ() {
+		switch strings.SplitN(kv, "=", 2)[0] {
+		case "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", bobSecretEnv:
+			continue
+		}
+		env = append(env, kv)
+	}
+	cmd.Env = append(env, "HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"),
+		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), bobSecretEnv+"="+bobSecret, "GORACE=halt_on_error=0")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait(); logFile.Close() }()
+	showLog := func() {
+		b, _ := os.ReadFile(logPath)
+		if len(b) > 8000 {
+			b = b[len(b)-8000:]
+		}
+		t.Logf("second node log (tail):\n%s", b)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if b, _ := os.ReadFile(logPath); bytes.Contains(b, []byte("WARNING: DATA RACE")) {
+			t.Errorf("the race detector fired in the second node")
+			showLog()
+		}
+	})
+	hostport := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			showLog()
+			t.Fatalf("second node exited early: %v", err)
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", hostport, time.Second); err == nil {
+			c.Close()
+			return "http://" + hostport
+		}
+		if time.Now().After(deadline) {
+			showLog()
+			t.Fatal("second node not up after 90s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// httpStatus is the HTTP status of an SDK error (0 for success or a
+// non-HTTP error).
+func httpStatus(err error) int {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+func listAllKeys(t *testing.T, cl *s3.Client, bucket, prefix string) []string {
+	t.Helper()
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(cl, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctxT(t))
+		if err != nil {
+			t.Fatalf("ListObjectsV2 %s: %v", bucket, err)
+		}
+		for _, o := range out.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys
+}
+
+// TestTwoNodesSharedRoot interleaves writers and readers on the main
+// server and a second server process sharing its root.
+func TestTwoNodesSharedRoot(t *testing.T) {
+	base2 := startSecondNode(t)
+	nodes := []*s3.Client{aliceSDK(), sdk(alice, base2)}
+	name := []string{"node1", "node2"}
+	// Buckets made on one node are there on the other.
+	bucket := makeBucket(t, alice, "multi")
+	if _, err := nodes[1].HeadBucket(ctxT(t), &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("node2 HeadBucket of a bucket made on node1: %v", err)
+	}
+
+	t.Run("create-overwrite-delete", func(t *testing.T) {
+		const key = "shared/obj"
+		for i := range 24 {
+			w, r := nodes[i%2], nodes[(i+1)%2]
+			data := []byte(fmt.Sprintf("generation %d written through %s", i, name[i%2]))
+			out := putBytes(t, w, bucket, key, data)
+			if got := getBytes(t, r, bucket, key); !bytes.Equal(got, data) {
+				t.Fatalf("round %d: %s reads %q after %s wrote %q", i, name[(i+1)%2], got, name[i%2], data)
+			}
+			h, err := r.HeadObject(ctxT(t), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if aws.ToString(h.ETag) != aws.ToString(out.ETag) || aws.ToInt64(h.ContentLength) != int64(len(data)) {
+				t.Fatalf("round %d: HEAD on the other node: ETag %s size %d, want %s %d", i,
+					aws.ToString(h.ETag), aws.ToInt64(h.ContentLength), aws.ToString(out.ETag), len(data))
+			}
+			if i%3 == 2 {
+				if _, err := r.DeleteObject(ctxT(t), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}); err != nil {
+					t.Fatal(err)
+				}
+				_, err := w.GetObject(ctxT(t), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+				wantSDKError(t, err, 404, "NoSuchKey")
+			}
+		}
+	})
+
+	t.Run("list", func(t *testing.T) {
+		// A flat directory large enough for the listing cache (16 KiB of
+		// directory), filled through both nodes.
+		const n = 400
+		pad := strings.Repeat("x", 48)
+		want := make([]string, n)
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 16)
+		for i := range n {
+			want[i] = fmt.Sprintf("flat/%04d-%s", i, pad)
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				_, err := nodes[i%2].PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(want[i]), Body: bytes.NewReader([]byte{byte(i)})})
+				if err != nil {
+					t.Errorf("PutObject %s: %v", want[i], err)
+				}
+			})
+		}
+		wg.Wait()
+		if t.Failed() {
+			t.FailNow()
+		}
+		for _, cl := range nodes {
+			if got := listAllKeys(t, cl, bucket, "flat/"); !equalKeys(got, want) {
+				t.Fatalf("listing has %d keys, want %d", len(got), len(want))
+			}
+		}
+		cur := append([]string(nil), want...)
+		for i := range 16 {
+			w, r := nodes[i%2], nodes[(i+1)%2]
+			// Warm the reader's cache, write through the other node, list
+			// again at once.
+			listAllKeys(t, r, bucket, "flat/")
+			k := fmt.Sprintf("flat/%04d-new-%d", i*25, i)
+			putBytes(t, w, bucket, k, []byte("n"))
+			cur = sortedCopy(append(cur, k))
+			if got := listAllKeys(t, r, bucket, "flat/"); !equalKeys(got, cur) {
+				t.Fatalf("round %d: %s's listing misses %s written through %s (%d keys, want %d)", i, name[(i+1)%2], k, name[i%2], len(got), len(cur))
+			}
+			gone := cur[i*7]
+			if _, err := w.DeleteObject(ctxT(t), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(gone)}); err != nil {
+				t.Fatal(err)
+			}
+			cur = append(cur[:i*7:i*7], cur[i*7+1:]...)
+			if got := listAllKeys(t, r, bucket, "flat/"); !equalKeys(got, cur) {
+				t.Fatalf("round %d: %s's listing still has %s deleted through %s (%d keys, want %d)", i, name[(i+1)%2], gone, name[i%2], len(got), len(cur))
+			}
+		}
+	})
+
+	t.Run("conditional-create", func(t *testing.T) {
+		for round := range 8 {
+			key := fmt.Sprintf("cond/create-%d", round)
+			const perNode = 8
+			status := make([]int, 2*perNode)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range 2 * perNode {
+				wg.Go(func() {
+					<-start
+					_, err := nodes[i%2].PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
+						Body: bytes.NewReader([]byte(fmt.Sprintf("writer %d", i))), IfNoneMatch: aws.String("*")})
+					status[i] = 200
+					if err != nil {
+						status[i] = httpStatus(err)
+						if status[i] == 0 {
+							t.Errorf("writer %d: %v", i, err)
+						}
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			winner := checkOneWinner(t, status)
+			if winner < 0 {
+				continue
+			}
+			want := fmt.Sprintf("writer %d", winner)
+			for j, cl := range nodes {
+				if got := getBytes(t, cl, bucket, key); string(got) != want {
+					t.Errorf("round %d: %s reads %q, want the winner's %q", round, name[j], got, want)
+				}
+			}
+		}
+	})
+
+	t.Run("conditional-overwrite", func(t *testing.T) {
+		const key = "cond/match"
+		etag := aws.ToString(putBytes(t, nodes[0], bucket, key, []byte("base")).ETag)
+		for round := range 4 {
+			const perNode = 8
+			status := make([]int, 2*perNode)
+			etags := make([]string, 2*perNode)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range 2 * perNode {
+				wg.Go(func() {
+					<-start
+					out, err := nodes[i%2].PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
+						Body: bytes.NewReader([]byte(fmt.Sprintf("round %d writer %d", round, i))), IfMatch: aws.String(etag)})
+					status[i] = 200
+					if err != nil {
+						status[i] = httpStatus(err)
+						if status[i] == 0 {
+							t.Errorf("writer %d: %v", i, err)
+						}
+						return
+					}
+					etags[i] = aws.ToString(out.ETag)
+				})
+			}
+			close(start)
+			wg.Wait()
+			winner := checkOneWinner(t, status)
+			if winner < 0 {
+				return
+			}
+			etag = etags[winner]
+			want := fmt.Sprintf("round %d writer %d", round, winner)
+			for j, cl := range nodes {
+				if got := getBytes(t, cl, bucket, key); string(got) != want {
+					t.Errorf("round %d: %s reads %q, want the winner's %q", round, name[j], got, want)
+				}
+			}
+		}
+	})
+
+	t.Run("delete-bucket", func(t *testing.T) {
+		b := makeBucket(t, alice, "multi-del")
+		putBytes(t, nodes[1], b, "k", []byte("v"))
+		if _, err := nodes[0].DeleteObject(ctxT(t), &s3.DeleteObjectInput{Bucket: aws.String(b), Key: aws.String("k")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := nodes[1].DeleteBucket(ctxT(t), &s3.DeleteBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := nodes[0].PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("k"), Body: bytes.NewReader(nil)})
+		wantSDKError(t, err, 404, "NoSuchBucket")
+		var nsb *types.NoSuchBucket
+		_, err = nodes[0].ListObjectsV2(ctxT(t), &s3.ListObjectsV2Input{Bucket: aws.String(b)})
+		if !errors.As(err, &nsb) {
+			t.Errorf("node1 lists a bucket deleted through node2: %v", err)
+		}
+	})
+}
+
+// checkOneWinner asserts that exactly one status is 200 and every other is
+// 412, and returns the winner's index (-1 when that fails).
+func checkOneWinner(t *testing.T, status []int) int {
+	t.Helper()
+	winner := -1
+	for i, s := range status {
+		switch s {
+		case 200:
+			if winner >= 0 {
+				t.Errorf("writers %d and %d both won: %v", winner, i, status)
+				return -1
+			}
+			winner = i
+		case 412:
+		default:
+			t.Errorf("writer %d got HTTP %d: %v", i, s, status)
+		}
+	}
+	if winner < 0 {
+		t.Errorf("no writer won: %v", status)
+	}
+	return winner
+}
+
+func equalKeys(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
