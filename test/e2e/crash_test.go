@@ -6,15 +6,11 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/xml"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -42,68 +38,6 @@ http://127.0.0.1:{{PORT}} {
 }
 `
 
-// crashServer is one server process on a given root, for tests that kill
-// and restart it.
-type crashServer struct {
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	base    string
-	logPath string
-}
-
-func startCrashServer(t *testing.T, dir, root string, port int) *crashServer {
-	t.Helper()
-	home := filepath.Join(dir, "home")
-	if err := os.MkdirAll(home, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cfPath := filepath.Join(dir, "Caddyfile")
-	cf := strings.NewReplacer("{{PORT}}", fmt.Sprint(port), "{{ROOT}}", root).Replace(crashCaddyfile)
-	if err := os.WriteFile(cfPath, []byte(cf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s := &crashServer{exited: make(chan struct{}), base: fmt.Sprintf("http://127.0.0.1:%d", port),
-		logPath: filepath.Join(dir, fmt.Sprintf("server-%d.log", time.Now().UnixNano()))}
-	logFile, err := os.Create(s.logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.cmd = exec.Command(srv.bin, "run", "--config", cfPath, "--adapter", "caddyfile")
-	s.cmd.Dir, s.cmd.Stdout, s.cmd.Stderr = dir, logFile, logFile
-	s.cmd.Env = append(os.Environ(), "HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"),
-		"XDG_CONFIG_HOME="+filepath.Join(home, "config"))
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = s.cmd.Wait(); logFile.Close(); close(s.exited) }()
-	t.Cleanup(func() {
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-		if t.Failed() {
-			b, _ := os.ReadFile(s.logPath)
-			t.Logf("server log %s:\n%s", s.logPath, b)
-		}
-	})
-	hostport := strings.TrimPrefix(s.base, "http://")
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		select {
-		case <-s.exited:
-			b, _ := os.ReadFile(s.logPath)
-			t.Fatalf("server exited early:\n%s", b)
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", hostport, time.Second); err == nil {
-			c.Close()
-			return s
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("server not up after 60s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestServerKilledMidUpload SIGKILLs the real server while uploads (new
 // keys, an overwrite, a multipart upload) are in flight, restarts it on the
 // same root and requires: no torn or partial object is visible, the
@@ -117,7 +51,7 @@ func TestServerKilledMidUpload(t *testing.T) {
 	}
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
-	first := startCrashServer(t, dir, root, port)
+	first := startExtraServer(t, filepath.Join(dir, "first"), crashCaddyfile, root, port)
 	bucket := newBucketName("crash")
 	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: first.base, Path: "/" + bucket, Creds: &alice}), 200)
 	stable := randomBytes(1 << 20)
@@ -190,7 +124,7 @@ func TestServerKilledMidUpload(t *testing.T) {
 		t.Fatal("the killed server left no temp files: the uploads were not in flight")
 	}
 
-	second := startCrashServer(t, dir, root, port)
+	second := startExtraServer(t, filepath.Join(dir, "second"), crashCaddyfile, root, port)
 	for _, key := range keys[:3] {
 		r := doRaw(t, rawReq{Method: "HEAD", Base: second.base, Path: "/" + bucket + "/" + key, Creds: &alice})
 		wantStatus(t, r, 404)

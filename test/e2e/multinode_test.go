@@ -13,15 +13,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -58,82 +52,7 @@ func startSecondNode(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	home := filepath.Join(dir, "home")
-	for _, d := range []string{filepath.Join(home, "data"), filepath.Join(home, "config")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cf := strings.NewReplacer("{{ROOT}}", srv.root, "{{PORT}}", fmt.Sprint(port)).Replace(secondNodeCaddyfile)
-	cfPath := filepath.Join(dir, "Caddyfile")
-	if err := os.WriteFile(cfPath, []byte(cf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	logPath := filepath.Join(dir, "node2.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(srv.bin, "run", "--config", cfPath, "--adapter", "caddyfile")
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	var env []string
-	for _, kv := range os.Environ() {
-		switch strings.SplitN(kv, "=", 2)[0] {
-		case "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", bobSecretEnv:
-			continue
-		}
-		env = append(env, kv)
-	}
-	cmd.Env = append(env, "HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"),
-		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), bobSecretEnv+"="+bobSecret, "GORACE=halt_on_error=0")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); logFile.Close() }()
-	showLog := func() {
-		b, _ := os.ReadFile(logPath)
-		if len(b) > 8000 {
-			b = b[len(b)-8000:]
-		}
-		t.Logf("second node log (tail):\n%s", b)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if b, _ := os.ReadFile(logPath); bytes.Contains(b, []byte("WARNING: DATA RACE")) {
-			t.Errorf("the race detector fired in the second node")
-			showLog()
-		}
-	})
-	hostport := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			showLog()
-			t.Fatalf("second node exited early: %v", err)
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", hostport, time.Second); err == nil {
-			c.Close()
-			return "http://" + hostport
-		}
-		if time.Now().After(deadline) {
-			showLog()
-			t.Fatal("second node not up after 90s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return startExtraServer(t, t.TempDir(), secondNodeCaddyfile, srv.root, port).base
 }
 
 // httpStatus is the HTTP status of an SDK error (0 for success or a
