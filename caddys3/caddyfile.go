@@ -71,25 +71,13 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 		case "abort_incomplete_after":
-			var v string
-			if !d.AllArgs(&v) {
-				return d.ArgErr()
+			if err := durationArg(d, &h.AbortIncompleteAfter); err != nil {
+				return err
 			}
-			dur, err := caddy.ParseDuration(v)
-			if err != nil {
-				return d.Errf("abort_incomplete_after: %v", err)
-			}
-			h.AbortIncompleteAfter = caddy.Duration(dur)
 		case "stale_temp_age":
-			var v string
-			if !d.AllArgs(&v) {
-				return d.ArgErr()
+			if err := durationArg(d, &h.StaleTempAge); err != nil {
+				return err
 			}
-			dur, err := caddy.ParseDuration(v)
-			if err != nil {
-				return d.Errf("stale_temp_age: %v", err)
-			}
-			h.StaleTempAge = caddy.Duration(dur)
 		case "copy_file_range":
 			if !d.AllArgs(&h.CopyFileRange) {
 				return d.ArgErr()
@@ -118,6 +106,21 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return d.Errf("s3: unknown subdirective %q", d.Val())
 		}
 	}
+	return nil
+}
+
+// durationArg reads the one duration argument of the current subdirective.
+func durationArg(d *caddyfile.Dispenser, target *caddy.Duration) error {
+	name := d.Val()
+	var v string
+	if !d.AllArgs(&v) {
+		return d.ArgErr()
+	}
+	dur, err := caddy.ParseDuration(v)
+	if err != nil {
+		return d.Errf("%s: %v", name, err)
+	}
+	*target = caddy.Duration(dur)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package caddys3
 import (
 	"encoding/base64"
 	"encoding/xml"
-	"strconv"
 
 	"github.com/caddys3/caddys3/fsstore"
 )
@@ -49,31 +48,22 @@ func (h *Handler) listObjects(req *request, v2 bool) error {
 		return err
 	}
 	q := req.query
-	get := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
+	maxKeys, err := nonNegativeInt(q, "max-keys", maxListKeys)
+	if err != nil {
+		return err
 	}
-	maxKeys := maxListKeys
-	if s, ok := q["max-keys"]; ok {
-		n, err := strconv.Atoi(s[0])
-		if err != nil || n < 0 {
-			return newError("InvalidArgument").withMessage("Provided max-keys not an integer or within integer range")
-		}
-		maxKeys = min(n, maxListKeys)
-	}
-	encoding := get("encoding-type")
+	maxKeys = min(maxKeys, maxListKeys)
+	encoding := firstValue(q, "encoding-type")
 	if encoding != "" && encoding != "url" {
 		return newError("InvalidArgument").withMessage("Invalid Encoding Method specified in Request")
 	}
-	opts := fsstore.ListOptions{Prefix: get("prefix"), Delimiter: get("delimiter"), MaxKeys: maxKeys}
+	opts := fsstore.ListOptions{Prefix: firstValue(q, "prefix"), Delimiter: firstValue(q, "delimiter"), MaxKeys: maxKeys}
 	res := listObjectsResult{
 		Xmlns: s3Namespace, Name: req.t.bucket, MaxKeys: maxKeys,
 		EncodingType: encoding, Prefix: opts.Prefix, Delimiter: opts.Delimiter,
 	}
 	if v2 {
-		opts.After = get("start-after")
+		opts.After = firstValue(q, "start-after")
 		res.StartAfter = opts.After
 		if tok, ok := q["continuation-token"]; ok {
 			raw, err := base64.RawURLEncoding.DecodeString(tok[0])
@@ -86,7 +76,7 @@ func (h *Handler) listObjects(req *request, v2 bool) error {
 			}
 		}
 	} else {
-		marker := get("marker")
+		marker := firstValue(q, "marker")
 		opts.After = marker
 		res.Marker = &marker
 	}
@@ -101,7 +91,7 @@ func (h *Handler) listObjects(req *request, v2 bool) error {
 		}
 		return s
 	}
-	fetchOwner := !v2 || get("fetch-owner") == "true"
+	fetchOwner := !v2 || firstValue(q, "fetch-owner") == "true"
 	res.Contents = make([]listEntry, 0, len(page.Objects))
 	for _, o := range page.Objects {
 		e := listEntry{

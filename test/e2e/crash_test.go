@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/xml"
@@ -16,8 +15,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 const crashCaddyfile = `{
@@ -76,17 +73,7 @@ func TestServerKilledMidUpload(t *testing.T) {
 	var progress [4]atomic.Int64
 	var wg sync.WaitGroup
 	for i, key := range keys {
-		body := &slowBody{data: randomBytes(size), chunk: 64 << 10, pause: 50 * time.Millisecond, read: &progress[i]}
-		req, err := http.NewRequest("PUT", first.base+"/"+bucket+"/"+key, body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.ContentLength = size
-		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
-		if err := rawSigner.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret},
-			req, "UNSIGNED-PAYLOAD", "s3", region, time.Now()); err != nil {
-			t.Fatal(err)
-		}
+		req := slowSignedPut(t, first.base+"/"+bucket+"/"+key, randomBytes(size), 50*time.Millisecond, &progress[i])
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -60,6 +60,24 @@ func (s *slowBody) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// slowSignedPut builds a PUT of body (UNSIGNED-PAYLOAD, signed as alice)
+// whose bytes arrive in 64 KiB steps with pause between them.
+func slowSignedPut(t *testing.T, url string, data []byte, pause time.Duration, read *atomic.Int64) *http.Request {
+	t.Helper()
+	body := &slowBody{data: data, chunk: 64 << 10, pause: pause, read: read}
+	req, err := http.NewRequest("PUT", url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(len(data))
+	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	if err := rawSigner.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret},
+		req, "UNSIGNED-PAYLOAD", "s3", region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
 // TestReloadDuringUploads starts a second server (the harness's binary)
 // with an admin endpoint on loopback, runs slow uploads, runs `caddy
 // reload` with a changed config while they are all in flight, and requires
@@ -165,17 +183,7 @@ func TestReloadDuringUploads(t *testing.T) {
 	for i := range uploads {
 		payloads[i] = randomBytes(size)
 		key := fmt.Sprintf("upload-%d", i)
-		body := &slowBody{data: payloads[i], chunk: 64 << 10, pause: 60 * time.Millisecond, read: &progress[i]}
-		req, err := http.NewRequest("PUT", base+"/"+bucket+"/"+key, body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.ContentLength = size
-		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
-		if err := rawSigner.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret},
-			req, "UNSIGNED-PAYLOAD", "s3", region, time.Now()); err != nil {
-			t.Fatal(err)
-		}
+		req := slowSignedPut(t, base+"/"+bucket+"/"+key, payloads[i], 60*time.Millisecond, &progress[i])
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
