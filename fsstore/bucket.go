@@ -19,6 +19,12 @@ import (
 type bucketRecord struct {
 	Owner   string    `json:"owner"`
 	Created time.Time `json:"created"`
+	// Documents the caddys3 handler keeps with the bucket, opaque here:
+	// the ACL and CORS rules as JSON, the policy as submitted (a string,
+	// so GetBucketPolicy can answer it byte for byte).
+	ACL    json.RawMessage `json:"acl,omitempty"`
+	Policy string          `json:"policy,omitempty"`
+	CORS   json.RawMessage `json:"cors,omitempty"`
 }
 
 func recordPath(name string) string { return bucketsDir + "/" + name + ".json" }
@@ -27,10 +33,16 @@ func recordPath(name string) string { return bucketsDir + "/" + name + ".json" }
 // link(2), which fails if it exists, so of concurrent creators (in any
 // process) exactly one wins; the directory is created after it.
 func (s *Store) CreateBucket(ctx context.Context, name, owner string) error {
+	return s.CreateBucketWithACL(ctx, name, owner, nil)
+}
+
+// CreateBucketWithACL is CreateBucket with the bucket's ACL document set
+// in the same atomic publish.
+func (s *Store) CreateBucketWithACL(ctx context.Context, name, owner string, acl []byte) error {
 	if !ValidBucketName(name) {
 		return ErrInvalidBucketName
 	}
-	b, err := json.Marshal(bucketRecord{Owner: owner, Created: time.Now().UTC().Truncate(time.Second)})
+	b, err := json.Marshal(bucketRecord{Owner: owner, Created: time.Now().UTC().Truncate(time.Second), ACL: acl})
 	if err != nil {
 		return err
 	}
@@ -77,7 +89,58 @@ func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return BucketInfo{}, fmt.Errorf("fsstore: bucket record %s: %w", name, err)
 	}
-	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created}, nil
+	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created,
+		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS}, nil
+}
+
+// BucketDoc names a document kept with a bucket.
+type BucketDoc int
+
+const (
+	BucketACL BucketDoc = iota
+	BucketPolicy
+	BucketCORS
+)
+
+// SetBucketDoc replaces (data nil: removes) one of the bucket's documents.
+// Read-modify-write of the record is serialised across processes with the
+// per-key lock (bucket "" never names a real bucket), so concurrent updates
+// of different documents do not lose each other; the record is replaced by
+// rename, so readers see the old or the new one.
+func (s *Store) SetBucketDoc(ctx context.Context, name string, doc BucketDoc, data []byte) error {
+	if !ValidBucketName(name) {
+		return ErrNoSuchBucket
+	}
+	lk, err := s.lockKey(ctx, "", name)
+	if err != nil {
+		return err
+	}
+	defer lk.unlock()
+	b, err := s.root.ReadFile(recordPath(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return ErrNoSuchBucket
+	}
+	if err != nil {
+		return err
+	}
+	var rec bucketRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return fmt.Errorf("fsstore: bucket record %s: %w", name, err)
+	}
+	switch doc {
+	case BucketACL:
+		rec.ACL = data
+	case BucketPolicy:
+		rec.Policy = string(data)
+	case BucketCORS:
+		rec.CORS = data
+	default:
+		return fmt.Errorf("fsstore: unknown bucket document %d", doc)
+	}
+	if b, err = json.Marshal(rec); err != nil {
+		return err
+	}
+	return s.writeAtomic(recordPath(name), b, false)
 }
 
 // ListBuckets returns every bucket sorted by name.

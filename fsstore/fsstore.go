@@ -130,6 +130,9 @@ type BucketInfo struct {
 	Name    string
 	Owner   string
 	Created time.Time
+	// ACL, Policy and CORS are the documents set with SetBucketDoc (nil
+	// when unset), opaque to the store.
+	ACL, Policy, CORS []byte
 }
 
 // ObjectMeta is what is stored with an object besides its bytes.
@@ -154,6 +157,9 @@ type ObjectMeta struct {
 	ChecksumAlgorithm string
 	ChecksumType      string
 	Owner             string
+	// ACL is the object's access control list as the handler encoded it
+	// (opaque to the store; nil: the owner-only default).
+	ACL []byte
 }
 
 // PutOptions control one PutObject.

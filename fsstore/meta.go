@@ -30,6 +30,7 @@ type metaRecord struct {
 	ChecksumAlgorithm  string            `json:"ca,omitempty"`
 	ChecksumType       string            `json:"cy,omitempty"`
 	Owner              string            `json:"o,omitempty"`
+	ACL                json.RawMessage   `json:"a,omitempty"`
 	MTime              int64             `json:"mt,omitempty"` // markers: unix seconds
 }
 
@@ -47,6 +48,7 @@ func recordOf(m *ObjectMeta) metaRecord {
 		ChecksumAlgorithm:  m.ChecksumAlgorithm,
 		ChecksumType:       m.ChecksumType,
 		Owner:              m.Owner,
+		ACL:                m.ACL,
 	}
 }
 
@@ -66,6 +68,7 @@ func (r *metaRecord) meta(size int64, mtime int64) ObjectMeta {
 		ChecksumAlgorithm:  r.ChecksumAlgorithm,
 		ChecksumType:       r.ChecksumType,
 		Owner:              r.Owner,
+		ACL:                r.ACL,
 	}
 }
 
