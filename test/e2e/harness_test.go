@@ -163,7 +163,8 @@ http://127.0.0.1:{{PORT}}, http://*.s3.test:{{PORT}}, http://s3.test:{{PORT}} {
 	import s3store
 }
 
-https://127.0.0.1:{{TLSPORT}} {
+# s3.test and *.s3.test too: virtual-hosted style over TLS (matrix_test.go).
+https://127.0.0.1:{{TLSPORT}}, https://s3.test:{{TLSPORT}}, https://*.s3.test:{{TLSPORT}} {
 	tls internal
 	import s3store
 }
