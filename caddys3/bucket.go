@@ -2,9 +2,9 @@ package caddys3
 
 import (
 	"encoding/xml"
-	"errors"
 	"io"
 	"net/http"
+	"slices"
 
 	"github.com/caddys3/caddys3/fsstore"
 )
@@ -29,9 +29,11 @@ func (h *Handler) listBuckets(req *request) error {
 	if err != nil {
 		return err
 	}
-	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: ownerOf(req.who.Owner), Buckets: []bucketItem{}}
+	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: owner{ID: req.who.Owner, DisplayName: req.displayName()}, Buckets: []bucketItem{}}
+	// An admin account (admin_accounts) sees every bucket; others their own.
+	admin := slices.Contains(h.AdminAccounts, req.who.Owner)
 	for _, b := range all {
-		if b.Owner == req.who.Owner {
+		if admin || b.Owner == req.who.Owner {
 			res.Buckets = append(res.Buckets, bucketItem{Name: b.Name, CreationDate: timeISO(b.Created)})
 		}
 	}
@@ -47,12 +49,16 @@ func (h *Handler) createBucket(req *request) error {
 	if !fsstore.ValidBucketName(req.t.bucket) {
 		return newError("InvalidBucketName")
 	}
-	body, err := io.ReadAll(io.LimitReader(req.res.Body, maxConfigBody+1))
+	if slices.Contains(h.ReservedBuckets, req.t.bucket) {
+		return newError("InvalidBucketName").withMessage("The specified bucket name is reserved on this endpoint.")
+	}
+	acl, err := h.requestedACL(req, req.r.Header, true)
 	if err != nil {
 		return err
 	}
-	if len(body) > maxConfigBody {
-		return newError("MalformedXML").withMessage("The CreateBucketConfiguration is too large.")
+	body, err := readConfigBody(req, "CreateBucketConfiguration")
+	if err != nil {
+		return err
 	}
 	if len(body) > 0 {
 		var cfg createBucketConfiguration
@@ -64,7 +70,7 @@ func (h *Handler) createBucket(req *request) error {
 				" location constraint is incompatible for the region specific endpoint this request was sent to.")
 		}
 	}
-	if err := h.store.CreateBucket(req.ctx, req.t.bucket, req.who.Owner); err != nil {
+	if err := h.store.CreateBucketWithACL(req.ctx, req.t.bucket, req.who.Owner, acl); err != nil {
 		return err
 	}
 	req.w.Header().Set("Location", "/"+req.t.bucket)
@@ -72,35 +78,26 @@ func (h *Handler) createBucket(req *request) error {
 	return nil
 }
 
-// ownedBucket returns the addressed bucket if the caller owns it. Another
-// owner's bucket answers AccessDenied, as S3 does.
-func (h *Handler) ownedBucket(req *request) (fsstore.BucketInfo, error) {
-	b, err := h.store.Bucket(req.ctx, req.t.bucket)
-	if errors.Is(err, fsstore.ErrInvalidBucketName) {
-		return b, newError("NoSuchBucket").withCause(err)
-	}
+// readConfigBody reads a small configuration document (XML or JSON) of at
+// most maxConfigBody bytes.
+func readConfigBody(req *request, what string) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(req.res.Body, maxConfigBody+1))
 	if err != nil {
-		return b, err
+		return nil, err
 	}
-	if b.Owner != req.who.Owner {
-		return b, newError("AccessDenied")
+	if len(body) > maxConfigBody {
+		return nil, newError("MalformedXML").withMessage("The " + what + " is too large.")
 	}
-	return b, nil
+	return body, nil
 }
 
 func (h *Handler) headBucket(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	req.w.Header().Set("X-Amz-Bucket-Region", h.Region)
 	req.w.WriteHeader(http.StatusOK)
 	return nil
 }
 
 func (h *Handler) deleteBucket(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	if err := h.store.DeleteBucket(req.ctx, req.t.bucket); err != nil {
 		return err
 	}
@@ -115,9 +112,6 @@ type locationConstraint struct {
 }
 
 func (h *Handler) getBucketLocation(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	// S3 reports us-east-1 as an empty constraint.
 	region := h.Region
 	if region == "us-east-1" {
@@ -134,8 +128,5 @@ type versioningConfiguration struct {
 // getBucketVersioning reports versioning as never enabled (an empty
 // configuration, as S3 answers for such buckets); tools such as rclone ask.
 func (h *Handler) getBucketVersioning(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	return writeXML(req.w, versioningConfiguration{Xmlns: s3Namespace})
 }

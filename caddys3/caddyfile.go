@@ -28,6 +28,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    copy_file_range on|off
 //	    stale_temp_age <duration>
 //	    log_keys [on|off]
+//	    admin_accounts <canonical-id>...
+//	    reserved_buckets <name>...
 //	    credentials static {
 //	        key <access-key-id> <secret> [<owner>]
 //	    }
@@ -50,12 +52,6 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if !d.AllArgs(&h.Region) {
 				return d.ArgErr()
 			}
-		case "domain":
-			args := d.RemainingArgs()
-			if len(args) == 0 {
-				return d.ArgErr()
-			}
-			h.Domains = append(h.Domains, args...)
 		case "max_object_size":
 			var v string
 			if !d.AllArgs(&v) {
@@ -98,6 +94,13 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			default:
 				return d.Errf("s3: log_keys must be on or off, not %q", v)
 			}
+		case "domain", "admin_accounts", "reserved_buckets":
+			list := map[string]*[]string{"domain": &h.Domains, "admin_accounts": &h.AdminAccounts, "reserved_buckets": &h.ReservedBuckets}[d.Val()]
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			*list = append(*list, args...)
 		case "credentials":
 			if err := h.unmarshalCredentials(d); err != nil {
 				return err

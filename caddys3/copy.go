@@ -1,6 +1,7 @@
 package caddys3
 
 import (
+	"errors"
 	"encoding/xml"
 	"net/http"
 	"net/url"
@@ -48,11 +49,18 @@ func (h *Handler) openCopySource(req *request) (*fsstore.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	if src.Owner != req.who.Owner {
-		return nil, newError("AccessDenied")
-	}
 	obj, err := h.store.OpenObject(req.ctx, srcBucket, srcKey)
 	if err != nil {
+		if errors.Is(err, fsstore.ErrNoSuchKey) {
+			// Like a GET of the source: existence shows only to who may list.
+			if aerr := h.authorizeCopySource(req, &src, srcKey, nil); aerr != nil {
+				return nil, aerr
+			}
+		}
+		return nil, err
+	}
+	if err := h.authorizeCopySource(req, &src, srcKey, &obj.Meta); err != nil {
+		obj.Close()
 		return nil, err
 	}
 	if err := checkCopyConditions(req.r.Header, obj.Meta); err != nil {
@@ -62,12 +70,26 @@ func (h *Handler) openCopySource(req *request) (*fsstore.Object, error) {
 	return obj, nil
 }
 
+// authorizeCopySource checks that the requester may read the source object
+// (GetObject on it), or, when m is nil (no such key), list its bucket.
+func (h *Handler) authorizeCopySource(req *request, src *fsstore.BucketInfo, key string, m *fsstore.ObjectMeta) error {
+	if m == nil {
+		acl, err := bucketACL(src)
+		if err != nil {
+			return err
+		}
+		return h.authorize(req, src, "", opRules[OpListObjects], acl)
+	}
+	acl, err := objectACL(*m)
+	if err != nil {
+		return err
+	}
+	return h.authorize(req, src, key, opRules[OpGetObject], acl)
+}
+
 // copyObject serves CopyObject: the source streams from its file into a new
 // temp file and is published like a PUT, so nothing is held in memory.
 func (h *Handler) copyObject(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	srcBucket, srcKey, err := parseCopySource(req.r.Header.Get("X-Amz-Copy-Source"))
 	if err != nil {
 		return err
@@ -97,7 +119,9 @@ func (h *Handler) copyObject(req *request) error {
 		meta.Checksums = obj.Meta.Checksums // same bytes, same checksums
 		meta.ChecksumAlgorithm, meta.ChecksumType = obj.Meta.ChecksumAlgorithm, obj.Meta.ChecksumType
 	}
-	meta.Owner = req.who.Owner
+	if err := h.stampOwner(req, &meta, req.r.Header); err != nil {
+		return err
+	}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, obj.File, fsstore.PutOptions{
 		Meta:        meta,
 		IfNoneMatch: req.r.Header.Get("If-None-Match"),

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caddys3/caddys3/access"
 	"github.com/caddys3/caddys3/auth"
 	"github.com/caddys3/caddys3/fsstore"
 )
@@ -26,6 +27,15 @@ var errorTable = map[string]s3Error{}
 func init() {
 	for _, e := range []s3Error{
 		{"AccessDenied", 403, "Access Denied"},
+		{"AccessForbidden", 403, "CORSResponse: This CORS request is not allowed."},
+		{"BadRequest", 400, "Bad Request"},
+		{"MalformedACLError", 400, "The XML you provided was not well-formed or did not validate against our published schema."},
+		{"MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'"},
+		{"NoSuchBucketPolicy", 404, "The bucket policy does not exist"},
+		{"NoSuchCORSConfiguration", 404, "The CORS configuration does not exist"},
+		{"PolicyTooLarge", 400, "Your policy exceeds the maximum allowed document size."},
+		{"UnexpectedContent", 400, "This request does not support content."},
+		{"UnresolvableGrantByEmailAddress", 400, "The e-mail address you provided does not match any account on record."},
 		{"AuthorizationHeaderMalformed", 400, "The authorization header is malformed."},
 		{"AuthorizationQueryParametersError", 400, "Error parsing the X-Amz-Credential parameter or other query authentication parameters."},
 		{"BadDigest", 400, "The Content-MD5 or checksum value that you specified did not match what the server received."},
@@ -156,6 +166,13 @@ func toAPIError(err error) *apiError {
 	var policyErr *auth.PolicyError
 	if errors.As(err, &policyErr) {
 		return newError("AccessDenied").withMessage(policyErr.Error()).withCause(err)
+	}
+	if ae, ok := access.IsError(err); ok {
+		e := newError(ae.Code).withCause(err)
+		if ae.Message != "" {
+			e.Message = ae.Message
+		}
+		return e
 	}
 	var regionErr *auth.RegionError
 	if errors.As(err, &regionErr) {

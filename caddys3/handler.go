@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/fsstore"
 )
 
 // request carries what every operation needs.
@@ -27,6 +28,10 @@ type request struct {
 	res   *auth.Result
 	query map[string][]string
 	code  string // the S3 error code answered, "" for success
+	// bucket is the addressed bucket, loaded (and the operation
+	// authorized) before the operation runs; nil for ListBuckets and
+	// CreateBucket.
+	bucket *fsstore.BucketInfo
 }
 
 // ServeHTTP answers every request in S3's own format; it is terminal and
@@ -74,6 +79,8 @@ func (h *Handler) serve(req *request) error {
 	case OpPostObject:
 		// Authenticated by the signed policy inside the form, not by headers.
 		return h.postObject(req)
+	case OpPreflight:
+		return h.preflight(req)
 	}
 	res, err := h.verifier.Verify(req.ctx, verificationRequest(req.r))
 	if err != nil {
@@ -82,22 +89,44 @@ func (h *Handler) serve(req *request) error {
 	req.res = res
 	req.who = res.Principal
 	defer res.Body.Close()
-	if req.who.Anonymous {
-		// No ACLs or policies yet: nothing grants anonymous access.
-		return newError("AccessDenied")
-	}
-	if extra, ok := req.ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
-		extra.Add(zap.String("s3_access_key", req.who.AccessKeyID))
+	if !req.who.Anonymous {
+		if extra, ok := req.ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
+			extra.Add(zap.String("s3_access_key", req.who.AccessKeyID))
+		}
 	}
 	if req.who.ReadOnly && !readOnlyOps[req.op] {
 		return newError("AccessDenied").withMessage("This access key may only read.")
 	}
 
 	switch req.op {
-	case OpListBuckets:
-		return h.listBuckets(req)
-	case OpCreateBucket:
+	case OpListBuckets, OpCreateBucket:
+		if req.who.Anonymous {
+			return newError("AccessDenied")
+		}
+		if req.op == OpListBuckets {
+			return h.listBuckets(req)
+		}
 		return h.createBucket(req)
+	}
+	if err := h.loadBucket(req); err != nil {
+		return err
+	}
+	h.setCORSHeaders(req)
+	// Object reads are authorized against the object's ACL once open.
+	// DeleteObjects under a bucket policy checks each key it deletes (the
+	// policy may allow some prefixes); without one, keys cannot differ.
+	if r := opRules[req.op]; !r.object && !(req.op == OpDeleteObjects && len(req.bucket.Policy) > 0) {
+		if err := h.authorizeBucketOp(req); err != nil {
+			return err
+		}
+	}
+	switch req.op {
+	case OpGetBucketACL, OpPutBucketACL, OpGetObjectACL, OpPutObjectACL:
+		return h.serveACL(req)
+	case OpGetBucketPolicy, OpPutBucketPolicy, OpDeleteBucketPolicy:
+		return h.serveBucketPolicy(req)
+	case OpGetBucketCORS, OpPutBucketCORS, OpDeleteBucketCORS:
+		return h.serveBucketCORS(req)
 	case OpHeadBucket:
 		return h.headBucket(req)
 	case OpDeleteBucket:
@@ -143,6 +172,7 @@ var readOnlyOps = map[Op]bool{
 	OpListBuckets: true, OpHeadBucket: true, OpGetBucketLocation: true, OpGetBucketVersioning: true,
 	OpListObjects: true, OpListObjectsV2: true, OpGetObject: true, OpHeadObject: true,
 	OpListParts: true, OpListMultipartUploads: true,
+	OpGetBucketACL: true, OpGetObjectACL: true, OpGetBucketPolicy: true, OpGetBucketCORS: true,
 }
 
 // verificationRequest returns the request as the client sent it: after

@@ -44,9 +44,6 @@ type commonPrefix struct {
 // listObjects serves ListObjects (v1) and ListObjectsV2. Continuation is
 // stateless: the V2 token is the last returned key, base64-encoded.
 func (h *Handler) listObjects(req *request, v2 bool) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	q := req.query
 	maxKeys, err := nonNegativeInt(q, "max-keys", maxListKeys)
 	if err != nil {

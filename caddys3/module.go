@@ -81,6 +81,16 @@ type Handler struct {
 	// since keys may carry personal data.
 	LogKeys bool `json:"log_keys,omitempty"`
 
+	// AdminAccounts are canonical IDs (CloudStack: account UUIDs; static
+	// keys: their owner) that may read and write every bucket, whatever
+	// its ACL and policy. Nobody else, not even CloudStack's root admins,
+	// gets into another account's bucket without a grant.
+	AdminAccounts []string `json:"admin_accounts,omitempty"`
+
+	// ReservedBuckets are bucket names CreateBucket refuses, for a host
+	// name shared with other routes (CloudStack's /client and /share).
+	ReservedBuckets []string `json:"reserved_buckets,omitempty"`
+
 	store       *fsstore.Store
 	stopCleanup context.CancelFunc
 	verifier    *auth.Verifier

@@ -41,9 +41,6 @@ type deleteError struct {
 // deleteObjects serves DeleteObjects (POST ?delete). S3 requires an
 // integrity header on it; the auth layer has verified whichever was sent.
 func (h *Handler) deleteObjects(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	hdr := req.r.Header
 	if hdr.Get("Content-MD5") == "" && !hasChecksumHeader(hdr) {
 		return newError("InvalidRequest").withMessage("Missing required header for this request: Content-MD5")
@@ -69,6 +66,9 @@ func (h *Handler) deleteObjects(req *request) error {
 		case o.VersionID != "" && o.VersionID != "null":
 			err = newError("NoSuchVersion").withMessage("The specified version does not exist.")
 		default:
+			if err = h.authorizeKey(req, o.Key, OpDeleteObjects); err != nil {
+				break
+			}
 			err = h.store.DeleteObject(req.ctx, req.t.bucket, o.Key)
 			if errors.Is(err, fsstore.ErrNoSuchKey) {
 				err = nil

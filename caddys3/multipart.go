@@ -35,14 +35,13 @@ type initiateResult struct {
 var checksumAlgorithms = map[string]bool{"CRC32": true, "CRC32C": true, "CRC64NVME": true, "SHA1": true, "SHA256": true}
 
 func (h *Handler) createMultipartUpload(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	meta, err := metaFromHeaders(req.r.Header)
 	if err != nil {
 		return err
 	}
-	meta.Owner = req.who.Owner
+	if err := h.stampOwner(req, &meta, req.r.Header); err != nil {
+		return err
+	}
 	algo := strings.ToUpper(req.r.Header.Get("X-Amz-Checksum-Algorithm"))
 	typ := strings.ToUpper(req.r.Header.Get("X-Amz-Checksum-Type"))
 	if algo != "" && !checksumAlgorithms[algo] {
@@ -89,9 +88,6 @@ func firstValue(q map[string][]string, k string) string {
 }
 
 func (h *Handler) uploadPart(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	n, err := partNumber(req)
 	if err != nil {
 		return err
@@ -134,9 +130,6 @@ type copyPartResult struct {
 }
 
 func (h *Handler) uploadPartCopy(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	n, err := partNumber(req)
 	if err != nil {
 		return err
@@ -200,9 +193,6 @@ type completeResult struct {
 }
 
 func (h *Handler) completeMultipartUpload(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	body, err := io.ReadAll(io.LimitReader(req.res.Body, maxCompleteBody+1))
 	if err != nil {
 		return err
@@ -357,9 +347,6 @@ func multipartChecksum(meta *fsstore.ObjectMeta, parts []fsstore.Part, hdr http.
 }
 
 func (h *Handler) abortMultipartUpload(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	if err := h.store.AbortMultipartUpload(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId")); err != nil {
 		return err
 	}
@@ -411,9 +398,6 @@ func nonNegativeInt(q map[string][]string, name string, def int) (int, error) {
 }
 
 func (h *Handler) listParts(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	maxParts, err := nonNegativeInt(req.query, "max-parts", maxListParts)
 	if err != nil {
 		return err
@@ -479,9 +463,6 @@ type uploadItem struct {
 }
 
 func (h *Handler) listMultipartUploads(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	maxUploads, err := nonNegativeInt(req.query, "max-uploads", maxListKeys)
 	if err != nil {
 		return err

@@ -22,9 +22,6 @@ const maxUserMetadata = 2 << 10
 var errTooLarge = errors.New("object larger than max_object_size")
 
 func (h *Handler) putObject(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	declared := req.res.DecodedLength
 	if declared > h.MaxObjectSize {
 		return newError("EntityTooLarge")
@@ -33,7 +30,9 @@ func (h *Handler) putObject(req *request) error {
 	if err != nil {
 		return err
 	}
-	meta.Owner = req.who.Owner
+	if err := h.stampOwner(req, &meta, req.r.Header); err != nil {
+		return err
+	}
 
 	body := &limitedReader{r: req.res.Body, n: h.MaxObjectSize}
 	opts := fsstore.PutOptions{
@@ -176,15 +175,15 @@ var responseOverrides = map[string]string{
 }
 
 func (h *Handler) getObject(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	obj, err := h.store.OpenObject(req.ctx, req.t.bucket, req.t.key)
 	if err != nil {
-		return err
+		return h.hideMissingKey(req, err)
 	}
 	defer obj.Close()
 	m := obj.Meta
+	if err := h.authorizeObject(req, m); err != nil {
+		return err
+	}
 	hdr := req.w.Header()
 	setObjectHeaders(hdr, m)
 
@@ -374,9 +373,6 @@ func parseRange(header string, size int64) (start, length int64, partial bool, e
 }
 
 func (h *Handler) deleteObject(req *request) error {
-	if _, err := h.ownedBucket(req); err != nil {
-		return err
-	}
 	err := h.store.DeleteObject(req.ctx, req.t.bucket, req.t.key)
 	if err != nil && !errors.Is(err, fsstore.ErrNoSuchKey) {
 		return err

@@ -22,6 +22,7 @@ var postFieldHeaders = map[string]string{
 	"content-language":    "Content-Language",
 	"cache-control":       "Cache-Control",
 	"expires":             "Expires",
+	"acl":                 "X-Amz-Acl",
 }
 
 // postResponse is the body of a POST upload with success_action_status 201.
@@ -66,14 +67,18 @@ func (h *Handler) postObject(req *request) error {
 	if req.who.ReadOnly {
 		return newError("AccessDenied").withMessage("This access key may only read.")
 	}
-	if req.who.Anonymous {
-		// No ACLs or bucket policies yet: nothing grants anonymous access.
-		return newError("AccessDenied")
+	if !req.who.Anonymous {
+		if extra, ok := req.ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
+			extra.Add(zap.String("s3_access_key", req.who.AccessKeyID))
+		}
 	}
-	if extra, ok := req.ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
-		extra.Add(zap.String("s3_access_key", req.who.AccessKeyID))
+	if err := h.loadBucket(req); err != nil {
+		return err
 	}
-	if _, err := h.ownedBucket(req); err != nil {
+	h.setCORSHeaders(req)
+	// An anonymous form (no policy) uploads only where the bucket's ACL or
+	// policy lets everyone write.
+	if err := h.authorizeBucketOp(req); err != nil {
 		return err
 	}
 	if key == "" {
@@ -93,7 +98,9 @@ func (h *Handler) postObject(req *request) error {
 	if err != nil {
 		return err
 	}
-	meta.Owner = req.who.Owner
+	if err := h.stampOwner(req, &meta, hdr); err != nil {
+		return err
+	}
 
 	limit := h.MaxObjectSize
 	if pa.MaxLength >= 0 && pa.MaxLength < limit {

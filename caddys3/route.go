@@ -36,6 +36,21 @@ const (
 	OpAbortMultipartUpload    Op = "AbortMultipartUpload"
 	OpListParts               Op = "ListParts"
 	OpListMultipartUploads    Op = "ListMultipartUploads"
+
+	OpGetBucketACL       Op = "GetBucketAcl"
+	OpPutBucketACL       Op = "PutBucketAcl"
+	OpGetObjectACL       Op = "GetObjectAcl"
+	OpPutObjectACL       Op = "PutObjectAcl"
+	OpGetBucketPolicy    Op = "GetBucketPolicy"
+	OpPutBucketPolicy    Op = "PutBucketPolicy"
+	OpDeleteBucketPolicy Op = "DeleteBucketPolicy"
+	OpGetBucketCORS      Op = "GetBucketCors"
+	OpPutBucketCORS      Op = "PutBucketCors"
+	OpDeleteBucketCORS   Op = "DeleteBucketCors"
+	// OpPreflight is a CORS preflight (OPTIONS), answered from the
+	// bucket's CORS rules without authentication.
+	OpPreflight Op = "Preflight"
+
 	OpNotImplemented          Op = "NotImplemented"
 	OpMethodNotAllowed        Op = "MethodNotAllowed"
 )
@@ -44,16 +59,16 @@ const (
 // operation we do not implement yet: answering them with a listing or a
 // create would be a wrong success.
 var bucketSubresources = []string{
-	"accelerate", "acl", "analytics", "cors", "encryption",
+	"accelerate", "analytics", "encryption",
 	"intelligent-tiering", "inventory", "lifecycle", "logging", "metadataTable",
-	"metrics", "notification", "object-lock", "ownershipControls", "policy",
+	"metrics", "notification", "object-lock", "ownershipControls",
 	"policyStatus", "publicAccessBlock", "replication", "requestPayment",
 	"tagging", "versioning", "versions", "website", "session",
 }
 
 // objectSubresources are object-level query parameters we do not implement.
 var objectSubresources = []string{
-	"acl", "attributes", "legal-hold", "restore", "retention",
+	"attributes", "legal-hold", "restore", "retention",
 	"select", "tagging", "torrent", "renameObject",
 }
 
@@ -61,6 +76,9 @@ var objectSubresources = []string{
 // key, and the sub-resources in the query. Sub-resources decide before the
 // method, so an unknown one never falls through to a plain PUT or GET.
 func classify(method, bucket, key string, query url.Values, header http.Header) Op {
+	if method == http.MethodOptions {
+		return OpPreflight
+	}
 	switch {
 	case bucket == "":
 		if method == http.MethodGet {
@@ -76,6 +94,9 @@ func classify(method, bucket, key string, query url.Values, header http.Header) 
 				return OpDeleteObjects
 			}
 			return OpMethodNotAllowed
+		}
+		if op, ok := classifyConfig(method, query, bucketConfigOps); ok {
+			return op
 		}
 		for _, sub := range bucketSubresources {
 			if _, ok := query[sub]; ok {
@@ -114,6 +135,9 @@ func classify(method, bucket, key string, query url.Values, header http.Header) 
 		}
 		return OpMethodNotAllowed
 	default:
+		if op, ok := classifyConfig(method, query, objectConfigOps); ok {
+			return op
+		}
 		for _, sub := range objectSubresources {
 			if _, ok := query[sub]; ok {
 				return OpNotImplemented
@@ -140,6 +164,31 @@ func classify(method, bucket, key string, query url.Values, header http.Header) 
 		}
 		return OpMethodNotAllowed
 	}
+}
+
+// bucketConfigOps and objectConfigOps map a configuration sub-resource and
+// method to its operation.
+var (
+	bucketConfigOps = map[string]map[string]Op{
+		"acl":    {http.MethodGet: OpGetBucketACL, http.MethodPut: OpPutBucketACL},
+		"policy": {http.MethodGet: OpGetBucketPolicy, http.MethodPut: OpPutBucketPolicy, http.MethodDelete: OpDeleteBucketPolicy},
+		"cors":   {http.MethodGet: OpGetBucketCORS, http.MethodPut: OpPutBucketCORS, http.MethodDelete: OpDeleteBucketCORS},
+	}
+	objectConfigOps = map[string]map[string]Op{
+		"acl": {http.MethodGet: OpGetObjectACL, http.MethodPut: OpPutObjectACL},
+	}
+)
+
+func classifyConfig(method string, query url.Values, ops map[string]map[string]Op) (Op, bool) {
+	for sub, byMethod := range ops {
+		if _, ok := query[sub]; ok {
+			if op, ok := byMethod[method]; ok {
+				return op, true
+			}
+			return OpMethodNotAllowed, true
+		}
+	}
+	return "", false
 }
 
 // classifyMultipart picks the multipart operations, which the uploads,

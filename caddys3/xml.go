@@ -1,6 +1,7 @@
 package caddys3
 
 import (
+	"bytes"
 	"encoding/xml"
 	"net/http"
 	"strconv"
@@ -22,6 +23,22 @@ type owner struct {
 }
 
 func ownerOf(name string) owner { return owner{ID: name, DisplayName: name} }
+
+// writeRawXML sends an XML document with status 200, adding the XML
+// declaration when it lacks one.
+func writeRawXML(w http.ResponseWriter, body []byte) error {
+	if !bytes.HasPrefix(body, []byte("<?xml")) {
+		body = append([]byte(xml.Header), body...)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/xml")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+	return nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // writeXML sends v as an S3 XML document with status 200.
 func writeXML(w http.ResponseWriter, v any) error {

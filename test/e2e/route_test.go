@@ -101,11 +101,11 @@ func TestNotImplemented(t *testing.T) {
 		{"GET", "/" + bucket, "tagging"},
 		{"PUT", "/" + bucket, "tagging"},
 		{"PUT", "/" + bucket, "versioning"},
-		{"GET", "/" + bucket, "policy"},
-		{"PUT", "/" + bucket, "acl"},
+		{"GET", "/" + bucket, "lifecycle"},
+		{"PUT", "/" + bucket, "website"},
 		{"GET", "/" + bucket + "/k", "tagging"},
 		{"PUT", "/" + bucket + "/k", "tagging"},
-		{"PUT", "/" + bucket + "/k", "acl"},
+		{"PUT", "/" + bucket + "/k", "retention"},
 	} {
 		t.Run(tc.method+" "+tc.path+"?"+tc.sub, func(t *testing.T) {
 			var body []byte

@@ -1,0 +1,299 @@
+package caddys3
+
+import (
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"slices"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/caddys3/caddys3/access"
+	"github.com/caddys3/caddys3/fsstore"
+)
+
+// Who may do what, decided in this order (the first that applies wins):
+//
+//  1. admin_accounts may do everything.
+//  2. An explicit Deny in the bucket policy refuses (the bucket owner can
+//     still read, replace and delete the policy, so it cannot lock itself
+//     out).
+//  3. An Allow in the bucket policy permits.
+//  4. The bucket owner may do everything in its bucket, including on
+//     objects other accounts wrote there (as S3's recommended "bucket owner
+//     enforced" ownership does).
+//  5. The ACL grants: the object's ACL for reading an object and its ACL,
+//     the bucket's ACL for everything else an ACL can grant (listing,
+//     writing and deleting objects, the bucket's ACL).
+//  6. Otherwise AccessDenied.
+//
+// Bucket configuration (policy, CORS, deletion, location, versioning) has
+// no ACL permission: only the owner, an admin or the policy allow it.
+
+// rule says what an operation needs.
+type rule struct {
+	action string            // IAM action, e.g. "s3:GetObject"
+	perm   access.Permission // ACL permission that also allows it; "" for none
+	object bool              // perm is checked against the object's ACL
+}
+
+var opRules = map[Op]rule{
+	OpHeadBucket:            {"s3:ListBucket", access.PermRead, false},
+	OpListObjects:           {"s3:ListBucket", access.PermRead, false},
+	OpListObjectsV2:         {"s3:ListBucket", access.PermRead, false},
+	OpListMultipartUploads:  {"s3:ListBucketMultipartUploads", access.PermRead, false},
+	OpDeleteBucket:          {"s3:DeleteBucket", "", false},
+	OpGetBucketLocation:     {"s3:GetBucketLocation", "", false},
+	OpGetBucketVersioning:   {"s3:GetBucketVersioning", "", false},
+	OpGetBucketACL:          {"s3:GetBucketAcl", access.PermReadACP, false},
+	OpPutBucketACL:          {"s3:PutBucketAcl", access.PermWriteACP, false},
+	OpGetBucketPolicy:       {"s3:GetBucketPolicy", "", false},
+	OpPutBucketPolicy:       {"s3:PutBucketPolicy", "", false},
+	OpDeleteBucketPolicy:    {"s3:DeleteBucketPolicy", "", false},
+	OpGetBucketCORS:         {"s3:GetBucketCORS", "", false},
+	OpPutBucketCORS:         {"s3:PutBucketCORS", "", false},
+	OpDeleteBucketCORS:      {"s3:PutBucketCORS", "", false}, // as in IAM
+	OpPutObject:             {"s3:PutObject", access.PermWrite, false},
+	OpCopyObject:            {"s3:PutObject", access.PermWrite, false},
+	OpPostObject:            {"s3:PutObject", access.PermWrite, false},
+	OpCreateMultipartUpload: {"s3:PutObject", access.PermWrite, false},
+	OpUploadPart:            {"s3:PutObject", access.PermWrite, false},
+	OpUploadPartCopy:        {"s3:PutObject", access.PermWrite, false},
+	OpCompleteMultipartUpload: {
+		"s3:PutObject", access.PermWrite, false},
+	OpAbortMultipartUpload: {"s3:AbortMultipartUpload", access.PermWrite, false},
+	OpListParts:            {"s3:ListMultipartUploadParts", access.PermRead, false},
+	OpDeleteObject:         {"s3:DeleteObject", access.PermWrite, false},
+	OpDeleteObjects:        {"s3:DeleteObject", access.PermWrite, false},
+	OpGetObject:            {"s3:GetObject", access.PermRead, true},
+	OpHeadObject:           {"s3:GetObject", access.PermRead, true},
+	OpGetObjectACL:         {"s3:GetObjectAcl", access.PermReadACP, true},
+	OpPutObjectACL:         {"s3:PutObjectAcl", access.PermWriteACP, true},
+}
+
+// policyOwnerActions stay with the bucket owner whatever the policy says.
+var policyOwnerActions = []string{"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"}
+
+// requester is who the request's principal is, for ACLs and policies.
+func (req *request) requester() access.Requester {
+	if req.who.Anonymous {
+		return access.Requester{Anonymous: true}
+	}
+	return access.Requester{ID: req.who.Owner}
+}
+
+// loadBucket reads the addressed bucket once per request.
+func (h *Handler) loadBucket(req *request) error {
+	b, err := h.store.Bucket(req.ctx, req.t.bucket)
+	if errors.Is(err, fsstore.ErrInvalidBucketName) {
+		return newError("NoSuchBucket").withCause(err)
+	}
+	if err != nil {
+		return err
+	}
+	req.bucket = &b
+	return nil
+}
+
+// authorize decides whether the requester may perform action on the bucket
+// b (and key, for object resources) with ACL permission perm, where acl is
+// the ACL that grants perm (the bucket's or the object's).
+func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r rule, acl *access.ACL) error {
+	who := req.requester()
+	if !who.Anonymous && slices.Contains(h.AdminAccounts, who.ID) {
+		return nil
+	}
+	isOwner := !who.Anonymous && who.ID == b.Owner
+	if len(b.Policy) > 0 {
+		pol, err := access.ParsePolicy(b.Policy, b.Name)
+		if err != nil {
+			// Stored policies were validated when put; one that no longer
+			// parses (a newer server wrote it) must not open anything.
+			h.logger.Warn("s3: stored bucket policy does not parse; ignoring its Allow statements",
+				zapRequestID(req), zapErr(err))
+		} else {
+			switch pol.Evaluate(h.policyRequest(req, b.Name, key, r)) {
+			case access.Deny:
+				if !(isOwner && slices.Contains(policyOwnerActions, r.action)) {
+					return newError("AccessDenied")
+				}
+			case access.Allow:
+				return nil
+			}
+		}
+	}
+	if isOwner {
+		return nil
+	}
+	if r.perm != "" && acl != nil && acl.Allows(who, r.perm) {
+		return nil
+	}
+	return newError("AccessDenied")
+}
+
+// policyRequest describes the request in the terms of a bucket policy.
+func (h *Handler) policyRequest(req *request, bucket, key string, r rule) access.Request {
+	resource := "arn:aws:s3:::" + bucket
+	if r.object || key != "" {
+		resource += "/" + key
+	}
+	pr := access.Request{
+		Action:   r.action,
+		Resource: resource,
+		Who:      req.requester(),
+		Secure:   req.r.TLS != nil,
+		Context:  map[string]string{},
+	}
+	// The client address as Caddy determined it (trusted_proxies aware).
+	if ip, ok := caddyhttp.GetVar(req.ctx, caddyhttp.ClientIPVarKey).(string); ok {
+		pr.SourceIP = net.ParseIP(ip)
+	}
+	if pr.SourceIP == nil {
+		if host, _, err := net.SplitHostPort(req.r.RemoteAddr); err == nil {
+			pr.SourceIP = net.ParseIP(host)
+		}
+	}
+	for _, k := range []string{"prefix", "delimiter", "max-keys"} {
+		if v, ok := req.query[k]; ok && len(v) > 0 {
+			pr.Context["s3:"+k] = v[0]
+		}
+	}
+	if v := req.r.Header.Get("X-Amz-Acl"); v != "" {
+		pr.Context["s3:x-amz-acl"] = v
+	}
+	if v := req.r.Header.Get("Referer"); v != "" {
+		pr.Context["aws:referer"] = v
+	}
+	if v := req.r.Header.Get("User-Agent"); v != "" {
+		pr.Context["aws:useragent"] = v
+	}
+	return pr
+}
+
+// authorizeBucketOp checks an operation whose ACL permission, if any, is
+// granted by the bucket's ACL. The bucket is loaded first.
+func (h *Handler) authorizeBucketOp(req *request) error {
+	r, ok := opRules[req.op]
+	if !ok {
+		return newError("AccessDenied")
+	}
+	acl, err := bucketACL(req.bucket)
+	if err != nil {
+		return err
+	}
+	key := ""
+	if !r.object && req.t.key != "" {
+		key = req.t.key
+	}
+	return h.authorize(req, req.bucket, key, r, acl)
+}
+
+// authorizeObject checks an object-level read (GetObject, HeadObject, the
+// object ACL) against the object's ACL.
+func (h *Handler) authorizeObject(req *request, m fsstore.ObjectMeta) error {
+	acl, err := objectACL(m)
+	if err != nil {
+		return err
+	}
+	return h.authorize(req, req.bucket, req.t.key, opRules[req.op], acl)
+}
+
+// authorizeKey checks one more key of a request on the same bucket with
+// the rule of op (DeleteObjects checks every key it deletes).
+func (h *Handler) authorizeKey(req *request, key string, op Op) error {
+	acl, err := bucketACL(req.bucket)
+	if err != nil {
+		return err
+	}
+	return h.authorize(req, req.bucket, key, opRules[op], acl)
+}
+
+// hideMissingKey turns NoSuchKey into AccessDenied for a requester who may
+// not list the bucket, as S3 does, so existence does not leak.
+func (h *Handler) hideMissingKey(req *request, err error) error {
+	if !errors.Is(err, fsstore.ErrNoSuchKey) {
+		return err
+	}
+	acl, aerr := bucketACL(req.bucket)
+	if aerr != nil {
+		return aerr
+	}
+	if h.authorize(req, req.bucket, "", opRules[OpListObjects], acl) != nil {
+		return newError("AccessDenied")
+	}
+	return err
+}
+
+// bucketACL decodes the bucket's ACL; a bucket without one is private to
+// its owner.
+func bucketACL(b *fsstore.BucketInfo) (*access.ACL, error) {
+	if len(b.ACL) == 0 {
+		acl, err := access.Canned("private", b.Owner, "", b.Owner, "")
+		return &acl, err
+	}
+	var acl access.ACL
+	if err := json.Unmarshal(b.ACL, &acl); err != nil {
+		return nil, errors.Join(errors.New("s3: stored bucket ACL of "+b.Name), err)
+	}
+	return &acl, nil
+}
+
+// objectACL decodes an object's ACL; an object without one is private to
+// the account that wrote it.
+func objectACL(m fsstore.ObjectMeta) (*access.ACL, error) {
+	if len(m.ACL) == 0 {
+		acl, err := access.Canned("private", m.Owner, "", m.Owner, "")
+		return &acl, err
+	}
+	var acl access.ACL
+	if err := json.Unmarshal(m.ACL, &acl); err != nil {
+		return nil, errors.Join(errors.New("s3: stored object ACL"), err)
+	}
+	return &acl, nil
+}
+
+// requestedACL is the ACL a write asks for in its x-amz-acl or
+// x-amz-grant-* headers, private when it names none, encoded for storage.
+// The owner is the writer; bucket-owner-* grants name the bucket's owner.
+func (h *Handler) requestedACL(req *request, hdr http.Header, forBucket bool) ([]byte, error) {
+	ownerID, ownerName := req.who.Owner, req.displayName()
+	bucketOwner, bucketOwnerName := ownerID, ownerName
+	if !forBucket && req.bucket != nil {
+		bucketOwner, bucketOwnerName = req.bucket.Owner, ""
+		if bucketOwner == ownerID {
+			bucketOwnerName = ownerName
+		}
+	}
+	acl, ok, err := access.FromHeaders(hdr, ownerID, ownerName, bucketOwner, bucketOwnerName)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if acl, err = access.Canned("private", ownerID, ownerName, bucketOwner, bucketOwnerName); err != nil {
+			return nil, err
+		}
+	}
+	return json.Marshal(acl)
+}
+
+// displayName is the requester's display name (CloudStack: the account
+// name), its canonical ID when it has none.
+func (req *request) displayName() string {
+	if req.who.DisplayName != "" {
+		return req.who.DisplayName
+	}
+	return req.who.Owner
+}
+
+// stampOwner records the writer and the requested ACL on new object
+// metadata.
+func (h *Handler) stampOwner(req *request, m *fsstore.ObjectMeta, hdr http.Header) error {
+	acl, err := h.requestedACL(req, hdr, false)
+	if err != nil {
+		return err
+	}
+	m.Owner = req.who.Owner
+	m.ACL = acl
+	return nil
+}
