@@ -1,8 +1,8 @@
 package caddys3
 
 import (
-	"errors"
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"

@@ -51,8 +51,8 @@ const (
 	// bucket's CORS rules without authentication.
 	OpPreflight Op = "Preflight"
 
-	OpNotImplemented          Op = "NotImplemented"
-	OpMethodNotAllowed        Op = "MethodNotAllowed"
+	OpNotImplemented   Op = "NotImplemented"
+	OpMethodNotAllowed Op = "MethodNotAllowed"
 )
 
 // bucketSubresources are bucket-level query parameters that select an
