@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# CloudStack's bucket browser in a real browser: a page using minio-js
+# (bundled from npm with esbuild), served by Caddy's file_server on one
+# origin, drives the S3 endpoint on another origin from headless Chromium.
+# Every S3 call is cross-origin: the only CORS in play is the bucket's CORS
+# configuration, set here with aws-cli (PutBucketCors).
+#
+# Builds the server (unless $CADDYS3_BIN names one) and the page bundle,
+# starts one Caddy with both sites on free loopback ports and a temporary
+# root, creates and seeds the bucket, runs driver.mjs (PASS/FAIL lines,
+# "N passed, M failed"), stops the server and exits non-zero on any FAIL.
+# Screenshots: test/browser/out/bucket-browser.png (and -final.png), copied
+# to $CI_ARTIFACTS_DIR when set.
+#
+# Both sites are HTTPS (tls internal) and Chromium trusts Caddy's local CA
+# through an NSS db in its own HOME; without certutil (libnss3-tools) it
+# falls back to plain HTTP and says so.
+#
+# Usage: bash test/browser/run.sh
+# Env:   CADDYS3_BIN=path    use a prebuilt binary
+#        BROWSER_TLS=https|http   force a mode (default: https if certutil exists)
+#        CADDYS3_KEEP=1      keep the temporary directory (server log, profile)
+#        BROWSER_VERBOSE=1   print the page's S3 request log even on success
+#        CHROMIUM=path       default /usr/bin/chromium
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/caddys3-browser.XXXXXX")"
+OUT="$HERE/out"
+SERVER_PID=""
+
+cleanup() {
+	local rc=$?
+	if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill -TERM "$SERVER_PID" 2>/dev/null || true
+		for _ in $(seq 1 50); do
+			kill -0 "$SERVER_PID" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+	fi
+	if [ -n "${CADDYS3_KEEP:-}" ]; then
+		echo "kept $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start=$(date +%s)
+BIN="${CADDYS3_BIN:-}"
+if [ -z "$BIN" ]; then
+	echo "== building the server"
+	(cd "$REPO" && timeout 900 go build -o "$WORK/caddy" ./cmd/caddy)
+	BIN="$WORK/caddy"
+fi
+
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+export CHROMIUM
+if [ ! -x "$CHROMIUM" ]; then
+	echo "FAIL: chromium: $CHROMIUM missing (apt-get install chromium; see test/install-deps)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# npm packages exactly as locked; test/install-deps normally did this.
+if [ ! -d "$HERE/node_modules/playwright-core" ] || [ ! -d "$HERE/node_modules/minio" ]; then
+	echo "== npm ci"
+	(cd "$HERE" && timeout 600 npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+echo "== bundling the page"
+(cd "$HERE" && timeout 120 node build.mjs "$WORK/site")
+
+TLS="${BROWSER_TLS:-}"
+if [ -z "$TLS" ]; then
+	if command -v certutil >/dev/null; then
+		TLS=https
+	else
+		echo "warning: certutil (libnss3-tools) missing: both sites over plain HTTP"
+		TLS=http
+	fi
+fi
+
+PY="$(command -v python3 || echo /usr/bin/python3)"
+read -r PAGE_PORT S3_PORT < <("$PY" -c '
+import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])
+for s in ss: s.close()')
+# Two origins: the page on 127.0.0.1, the S3 endpoint on localhost (the URL
+# CloudStack would store for the object store), each on its own port.
+PAGE_ORIGIN="$TLS://127.0.0.1:$PAGE_PORT"
+S3_ORIGIN="$TLS://localhost:$S3_PORT"
+BUCKET=cloudstack-bucket
+ACCESS_KEY=AKIAEXAMPLEALICE0001
+SECRET_KEY=alicesecret0000000000000000000000000000
+ROOT="$WORK/root"
+mkdir -p "$ROOT" "$WORK/home/data" "$WORK/home/config" "$WORK/browser-home" "$OUT"
+rm -f "$OUT"/bucket-browser*.png
+
+if [ "$TLS" = https ]; then
+	GLOBAL_TLS=$'\tlocal_certs\n\tskip_install_trust\n\tauto_https disable_redirects'
+	SITE_TLS=$'\ttls internal'
+else
+	GLOBAL_TLS=$'\tauto_https off'
+	SITE_TLS=""
+fi
+cat >"$WORK/Caddyfile" <<EOF
+{
+	admin off
+	persist_config off
+	default_bind 127.0.0.1
+$GLOBAL_TLS
+}
+$PAGE_ORIGIN {
+$SITE_TLS
+	root * $WORK/site
+	file_server
+}
+$S3_ORIGIN {
+$SITE_TLS
+	s3 {
+		root $ROOT
+		region us-east-1
+		credentials static {
+			key $ACCESS_KEY $SECRET_KEY alice
+		}
+	}
+}
+EOF
+# What CloudStack hands its UI: the bucket URL and the user's keys.
+cat >"$WORK/site/config.json" <<EOF
+{"url": "$S3_ORIGIN/$BUCKET", "bucket": "$BUCKET", "accessKey": "$ACCESS_KEY", "secretKey": "$SECRET_KEY"}
+EOF
+
+echo "== starting $BIN: page $PAGE_ORIGIN, S3 $S3_ORIGIN"
+HOME="$WORK/home" XDG_DATA_HOME="$WORK/home/data" XDG_CONFIG_HOME="$WORK/home/config" \
+	timeout 600 "$BIN" run --config "$WORK/Caddyfile" --adapter caddyfile >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+
+CA="$WORK/home/data/caddy/pki/authorities/local/root.crt"
+curl_ok() { # curl_ok URL: the server answered (any HTTP status)
+	local -a tls=()
+	[ "$TLS" = https ] && tls=(--cacert "$CA")
+	[ "$TLS" = http ] || [ -f "$CA" ] || return 1
+	curl -s -o /dev/null --max-time 5 "${tls[@]}" "$1"
+}
+up=""
+for _ in $(seq 1 300); do
+	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+		echo "server exited during start:"
+		cat "$WORK/server.log"
+		exit 1
+	fi
+	if curl_ok "$PAGE_ORIGIN/index.html" && curl_ok "$S3_ORIGIN/"; then
+		up=1
+		break
+	fi
+	sleep 0.2
+done
+if [ -z "$up" ]; then
+	echo "server did not answer on $PAGE_ORIGIN and $S3_ORIGIN within 60s:"
+	tail -n 50 "$WORK/server.log"
+	exit 1
+fi
+
+if [ "$TLS" = https ]; then
+	# Chromium on Linux takes extra trust anchors from the NSS db in its
+	# HOME; a fresh HOME holds only Caddy's local root.
+	NSSDB="$WORK/browser-home/.pki/nssdb"
+	mkdir -p "$NSSDB"
+	certutil -d "sql:$NSSDB" -N --empty-password
+	certutil -d "sql:$NSSDB" -A -t "C,," -n "caddys3 test local CA" -i "$CA"
+fi
+
+# The bucket, a few objects so the root shows folders, and its CORS
+# configuration, with a real S3 client.
+AWS=/usr/bin/aws
+[ -x "$AWS" ] || AWS="$(command -v aws || true)"
+if [ -z "$AWS" ]; then
+	echo "FAIL: aws-cli missing (apt-get install awscli; see test/install-deps)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_ENDPOINT_URL \
+	AWS_ENDPOINT_URL_S3 AWS_CA_BUNDLE AWS_REGION
+export AWS_CONFIG_FILE="$WORK/aws-config" AWS_SHARED_CREDENTIALS_FILE="$WORK/aws-credentials"
+export AWS_ACCESS_KEY_ID="$ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$SECRET_KEY" AWS_DEFAULT_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
+: >"$AWS_CONFIG_FILE"
+s3api() {
+	local -a tls=()
+	[ "$TLS" = https ] && tls=(--ca-bundle "$CA")
+	timeout 60 "$AWS" --endpoint-url "$S3_ORIGIN" "${tls[@]}" s3api "$@"
+}
+echo "== bucket $BUCKET: create, seed, put-bucket-cors"
+s3api create-bucket --bucket "$BUCKET" >/dev/null
+printf 'caddys3 bucket browser test\n' >"$WORK/seed.txt"
+for key in readme.txt docs/guide.txt docs/api/reference.txt images/logo.txt; do
+	s3api put-object --bucket "$BUCKET" --key "$key" --body "$WORK/seed.txt" >/dev/null
+done
+cat >"$WORK/cors.json" <<EOF
+{
+  "CORSRules": [
+    {
+      "AllowedOrigins": ["$PAGE_ORIGIN"],
+      "AllowedMethods": ["GET", "PUT", "POST", "DELETE", "HEAD"],
+      "AllowedHeaders": ["*"],
+      "ExposeHeaders": ["ETag", "x-amz-request-id", "x-amz-id-2", "x-amz-version-id",
+                        "x-amz-meta-owner", "x-amz-meta-uploadedby"]
+    }
+  ]
+}
+EOF
+passed=0
+failed=0
+result() { # result OK|FAIL NAME [WHY]
+	if [ "$1" = OK ]; then
+		echo "PASS: $2"
+		passed=$((passed + 1))
+	else
+		echo "FAIL: $2${3:+ — $3}"
+		failed=$((failed + 1))
+	fi
+}
+# preflight ORIGIN: the Access-Control-Allow-Origin a PUT preflight gets.
+preflight() {
+	local -a tls=()
+	[ "$TLS" = https ] && tls=(--cacert "$CA")
+	curl -s -o /dev/null -D - --max-time 10 "${tls[@]}" -X OPTIONS -H "Origin: $1" \
+		-H 'Access-Control-Request-Method: PUT' -H 'Access-Control-Request-Headers: authorization,x-amz-date' \
+		"$S3_ORIGIN/$BUCKET/preflight-probe" | tr -d '\r' | sed -n 's/^access-control-allow-origin: //Ip'
+}
+# The page's origin is allowed by the bucket's CORS configuration and by
+# nothing else: no CORS before it, none for another origin after it.
+got="$(preflight "$PAGE_ORIGIN")"
+if [ -z "$got" ]; then result OK "no CORS before put-bucket-cors"; else result FAIL "no CORS before put-bucket-cors" "Access-Control-Allow-Origin: $got"; fi
+# A refused CORS configuration is a failure of its own; the driver still
+# runs and shows what the browser makes of the bucket without it.
+if s3api put-bucket-cors --bucket "$BUCKET" --cors-configuration "file://$WORK/cors.json" &&
+	s3api get-bucket-cors --bucket "$BUCKET" >"$WORK/cors-got.json"; then
+	result OK "put-bucket-cors for origin $PAGE_ORIGIN (aws-cli)"
+else
+	result FAIL "put-bucket-cors for origin $PAGE_ORIGIN (aws-cli)"
+fi
+got="$(preflight "$PAGE_ORIGIN")"
+if [ "$got" = "$PAGE_ORIGIN" ]; then result OK "preflight from $PAGE_ORIGIN allowed"; else result FAIL "preflight from $PAGE_ORIGIN allowed" "Access-Control-Allow-Origin: '$got'"; fi
+got="$(preflight https://other.example)"
+if [ -z "$got" ]; then result OK "preflight from another origin refused"; else result FAIL "preflight from another origin refused" "Access-Control-Allow-Origin: $got"; fi
+
+echo "== driver ($TLS)"
+set +e
+(cd "$HERE" && NODE_EXTRA_CA_CERTS="$([ "$TLS" = https ] && echo "$CA")" \
+	timeout -k 10 180 node driver.mjs --page "$PAGE_ORIGIN/" --s3 "$S3_ORIGIN" --out "$OUT" \
+	--work "$WORK/driver" --home "$WORK/browser-home") 2>&1 | tee "$WORK/driver.out"
+rc=${PIPESTATUS[0]}
+set -e
+counts="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/driver.out" | tail -n 1 || true)"
+if [ -n "$counts" ]; then
+	passed=$((passed + ${counts%% passed*}))
+	f=${counts#*, }
+	failed=$((failed + ${f%% failed}))
+fi
+if [ $rc -ne 0 ] && [ -z "$counts" ]; then
+	if [ $rc -eq 124 ]; then
+		echo "FAIL: driver timed out after 180s"
+	else
+		echo "FAIL: driver exited with status $rc"
+	fi
+	failed=$((failed + 1))
+fi
+if [ $failed -gt 0 ]; then
+	echo "--- server log (last 40 lines)"
+	tail -n 40 "$WORK/server.log"
+fi
+echo "browser test: $TLS, $(($(date +%s) - start))s"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ] && [ $rc -eq 0 ]
