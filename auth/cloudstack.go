@@ -132,8 +132,12 @@ type csEntry struct {
 type csSchema struct {
 	keyPairs    bool // 4.23+: cloud.api_keypair
 	permissions bool // cloud.api_keypair_permissions exists
-	query       string
-	sample      string // a few secret keys, to check the database key
+	// parentDomains: api.key.access of parent domains can be consulted
+	// (cloud.domain.parent exists and the server has recursive CTEs).
+	parentDomains bool
+	query         string
+	queryArgs     int    // how many times query takes the access key
+	sample        string // a few secret keys, to check the database key
 }
 
 // NewCloudStack returns a provider over db, which must be a
@@ -294,7 +298,7 @@ func (c *CloudStack) ensureSchema(ctx context.Context) (*csSchema, error) {
 	if s.keyPairs {
 		layout = "api_keypair (CloudStack 4.23 or newer)"
 	}
-	c.log.Info("cloudstack: schema detected", "layout", layout)
+	c.log.Info("cloudstack: schema detected", "layout", layout, "parent_domain_settings", s.parentDomains)
 	return s, nil
 }
 
@@ -308,7 +312,7 @@ func detectCloudStackSchema(ctx context.Context, db *sql.DB) (*csSchema, error) 
 	}
 	rows, err := db.QueryContext(ctx, `SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS
 		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN
-		('user','account','api_keypair','api_keypair_permissions','domain_details','configuration')`)
+		('user','account','api_keypair','api_keypair_permissions','domain','domain_details','configuration')`)
 	if err != nil {
 		return nil, classify(fmt.Errorf("cloudstack: reading information_schema: %w", err))
 	}
@@ -358,30 +362,118 @@ func detectCloudStackSchema(ctx context.Context, db *sql.DB) (*csSchema, error) 
 	}
 	userAccess := nullOr(cols["user.api_key_access"], "u.api_key_access")
 	acctAccess := nullOr(cols["account.api_key_access"], "a.api_key_access")
-	domainAccess := nullOr(cols["domain_details.domain_id"] && cols["domain_details.name"] && cols["domain_details.value"],
+	domainDetails := cols["domain_details.domain_id"] && cols["domain_details.name"] && cols["domain_details.value"]
+	domainAccess := nullOr(domainDetails,
 		"(SELECT dd.value FROM domain_details dd WHERE dd.domain_id = a.domain_id AND dd.name = 'api.key.access' LIMIT 1)")
 	globalExpr := "c.value"
 	if cols["configuration.default_value"] {
 		globalExpr = "COALESCE(c.value, c.default_value)"
 	}
-	globalAccess := nullOr(cols["configuration.name"] && cols["configuration.value"],
+	configuration := cols["configuration.name"] && cols["configuration.value"]
+	globalAccess := nullOr(configuration,
 		"(SELECT "+globalExpr+" FROM configuration c WHERE c.name = 'api.key.access' LIMIT 1)")
+
+	// Parent domains (see csDomainChain): only with cloud.domain.parent and
+	// a server with recursive CTEs (MariaDB 10.2+, MySQL 8); otherwise the
+	// account's own domain alone, as before.
+	var with string
+	if domainDetails && configuration && cols["domain.id"] && cols["domain.parent"] {
+		ok, err := csRecursiveCTE(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			s.parentDomains = true
+			with, domainAccess = csDomainChain(s.keyPairs, cols["domain.removed"], domainAccess, globalExpr)
+			s.queryArgs++
+		}
+	}
+	s.queryArgs++
 
 	common := `u.uuid, u.username, u.state, u.removed IS NOT NULL, ` + userAccess + `,
 		a.uuid, a.account_name, a.state, a.removed IS NOT NULL, ` + acctAccess + `,
 		` + domainAccess + `, ` + globalAccess
 	if s.keyPairs {
-		s.query = `SELECT k.id, k.api_key, k.secret_key, k.start_date, k.end_date, ` + common + `
-		FROM api_keypair k JOIN user u ON k.user_id = u.id JOIN account a ON u.account_id = a.id
+		s.query = with + `SELECT k.id, k.api_key, k.secret_key, k.start_date, k.end_date, ` + common + `
+		FROM ` + csKeyJoin(true) + `
 		WHERE k.api_key = ? AND k.removed IS NULL`
 		s.sample = `SELECT secret_key FROM api_keypair WHERE removed IS NULL AND secret_key IS NOT NULL AND secret_key <> '' LIMIT 20`
 	} else {
-		s.query = `SELECT 0, u.api_key, u.secret_key, NULL, NULL, ` + common + `
-		FROM user u JOIN account a ON u.account_id = a.id
+		s.query = with + `SELECT 0, u.api_key, u.secret_key, NULL, NULL, ` + common + `
+		FROM ` + csKeyJoin(false) + `
 		WHERE u.api_key = ? AND u.removed IS NULL`
 		s.sample = `SELECT secret_key FROM user WHERE removed IS NULL AND api_key IS NOT NULL AND secret_key IS NOT NULL AND secret_key <> '' LIMIT 20`
 	}
 	return s, nil
+}
+
+// csKeyJoin joins a key to its user and account.
+func csKeyJoin(keyPairs bool) string {
+	if keyPairs {
+		return "api_keypair k JOIN user u ON k.user_id = u.id JOIN account a ON u.account_id = a.id"
+	}
+	return "user u JOIN account a ON u.account_id = a.id"
+}
+
+// csMaxDomainDepth bounds the walk up cloud.domain.parent (a guard against
+// a cycle in a damaged table; CloudStack's trees are a few levels deep).
+const csMaxDomainDepth = 100
+
+// csDomainChain returns a WITH clause and the domain-level api.key.access
+// expression that resolve the setting as CloudStack does
+// (DomainDetailsDaoImpl.getConfigValue, reached through
+// ConfigKey.valueIn(account.domain_id)): when the global setting
+// enable.domain.settings.for.child.domain is true, the nearest of the
+// account's domain and its parents up to ROOT that has api.key.access in
+// domain_details decides (the walk stops at a removed domain, which
+// CloudStack's findById does not return); when it is false (CloudStack's
+// default), only the account's own domain counts (own). The WITH clause
+// takes the access key as a parameter: it walks up from the domains of the
+// accounts holding the key, and the outer query picks the chain that
+// starts at its own account's domain.
+func csDomainChain(keyPairs, removedCol bool, own, globalExpr string) (with, expr string) {
+	live := func(alias string) string {
+		if removedCol {
+			return " AND " + alias + ".removed IS NULL"
+		}
+		return ""
+	}
+	keyCond := "u.api_key = ? AND u.removed IS NULL"
+	if keyPairs {
+		keyCond = "k.api_key = ? AND k.removed IS NULL"
+	}
+	with = fmt.Sprintf(`WITH RECURSIVE csdomain (start_id, id, parent, depth) AS (
+		SELECT d.id, d.id, d.parent, 0 FROM domain d
+		WHERE d.id IN (SELECT a.domain_id FROM %s WHERE %s)%s
+		UNION ALL
+		SELECT ch.start_id, p.id, p.parent, ch.depth + 1 FROM csdomain ch JOIN domain p ON p.id = ch.parent
+		WHERE ch.depth < %d%s
+	)
+	`, csKeyJoin(keyPairs), keyCond, live("d"), csMaxDomainDepth, live("p"))
+	inherit := `(SELECT LOWER(` + globalExpr + `) FROM configuration c
+			WHERE c.name = 'enable.domain.settings.for.child.domain' LIMIT 1) = 'true'`
+	nearest := `(SELECT dd.value FROM csdomain ch JOIN domain_details dd ON dd.domain_id = ch.id AND dd.name = 'api.key.access'
+			WHERE ch.start_id = a.domain_id ORDER BY ch.depth LIMIT 1)`
+	expr = `CASE WHEN ` + inherit + `
+		THEN ` + nearest + `
+		ELSE ` + own + ` END`
+	return with, expr
+}
+
+// csRecursiveCTE reports whether the server runs WITH RECURSIVE (MariaDB
+// 10.2+, MySQL 8); a syntax error means it does not.
+func csRecursiveCTE(ctx context.Context, db *sql.DB) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `WITH RECURSIVE t (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 2) SELECT COUNT(*) FROM t`).Scan(&n)
+	var me *mysql.MySQLError
+	switch {
+	case err == nil:
+		return n == 2, nil
+	case errors.As(err, &me) && (me.Number == 1064 || me.Number == 1149): // syntax error
+		return false, nil
+	default:
+		return false, classify(fmt.Errorf("cloudstack: checking for recursive CTE support: %w", err))
+	}
 }
 
 // checkDatabaseKey decrypts a sample of stored secrets: a database key that
@@ -574,7 +666,11 @@ type CloudStackKeyRow struct {
 // query reads the key; errors wrapping csTransientError are database
 // failures, others are definitive answers about the key.
 func (c *CloudStack) query(ctx context.Context, s *csSchema, key string, now time.Time) (Credential, error) {
-	rows, err := c.db.QueryContext(ctx, s.query, key)
+	args := make([]any, max(s.queryArgs, 1))
+	for i := range args {
+		args[i] = key
+	}
+	rows, err := c.db.QueryContext(ctx, s.query, args...)
 	if err != nil {
 		return Credential{}, classify(fmt.Errorf("cloudstack: looking up a key: %w", err))
 	}
@@ -702,7 +798,10 @@ func CloudStackKeyUsable(r CloudStackKeyRow, now time.Time) string {
 
 // CloudStackAPIKeyAccess resolves api.key.access: the user's value, else the
 // account's (NULL inherits), else the domain setting, else the global one
-// (default true). It returns the result and the level that decided.
+// (default true). It returns the result and the level that decided. The
+// domain setting is the account's domain's or, when the global
+// enable.domain.settings.for.child.domain is true, its nearest parent's
+// that has one (the lookup query resolves it, see csDomainChain).
 func CloudStackAPIKeyAccess(user, account sql.NullBool, domain, global sql.NullString) (bool, string) {
 	if user.Valid {
 		return user.Bool, "user"

@@ -331,6 +331,7 @@ CREATE USER 'cloud'@'127.0.0.1' IDENTIFIED BY '%s';
 	f.pair("jane", "acme", "rules-buckets", pairOpts{rules: [][2]string{{"*Bucket*", "ALLOW"}, {"*", "DENY"}}}, wantOK)
 	f.pair("jane", "acme", "rules-unrelated", pairOpts{rules: [][2]string{{"listVirtualMachines", "allow"}}}, wantDenied)
 	f.pair("jane", "acme", "secret-other-key", pairOpts{ciphertext: encryptV2("some-other-key", "x")}, wantUnavailable)
+	f.nestedDomains()
 	if f.err != nil {
 		return f.err
 	}
@@ -354,6 +355,7 @@ CREATE USER 'cloud'@'127.0.0.1' IDENTIFIED BY '%s';
 	g.user("initech", "legacy-removed", "enabled", true, "", wantInvalid)
 	g.user("gone", "legacy-account-removed", "enabled", false, "", wantInvalid)
 	g.user("blockeddom", "legacy-domain-off", "enabled", false, "", wantInvalid)
+	g.nestedDomains()
 	if g.err != nil {
 		return g.err
 	}
@@ -377,6 +379,50 @@ CREATE USER 'cloud'@'127.0.0.1' IDENTIFIED BY '%s';
 	}
 	_, err := maria.root.Exec("FLUSH PRIVILEGES")
 	return err
+}
+
+// nestedDomainKeys are the keys of nestedDomains: one account per domain
+// below "blocked" (2, api.key.access=false) and "open" (3, true), and the
+// outcome when CloudStack walks up to the parent domains.
+var nestedDomainKeys = []struct {
+	name      string
+	domain    int
+	inherited string // with enable.domain.settings.for.child.domain=true
+}{
+	{"dom-child", 4, wantInvalid},          // blocked/child inherits false
+	{"dom-reopened", 5, wantOK},            // blocked/reopened: its own true beats the parent's false
+	{"dom-grandchild", 6, wantInvalid},     // blocked/child/grandchild inherits false from its grandparent
+	{"dom-reopened-grandchild", 7, wantOK}, // the nearest setting wins: reopened's true
+	{"dom-open-child", 8, wantOK},          // open/child inherits true
+	{"dom-below-removed", 10, wantOK},      // blocked/gone (removed)/x: the walk stops at a removed domain
+}
+
+// nestedDomains adds a domain tree below "blocked" and "open" with an
+// account and a key in each domain (see nestedDomainKeys). CloudStack
+// consults parent domains only when the global setting
+// enable.domain.settings.for.child.domain is true, which the fixtures do
+// not set: here every one of these keys is usable (TestProviderLayouts);
+// TestProviderParentDomains turns inheritance on.
+func (f *fixtureDB) nestedDomains() {
+	f.exec(fmt.Sprintf(`INSERT INTO %s.domain (id, uuid, parent, name, path, removed) VALUES
+		(4, UUID(), 2, 'child', '/blocked/child/', NULL),
+		(5, UUID(), 2, 'reopened', '/blocked/reopened/', NULL),
+		(6, UUID(), 4, 'grandchild', '/blocked/child/grandchild/', NULL),
+		(7, UUID(), 5, 'grandchild', '/blocked/reopened/grandchild/', NULL),
+		(8, UUID(), 3, 'child', '/open/child/', NULL),
+		(9, UUID(), 2, 'gone', '/blocked/gone/', UTC_TIMESTAMP()),
+		(10, UUID(), 9, 'x', '/blocked/gone/x/', NULL)`, f.l.db))
+	f.exec(fmt.Sprintf("INSERT INTO %s.domain_details (domain_id, name, value) VALUES (5, 'api.key.access', 'true')", f.l.db))
+	for _, d := range nestedDomainKeys {
+		acct := "acct-" + d.name
+		f.account(acct, "enabled", false, "", d.domain)
+		if f.l.keyPairs {
+			f.user(acct, "user-"+d.name, "enabled", false, "", "")
+			f.pair("user-"+d.name, acct, d.name, pairOpts{}, wantOK)
+		} else {
+			f.user(acct, d.name, "enabled", false, "", wantOK)
+		}
+	}
 }
 
 // writeDBProperties writes a db.properties for cloud422 as
