@@ -32,6 +32,8 @@ type request struct {
 	// authorized) before the operation runs; nil for ListBuckets and
 	// CreateBucket.
 	bucket *fsstore.BucketInfo
+	// initiatorOnly: only the upload's initiator may see this ListParts.
+	initiatorOnly bool
 }
 
 // ServeHTTP answers every request in S3's own format; it is terminal and
@@ -117,7 +119,12 @@ func (h *Handler) serve(req *request) error {
 	// policy may allow some prefixes); without one, keys cannot differ.
 	if r := opRules[req.op]; !r.object && !(req.op == OpDeleteObjects && len(req.bucket.Policy) > 0) {
 		if err := h.authorizeBucketOp(req); err != nil {
-			return err
+			if req.op != OpListParts || req.who.Anonymous {
+				return err
+			}
+			// The account that started an upload may always list its
+			// parts; listParts checks once it has read the upload.
+			req.initiatorOnly = true
 		}
 	}
 	switch req.op {

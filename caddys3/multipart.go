@@ -409,6 +409,9 @@ func (h *Handler) listParts(req *request) error {
 	}
 	uploadID := firstValue(req.query, "uploadId")
 	up, err := h.store.GetUpload(req.ctx, req.t.bucket, req.t.key, uploadID)
+	if req.initiatorOnly && (err != nil || up.Meta.Owner != req.who.Owner) {
+		return newError("AccessDenied")
+	}
 	if err != nil {
 		return err
 	}

@@ -127,9 +127,15 @@ const caddyfileTemplate = `{
 		region us-east-1
 		# Virtual-hosted style for bucket.s3.test (vhost_test.go).
 		domain s3.test
+		# Access control (access_test.go): the owner of the third key is an
+		# admin account, and one bucket name is reserved.
+		admin_accounts e2e-admin
+		reserved_buckets e2e-reserved-bucket
 		credentials static {
 			key AKIAEXAMPLEALICE0001 alicesecret0000000000000000000000000000 alice
 			key AKIAEXAMPLEBOB000001 {env.CADDYS3_E2E_BOB_SECRET} bob
+			# access_test.go's admin (adminKey, adminSecret, adminID).
+			key AKIAEXAMPLEADMIN0001 adminsecret000000000000000000000000000000 e2e-admin
 		}
 	}
 }
