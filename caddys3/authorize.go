@@ -106,7 +106,7 @@ func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r r
 	}
 	isOwner := !who.Anonymous && who.ID == b.Owner
 	if len(b.Policy) > 0 {
-		pol, err := access.ParsePolicy(b.Policy, b.Name)
+		pol, err := h.policies.get(b.Name, b.Policy)
 		if err != nil {
 			// Stored policies were validated when put; one that no longer
 			// parses (a newer server wrote it) must not open anything.

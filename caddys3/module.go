@@ -92,6 +92,7 @@ type Handler struct {
 	ReservedBuckets []string `json:"reserved_buckets,omitempty"`
 
 	store       *fsstore.Store
+	policies    *policyCache
 	stopCleanup context.CancelFunc
 	verifier    *auth.Verifier
 	logger      *zap.Logger
@@ -217,6 +218,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	_, _ = rand.Read(b[:])
 	h.reqPrefix = strings.ToUpper(hex.EncodeToString(b[:]))
 	h.reqSeq = new(atomic.Uint64)
+	h.policies = new(policyCache)
 	h.drain = new(sync.RWMutex)
 	if h.keepAliveAfter == 0 {
 		h.keepAliveAfter = 2 * time.Second
