@@ -70,6 +70,7 @@ var opRules = map[Op]rule{
 	OpHeadObject:           {"s3:GetObject", access.PermRead, true},
 	OpGetObjectACL:         {"s3:GetObjectAcl", access.PermReadACP, true},
 	OpPutObjectACL:         {"s3:PutObjectAcl", access.PermWriteACP, true},
+	OpGetObjectTagging:     {"s3:GetObjectTagging", access.PermRead, true},
 }
 
 // policyOwnerActions stay with the bucket owner whatever the policy says.

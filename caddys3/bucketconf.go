@@ -3,6 +3,7 @@ package caddys3
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"strings"
 
@@ -227,4 +228,24 @@ func copyHeaders(dst, src http.Header) {
 	for k, v := range src {
 		dst[k] = append(dst[k], v...)
 	}
+}
+
+type tagging struct {
+	XMLName xml.Name `xml:"Tagging"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	TagSet  struct{} `xml:"TagSet"`
+}
+
+// getObjectTagging answers GetObjectTagging with the empty tag set every
+// object has here (tags are not stored; PutObjectTagging is not
+// implemented).
+func (h *Handler) getObjectTagging(req *request) error {
+	m, err := h.store.HeadObject(req.ctx, req.t.bucket, req.t.key)
+	if err != nil {
+		return h.hideMissingKey(req, err)
+	}
+	if err := h.authorizeObject(req, m); err != nil {
+		return err
+	}
+	return writeXML(req.w, tagging{Xmlns: s3Namespace})
 }

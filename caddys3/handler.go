@@ -130,6 +130,8 @@ func (h *Handler) serve(req *request) error {
 	switch req.op {
 	case OpGetBucketACL, OpPutBucketACL, OpGetObjectACL, OpPutObjectACL:
 		return h.serveACL(req)
+	case OpGetObjectTagging:
+		return h.getObjectTagging(req)
 	case OpGetBucketPolicy, OpPutBucketPolicy, OpDeleteBucketPolicy:
 		return h.serveBucketPolicy(req)
 	case OpGetBucketCORS, OpPutBucketCORS, OpDeleteBucketCORS:
@@ -179,7 +181,7 @@ var readOnlyOps = map[Op]bool{
 	OpListBuckets: true, OpHeadBucket: true, OpGetBucketLocation: true, OpGetBucketVersioning: true,
 	OpListObjects: true, OpListObjectsV2: true, OpGetObject: true, OpHeadObject: true,
 	OpListParts: true, OpListMultipartUploads: true,
-	OpGetBucketACL: true, OpGetObjectACL: true, OpGetBucketPolicy: true, OpGetBucketCORS: true,
+	OpGetBucketACL: true, OpGetObjectACL: true, OpGetObjectTagging: true, OpGetBucketPolicy: true, OpGetBucketCORS: true,
 }
 
 // verificationRequest returns the request as the client sent it: after

@@ -41,6 +41,7 @@ const (
 	OpPutBucketACL       Op = "PutBucketAcl"
 	OpGetObjectACL       Op = "GetObjectAcl"
 	OpPutObjectACL       Op = "PutObjectAcl"
+	OpGetObjectTagging   Op = "GetObjectTagging"
 	OpGetBucketPolicy    Op = "GetBucketPolicy"
 	OpPutBucketPolicy    Op = "PutBucketPolicy"
 	OpDeleteBucketPolicy Op = "DeleteBucketPolicy"
@@ -137,6 +138,11 @@ func classify(method, bucket, key string, query url.Values, header http.Header) 
 	default:
 		if op, ok := classifyConfig(method, query, objectConfigOps); ok {
 			return op
+		}
+		if _, ok := query["tagging"]; ok && method == http.MethodGet {
+			// Tags are not stored, so every object has an empty tag set;
+			// aws-cli v2 reads it before every multipart copy.
+			return OpGetObjectTagging
 		}
 		for _, sub := range objectSubresources {
 			if _, ok := query[sub]; ok {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // TestHandlePathRoute drives the same store under /s3/ (handle_path strips
@@ -103,7 +104,7 @@ func TestNotImplemented(t *testing.T) {
 		{"PUT", "/" + bucket, "versioning"},
 		{"GET", "/" + bucket, "lifecycle"},
 		{"PUT", "/" + bucket, "website"},
-		{"GET", "/" + bucket + "/k", "tagging"},
+		{"GET", "/" + bucket + "/k", "legal-hold"},
 		{"PUT", "/" + bucket + "/k", "tagging"},
 		{"PUT", "/" + bucket + "/k", "retention"},
 	} {
@@ -284,4 +285,26 @@ func TestGetBucketVersioning(t *testing.T) {
 	}
 	_, err = bobSDK().GetBucketVersioning(ctxT(t), &s3.GetBucketVersioningInput{Bucket: aws.String(bucket)})
 	wantSDKError(t, err, 403, "AccessDenied")
+}
+
+// TestGetObjectTagging: tags are not stored, so every object has an empty
+// tag set (aws-cli v2 reads it before each multipart copy); a missing key
+// is NoSuchKey and another account's object AccessDenied.
+func TestGetObjectTagging(t *testing.T) {
+	bucket := makeBucket(t, alice, "tagging")
+	putBytes(t, aliceSDK(), bucket, "k", []byte("x"))
+	out, err := aliceSDK().GetObjectTagging(ctxT(t), &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.TagSet == nil || len(out.TagSet) != 0 {
+		t.Errorf("TagSet = %#v, want empty", out.TagSet)
+	}
+	_, err = aliceSDK().GetObjectTagging(ctxT(t), &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("missing")})
+	wantSDKError(t, err, 404, "NoSuchKey")
+	_, err = bobSDK().GetObjectTagging(ctxT(t), &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+	wantSDKError(t, err, 403, "AccessDenied")
+	_, err = aliceSDK().PutObjectTagging(ctxT(t), &s3.PutObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("k"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}}})
+	wantSDKError(t, err, 501, "NotImplemented")
 }
