@@ -2,18 +2,30 @@
 """boto3 scenario against a caddys3 endpoint.
 
 Usage: boto3_scenario.py ENDPOINT LABEL WORKDIR FILE1 FILE20
+                         [--ca CAFILE] [--keys DIR] [--vhost BUCKET]
 
 Runs with whichever python runs it (pip's boto3 or Debian's python3-boto3)
-and prints one "PASS: ..." or "FAIL: ..." line per check. Credentials come
-from S3_ACCESS_KEY / S3_SECRET_KEY (python.sh sets them); uploads stay single
-PUTs (multipart is not implemented yet).
+and prints one "PASS: ..." or "FAIL: ..." line per check: buckets, upload
+and download + cmp, metadata, ranges, listings with prefix/delimiter and
+pagination, presigned GET (urllib and curl), copy_object (COPY and REPLACE),
+delete_objects, errors. Uploads stay single PUTs (multipart_boto3.py does
+multipart). Credentials come from S3_ACCESS_KEY / S3_SECRET_KEY.
+  --ca CAFILE    trust this CA over https (verify=CAFILE; urllib and curl
+                 get it too)
+  --keys DIR     upload DIR's files (1,050 of them) in parallel and list
+                 them past the first 1000-key page, then delete_objects
+  --vhost BUCKET virtual-hosted style (addressing_style virtual) on BUCKET
 """
 
+import argparse
+import concurrent.futures
 import os
+import ssl
 import subprocess
 import sys
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -61,22 +73,63 @@ def error_code(fn):
     return None, None
 
 
-def main():
-    endpoint, label, workdir, f1, f20 = sys.argv[1:6]
-    print("%s: python %s, boto3 %s (%s), botocore %s" % (
-        label, sys.version.split()[0], boto3.__version__, os.path.dirname(boto3.__file__), botocore.__version__), flush=True)
+def parse_args():
+    ap = argparse.ArgumentParser()
+    for a in ("endpoint", "label", "workdir", "f1", "f20"):
+        ap.add_argument(a)
+    ap.add_argument("--ca")
+    ap.add_argument("--keys")
+    ap.add_argument("--vhost")
+    return ap.parse_args()
+
+
+ARGS = parse_args()
+
+
+def make_client(addressing="path", max_pool=10):
     cfg = Config(
         signature_version="s3v4",
-        s3={"addressing_style": "path"},
+        s3={"addressing_style": addressing},
         retries={"max_attempts": 1, "mode": "standard"},
         connect_timeout=10,
         read_timeout=120,
+        max_pool_connections=max_pool,
     )
-    s3 = boto3.session.Session(
+    # verify=CAFILE: the server's certificate chains to run.sh's local CA
+    # (None: the default trust store; plain http ignores it).
+    return boto3.session.Session(
         aws_access_key_id=os.environ["S3_ACCESS_KEY"],
         aws_secret_access_key=os.environ["S3_SECRET_KEY"],
         region_name="us-east-1",
-    ).client("s3", endpoint_url=endpoint, config=cfg)
+    ).client("s3", endpoint_url=ARGS.endpoint, config=cfg, verify=ARGS.ca or None)
+
+
+def urlopen(url):
+    ctx = ssl.create_default_context(cafile=ARGS.ca) if ARGS.ca else None
+    return urllib.request.urlopen(url, timeout=60, context=ctx)
+
+
+def curl(*args):
+    cmd = ["curl", "-sS", "--fail", "--max-time", "60"] + (["--cacert", ARGS.ca] if ARGS.ca else []) + list(args)
+    return subprocess.run(cmd, capture_output=True, timeout=90)
+
+
+def main():
+    endpoint, label, workdir, f1, f20 = ARGS.endpoint, ARGS.label, ARGS.workdir, ARGS.f1, ARGS.f20
+    print("%s: python %s, boto3 %s (%s), botocore %s" % (
+        label, sys.version.split()[0], boto3.__version__, os.path.dirname(boto3.__file__), botocore.__version__), flush=True)
+    s3 = make_client()
+    if ARGS.ca:
+        def untrusted():
+            bad = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                               aws_access_key_id="x", aws_secret_access_key="y",
+                               config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+            try:
+                bad.list_buckets()
+            except botocore.exceptions.SSLError:
+                return True
+            return False
+        check(label + ": without verify=CA the certificate is rejected (SSLError)", untrusted)
     tc = TransferConfig(multipart_threshold=256 * 1024 * 1024, multipart_chunksize=256 * 1024 * 1024, max_concurrency=4)
     bucket = "clients-%s-%s" % (label.replace("_", "-"), uuid.uuid4().hex[:8])
     t = label + ": "
@@ -150,9 +203,35 @@ def main():
         if "X-Amz-Signature=" not in url:
             print("    not a SigV4 URL: %s" % url.split("?")[0])
             return False
-        with urllib.request.urlopen(url, timeout=60) as r:
-            return r.read() == body
-    check(t + "presigned (SigV4) GET with urllib", presigned_get)
+        with urlopen(url) as r:
+            if r.read() != body:
+                return False
+        cp = curl(url)
+        if cp.returncode != 0 or cp.stdout != body:
+            print("    curl: exit %d %s" % (cp.returncode, cp.stderr.decode(errors="replace")))
+            return False
+        return True
+    check(t + "presigned (SigV4) GET with urllib and curl", presigned_get)
+
+    def copies():
+        r = s3.copy_object(Bucket=bucket, Key="copy/meta.txt", CopySource={"Bucket": bucket, "Key": "dir/meta.txt"})
+        assert r["CopyObjectResult"]["ETag"].strip('"'), r
+        h = s3.head_object(Bucket=bucket, Key="copy/meta.txt")
+        assert h["Metadata"] == {"color": "blue"} and h["ContentType"] == "text/plain", h
+        s3.copy_object(Bucket=bucket, Key="copy/meta red.txt", CopySource={"Bucket": bucket, "Key": "dir/meta.txt"},
+                       MetadataDirective="REPLACE", Metadata={"color": "red"}, ContentType="text/x-red")
+        g = s3.get_object(Bucket=bucket, Key="copy/meta red.txt")
+        assert g["Body"].read() == body, "copied body differs"
+        assert g["Metadata"] == {"color": "red"} and g["ContentType"] == "text/x-red", (g["Metadata"], g["ContentType"])
+    check(t + "copy_object COPY and REPLACE (metadata, body)", copies)
+
+    def batch_delete():
+        r = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "copy/meta.txt"}, {"Key": "copy/meta red.txt"},
+                                                                 {"Key": "copy/never existed"}]})
+        deleted = sorted(d["Key"] for d in r.get("Deleted", []))
+        assert deleted == ["copy/meta red.txt", "copy/meta.txt", "copy/never existed"] and not r.get("Errors"), r
+        assert s3.list_objects_v2(Bucket=bucket, Prefix="copy/")["KeyCount"] == 0
+    check(t + "delete_objects (batch, a missing key counts as deleted)", batch_delete)
 
     code, status = error_code(lambda: s3.get_object(Bucket=bucket, Key="missing"))
     report(code == "NoSuchKey" and status == 404, t + "get_object missing is NoSuchKey 404", "got %s %s" % (status, code))
@@ -166,6 +245,92 @@ def main():
     check(t + "delete_bucket", lambda: s3.delete_bucket(Bucket=bucket))
     code, status = error_code(lambda: s3.head_bucket(Bucket=bucket))
     report(status == 404, t + "head_bucket after delete is 404", "got %s %s" % (status, code))
+
+    if ARGS.keys:
+        many(label, t)
+    if ARGS.vhost:
+        vhost(label, t, f1, workdir)
+
+
+def many(label, t):
+    """1,050 keys uploaded in parallel, listed past the first 1000-key page
+    (ListObjectsV2 and ListObjects paginators, a delimiter listing), removed
+    with delete_objects in pages of 1000."""
+    s3 = make_client(max_pool=16)
+    bucket = "many-%s-%s" % (label, uuid.uuid4().hex[:8])
+    names = sorted(os.listdir(ARGS.keys))
+    want = ["many/" + n for n in names]
+    if check(t + "create_bucket for %d keys" % len(names), lambda: s3.create_bucket(Bucket=bucket)) is None:
+        return
+
+    def upload_all():
+        def put(n):
+            with open(os.path.join(ARGS.keys, n), "rb") as f:
+                s3.put_object(Bucket=bucket, Key="many/" + n, Body=f.read())
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            list(ex.map(put, names))
+    check(t + "put_object %d keys from 8 threads" % len(names), upload_all)
+
+    def listed(op, **kw):
+        def f():
+            keys = []
+            pages = 0
+            for page in s3.get_paginator(op).paginate(Bucket=bucket, **kw):
+                pages += 1
+                keys += [o["Key"] for o in page.get("Contents", [])]
+            dups = len(keys) - len(set(keys))
+            if keys != want:
+                print("    %s: %d keys in %d pages (%d duplicates); missing %r; extra %r" % (
+                    op, len(keys), pages, dups, sorted(set(want) - set(keys))[:5], sorted(set(keys) - set(want))[:5]))
+                return False
+            if pages < 2:
+                print("    %s: only %d page(s) for %d keys" % (op, pages, len(keys)))
+                return False
+            return True
+        return f
+    check(t + "list_objects_v2 paginator: %d keys in order, each once" % len(want), listed("list_objects_v2", Prefix="many/"))
+    check(t + "list_objects (v1, marker) paginator: each key once", listed("list_objects", Prefix="many/"))
+    check(t + "list_objects_v2 with MaxKeys 300 pages: each key once",
+          listed("list_objects_v2", PaginationConfig={"PageSize": 300}))
+
+    def start_after():
+        r = s3.list_objects_v2(Bucket=bucket, StartAfter=want[999])
+        return [o["Key"] for o in r.get("Contents", [])] == want[1000:] and not r["IsTruncated"]
+    check(t + "list_objects_v2 StartAfter the 1000th key", start_after)
+
+    def delimited():
+        r = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
+        return [p["Prefix"] for p in r.get("CommonPrefixes", [])] == ["many/"] and r["KeyCount"] == 1
+    check(t + "list_objects_v2 Delimiter / at the root: one common prefix", delimited)
+
+    def delete_all():
+        for i in range(0, len(want), 1000):
+            chunk = want[i:i + 1000]
+            r = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
+            assert not r.get("Errors") and not r.get("Deleted"), "Quiet delete answered %r" % r
+        s3.delete_bucket(Bucket=bucket)
+    check(t + "delete_objects (Quiet) in pages of 1000, delete_bucket", delete_all)
+
+
+def vhost(label, t, f1, workdir):
+    """Virtual-hosted style: the bucket is in the Host header."""
+    s3 = make_client("virtual")
+    b = ARGS.vhost
+    seen = []
+    s3.meta.events.register("before-send.s3", lambda request, **kw: seen.append(request.url))
+    check(t + "vhost: create_bucket " + b, lambda: s3.create_bucket(Bucket=b))
+    check(t + "vhost: upload_file", lambda: s3.upload_file(f1, b, "v/f1.bin"))
+    dst = os.path.join(workdir, label + "-vhost.bin")
+    check(t + "vhost: download_file + cmp",
+          lambda: s3.download_file(b, "v/f1.bin", dst) or subprocess.run(["cmp", f1, dst]).returncode == 0)
+    check(t + "vhost: list_objects_v2",
+          lambda: [o["Key"] for o in s3.list_objects_v2(Bucket=b).get("Contents", [])] == ["v/f1.bin"])
+    check(t + "vhost: delete_object, delete_bucket",
+          lambda: s3.delete_object(Bucket=b, Key="v/f1.bin") and s3.delete_bucket(Bucket=b))
+    host = urllib.parse.urlsplit(ARGS.endpoint).netloc
+    want = "https://%s.%s/" % (b, host) if ARGS.endpoint.startswith("https") else "http://%s.%s/" % (b, host)
+    report(bool(seen) and all(u.startswith(want) for u in seen), t + "vhost: every request went to " + want,
+           "urls: %r" % seen[:3])
 
 
 if __name__ == "__main__":

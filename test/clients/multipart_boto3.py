@@ -1,12 +1,13 @@
 """boto3 managed transfers against caddys3 (run by scenario-multipart.sh).
 
-Usage: multipart_boto3.py ENDPOINT LABEL WORKDIR FILE
+Usage: multipart_boto3.py ENDPOINT LABEL WORKDIR FILE [CAFILE]
 
 upload_file with TransferConfig(multipart_threshold=5 MiB,
 multipart_chunksize=5 MiB), checks the multipart ETag, download_file + byte
 compare, then the managed copy (multipart UploadPartCopy above the
 threshold) + download + compare. Prints PASS/FAIL lines; exits 1 on any
-failure. Credentials come from S3_ACCESS_KEY / S3_SECRET_KEY.
+failure. Credentials come from S3_ACCESS_KEY / S3_SECRET_KEY; over https the
+server's certificate is verified against CAFILE (verify=CAFILE).
 """
 
 import filecmp
@@ -17,10 +18,12 @@ import sys
 import traceback
 
 import boto3
+import botocore
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
 endpoint, label, work, path = sys.argv[1:5]
+cafile = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] else None
 MIB = 1 << 20
 passed = failed = 0
 
@@ -74,11 +77,13 @@ s3 = boto3.client(
         connect_timeout=10,
         read_timeout=120,
     ),
+    verify=cafile,
 )
 cfg = TransferConfig(multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB, max_concurrency=4)
 bucket = f"mp-{label}-{os.getpid()}-{random.randint(0, 99999)}".lower()
 want = mp_etag(path, 5 * MIB)
-print(f"== {label}: boto3 {boto3.__version__} against {endpoint}, bucket {bucket}", flush=True)
+print(f"== {label}: boto3 {boto3.__version__} (botocore {botocore.__version__}, python {sys.version.split()[0]}) "
+      f"against {endpoint}, bucket {bucket}", flush=True)
 
 if check("create_bucket", lambda: s3.create_bucket(Bucket=bucket)) is None:
     print(f"{passed} passed, {failed} failed")

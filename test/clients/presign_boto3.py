@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """boto3 presigned URLs and presigned POST forms against a caddys3 endpoint.
 
-Usage: presign_boto3.py ENDPOINT LABEL WORKDIR
+Usage: presign_boto3.py ENDPOINT LABEL WORKDIR [CAFILE]
 
 For each signer -- boto3's default for presigning (SigV2 query auth in the
 boto3 versions we test), an explicit signature_version='s3' (SigV2) and
@@ -13,7 +13,8 @@ signature_version='s3v4' -- it:
     Content-Type, x-amz-meta-*, success_action_status, content-length-range),
   * checks that expired URLs, tampered URLs and out-of-policy forms fail.
 Prints "PASS: ..."/"FAIL: ..." lines; exits 1 when anything failed.
-Credentials: S3_ACCESS_KEY / S3_SECRET_KEY.
+Credentials: S3_ACCESS_KEY / S3_SECRET_KEY. Over https, boto3 (verify=),
+curl (--cacert) and requests (verify=) trust CAFILE.
 """
 
 import os
@@ -30,6 +31,7 @@ import requests
 from botocore.config import Config
 
 endpoint, label, work = sys.argv[1], sys.argv[2], sys.argv[3]
+cafile = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None
 AK = os.environ.get("S3_ACCESS_KEY", "AKIAEXAMPLEALICE0001")
 SK = os.environ.get("S3_SECRET_KEY", "alicesecret0000000000000000000000000000")
 passed = failed = 0
@@ -59,7 +61,7 @@ def client(sigver):
     if sigver:
         kw["signature_version"] = sigver
     return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=AK,
-                        aws_secret_access_key=SK, config=Config(**kw))
+                        aws_secret_access_key=SK, config=Config(**kw), verify=cafile)
 
 
 def mode_of_url(url):
@@ -83,7 +85,8 @@ def curl(*args):
     """Runs curl; returns (http status, body bytes, headers text)."""
     hdr = os.path.join(work, "curl-headers")
     out = os.path.join(work, "curl-body")
-    cp = subprocess.run(["curl", "-sS", "--max-time", "60", "-D", hdr, "-o", out, "-w", "%{http_code}"] + list(args),
+    ca = ["--cacert", cafile] if cafile else []
+    cp = subprocess.run(["curl", "-sS", "--max-time", "60", "-D", hdr, "-o", out, "-w", "%{http_code}"] + ca + list(args),
                         capture_output=True, timeout=90)
     if cp.returncode != 0:
         raise RuntimeError("curl failed: %s" % cp.stderr.decode(errors="replace"))
@@ -176,7 +179,7 @@ for sigver, want in ((None, None), ("s3", "SigV2"), ("s3v4", "SigV4")):
     body_text = ("posted with %s\n" % name).encode()
 
     def post_ok():
-        r = requests.post(post["url"], data=post["fields"], files={"file": ("hello.txt", body_text, "text/plain")}, timeout=60)
+        r = requests.post(post["url"], data=post["fields"], files={"file": ("hello.txt", body_text, "text/plain")}, timeout=60, verify=cafile or True)
         assert r.status_code == 201, "status %d: %s" % (r.status_code, r.text[:400])
         root = ET.fromstring(r.content)
         key = root.findtext("Key")
@@ -191,13 +194,13 @@ for sigver, want in ((None, None), ("s3", "SigV2"), ("s3v4", "SigV4")):
     def post_outside_policy():
         fields = dict(post["fields"])
         fields["key"] = "elsewhere/${filename}"
-        r = requests.post(post["url"], data=fields, files={"file": ("evil.txt", b"x")}, timeout=60)
+        r = requests.post(post["url"], data=fields, files={"file": ("evil.txt", b"x")}, timeout=60, verify=cafile or True)
         assert r.status_code == 403 and xml_code(r.content) == "AccessDenied", "status %d: %s" % (r.status_code, r.text[:400])
         assert "Invalid according to Policy" in r.text, r.text[:400]
     check("%s (%s): POST with a key outside the policy is AccessDenied" % (name, pmode), post_outside_policy)
 
     def post_too_large():
-        r = requests.post(post["url"], data=post["fields"], files={"file": ("big.txt", b"x" * 100001)}, timeout=60)
+        r = requests.post(post["url"], data=post["fields"], files={"file": ("big.txt", b"x" * 100001)}, timeout=60, verify=cafile or True)
         assert r.status_code == 400 and xml_code(r.content) == "EntityTooLarge", "status %d: %s" % (r.status_code, r.text[:400])
         try:
             s3.head_object(Bucket=bucket, Key="post/%s/big.txt" % name)
@@ -209,9 +212,10 @@ for sigver, want in ((None, None), ("s3", "SigV2"), ("s3v4", "SigV4")):
     def post_wrong_secret():
         bad = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=AK,
                            aws_secret_access_key="wrong" + SK,
-                           config=Config(s3={"addressing_style": "path"}, **({"signature_version": sigver} if sigver else {})))
+                           config=Config(s3={"addressing_style": "path"}, **({"signature_version": sigver} if sigver else {})),
+                           verify=cafile)
         p = bad.generate_presigned_post(bucket, "post/%s/forged" % name, ExpiresIn=300)
-        r = requests.post(p["url"], data=p["fields"], files={"file": ("f", b"forged")}, timeout=60)
+        r = requests.post(p["url"], data=p["fields"], files={"file": ("f", b"forged")}, timeout=60, verify=cafile or True)
         assert r.status_code == 403 and xml_code(r.content) == "SignatureDoesNotMatch", "status %d: %s" % (r.status_code, r.text[:400])
     check("%s (%s): POST signed with a wrong secret is SignatureDoesNotMatch" % (name, pmode), post_wrong_secret)
 

@@ -2,105 +2,127 @@
 # Runs a scenario against a running caddys3 endpoint with each Python client:
 #   aws-cli v1 (pip, the `aws` of the pip Python), boto3 (pip),
 #   aws-cli v2 (Debian's /usr/bin/aws) and python3-boto3 (Debian's /usr/bin/python3).
+# aws-cli: mb, 1 MiB and 20 MiB single-PUT uploads, downloads + cmp, metadata
+# round trip, ranged get, s3->s3 copy (COPY and REPLACE metadata), batch
+# delete (delete-objects), listings with prefix/delimiter (v1 and v2),
+# sync down, rm, rb; aws-cli v1 also 1,050 keys (s3 sync up, list-objects-v2
+# and list-objects paginated, every key once, batch delete in pages of
+# 1000). boto3: boto3_scenario.py (the same ground plus presigned GET;
+# 1,050 keys with pip's boto3). Over https each client also proves that TLS
+# is verified (without the CA it fails) and, when the endpoint is on
+# $CADDYS3_VHOST_DOMAIN, works on its bucket vhost-<client>.<domain> in
+# virtual-hosted style. 100 MiB multipart transfers: scenario-multipart.sh.
 #
 # Usage: test/clients/python.sh [ENDPOINT]
 #   ENDPOINT defaults to $S3_ENDPOINT, then http://127.0.0.1:9000.
-#   Credentials: $S3_ACCESS_KEY / $S3_SECRET_KEY (default: alice's test key).
+# Env (from run.sh; all optional): CADDYS3_CA_CERT (CA to trust over https:
+#   aws-cli --ca-bundle, boto3 verify=), CADDYS3_VHOST_DOMAIN,
+#   CADDYS3_ALICE_KEY / CADDYS3_ALICE_SECRET (or S3_ACCESS_KEY /
+#   S3_SECRET_KEY), CADDYS3_SHARED_DIR, CADDYS3_LIGHT=1 (skip the 1,050-key
+#   listings: run.sh's second, plain-HTTP run).
 #
 # Each check prints a PASS/FAIL line; the last line is "N passed, M failed"
 # and the exit status is non-zero when M > 0. Nothing in ~ is read or
 # written: the AWS config and credentials files are temporary.
 set -uo pipefail
 
-ENDPOINT="${1:-${S3_ENDPOINT:-http://127.0.0.1:9000}}"
-export S3_ACCESS_KEY="${S3_ACCESS_KEY:-AKIAEXAMPLEALICE0001}"
-export S3_SECRET_KEY="${S3_SECRET_KEY:-alicesecret0000000000000000000000000000}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STEP_TIMEOUT="${STEP_TIMEOUT:-300}"
-
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/caddys3-python.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$HERE/lib.sh"
+client_env "${1:-}"
+PIP_PY="$(find_pip_python || true)"
+LIGHT="${CADDYS3_LIGHT:-}"
+# Labels (and bucket names) say which transport a line is about when the
+# endpoint is plain HTTP (run.sh's second run).
+T=""
+[[ "$ENDPOINT" == http://* ]] && T="-http"
 
+# Single PUTs here (multipart is scenario-multipart.sh's); 4 parallel
+# requests for s3 sync.
+aws_isolate "$WORK"
+aws_config "$AWS_CONFIG_FILE" path "multipart_threshold = 256MB" "multipart_chunksize = 256MB" "max_concurrent_requests = 4"
+aws_config "$WORK/aws-config-vhost" virtual
 
+F1="$(shared_file f1.bin 1)"
+F20="$(shared_file f20.bin 20)"
+KEYS=""
+[ -n "$LIGHT" ] || KEYS="$(shared_keys_dir 1050)"
+echo "== endpoint $ENDPOINT${CA:+ (CA $CA)}${VHOST_DOMAIN:+, vhost *.$VHOST_DOMAIN}${LIGHT:+ (light)}"
 
-# expect_no_output NEEDLE CMD... : CMD succeeds and its output lacks NEEDLE.
-expect_no_output() {
-	local needle="$1" out
-	shift
-	out="$("$@" 2>&1)" || {
-		printf '%s\n' "$out"
-		return 1
-	}
-	if grep -qF -- "$needle" <<<"$out"; then
-		printf 'output still has %q:\n%s\n' "$needle" "$out"
-		return 1
-	fi
-}
-
-# expect_fail CMD... : CMD fails.
-expect_fail() {
-	if "$@" >/dev/null 2>&1; then
-		echo "succeeded, expected a failure"
-		return 1
-	fi
-}
-
-export -f expect_no_output expect_fail
-
-# Keep every AWS client away from ~/.aws and the environment's credentials.
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
-	AWS_SECURITY_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_CA_BUNDLE AWS_DEFAULT_REGION AWS_REGION \
-	AWS_USE_FIPS_ENDPOINT AWS_S3_US_EAST_1_REGIONAL_ENDPOINT AWS_REQUEST_CHECKSUM_CALCULATION \
-	AWS_RESPONSE_CHECKSUM_VALIDATION
-export AWS_CONFIG_FILE="$WORK/aws-config"
-export AWS_SHARED_CREDENTIALS_FILE="$WORK/aws-credentials"
-export AWS_EC2_METADATA_DISABLED=true
-export AWS_PAGER=""
-export AWS_DATA_PATH="$WORK/aws-data"
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
-cat >"$AWS_CONFIG_FILE" <<'EOF'
-[default]
-region = us-east-1
-output = text
-cli_pager =
-s3 =
-    addressing_style = path
-    multipart_threshold = 256MB
-    multipart_chunksize = 256MB
-    max_concurrent_requests = 4
-EOF
-cat >"$AWS_SHARED_CREDENTIALS_FILE" <<EOF
-[default]
-aws_access_key_id = $S3_ACCESS_KEY
-aws_secret_access_key = $S3_SECRET_KEY
-EOF
-
-head -c $((1 << 20)) /dev/urandom >"$WORK/f1.bin"
-head -c $((20 << 20)) /dev/urandom >"$WORK/f20.bin"
-
-echo "== endpoint $ENDPOINT"
-
-# The pip Python: the first python3 that is not Debian's.
-find_pip_python() {
-	local c
-	for c in "${PIP_PYTHON:-}" "$(command -v python3 || true)" /root/.pyenv/shims/python3 "$HOME/.pyenv/shims/python3"; do
-		[ -n "$c" ] && [ -x "$c" ] || continue
-		if [ "$("$c" -c 'import sys; print(sys.prefix)' 2>/dev/null)" != "/usr" ]; then
-			echo "$c"
-			return 0
-		fi
-	done
-	return 1
-}
-
-# awscli_scenario LABEL WANTVERSION CMD... : the aws-cli scenario with CMD as `aws`.
-awscli_scenario() {
-	local label="$1" want="$2"
+# aws_delete_keys LISTFILE BUCKET AWS... : deletes the keys of LISTFILE (one a line)
+# with s3api delete-objects in pages of 1000 and checks that every key was
+# reported deleted.
+aws_delete_keys() {
+	local list="$1" bucket="$2" page n=0 out
 	shift 2
-	local -a AWS=("$@" --endpoint-url "$ENDPOINT" --region us-east-1)
+	split -l 1000 "$list" "$list.page."
+	for page in "$list".page.*; do
+		python3 -c 'import json, sys; print(json.dumps({"Objects": [{"Key": l.rstrip("\n")} for l in open(sys.argv[1])], "Quiet": False}))' \
+			"$page" >"$page.json"
+		out="$("$@" s3api delete-objects --bucket "$bucket" --delete "file://$page.json" --query 'length(Deleted)' 2>&1)" || {
+			printf '%s\n' "$out"
+			return 1
+		}
+		[ "$out" = "$(wc -l <"$page")" ] || {
+			echo "delete-objects reported $out deleted of $(wc -l <"$page"): $out"
+			return 1
+		}
+		n=$((n + out))
+	done
+	echo "deleted $n keys"
+}
+export -f aws_delete_keys
+
+# awscli_many LABEL AWS... : 1,050 keys through s3 sync, listed past the
+# first 1000-key page with ListObjectsV2 and ListObjects (aws-cli follows
+# the continuation token / marker), a delimiter listing, batch delete.
+awscli_many() {
+	local label="$1"
+	shift
+	local -a AWS=("$@")
+	local b="many-${label}-$$-${RANDOM}"
+	check "$label: s3 mb for 1,050 keys" "${AWS[@]}" s3 mb "s3://$b" || return
+	check "$label: s3 sync 1,050 files up" "${AWS[@]}" s3 sync --only-show-errors "$KEYS" "s3://$b/many/"
+	check "$label: list-objects-v2 pages past 1000: every key once" keys_once "$KEYS" many/ \
+		"${AWS[@]}" s3api list-objects-v2 --bucket "$b" --prefix many/ --query 'Contents[].[Key]'
+	check "$label: list-objects (v1, marker) pages past 1000: every key once" keys_once "$KEYS" many/ \
+		"${AWS[@]}" s3api list-objects --bucket "$b" --prefix many/ --query 'Contents[].[Key]'
+	check "$label: list-objects-v2 with --page-size 400 (3 pages)" keys_once "$KEYS" many/ \
+		"${AWS[@]}" s3api list-objects-v2 --bucket "$b" --page-size 400 --query 'Contents[].[Key]'
+	check "$label: delimiter listing of the root has the one prefix many/" expect_output "many/" \
+		"${AWS[@]}" s3api list-objects-v2 --bucket "$b" --delimiter / --query 'CommonPrefixes[].Prefix'
+	check "$label: s3 sync again uploads nothing" expect_empty "${AWS[@]}" s3 sync --dryrun --no-progress "$KEYS" "s3://$b/many/"
+	(cd "$KEYS" && find . -type f | sed 's|^\./|many/|') >"$WORK/$label-keys"
+	check "$label: delete-objects of 1,050 keys in pages of 1000" aws_delete_keys "$WORK/$label-keys" "$b" "${AWS[@]}"
+	check "$label: s3 rb after the batch delete" "${AWS[@]}" s3 rb "s3://$b"
+}
+
+# awscli_vhost LABEL BUCKET AWS... : virtual-hosted style (addressing_style
+# virtual) on BUCKET.<domain>: mb, cp up and down, ls (the request's Host
+# proves the style), rb --force.
+awscli_vhost() {
+	local label="$1" vb="$2"
+	shift 2
+	vhost_ready "$label" "$vb" || return 0
+	local -a AWS=(env AWS_CONFIG_FILE="$WORK/aws-config-vhost" "$@")
+	check "$label: vhost: s3 mb s3://$vb" "${AWS[@]}" s3 mb "s3://$vb" || return
+	check "$label: vhost: s3 cp up" "${AWS[@]}" s3 cp --only-show-errors "$F1" "s3://$vb/v/f1.bin"
+	check "$label: vhost: s3 ls is sent to Host $vb.$VHOST_DOMAIN" expect_output "host:$vb.$VHOST_DOMAIN" \
+		"${AWS[@]}" --debug s3 ls "s3://$vb/v/"
+	check "$label: vhost: s3 cp down + cmp" bash -c '"$@" s3 cp --only-show-errors "s3://'"$vb"'/v/f1.bin" "'"$WORK/$vb.bin"'" && cmp "'"$F1"'" "'"$WORK/$vb.bin"'"' _ "${AWS[@]}"
+	check "$label: vhost: s3 rb --force" "${AWS[@]}" s3 rb --force "s3://$vb"
+}
+
+# awscli_scenario LABEL WANTVERSION VHOSTBUCKET MANY CMD... : the aws-cli
+# scenario with CMD as `aws`; MANY=1 adds the 1,050-key listings.
+awscli_scenario() {
+	local label="$1" want="$2" vb="$3" many="$4"
+	shift 4
+	local -a AWS=("$@" --endpoint-url "$ENDPOINT" --region us-east-1 ${CA:+--ca-bundle "$CA"})
 	local b="clients-${label}-$$-${RANDOM}"
 	local d="$WORK/$label"
 	mkdir -p "$d"
@@ -112,63 +134,92 @@ awscli_scenario() {
 		return
 	fi
 	pass "$label: is aws-cli v$want"
+	if [ -n "$CA" ]; then
+		# Without the CA the server's certificate is not trusted: TLS is verified.
+		check "$label: without --ca-bundle the certificate is rejected" expect_fail_output "CERTIFICATE_VERIFY_FAILED" \
+			"$@" --endpoint-url "$ENDPOINT" --region us-east-1 s3 ls
+	fi
 
 	check "$label: s3 mb" "${AWS[@]}" s3 mb "s3://$b" || return
-	check "$label: s3 cp 1 MiB up" "${AWS[@]}" s3 cp --only-show-errors "$WORK/f1.bin" "s3://$b/dir/f1.bin"
-	check "$label: s3 cp 20 MiB up (single PUT)" "${AWS[@]}" s3 cp --only-show-errors "$WORK/f20.bin" "s3://$b/dir/sub/f20.bin"
+	check "$label: s3 cp 1 MiB up" "${AWS[@]}" s3 cp --only-show-errors "$F1" "s3://$b/dir/f1.bin"
+	check "$label: s3 cp 20 MiB up (single PUT)" "${AWS[@]}" s3 cp --only-show-errors "$F20" "s3://$b/dir/sub/f20.bin"
 	check "$label: s3 cp 1 MiB down" "${AWS[@]}" s3 cp --only-show-errors "s3://$b/dir/f1.bin" "$d/f1.bin"
-	check "$label: cmp 1 MiB" cmp "$WORK/f1.bin" "$d/f1.bin"
+	check "$label: cmp 1 MiB" cmp "$F1" "$d/f1.bin"
 	check "$label: s3 cp 20 MiB down" "${AWS[@]}" s3 cp --only-show-errors "s3://$b/dir/sub/f20.bin" "$d/f20.bin"
-	check "$label: cmp 20 MiB" cmp "$WORK/f20.bin" "$d/f20.bin"
+	check "$label: cmp 20 MiB" cmp "$F20" "$d/f20.bin"
+	check "$label: s3api get-object --range bytes=1000-2999" "${AWS[@]}" s3api get-object --bucket "$b" --key dir/sub/f20.bin \
+		--range bytes=1000-2999 "$d/range.bin"
+	check "$label: the range's bytes" range_is "$F20" 1000 2000 "$d/range.bin"
+
+	check "$label: s3 cp with --metadata, --content-type, --cache-control" "${AWS[@]}" s3 cp --only-show-errors \
+		--metadata color=blue,mood=calm --content-type text/plain --cache-control max-age=5 "$F1" "s3://$b/dir/meta.txt"
+	check "$label: head-object returns the metadata" expect_exact "$(printf 'max-age=5\ttext/plain\tblue\tcalm')" \
+		"${AWS[@]}" s3api head-object --bucket "$b" --key dir/meta.txt --query '[CacheControl,ContentType,Metadata.color,Metadata.mood]'
+	check "$label: s3 cp s3->s3 (CopyObject) keeps the metadata" "${AWS[@]}" s3 cp --only-show-errors "s3://$b/dir/meta.txt" "s3://$b/copy/meta.txt"
+	check "$label: the copy's metadata" expect_exact "$(printf 'text/plain\tblue')" \
+		"${AWS[@]}" s3api head-object --bucket "$b" --key copy/meta.txt --query '[ContentType,Metadata.color]'
+	check "$label: s3api copy-object --metadata-directive REPLACE" "${AWS[@]}" s3api copy-object --bucket "$b" \
+		--key "copy/meta red.txt" --copy-source "$b/dir/meta.txt" --metadata-directive REPLACE --metadata color=red
+	check "$label: the replaced metadata" expect_exact "$(printf 'red\tNone')" \
+		"${AWS[@]}" s3api head-object --bucket "$b" --key "copy/meta red.txt" --query '[Metadata.color,Metadata.mood]'
+	check "$label: s3 cp the copy down + cmp" bash -c '"$@" s3 cp --only-show-errors "s3://'"$b"'/copy/meta red.txt" "'"$d/copy.bin"'" && cmp "'"$F1"'" "'"$d/copy.bin"'"' _ "${AWS[@]}"
+
 	check "$label: s3 ls bucket shows PRE dir/" expect_output "PRE dir/" "${AWS[@]}" s3 ls "s3://$b/"
 	check "$label: s3 ls prefix dir/ shows f1.bin" expect_output " 1048576 f1.bin" "${AWS[@]}" s3 ls "s3://$b/dir/"
 	check "$label: s3 ls prefix dir/ shows PRE sub/" expect_output "PRE sub/" "${AWS[@]}" s3 ls "s3://$b/dir/"
 	check "$label: s3 ls --recursive shows dir/sub/f20.bin" expect_output " 20971520 dir/sub/f20.bin" "${AWS[@]}" s3 ls --recursive "s3://$b/"
-	check "$label: s3api list-objects-v2 --prefix dir/sub/" expect_output "dir/sub/f20.bin" \
-		"${AWS[@]}" s3api list-objects-v2 --bucket "$b" --prefix dir/sub/ --query 'Contents[].Key'
+	check "$label: s3api list-objects-v2 --prefix dir/ --delimiter /" expect_exact "$(printf 'dir/f1.bin\tdir/meta.txt\tdir/sub/')" \
+		"${AWS[@]}" s3api list-objects-v2 --bucket "$b" --prefix dir/ --delimiter / --query '[Contents[].Key, CommonPrefixes[].Prefix][]'
+	local all
+	all="$(printf 'copy/meta red.txt\ncopy/meta.txt\ndir/f1.bin\ndir/meta.txt\ndir/sub/f20.bin')"
+	check "$label: list-objects-v2 --page-size 1 (5 pages): each key once, in order" expect_exact "$all" \
+		"${AWS[@]}" s3api list-objects-v2 --bucket "$b" --page-size 1 --query 'Contents[].[Key]'
+	check "$label: list-objects (v1) --page-size 2 (3 pages): each key once, in order" expect_exact "$all" \
+		"${AWS[@]}" s3api list-objects --bucket "$b" --page-size 2 --query 'Contents[].[Key]'
 	check "$label: s3api list-objects (v1) --prefix dir/f" expect_output "dir/f1.bin" \
 		"${AWS[@]}" s3api list-objects --bucket "$b" --prefix dir/f --query 'Contents[].Key'
 	check "$label: s3api head-object size" expect_output "20971520" \
 		"${AWS[@]}" s3api head-object --bucket "$b" --key dir/sub/f20.bin --query ContentLength
 	check "$label: s3 sync down" "${AWS[@]}" s3 sync --only-show-errors "s3://$b/dir/" "$d/sync/"
-	check "$label: cmp synced 20 MiB" cmp "$WORK/f20.bin" "$d/sync/sub/f20.bin"
+	check "$label: cmp synced 20 MiB" cmp "$F20" "$d/sync/sub/f20.bin"
 	check "$label: s3 rb without --force fails on a non-empty bucket" expect_fail "${AWS[@]}" s3 rb "s3://$b"
+	check "$label: s3api delete-objects (batch) deletes both copies" expect_exact "$(printf '2\tNone')" \
+		"${AWS[@]}" s3api delete-objects --bucket "$b" --query '[length(Deleted), Errors]' \
+		--delete '{"Objects":[{"Key":"copy/meta.txt"},{"Key":"copy/meta red.txt"}]}'
+	check "$label: batch-deleted objects are not listed" expect_no_output "copy/" "${AWS[@]}" s3 ls --recursive "s3://$b/"
 	check "$label: s3 rm one object" "${AWS[@]}" s3 rm --only-show-errors "s3://$b/dir/f1.bin"
 	check "$label: removed object is not listed" expect_no_output "f1.bin" "${AWS[@]}" s3 ls --recursive "s3://$b/"
 	check "$label: s3 rm --recursive" "${AWS[@]}" s3 rm --only-show-errors --recursive "s3://$b/"
 	check "$label: bucket is empty" expect_no_output "f20.bin" "${AWS[@]}" s3 ls --recursive "s3://$b/"
 	check "$label: s3 rb" "${AWS[@]}" s3 rb "s3://$b"
 	check "$label: bucket is gone (head-bucket fails)" expect_fail "${AWS[@]}" s3api head-bucket --bucket "$b"
+
+	[ "$many" = 1 ] && [ -n "$KEYS" ] && awscli_many "$label" "${AWS[@]}"
+	awscli_vhost "$label" "$vb" "${AWS[@]}"
 }
 
-# boto3_scenario LABEL PYTHON : runs boto3_scenario.py and counts its lines.
+# boto3_scenario LABEL PYTHON VHOSTBUCKET MANY : boto3_scenario.py.
 boto3_scenario() {
-	local label="$1" py="$2" out rc line
+	local label="$1" py="$2" vb="$3" many="$4"
+	local -a args=("$ENDPOINT" "$label" "$WORK" "$F1" "$F20")
+	[ -n "$CA" ] && args+=(--ca "$CA")
+	[ "$many" = 1 ] && [ -n "$KEYS" ] && args+=(--keys "$KEYS")
 	echo "== $label: $py"
-	out="$(timeout "$STEP_TIMEOUT" "$py" "$HERE/boto3_scenario.py" "$ENDPOINT" "$label" "$WORK" "$WORK/f1.bin" "$WORK/f20.bin" 2>&1)"
-	rc=$?
-	printf '%s\n' "$out"
-	local p f
-	p="$(grep -c '^PASS: ' <<<"$out")"
-	f="$(grep -c '^FAIL: ' <<<"$out")"
-	passed=$((passed + p))
-	failed=$((failed + f))
-	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
-		fail "$label: boto3 scenario exited $rc without reporting a failure"
-	fi
+	vhost_ready "$label" "$vb" && args+=(--vhost "$vb")
+	run_sub "$label" "$py" "$HERE/boto3_scenario.py" "${args[@]}"
 }
 
 # 1. aws-cli v1 from pip.
-if PIP_PY="$(find_pip_python)"; then
+if [ -n "$PIP_PY" ]; then
 	echo "== pip python: $PIP_PY"
 	if "$PIP_PY" -c 'import awscli' 2>/dev/null; then
-		awscli_scenario awscli-v1-pip 1 "$PIP_PY" -m awscli
+		awscli_scenario "awscli-v1-pip$T" 1 vhost-awscli1 1 "$PIP_PY" -m awscli
 	else
 		fail "awscli-v1-pip: aws-cli is not installed for $PIP_PY"
 	fi
 	# 2. boto3 from pip.
 	if "$PIP_PY" -c 'import boto3' 2>/dev/null; then
-		boto3_scenario boto3-pip "$PIP_PY"
+		boto3_scenario "boto3-pip$T" "$PIP_PY" vhost-boto3 1
 	else
 		fail "boto3-pip: boto3 is not installed for $PIP_PY"
 	fi
@@ -179,17 +230,16 @@ fi
 
 # 3. aws-cli v2 from Debian (apt package awscli).
 if [ -x /usr/bin/aws ]; then
-	awscli_scenario awscli-v2-debian 2 /usr/bin/aws
+	awscli_scenario "awscli-v2-debian$T" 2 vhost-awscli2 0 /usr/bin/aws
 else
 	fail "awscli-v2-debian: /usr/bin/aws missing (apt-get install awscli; see test/install-deps)"
 fi
 
 # 4. boto3 from Debian (apt package python3-boto3).
 if /usr/bin/python3 -c 'import boto3' 2>/dev/null; then
-	boto3_scenario boto3-debian /usr/bin/python3
+	boto3_scenario "boto3-debian$T" /usr/bin/python3 vhost-boto3deb 0
 else
 	fail "boto3-debian: /usr/bin/python3 cannot import boto3 (apt-get install python3-boto3)"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -5,90 +5,65 @@
 #                           curl; generate_presigned_post forms posted with
 #                           requests (presign_boto3.py)
 #   boto 2 (Debian)         S3Connection with OrdinaryCallingFormat: SigV2
-#                           header auth and generate_url SigV2 query auth
+#                           header auth and generate_url SigV2 query auth,
+#                           plus its whole matrix: metadata, ranges,
+#                           prefix/delimiter listings, copy_key, delete_keys,
+#                           the multipart API with the 100 MiB file, and
+#                           SubdomainCallingFormat on vhost-boto2.<domain>
 #                           (boto2_scenario.py)
 #   aws-cli v1 (pip) and v2 (Debian)  `aws s3 presign` (v1: SigV2, v2: SigV4)
 #                           fetched with curl
 #
 # Usage: test/clients/scenario-signing.sh [ENDPOINT]
 #   ENDPOINT defaults to $S3_ENDPOINT, then http://127.0.0.1:9000.
-#   Credentials: $S3_ACCESS_KEY / $S3_SECRET_KEY (default: alice's test key).
+# Env (from run.sh; all optional): CADDYS3_CA_CERT (the CA every client and
+#   curl trust over https; boto 2 through its BOTO_CONFIG file),
+#   CADDYS3_VHOST_DOMAIN, CADDYS3_ALICE_KEY / CADDYS3_ALICE_SECRET (or
+#   S3_ACCESS_KEY / S3_SECRET_KEY), CADDYS3_SHARED_DIR.
 #
 # Each check prints a PASS/FAIL line; the last line is "N passed, M failed"
 # and the exit status is non-zero when M > 0. Nothing in ~ is read or written.
 set -uo pipefail
 
-ENDPOINT="${1:-${S3_ENDPOINT:-http://127.0.0.1:9000}}"
-ENDPOINT="${ENDPOINT%/}"
-export S3_ACCESS_KEY="${S3_ACCESS_KEY:-AKIAEXAMPLEALICE0001}"
-export S3_SECRET_KEY="${S3_SECRET_KEY:-alicesecret0000000000000000000000000000}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STEP_TIMEOUT="${STEP_TIMEOUT:-300}"
-
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/caddys3-signing.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
-export HOME="$WORK/home"
-mkdir -p "$HOME"
 
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$HERE/lib.sh"
+client_env "${1:-}"
+PIP_PY="$(find_pip_python || true)"
+export HOME="$WORK/home"
+mkdir -p "$HOME"
+aws_isolate "$WORK"
+# boto 2 reads its settings (and its CA) only from its config files: ours.
+export BOTO_CONFIG="$WORK/boto.cfg"
+{
+	printf '[Boto]\nnum_retries = 0\nhttp_socket_timeout = 60\n'
+	[ -n "$CA" ] && printf 'https_validate_certificates = True\nca_certificates_file = %s\n' "$CA"
+} >"$BOTO_CONFIG"
 
-# run_py LABEL CMD... : runs a Python scenario that prints PASS:/FAIL: lines.
-run_py() {
-	local label="$1" out rc p f
-	shift
-	out="$(timeout "$STEP_TIMEOUT" "$@" 2>&1)"
-	rc=$?
-	printf '%s\n' "$out"
-	p="$(grep -c '^PASS: ' <<<"$out")"
-	f="$(grep -c '^FAIL: ' <<<"$out")"
-	passed=$((passed + p))
-	failed=$((failed + f))
-	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
-		fail "$label: exited $rc without reporting a failure"
-	fi
-	if [ "$p" -eq 0 ] && [ $rc -eq 0 ]; then
-		fail "$label: ran no checks"
-	fi
-}
-
-# Keep every AWS client away from ~/.aws and the environment's credentials.
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
-	AWS_SECURITY_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_CA_BUNDLE AWS_DEFAULT_REGION AWS_REGION
-export AWS_CONFIG_FILE="$WORK/aws-config" AWS_SHARED_CREDENTIALS_FILE="$WORK/aws-credentials"
-export AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
-export BOTO_CONFIG=/dev/null
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
-printf '[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n' >"$AWS_CONFIG_FILE"
-printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >"$AWS_SHARED_CREDENTIALS_FILE"
-
-echo "== endpoint $ENDPOINT"
-
-# The pip Python: the first python3 that is not Debian's.
-PIP_PY=""
-for c in "${PIP_PYTHON:-}" "$(command -v python3 || true)" /root/.pyenv/shims/python3; do
-	[ -n "$c" ] && [ -x "$c" ] || continue
-	if [ "$("$c" -c 'import sys; print(sys.prefix)' 2>/dev/null)" != "/usr" ]; then
-		PIP_PY="$c"
-		break
-	fi
-done
+F100="$(shared_file f100.bin 100)"
+echo "== endpoint $ENDPOINT${CA:+ (CA $CA)}${VHOST_DOMAIN:+, vhost *.$VHOST_DOMAIN}"
 
 # 1. boto3 presigned URLs and POST forms.
 if [ -n "$PIP_PY" ] && "$PIP_PY" -c 'import boto3, requests' 2>/dev/null; then
-	run_py boto3-pip "$PIP_PY" "$HERE/presign_boto3.py" "$ENDPOINT" boto3-pip "$WORK"
+	run_sub boto3-pip "$PIP_PY" "$HERE/presign_boto3.py" "$ENDPOINT" boto3-pip "$WORK" "$CA"
 else
 	fail "boto3-pip: no pip Python with boto3 and requests"
 fi
 if /usr/bin/python3 -c 'import boto3, requests' 2>/dev/null; then
-	run_py boto3-debian /usr/bin/python3 "$HERE/presign_boto3.py" "$ENDPOINT" boto3-debian "$WORK"
+	run_sub boto3-debian /usr/bin/python3 "$HERE/presign_boto3.py" "$ENDPOINT" boto3-debian "$WORK" "$CA"
 else
 	fail "boto3-debian: /usr/bin/python3 lacks boto3 or requests (apt-get install python3-boto3 python3-requests)"
 fi
 
 # 2. Legacy boto 2.
 if /usr/bin/python3 -c 'import boto' 2>/dev/null; then
-	run_py boto2 /usr/bin/python3 "$HERE/boto2_scenario.py" "$ENDPOINT"
+	args=("$ENDPOINT" --big "$F100")
+	vhost_ready boto2 vhost-boto2 && args+=(--vhost vhost-boto2)
+	run_sub boto2 /usr/bin/python3 "$HERE/boto2_scenario.py" "${args[@]}"
 else
 	fail "boto2: /usr/bin/python3 cannot import boto (apt-get install python3-boto; see test/install-deps)"
 fi
@@ -100,7 +75,7 @@ fi
 presign_cli() {
 	local label="$1" want="$2" mode=unknown
 	shift 2
-	local -a AWS=("$@" --endpoint-url "$ENDPOINT" --region us-east-1)
+	local -a AWS=("$@" --endpoint-url "$ENDPOINT" --region us-east-1 ${CA:+--ca-bundle "$CA"})
 	local b="signing-${label}-$$-${RANDOM}" url st
 	head -c 100000 /dev/urandom >"$WORK/$label.bin"
 	if ! timeout "$STEP_TIMEOUT" "${AWS[@]}" s3 mb "s3://$b" >/dev/null 2>&1 ||
@@ -117,12 +92,12 @@ presign_cli() {
 	else
 		fail "$label: s3 presign gives a $want URL (got: $url)"
 	fi
-	if curl -sS --fail --max-time 60 -o "$WORK/$label.out" "$url" && cmp -s "$WORK/$label.bin" "$WORK/$label.out"; then
+	if curl_get "$url" "$WORK/$label.out" && cmp -s "$WORK/$label.bin" "$WORK/$label.out"; then
 		pass "$label: curl GET of the $mode presigned URL"
 	else
 		fail "$label: curl GET of the $mode presigned URL"
 	fi
-	st="$(curl -sS --max-time 60 -o /dev/null -w '%{http_code}' "${url/a%20b.bin/other.bin}")"
+	st="$(ccurl -o /dev/null -w '%{http_code}' "${url/a%20b.bin/other.bin}")"
 	if [ "$st" = 403 ]; then
 		pass "$label: curl GET with the URL's key changed is 403"
 	else
@@ -143,5 +118,4 @@ else
 	fail "awscli-v2-debian: /usr/bin/aws missing"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# curl against a running caddys3 endpoint: HTTP/2 and HTTP/1.1 over TLS.
+# Requests are signed by curl itself (--aws-sigv4); over https the server's
+# certificate is verified against the CA (--cacert; without it curl
+# refuses). Checks %{http_version} for: a PUT and GET of an object with
+# --http2 (2) and --http1.1 (1.1), a ranged GET, a PUT from stdin over
+# HTTP/2 (no Content-Length), eight GETs multiplexed on one HTTP/2
+# connection (--parallel), a presigned GET (SigV4 from aws-cli v2, else v1)
+# over both versions, and one GET on the plain-HTTP endpoint
+# ($CADDYS3_HTTP_ENDPOINT).
+#
+# Usage: test/clients/scenario-curl.sh [ENDPOINT]
+#   ENDPOINT defaults to $S3_ENDPOINT, then http://127.0.0.1:9000.
+# Env (from run.sh; all optional): CADDYS3_CA_CERT, CADDYS3_HTTP_ENDPOINT,
+#   CADDYS3_ALICE_KEY / CADDYS3_ALICE_SECRET (or S3_ACCESS_KEY /
+#   S3_SECRET_KEY), CADDYS3_SHARED_DIR.
+#
+# Each check prints a PASS/FAIL line; the last line is "N passed, M failed"
+# and the exit status is non-zero when M > 0.
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STEP_TIMEOUT="${STEP_TIMEOUT:-120}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/caddys3-curl.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+client_env "${1:-}"
+PIP_PY="$(find_pip_python || true)"
+export HOME="$WORK/home"
+mkdir -p "$HOME"
+aws_isolate "$WORK"
+
+label=curl
+echo "== $label: $(curl --version | head -n 1) against $ENDPOINT${CA:+ (CA $CA)}"
+F1="$(shared_file f1.bin 1)"
+F20="$(shared_file f20.bin 20)"
+b="curl-$$-$RANDOM"
+d="$WORK/d"
+mkdir -p "$d"
+
+# version_is WANT CMD... : CMD (a curl run ending in -w '%{http_version}')
+# succeeds and reports HTTP version WANT.
+version_is() {
+	local want="$1" got
+	shift
+	got="$("$@")" || {
+		echo "request failed: $got"
+		return 1
+	}
+	got="${got##*$'\n'}"
+	[ "$got" = "$want" ] || {
+		echo "HTTP version $got, want $want"
+		return 1
+	}
+}
+export -f version_is
+
+if [[ "$ENDPOINT" == https://* ]]; then
+	check "$label: without --cacert the certificate is rejected (exit 60)" bash -c \
+		'curl -sS -o /dev/null "$1/"; rc=$?; [ $rc -eq 60 ] || { echo "curl exit $rc"; exit 1; }' _ "$ENDPOINT"
+	H2=2
+else
+	H2=1.1 # no HTTP/2 without TLS here (no h2c)
+fi
+
+check "$label: PUT bucket over --http2" version_is "$H2" s3curl PUT "$b" --http2 -o /dev/null -w '%{http_version}' || {
+	summary
+	exit
+}
+check "$label: PUT 1 MiB object over --http2" version_is "$H2" s3curl PUT "$b/h2/f1.bin" --http2 -T "$F1" -o /dev/null -w '%{http_version}'
+check "$label: PUT 20 MiB object over --http1.1" version_is 1.1 s3curl PUT "$b/h1/f20.bin" --http1.1 -T "$F20" -o /dev/null -w '%{http_version}'
+check "$label: GET object over --http2" version_is "$H2" s3curl GET "$b/h1/f20.bin" --http2 -o "$d/h2.bin" -w '%{http_version}'
+check "$label: cmp the HTTP/2 download" cmp "$F20" "$d/h2.bin"
+check "$label: GET object over --http1.1" version_is 1.1 s3curl GET "$b/h2/f1.bin" --http1.1 -o "$d/h1.bin" -w '%{http_version}'
+check "$label: cmp the HTTP/1.1 download" cmp "$F1" "$d/h1.bin"
+check "$label: ranged GET over --http2 is 206" expect_exact "206 $H2" \
+	s3curl GET "$b/h1/f20.bin" --http2 -r 5000000-5999999 -o "$d/range.bin" -w '%{http_code} %{http_version}'
+check "$label: the range's bytes" range_is "$F20" 5000000 1000000 "$d/range.bin"
+check "$label: HEAD over --http1.1 has Content-Length and ETag" bash -c \
+	'h="$(s3curl HEAD "$1" --http1.1 -I | tr -d "\r")" && grep -qix "content-length: 1048576" <<<"$h" && grep -qi "^etag: \"" <<<"$h" || { echo "$h"; exit 1; }' _ "$b/h2/f1.bin"
+# A body of unknown length: over HTTP/2 it has no Content-Length header.
+check "$label: PUT from stdin over --http2 (no Content-Length)" version_is "$H2" \
+	bash -c 's3curl PUT "$1" --http2 -T - -o /dev/null -w "%{http_version}" <"$2"' _ "$b/h2/stdin.bin" "$F1"
+check "$label: the stdin upload's bytes" bash -c 's3curl GET "$1" | cmp "$2" -' _ "$b/h2/stdin.bin" "$F1"
+
+# Eight ranged GETs multiplexed on one HTTP/2 connection. --next resets
+# the per-transfer options, so every transfer repeats them.
+multiplexed() {
+	local i args=(--parallel --parallel-max 8)
+	for i in 0 1 2 3 4 5 6 7; do
+		args+=(-sS --fail --http2 ${CA:+--cacert "$CA"} --aws-sigv4 "aws:amz:us-east-1:s3"
+			-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY"
+			-w '%{http_version} %{num_connects}\n' -r "$((i << 17))-$((((i + 1) << 17) - 1))" -o "$d/part$i"
+			--url "$ENDPOINT/$b/h2/f1.bin" --next)
+	done
+	unset 'args[${#args[@]}-1]'
+	curl "${args[@]}" >"$d/parallel.out" || return 1
+	cat "$d/part"{0..7} | cmp "$F1" - || return 1
+	# Every transfer on HTTP/2, and together on at most two connections.
+	if [ "$(awk '{ print $1 }' "$d/parallel.out" | sort -u)" != "$H2" ] ||
+		[ "$(awk '{ n += $2 } END { print n }' "$d/parallel.out")" -gt 2 ]; then
+		cat "$d/parallel.out"
+		return 1
+	fi
+}
+export -f multiplexed
+export d b F1 H2
+check "$label: 8 parallel ranged GETs multiplexed over HTTP/2 reassemble the object" multiplexed
+
+# A presigned URL (SigV4) over both versions.
+AWSP=()
+if [ -x /usr/bin/aws ]; then
+	AWSP=(/usr/bin/aws)
+elif [ -n "$PIP_PY" ]; then
+	AWSP=("$PIP_PY" -m awscli)
+fi
+if [ ${#AWSP[@]} -gt 0 ]; then
+	url="$("${AWSP[@]}" --endpoint-url "$ENDPOINT" --region us-east-1 s3 presign "s3://$b/h2/f1.bin" --expires-in 300 2>&1)"
+	check "$label: presigned GET over --http2" version_is "$H2" ccurl --fail --http2 -o "$d/p2.bin" -w '%{http_version}' "$url"
+	check "$label: cmp presigned HTTP/2 download" cmp "$F1" "$d/p2.bin"
+	check "$label: presigned GET over --http1.1" version_is 1.1 ccurl --fail --http1.1 -o "$d/p1.bin" -w '%{http_version}' "$url"
+	check "$label: cmp presigned HTTP/1.1 download" cmp "$F1" "$d/p1.bin"
+else
+	fail "$label: no aws-cli to presign with"
+fi
+
+if [ -n "${CADDYS3_HTTP_ENDPOINT:-}" ] && [ "$CADDYS3_HTTP_ENDPOINT" != "$ENDPOINT" ]; then
+	check "$label: GET on the plain-HTTP endpoint ($CADDYS3_HTTP_ENDPOINT)" version_is 1.1 \
+		env ENDPOINT="$CADDYS3_HTTP_ENDPOINT" CA= bash -c 's3curl GET "$1" -o "$2" -w "%{http_version}"' _ "$b/h2/f1.bin" "$d/plain.bin"
+	check "$label: cmp plain-HTTP download" cmp "$F1" "$d/plain.bin"
+fi
+
+check "$label: DELETE the objects and the bucket" bash -c \
+	'for k in h2/f1.bin h1/f20.bin h2/stdin.bin; do s3curl DELETE "$1/$k" || exit 1; done; s3curl DELETE "$1"' _ "$b"
+summary
