@@ -97,10 +97,14 @@ func (h *Handler) loadBucket(req *request) error {
 	return nil
 }
 
-// authorize decides whether the requester may perform action on the bucket
-// b (and key, for object resources) with ACL permission perm, where acl is
-// the ACL that grants perm (the bucket's or the object's).
-func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r rule, acl *access.ACL) error {
+// aclSource yields the ACL that may grant a rule's permission (the
+// bucket's or the object's); it is decoded only when ownership and policy
+// did not decide.
+type aclSource func() (*access.ACL, error)
+
+// authorize decides whether the requester may perform r.action on the
+// bucket b (and key, for object resources), or holds r.perm in the ACL.
+func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r rule, aclOf aclSource) error {
 	who := req.requester()
 	if !who.Anonymous && slices.Contains(h.AdminAccounts, who.ID) {
 		return nil
@@ -127,7 +131,14 @@ func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r r
 	if isOwner {
 		return nil
 	}
-	if r.perm != "" && acl != nil && acl.Allows(who, r.perm) {
+	if r.perm == "" {
+		return newError("AccessDenied")
+	}
+	acl, err := aclOf()
+	if err != nil {
+		return err
+	}
+	if acl.Allows(who, r.perm) {
 		return nil
 	}
 	return newError("AccessDenied")
@@ -179,35 +190,23 @@ func (h *Handler) authorizeBucketOp(req *request) error {
 	if !ok {
 		return newError("AccessDenied")
 	}
-	acl, err := bucketACL(req.bucket)
-	if err != nil {
-		return err
-	}
 	key := ""
 	if !r.object && req.t.key != "" {
 		key = req.t.key
 	}
-	return h.authorize(req, req.bucket, key, r, acl)
+	return h.authorize(req, req.bucket, key, r, bucketACLOf(req.bucket))
 }
 
 // authorizeObject checks an object-level read (GetObject, HeadObject, the
 // object ACL) against the object's ACL.
 func (h *Handler) authorizeObject(req *request, m fsstore.ObjectMeta) error {
-	acl, err := objectACL(m)
-	if err != nil {
-		return err
-	}
-	return h.authorize(req, req.bucket, req.t.key, opRules[req.op], acl)
+	return h.authorize(req, req.bucket, req.t.key, opRules[req.op], objectACLOf(m))
 }
 
 // authorizeKey checks one more key of a request on the same bucket with
 // the rule of op (DeleteObjects checks every key it deletes).
 func (h *Handler) authorizeKey(req *request, key string, op Op) error {
-	acl, err := bucketACL(req.bucket)
-	if err != nil {
-		return err
-	}
-	return h.authorize(req, req.bucket, key, opRules[op], acl)
+	return h.authorize(req, req.bucket, key, opRules[op], bucketACLOf(req.bucket))
 }
 
 // hideMissingKey turns NoSuchKey into AccessDenied for a requester who may
@@ -216,11 +215,7 @@ func (h *Handler) hideMissingKey(req *request, err error) error {
 	if !errors.Is(err, fsstore.ErrNoSuchKey) {
 		return err
 	}
-	acl, aerr := bucketACL(req.bucket)
-	if aerr != nil {
-		return aerr
-	}
-	if h.authorize(req, req.bucket, "", opRules[OpListObjects], acl) != nil {
+	if h.authorize(req, req.bucket, "", opRules[OpListObjects], bucketACLOf(req.bucket)) != nil {
 		return newError("AccessDenied")
 	}
 	return err
@@ -238,6 +233,14 @@ func bucketACL(b *fsstore.BucketInfo) (*access.ACL, error) {
 		return nil, errors.Join(errors.New("s3: stored bucket ACL of "+b.Name), err)
 	}
 	return &acl, nil
+}
+
+func bucketACLOf(b *fsstore.BucketInfo) aclSource {
+	return func() (*access.ACL, error) { return bucketACL(b) }
+}
+
+func objectACLOf(m fsstore.ObjectMeta) aclSource {
+	return func() (*access.ACL, error) { return objectACL(m) }
 }
 
 // objectACL decodes an object's ACL; an object without one is private to

@@ -74,17 +74,9 @@ func (h *Handler) openCopySource(req *request) (*fsstore.Object, error) {
 // (GetObject on it), or, when m is nil (no such key), list its bucket.
 func (h *Handler) authorizeCopySource(req *request, src *fsstore.BucketInfo, key string, m *fsstore.ObjectMeta) error {
 	if m == nil {
-		acl, err := bucketACL(src)
-		if err != nil {
-			return err
-		}
-		return h.authorize(req, src, "", opRules[OpListObjects], acl)
+		return h.authorize(req, src, "", opRules[OpListObjects], bucketACLOf(src))
 	}
-	acl, err := objectACL(*m)
-	if err != nil {
-		return err
-	}
-	return h.authorize(req, src, key, opRules[OpGetObject], acl)
+	return h.authorize(req, src, key, opRules[OpGetObject], objectACLOf(*m))
 }
 
 // copyObject serves CopyObject: the source streams from its file into a new
