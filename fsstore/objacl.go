@@ -2,9 +2,6 @@ package fsstore
 
 import (
 	"context"
-	"errors"
-	"io/fs"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,18 +11,8 @@ import (
 // file (or marker directory): a put that replaces the key meanwhile wins,
 // as if the ACL change had come just before it.
 func (s *Store) SetObjectACL(ctx context.Context, bucket, key string, acl []byte) error {
-	p, err := resolve(bucket, key)
+	f, p, err := s.openKey(bucket, key)
 	if err != nil {
-		return err
-	}
-	f, err := s.openNoFollow(bucket, p)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP) {
-			if berr := s.checkBucket(bucket); berr != nil {
-				return berr
-			}
-			return ErrNoSuchKey
-		}
 		return err
 	}
 	defer f.Close()

@@ -29,20 +29,30 @@ func (s *Store) HeadObject(ctx context.Context, bucket, key string) (ObjectMeta,
 	return o.Meta, nil
 }
 
-func (s *Store) openObject(bucket, key string, forMarkerBody bool) (*Object, error) {
+// openKey opens the file (or marker directory) of an existing key: a
+// missing one is ErrNoSuchKey, or ErrNoSuchBucket when the bucket is gone.
+func (s *Store) openKey(bucket, key string) (*os.File, objPath, error) {
 	p, err := resolve(bucket, key)
 	if err != nil {
-		return nil, err
+		return nil, p, err
 	}
 	f, err := s.openNoFollow(bucket, p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP) {
 			if berr := s.checkBucket(bucket); berr != nil {
-				return nil, berr
+				return nil, p, berr
 			}
-			return nil, ErrNoSuchKey
+			return nil, p, ErrNoSuchKey
 		}
-		return nil, err // e.g. permission: never disguised as a missing key
+		return nil, p, err // e.g. permission: never disguised as a missing key
+	}
+	return f, p, nil
+}
+
+func (s *Store) openObject(bucket, key string, forMarkerBody bool) (*Object, error) {
+	f, p, err := s.openKey(bucket, key)
+	if err != nil {
+		return nil, err
 	}
 	var meta ObjectMeta
 	err = withFd(f, func(fd int) error {
