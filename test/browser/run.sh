@@ -25,40 +25,13 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd)"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/caddys3-browser.XXXXXX")"
+# shellcheck source=../server.sh
+source "$HERE/../server.sh"
+server_init caddys3-browser
 OUT="$HERE/out"
-SERVER_PID=""
-
-cleanup() {
-	local rc=$?
-	if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-		kill -TERM "$SERVER_PID" 2>/dev/null || true
-		for _ in $(seq 1 50); do
-			kill -0 "$SERVER_PID" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-	fi
-	if [ -n "${CADDYS3_KEEP:-}" ]; then
-		echo "kept $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 start=$(date +%s)
-BIN="${CADDYS3_BIN:-}"
-if [ -z "$BIN" ]; then
-	echo "== building the server"
-	(cd "$REPO" && timeout 900 go build -o "$WORK/caddy" ./cmd/caddy)
-	BIN="$WORK/caddy"
-fi
+server_build
 
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export CHROMIUM
@@ -87,13 +60,7 @@ if [ -z "$TLS" ]; then
 	fi
 fi
 
-PY="$(command -v python3 || echo /usr/bin/python3)"
-read -r PAGE_PORT S3_PORT < <("$PY" -c '
-import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])
-for s in ss: s.close()')
+read -r PAGE_PORT S3_PORT < <(free_ports 2)
 # Two origins: the page on 127.0.0.1, the S3 endpoint on localhost (the URL
 # CloudStack would store for the object store), each on its own port.
 PAGE_ORIGIN="$TLS://127.0.0.1:$PAGE_PORT"
@@ -102,7 +69,7 @@ BUCKET=cloudstack-bucket
 ACCESS_KEY=AKIAEXAMPLEALICE0001
 SECRET_KEY=alicesecret0000000000000000000000000000
 ROOT="$WORK/root"
-mkdir -p "$ROOT" "$WORK/home/data" "$WORK/home/config" "$WORK/browser-home" "$OUT"
+mkdir -p "$ROOT" "$WORK/browser-home" "$OUT"
 rm -f "$OUT"/bucket-browser*.png
 
 if [ "$TLS" = https ]; then
@@ -141,35 +108,18 @@ cat >"$WORK/site/config.json" <<EOF
 EOF
 
 echo "== starting $BIN: page $PAGE_ORIGIN, S3 $S3_ORIGIN"
-HOME="$WORK/home" XDG_DATA_HOME="$WORK/home/data" XDG_CONFIG_HOME="$WORK/home/config" \
-	timeout 600 "$BIN" run --config "$WORK/Caddyfile" --adapter caddyfile >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
+server_start "$WORK/Caddyfile" 600
 
-CA="$WORK/home/data/caddy/pki/authorities/local/root.crt"
+CA="$SERVER_CA"
 curl_ok() { # curl_ok URL: the server answered (any HTTP status)
 	local -a tls=()
 	[ "$TLS" = https ] && tls=(--cacert "$CA")
 	[ "$TLS" = http ] || [ -f "$CA" ] || return 1
 	curl -s -o /dev/null --max-time 5 "${tls[@]}" "$1"
 }
-up=""
-for _ in $(seq 1 300); do
-	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-		echo "server exited during start:"
-		cat "$WORK/server.log"
-		exit 1
-	fi
-	if curl_ok "$PAGE_ORIGIN/index.html" && curl_ok "$S3_ORIGIN/"; then
-		up=1
-		break
-	fi
-	sleep 0.2
-done
-if [ -z "$up" ]; then
-	echo "server did not answer on $PAGE_ORIGIN and $S3_ORIGIN within 60s:"
-	tail -n 50 "$WORK/server.log"
-	exit 1
-fi
+server_up() { curl_ok "$PAGE_ORIGIN/index.html" && curl_ok "$S3_ORIGIN/"; }
+not_ready() { echo "server did not answer on $PAGE_ORIGIN and $S3_ORIGIN within 60s:"; }
+server_wait not_ready server_up
 
 if [ "$TLS" = https ]; then
 	# Chromium on Linux takes extra trust anchors from the NSS db in its
@@ -278,7 +228,7 @@ if [ $rc -ne 0 ] && [ -z "$counts" ]; then
 fi
 if [ $failed -gt 0 ]; then
 	echo "--- server log (last 40 lines)"
-	tail -n 40 "$WORK/server.log"
+	tail -n 40 "$SERVER_LOG"
 fi
 echo "browser test: $TLS, $(($(date +%s) - start))s"
 echo "$passed passed, $failed failed"

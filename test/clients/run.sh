@@ -28,32 +28,10 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd)"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/caddys3-clients.XXXXXX")"
-SERVER_PID=""
+# shellcheck source=../server.sh
+source "$HERE/../server.sh"
+server_init caddys3-clients
 START=$SECONDS
-
-cleanup() {
-	local rc=$?
-	if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-		kill -TERM "$SERVER_PID" 2>/dev/null || true
-		for _ in $(seq 1 50); do
-			kill -0 "$SERVER_PID" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-	fi
-	if [ -n "${CADDYS3_KEEP:-}" ]; then
-		echo "kept $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
@@ -61,22 +39,11 @@ source "$HERE/lib.sh"
 DOMAIN=s3.test
 ensure_hosts "$HERE/hosts.txt"
 
-BIN="${CADDYS3_BIN:-}"
-if [ -z "$BIN" ]; then
-	echo "== building the server"
-	(cd "$REPO" && timeout 900 go build -o "$WORK/caddy" ./cmd/caddy)
-	BIN="$WORK/caddy"
-fi
+server_build
 
-PY="$(command -v python3 || echo /usr/bin/python3)"
-free_port() {
-	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-PORT="$(free_port)"
-TLSPORT="$(free_port)"
-while [ "$TLSPORT" = "$PORT" ]; do TLSPORT="$(free_port)"; done
+read -r PORT TLSPORT < <(free_ports 2)
 ROOT="$WORK/root"
-mkdir -p "$ROOT" "$WORK/home/data" "$WORK/home/config" "$WORK/shared"
+mkdir -p "$ROOT" "$WORK/shared"
 
 export CADDYS3_ALICE_KEY=AKIAEXAMPLEALICE0001
 export CADDYS3_ALICE_SECRET=alicesecret0000000000000000000000000000
@@ -132,35 +99,21 @@ $(s3_block '\t')
 EOF
 
 echo "== starting $BIN: https://$DOMAIN:$TLSPORT (tls internal, *.$DOMAIN) and http://127.0.0.1:$PORT"
-HOME="$WORK/home" XDG_DATA_HOME="$WORK/home/data" XDG_CONFIG_HOME="$WORK/home/config" \
-	CADDYS3_CLIENTS_BOB_SECRET="$CADDYS3_BOB_SECRET" \
-	timeout 1800 "$BIN" run --config "$WORK/Caddyfile" --adapter caddyfile >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-CA="$WORK/home/data/caddy/pki/authorities/local/root.crt"
+server_start "$WORK/Caddyfile" 1800 CADDYS3_CLIENTS_BOB_SECRET="$CADDYS3_BOB_SECRET"
+CA="$SERVER_CA"
 
 # Up when the HTTP port answers and an HTTPS request verifies against the
 # local CA's root (the site certificates are issued in the background).
-up=""
-for _ in $(seq 1 300); do
-	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-		echo "server exited during start:"
-		cat "$WORK/server.log"
-		exit 1
-	fi
-	if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && [ -s "$CA" ] &&
+server_up() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && [ -s "$CA" ] &&
 		curl -s -o /dev/null --max-time 5 --cacert "$CA" "https://$DOMAIN:$TLSPORT/" &&
-		curl -s -o /dev/null --max-time 5 --cacert "$CA" "https://vhost-s3cmd.$DOMAIN:$TLSPORT/"; then
-		up=1
-		break
-	fi
-	sleep 0.2
-done
-if [ -z "$up" ]; then
+		curl -s -o /dev/null --max-time 5 --cacert "$CA" "https://vhost-s3cmd.$DOMAIN:$TLSPORT/"
+}
+not_ready() {
 	echo "server not ready within 60s (HTTP port $PORT, CA $CA, https://$DOMAIN:$TLSPORT):"
 	curl -sS -o /dev/null --max-time 5 --cacert "$CA" "https://$DOMAIN:$TLSPORT/" || true
-	tail -n 50 "$WORK/server.log"
-	exit 1
-fi
+}
+server_wait not_ready server_up
 echo "== server up after $((SECONDS - START))s; CA root $CA"
 
 export CADDYS3_CA_CERT="$CA"
@@ -194,7 +147,7 @@ run_script() {
 	if [ $src -ne 0 ]; then
 		rc=$src
 		echo "== $label exited $src; last lines of the server log:"
-		tail -n 60 "$WORK/server.log" | sed 's/^/  server: /'
+		tail -n 60 "$SERVER_LOG" | sed 's/^/  server: /'
 	fi
 }
 
