@@ -53,9 +53,11 @@ func checksumAlgo(name string) string {
 }
 
 // decodeChecksum decodes a base64 checksum value of the algorithm's size.
+// Only the canonical encoding is accepted: Go's decoder skips CR and LF, so
+// "AAAA\r==" would verify while a different string is stored and echoed.
 func decodeChecksum(algo, value string) ([]byte, bool) {
 	b, err := base64.StdEncoding.DecodeString(value)
-	if err != nil || len(b) != newHash(algo).Size() {
+	if err != nil || len(b) != newHash(algo).Size() || base64.StdEncoding.EncodeToString(b) != value {
 		return nil, false
 	}
 	return b, true
