@@ -1,10 +1,6 @@
 package fsstore
 
-import (
-	"context"
-
-	"golang.org/x/sys/unix"
-)
+import "context"
 
 // SetObjectACL replaces the ACL document of the object at key, leaving its
 // bytes and other metadata alone. The record is rewritten on the open data
@@ -17,29 +13,14 @@ func (s *Store) SetObjectACL(ctx context.Context, bucket, key string, acl []byte
 	}
 	defer f.Close()
 	return withFd(f, func(fd int) error {
-		id, mode, err := statID(fd)
-		if err != nil {
-			return err
-		}
-		if p.marker {
-			if mode != unix.S_IFDIR {
-				return ErrNoSuchKey
-			}
-			rec, ok, err := s.meta.loadMarker(fd, id.Ino, bucket, key)
-			if err != nil || !ok {
-				return cmpErr(err, ErrNoSuchKey)
-			}
-			rec.ACL = acl
-			return s.meta.setMarker(fd, id.Ino, bucket, key, &rec, false)
-		}
-		if mode != unix.S_IFREG {
-			return ErrNoSuchKey
-		}
-		rec, _, err := s.meta.load(fd, id, bucket, key)
+		rec, id, err := s.keyRecord(fd, p, bucket, key)
 		if err != nil {
 			return err
 		}
 		rec.ACL = acl
+		if p.marker {
+			return s.meta.setMarker(fd, id.Ino, bucket, key, &rec, false)
+		}
 		// stage writes the record for this very file (xattr on the fd, or
 		// the sidecar named by its identity).
 		return s.meta.stage(fd, id, bucket, key, &rec)

@@ -49,6 +49,31 @@ func (s *Store) openKey(bucket, key string) (*os.File, objPath, error) {
 	return f, p, nil
 }
 
+// keyRecord reads the metadata record of the key open at fd: a marker
+// directory must have one; a data file without one (dropped in by hand)
+// gets an empty record.
+func (s *Store) keyRecord(fd int, p objPath, bucket, key string) (metaRecord, fileID, error) {
+	id, mode, err := statID(fd)
+	if err != nil {
+		return metaRecord{}, id, err
+	}
+	if p.marker {
+		if mode != unix.S_IFDIR {
+			return metaRecord{}, id, ErrNoSuchKey
+		}
+		rec, ok, err := s.meta.loadMarker(fd, id.Ino, bucket, key)
+		if err != nil || !ok {
+			return metaRecord{}, id, cmpErr(err, ErrNoSuchKey)
+		}
+		return rec, id, nil
+	}
+	if mode != unix.S_IFREG {
+		return metaRecord{}, id, ErrNoSuchKey
+	}
+	rec, _, err := s.meta.load(fd, id, bucket, key)
+	return rec, id, err
+}
+
 func (s *Store) openObject(bucket, key string, forMarkerBody bool) (*Object, error) {
 	f, p, err := s.openKey(bucket, key)
 	if err != nil {
@@ -56,26 +81,12 @@ func (s *Store) openObject(bucket, key string, forMarkerBody bool) (*Object, err
 	}
 	var meta ObjectMeta
 	err = withFd(f, func(fd int) error {
-		id, mode, err := statID(fd)
-		if err != nil {
-			return err
-		}
+		rec, id, err := s.keyRecord(fd, p, bucket, key)
 		if p.marker {
-			if mode != unix.S_IFDIR {
-				return ErrNoSuchKey
-			}
-			rec, ok, err := s.meta.loadMarker(fd, id.Ino, bucket, key)
-			if err != nil || !ok {
-				return cmpErr(err, ErrNoSuchKey)
-			}
 			meta = rec.meta(0, rec.MTime)
-			return nil
+		} else {
+			meta = rec.meta(id.Size, unixSec(id.MTime))
 		}
-		if mode != unix.S_IFREG {
-			return ErrNoSuchKey
-		}
-		rec, _, err := s.meta.load(fd, id, bucket, key)
-		meta = rec.meta(id.Size, unixSec(id.MTime))
 		return err
 	})
 	if err != nil {
