@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/caddys3/caddys3/internal/testserver"
 )
 
 const (
@@ -78,53 +80,18 @@ var cad struct {
 	bin    string
 }
 
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
-// buildCaddy builds cmd/caddy (with -race when the tests run with it).
+// buildCaddy builds cmd/caddy once (with -race when the tests run with
+// it), or takes $CADDYS3_BIN.
 func buildCaddy(t *testing.T) string {
 	t.Helper()
-	if cad.bin != "" {
-		return cad.bin
+	if cad.bin == "" {
+		bin, err := testserver.Build(maria.dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cad.bin = bin
 	}
-	if bin := os.Getenv("CADDYS3_BIN"); bin != "" {
-		abs, _ := filepath.Abs(bin)
-		cad.bin = abs
-		return abs
-	}
-	root, err := repoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(maria.dir, "caddy")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	args = append(args, "./cmd/caddy")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go %v: %v\n%s", args, err, out)
-	}
-	cad.bin = bin
-	return bin
+	return cad.bin
 }
 
 func caddyEnv() []string {

@@ -39,6 +39,8 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql"
+
+	"github.com/caddys3/caddys3/internal/testserver"
 )
 
 const (
@@ -125,14 +127,7 @@ func findBin(names ...string) (string, error) {
 	return "", fmt.Errorf("none of %v found (test/install-deps installs mariadb-server)", names)
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+var freePort = testserver.FreePort
 
 func setupMaria() error {
 	install, err := findBin("mariadb-install-db", "mysql_install_db")

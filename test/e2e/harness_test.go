@@ -61,6 +61,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/minio/minio-go/v7"
 	mcreds "github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/caddys3/caddys3/internal/testserver"
 )
 
 const (
@@ -268,69 +270,15 @@ func runMain(m *testing.M) (code int) {
 	return code
 }
 
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
+// The server binary, the repository root and free ports come from
+// internal/testserver, shared with test/cloudstack.
+var (
+	repoRoot = testserver.RepoRoot
+	freePort = testserver.FreePort
+)
 
 func buildServer(work string) (string, error) {
-	if bin := os.Getenv("CADDYS3_BIN"); bin != "" {
-		abs, err := filepath.Abs(bin)
-		if err != nil {
-			return "", err
-		}
-		fmt.Println("e2e: using prebuilt server", abs)
-		return abs, nil
-	}
-	root, err := repoRoot()
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(work, "caddy")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	args = append(args, "./cmd/caddy")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	goBin := "go"
-	if p, err := exec.LookPath("go"); err == nil {
-		goBin = p
-	} else if gr := os.Getenv("GOROOT"); gr != "" {
-		goBin = filepath.Join(gr, "bin", "go")
-	}
-	cmd := exec.CommandContext(ctx, goBin, args...)
-	cmd.Dir = root
-	cmd.Stdout = os.Stderr
-	cmd.Stderr = os.Stderr
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go %s: %w", strings.Join(args, " "), err)
-	}
-	fmt.Printf("e2e: built %s (race=%v) in %v\n", bin, raceEnabled, time.Since(start).Round(time.Second))
-	return bin, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return testserver.Build(work, func(format string, args ...any) { fmt.Printf("e2e: "+format+"\n", args...) })
 }
 
 func startServer(bin string) error {

@@ -1,5 +1,0 @@
-//go:build !race
-
-package cloudstack
-
-const raceEnabled = false

@@ -1,6 +1,0 @@
-//go:build race
-
-package cloudstack
-
-// raceEnabled builds the server with -race as well.
-const raceEnabled = true
