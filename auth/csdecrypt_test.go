@@ -1,16 +1,13 @@
 package auth
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/des"
-	"crypto/md5"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/caddys3/caddys3/internal/csencrypt"
 )
 
 const csSecret86 = "n-RopdRGrVR0yl9QH3ZS-8YjNSQ9WQGzIkye0GQCA1ErSZwQqam_bbhfXXinJiZNyv2mEIObss-4JUMx9X4mJg"
@@ -76,14 +73,14 @@ func TestCloudStackDecryptV1WrongKeyNeverGarbage(t *testing.T) {
 		b := make([]byte, 64)
 		rand.Read(b)
 		secret := base64.RawURLEncoding.EncodeToString(b)
-		ct := encryptV1ForTest("rightkey", secret)
+		ct := csencrypt.V1("rightkey", secret)
 		if got, err := CloudStackDecrypt("rightkey", ct); err != nil || got != secret {
 			t.Fatalf("round trip %d: %q %v", i, got, err)
 		}
 		if got, err := CloudStackDecrypt("wrongkey", ct); err == nil {
 			t.Fatalf("wrong key decrypted to %q", got)
 		}
-		ct2 := encryptV2ForTest("rightkey", secret)
+		ct2 := csencrypt.V2("rightkey", secret)
 		if got, err := CloudStackDecrypt("rightkey", ct2); err != nil || got != secret {
 			t.Fatalf("V2 round trip %d: %q %v", i, got, err)
 		}
@@ -172,30 +169,4 @@ func FuzzCloudStackDecrypt(f *testing.F) {
 			t.Fatalf("implausible plaintext %q", got)
 		}
 	})
-}
-
-// encryptV1ForTest is Jasypt's PBEWithMD5AndDES with a random salt.
-func encryptV1ForTest(password, plaintext string) string {
-	salt := make([]byte, 8)
-	rand.Read(salt)
-	d := md5.Sum(append([]byte(password), salt...))
-	for i := 1; i < 1000; i++ {
-		d = md5.Sum(d[:])
-	}
-	block, _ := des.NewCipher(d[:8])
-	n := 8 - len(plaintext)%8
-	pt := append([]byte(plaintext), []byte(strings.Repeat(string(rune(n)), n))...)
-	ct := make([]byte, len(pt))
-	cipher.NewCBCEncrypter(block, d[8:16]).CryptBlocks(ct, pt)
-	return base64.StdEncoding.EncodeToString(append(salt, ct...))
-}
-
-// encryptV2ForTest is CloudStack's AES-256-GCM format.
-func encryptV2ForTest(password, plaintext string) string {
-	key := sha256.Sum256([]byte(password))
-	block, _ := aes.NewCipher(key[:])
-	gcm, _ := cipher.NewGCM(block)
-	iv := make([]byte, 12)
-	rand.Read(iv)
-	return base64.StdEncoding.EncodeToString(gcm.Seal(iv, iv, []byte(plaintext), nil))
 }

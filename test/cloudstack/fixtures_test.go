@@ -1,20 +1,16 @@
 package cloudstack
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/des"
-	"crypto/md5"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
+
+	"github.com/caddys3/caddys3/internal/csencrypt"
 )
 
 // Expected outcomes of a lookup.
@@ -64,30 +60,6 @@ func newAPIKey() string {
 	b := make([]byte, 64)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func encryptV1(password, plaintext string) string {
-	salt := make([]byte, 8)
-	rand.Read(salt)
-	d := md5.Sum(append([]byte(password), salt...))
-	for i := 1; i < 1000; i++ {
-		d = md5.Sum(d[:])
-	}
-	block, _ := des.NewCipher(d[:8])
-	n := 8 - len(plaintext)%8
-	pt := append([]byte(plaintext), []byte(strings.Repeat(string(rune(n)), n))...)
-	ct := make([]byte, len(pt))
-	cipher.NewCBCEncrypter(block, d[8:16]).CryptBlocks(ct, pt)
-	return base64.StdEncoding.EncodeToString(append(salt, ct...))
-}
-
-func encryptV2(password, plaintext string) string {
-	key := sha256.Sum256([]byte(password))
-	block, _ := aes.NewCipher(key[:])
-	gcm, _ := cipher.NewGCM(block)
-	iv := make([]byte, 12)
-	rand.Read(iv)
-	return base64.StdEncoding.EncodeToString(gcm.Seal(iv, iv, []byte(plaintext), nil))
 }
 
 // layout describes one fixture database.
@@ -257,8 +229,8 @@ CREATE USER 'cloud'@'127.0.0.1' IDENTIFIED BY '%s';
 	if _, err := maria.root.Exec(setup); err != nil {
 		return err
 	}
-	v2 := func(s string) string { return encryptV2(databaseKey, s) }
-	v1 := func(s string) string { return encryptV1(databaseKey, s) }
+	v2 := func(s string) string { return csencrypt.V2(databaseKey, s) }
+	v1 := func(s string) string { return csencrypt.V1(databaseKey, s) }
 	mixed := func() func(string) string {
 		n := 0
 		return func(s string) string {
@@ -330,14 +302,14 @@ CREATE USER 'cloud'@'127.0.0.1' IDENTIFIED BY '%s';
 	f.pair("jane", "acme", "rules-allow-all", pairOpts{rules: [][2]string{{"*", "allow"}}}, wantOK)
 	f.pair("jane", "acme", "rules-buckets", pairOpts{rules: [][2]string{{"*Bucket*", "ALLOW"}, {"*", "DENY"}}}, wantOK)
 	f.pair("jane", "acme", "rules-unrelated", pairOpts{rules: [][2]string{{"listVirtualMachines", "allow"}}}, wantDenied)
-	f.pair("jane", "acme", "secret-other-key", pairOpts{ciphertext: encryptV2("some-other-key", "x")}, wantUnavailable)
+	f.pair("jane", "acme", "secret-other-key", pairOpts{ciphertext: csencrypt.V2("some-other-key", "x")}, wantUnavailable)
 	f.nestedDomains()
 	if f.err != nil {
 		return f.err
 	}
 
 	// 4.20–4.22: keys on the user row, V1 secrets under the legacy key.
-	g := &fixtureDB{l: layout{db: "cloud422", accessCols: true, encrypt: func(s string) string { return encryptV1(legacyDatabaseKey, s) }},
+	g := &fixtureDB{l: layout{db: "cloud422", accessCols: true, encrypt: func(s string) string { return csencrypt.V1(legacyDatabaseKey, s) }},
 		userIDs: map[string]int64{}, accounts: map[string]struct {
 			id   int64
 			uuid string
@@ -443,7 +415,7 @@ db.cloud.url.params=prepStmtCacheSize=517&cachePrepStmts=true
 db.cloud.encryption.type=file
 db.cloud.encrypt.secret=ENC(%s)
 db.usage.username=cloud
-`, dbUser, encryptV2(managementKey, dbPassword), maria.port, encryptV1(managementKey, legacyDatabaseKey))
+`, dbUser, csencrypt.V2(managementKey, dbPassword), maria.port, csencrypt.V1(managementKey, legacyDatabaseKey))
 	if err := os.WriteFile(props, []byte(content), 0o600); err != nil {
 		return "", "", err
 	}
