@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/caddys3/caddys3/access"
@@ -92,7 +93,7 @@ func (h *Handler) serveBucketPolicy(req *request) error {
 		}
 		hdr := req.w.Header()
 		hdr.Set("Content-Type", "application/json")
-		hdr.Set("Content-Length", itoa(len(req.bucket.Policy)))
+		hdr.Set("Content-Length", strconv.Itoa(len(req.bucket.Policy)))
 		req.w.WriteHeader(http.StatusOK)
 		_, _ = req.w.Write(req.bucket.Policy)
 		return nil

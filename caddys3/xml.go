@@ -38,8 +38,6 @@ func writeRawXML(w http.ResponseWriter, body []byte) error {
 	return nil
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // writeXML sends v as an S3 XML document with status 200.
 func writeXML(w http.ResponseWriter, v any) error {
 	body, err := xml.Marshal(v)
