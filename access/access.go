@@ -10,18 +10,22 @@
 //   - cors.go:   CORSConfig; ParseCORS, (*CORSConfig).XML, (*CORSConfig).Match.
 package access
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/caddys3/caddys3/s3err"
+)
 
 // Error is a client error with the S3 error code to answer and a message.
 // Every parse error of this package is an *Error.
 type Error struct {
-	Code    string // S3 error code, e.g. "MalformedACLError", "MalformedPolicy", "MalformedXML", "InvalidArgument", "InvalidRequest"
+	Code    s3err.Code // the S3 error code to answer
 	Message string
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
-func errorf(code, msg string) error { return &Error{Code: code, Message: msg} }
+func errorf(code s3err.Code, msg string) error { return &Error{Code: code, Message: msg} }
 
 // IsError reports whether err is an *Error and returns it.
 func IsError(err error) (*Error, bool) {

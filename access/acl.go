@@ -3,6 +3,7 @@ package access
 import (
 	"bytes"
 	"encoding/xml"
+	"github.com/caddys3/caddys3/s3err"
 	"io"
 	"net/http"
 	"strings"
@@ -113,7 +114,7 @@ func Canned(name, owner, ownerName, bucketOwner, bucketOwnerName string) (ACL, e
 			acl.Grants = append(acl.Grants, userGrant(bucketOwner, bucketOwnerName, PermFullControl))
 		}
 	default:
-		return ACL{}, errorf("InvalidArgument", "Invalid canned ACL: "+name)
+		return ACL{}, errorf(s3err.InvalidArgument, "Invalid canned ACL: "+name)
 	}
 	return acl, nil
 }
@@ -161,7 +162,7 @@ func FromHeaders(h http.Header, owner, ownerName, bucketOwner, bucketOwnerName s
 	}
 	switch {
 	case hasCanned && hasGrants:
-		return ACL{}, false, errorf("InvalidRequest", "Specifying both Canned ACLs and Header Grants is not allowed")
+		return ACL{}, false, errorf(s3err.InvalidRequest, "Specifying both Canned ACLs and Header Grants is not allowed")
 	case hasCanned:
 		acl, err := Canned(canned, owner, ownerName, bucketOwner, bucketOwnerName)
 		if err != nil {
@@ -194,7 +195,7 @@ func FromHeaders(h http.Header, owner, ownerName, bucketOwner, bucketOwnerName s
 		}
 	}
 	if len(acl.Grants) > maxGrants {
-		return ACL{}, false, errorf("InvalidArgument", "Too many grants: at most 100 are allowed")
+		return ACL{}, false, errorf(s3err.InvalidArgument, "Too many grants: at most 100 are allowed")
 	}
 	return acl, true, nil
 }
@@ -202,7 +203,7 @@ func FromHeaders(h http.Header, owner, ownerName, bucketOwner, bucketOwnerName s
 // parseGrantHeader parses one x-amz-grant-* value: comma separated
 // key=value pairs, the value optionally double-quoted.
 func parseGrantHeader(v string) ([]Grantee, error) {
-	bad := func() error { return errorf("InvalidArgument", "Invalid grant header value: "+v) }
+	bad := func() error { return errorf(s3err.InvalidArgument, "Invalid grant header value: "+v) }
 	var out []Grantee
 	s := v
 	for {
@@ -242,11 +243,11 @@ func parseGrantHeader(v string) ([]Grantee, error) {
 			out = append(out, Grantee{Type: granteeCanonicalUser, ID: val})
 		case "uri":
 			if !validGroupURI(val) {
-				return nil, errorf("InvalidArgument", "Invalid group uri: "+val)
+				return nil, errorf(s3err.InvalidArgument, "Invalid group uri: "+val)
 			}
 			out = append(out, Grantee{Type: granteeGroup, URI: val})
 		case "emailaddress":
-			return nil, errorf("UnresolvableGrantByEmailAddress", "The e-mail address you provided does not match any account on record.")
+			return nil, errorf(s3err.UnresolvableGrantByEmailAddress, "The e-mail address you provided does not match any account on record.")
 		default:
 			return nil, bad()
 		}
@@ -309,7 +310,7 @@ func (g *xmlGrantee) granteeType() string {
 // an unknown group URI -> InvalidArgument; an email grantee ->
 // UnresolvableGrantByEmailAddress. The body is bounded by the caller.
 func ParseACL(r io.Reader) (ACL, error) {
-	bad := errorf("MalformedACLError", "The XML you provided was not well-formed or did not validate against our published schema")
+	bad := errorf(s3err.MalformedACLError, "The XML you provided was not well-formed or did not validate against our published schema")
 	var doc xmlACP
 	if err := xml.NewDecoder(r).Decode(&doc); err != nil {
 		return ACL{}, bad
@@ -324,7 +325,7 @@ func ParseACL(r io.Reader) (ACL, error) {
 		return acl, nil
 	}
 	if len(doc.List.Grants) > maxGrants {
-		return ACL{}, errorf("MalformedACLError", "Too many grants: at most 100 are allowed")
+		return ACL{}, errorf(s3err.MalformedACLError, "Too many grants: at most 100 are allowed")
 	}
 	for _, xg := range doc.List.Grants {
 		if xg.Grantee == nil || xg.Permission == nil {
@@ -359,11 +360,11 @@ func ParseACL(r io.Reader) (ACL, error) {
 			}
 			uri := strings.TrimSpace(*xe.URI)
 			if !validGroupURI(uri) {
-				return ACL{}, errorf("InvalidArgument", "Invalid group uri: "+uri)
+				return ACL{}, errorf(s3err.InvalidArgument, "Invalid group uri: "+uri)
 			}
 			g = Grantee{Type: typ, URI: uri}
 		case granteeEmail:
-			return ACL{}, errorf("UnresolvableGrantByEmailAddress", "The e-mail address you provided does not match any account on record.")
+			return ACL{}, errorf(s3err.UnresolvableGrantByEmailAddress, "The e-mail address you provided does not match any account on record.")
 		default:
 			return ACL{}, bad
 		}

@@ -30,7 +30,7 @@ func aclWantCode(t *testing.T, err error, code string) {
 	if !ok {
 		t.Fatalf("error = %v, want *Error with code %s", err, code)
 	}
-	if e.Code != code {
+	if string(e.Code) != code {
 		t.Fatalf("code = %s (%s), want %s", e.Code, e.Message, code)
 	}
 }

@@ -3,6 +3,7 @@ package access
 import (
 	"bytes"
 	"encoding/xml"
+	"github.com/caddys3/caddys3/s3err"
 	"io"
 	"net/http"
 	"strconv"
@@ -59,7 +60,7 @@ func trimAll(ss []string) []string {
 // HEAD (case-sensitive), an AllowedOrigin or AllowedHeader with more than one
 // "*", an ExposeHeader with a "*" -> InvalidRequest.
 func ParseCORS(r io.Reader) (*CORSConfig, error) {
-	bad := errorf("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+	bad := errorf(s3err.MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
 	var doc xmlCORS
 	if err := xml.NewDecoder(r).Decode(&doc); err != nil {
 		return nil, bad
@@ -90,22 +91,22 @@ func ParseCORS(r io.Reader) (*CORSConfig, error) {
 			switch m {
 			case "GET", "PUT", "POST", "DELETE", "HEAD":
 			default:
-				return nil, errorf("InvalidRequest", "Found unsupported HTTP method in CORS config. Unsupported method is "+m)
+				return nil, errorf(s3err.InvalidRequest, "Found unsupported HTTP method in CORS config. Unsupported method is "+m)
 			}
 		}
 		for _, o := range rule.AllowedOrigins {
 			if strings.Count(o, "*") > 1 {
-				return nil, errorf("InvalidRequest", `AllowedOrigin "`+o+`" can not have more than one wildcard.`)
+				return nil, errorf(s3err.InvalidRequest, `AllowedOrigin "`+o+`" can not have more than one wildcard.`)
 			}
 		}
 		for _, h := range rule.AllowedHeaders {
 			if strings.Count(h, "*") > 1 {
-				return nil, errorf("InvalidRequest", `AllowedHeader "`+h+`" can not have more than one wildcard.`)
+				return nil, errorf(s3err.InvalidRequest, `AllowedHeader "`+h+`" can not have more than one wildcard.`)
 			}
 		}
 		for _, h := range rule.ExposeHeaders {
 			if strings.Contains(h, "*") {
-				return nil, errorf("InvalidRequest", `ExposeHeader "`+h+`" contains wildcard. We currently do not support wildcard for ExposeHeader.`)
+				return nil, errorf(s3err.InvalidRequest, `ExposeHeader "`+h+`" contains wildcard. We currently do not support wildcard for ExposeHeader.`)
 			}
 		}
 		cfg.Rules = append(cfg.Rules, rule)

@@ -17,7 +17,7 @@ func corsWantCode(t *testing.T, err error, code string) {
 		return
 	}
 	e, ok := IsError(err)
-	if !ok || e.Code != code {
+	if !ok || string(e.Code) != code {
 		t.Fatalf("error = %v, want code %s", err, code)
 	}
 }

@@ -3,6 +3,7 @@ package access
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/caddys3/caddys3/s3err"
 	"math"
 	"net"
 	"net/netip"
@@ -79,7 +80,7 @@ type principalSet struct {
 
 const resourcePrefix = "arn:aws:s3:::"
 
-func malformed(msg string) error { return errorf("MalformedPolicy", msg) }
+func malformed(msg string) error { return errorf(s3err.MalformedPolicy, msg) }
 
 var errNotJSON = malformed("Policies must be valid JSON and the first byte must be '{'")
 

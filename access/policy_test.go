@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/caddys3/caddys3/s3err"
 )
 
 // doc wraps statements (a JSON array body or object) into a policy document.
@@ -557,7 +559,7 @@ func TestPolicyMalformed(t *testing.T) {
 				t.Fatalf("ParsePolicy(%s) = %v, want error %q", tt.doc, p, tt.msg)
 			}
 			e, ok := IsError(err)
-			if !ok || e.Code != "MalformedPolicy" {
+			if !ok || e.Code != s3err.MalformedPolicy {
 				t.Fatalf("ParsePolicy(%s): error %v, want MalformedPolicy", tt.doc, err)
 			}
 			if !strings.Contains(e.Message, tt.msg) {
@@ -590,7 +592,7 @@ func FuzzParsePolicy(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := ParsePolicy(data, "b")
 		if err != nil {
-			if e, ok := IsError(err); !ok || e.Code != "MalformedPolicy" {
+			if e, ok := IsError(err); !ok || e.Code != s3err.MalformedPolicy {
 				t.Fatalf("error %v is not MalformedPolicy", err)
 			}
 			return

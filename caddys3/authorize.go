@@ -11,6 +11,7 @@ import (
 
 	"github.com/caddys3/caddys3/access"
 	"github.com/caddys3/caddys3/fsstore"
+	"github.com/caddys3/caddys3/s3err"
 )
 
 // Who may do what, decided in this order (the first that applies wins):
@@ -31,50 +32,106 @@ import (
 // Bucket configuration (policy, CORS, deletion, location, versioning) has
 // no ACL permission: only the owner, an admin or the policy allow it.
 
-// rule says what an operation needs.
-type rule struct {
-	action string            // IAM action, e.g. "s3:GetObject"
-	perm   access.Permission // ACL permission that also allows it; "" for none
-	object bool              // perm is checked against the object's ACL
-}
-
-var opRules = map[Op]rule{
-	OpHeadBucket:            {"s3:ListBucket", access.PermRead, false},
-	OpListObjects:           {"s3:ListBucket", access.PermRead, false},
-	OpListObjectsV2:         {"s3:ListBucket", access.PermRead, false},
-	OpListMultipartUploads:  {"s3:ListBucketMultipartUploads", access.PermRead, false},
-	OpDeleteBucket:          {"s3:DeleteBucket", "", false},
-	OpGetBucketLocation:     {"s3:GetBucketLocation", "", false},
-	OpGetBucketVersioning:   {"s3:GetBucketVersioning", "", false},
-	OpGetBucketACL:          {"s3:GetBucketAcl", access.PermReadACP, false},
-	OpPutBucketACL:          {"s3:PutBucketAcl", access.PermWriteACP, false},
-	OpGetBucketPolicy:       {"s3:GetBucketPolicy", "", false},
-	OpPutBucketPolicy:       {"s3:PutBucketPolicy", "", false},
-	OpDeleteBucketPolicy:    {"s3:DeleteBucketPolicy", "", false},
-	OpGetBucketCORS:         {"s3:GetBucketCORS", "", false},
-	OpPutBucketCORS:         {"s3:PutBucketCORS", "", false},
-	OpDeleteBucketCORS:      {"s3:PutBucketCORS", "", false}, // as in IAM
-	OpPutObject:             {"s3:PutObject", access.PermWrite, false},
-	OpCopyObject:            {"s3:PutObject", access.PermWrite, false},
-	OpPostObject:            {"s3:PutObject", access.PermWrite, false},
-	OpCreateMultipartUpload: {"s3:PutObject", access.PermWrite, false},
-	OpUploadPart:            {"s3:PutObject", access.PermWrite, false},
-	OpUploadPartCopy:        {"s3:PutObject", access.PermWrite, false},
-	OpCompleteMultipartUpload: {
-		"s3:PutObject", access.PermWrite, false},
-	OpAbortMultipartUpload: {"s3:AbortMultipartUpload", access.PermWrite, false},
-	OpListParts:            {"s3:ListMultipartUploadParts", access.PermRead, false},
-	OpDeleteObject:         {"s3:DeleteObject", access.PermWrite, false},
-	OpDeleteObjects:        {"s3:DeleteObject", access.PermWrite, false},
-	OpGetObject:            {"s3:GetObject", access.PermRead, true},
-	OpHeadObject:           {"s3:GetObject", access.PermRead, true},
-	OpGetObjectACL:         {"s3:GetObjectAcl", access.PermReadACP, true},
-	OpPutObjectACL:         {"s3:PutObjectAcl", access.PermWriteACP, true},
-	OpGetObjectTagging:     {"s3:GetObjectTagging", access.PermRead, true},
-}
-
 // policyOwnerActions stay with the bucket owner whatever the policy says.
 var policyOwnerActions = []string{"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"}
+
+// authorizeScope loads what the row's scope names and decides whether the
+// requester may have it (see scope). It runs before the operation.
+func (h *Handler) authorizeScope(req *request, w http.ResponseWriter) error {
+	op := req.op
+	switch op.scope {
+	case scopeNone:
+		return nil
+	case scopeService:
+		if req.who.Anonymous {
+			return newError(s3err.AccessDenied)
+		}
+		return nil
+	}
+	if err := h.loadBucket(req); err != nil {
+		return err
+	}
+	h.setCORSHeaders(req, w.Header())
+	switch op.scope {
+	case scopeBucket:
+		return h.authorizeBucket(req, op.rule)
+	case scopeObjectMeta, scopeObjectFile:
+		return h.openObject(req, op.scope == scopeObjectFile)
+	case scopeEachKey:
+		if len(req.bucket.Policy) == 0 {
+			// Without a policy the bucket decides for every key at once.
+			if err := h.authorizeBucket(req, op.rule); err != nil {
+				return err
+			}
+			req.allowKey = func(string) error { return nil }
+			return nil
+		}
+		// A policy may allow some prefixes and not others.
+		req.allowKey = func(key string) error {
+			return h.authorize(req, req.bucket, key, op.rule, bucketACLOf(req.bucket))
+		}
+		return nil
+	case scopeCopy:
+		if err := h.authorizeBucket(req, op.rule); err != nil {
+			return err
+		}
+		return h.openCopySource(req)
+	case scopeInitiator:
+		err := h.authorizeBucket(req, op.rule)
+		if err == nil || req.who.Anonymous {
+			return err
+		}
+		// The account that started an upload may always use it.
+		up, uerr := h.store.GetUpload(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"))
+		if uerr != nil || up.Meta.Owner != req.who.Owner {
+			return newError(s3err.AccessDenied)
+		}
+		return nil
+	}
+	return newError(s3err.AccessDenied)
+}
+
+// openObject reads (or opens) the addressed object and authorizes the
+// row against its ACL; a missing key shows only to who may list.
+func (h *Handler) openObject(req *request, open bool) error {
+	var obj *fsstore.Object
+	var err error
+	if open {
+		obj, err = h.store.OpenObject(req.ctx, req.t.bucket, req.t.key)
+	} else {
+		var m fsstore.ObjectMeta
+		m, err = h.store.HeadObject(req.ctx, req.t.bucket, req.t.key)
+		obj = &fsstore.Object{Meta: m}
+	}
+	if err != nil {
+		return h.hideMissingKey(req, req.bucket, err)
+	}
+	req.object = obj
+	return h.authorize(req, req.bucket, req.t.key, req.op.rule, objectACLOf(obj.Meta))
+}
+
+// openCopySource opens the object named by x-amz-copy-source once the
+// requester may read it (GetObject on it, as a GET would be authorized)
+// and the x-amz-copy-source-if-* conditions hold.
+func (h *Handler) openCopySource(req *request) error {
+	srcBucket, srcKey, err := parseCopySource(req.r.Header.Get("X-Amz-Copy-Source"))
+	if err != nil {
+		return err
+	}
+	src, err := h.store.Bucket(req.ctx, srcBucket)
+	if err != nil {
+		return err
+	}
+	obj, err := h.store.OpenObject(req.ctx, srcBucket, srcKey)
+	if err != nil {
+		return h.hideMissingKey(req, &src, err)
+	}
+	req.source, req.src = obj, target{bucket: srcBucket, key: srcKey}
+	if err := h.authorize(req, &src, srcKey, opByName[OpGetObject].rule, objectACLOf(obj.Meta)); err != nil {
+		return err
+	}
+	return checkCopyConditions(req.r.Header, obj.Meta)
+}
 
 // requester is who the request's principal is, for ACLs and policies.
 func (req *request) requester() access.Requester {
@@ -88,7 +145,7 @@ func (req *request) requester() access.Requester {
 func (h *Handler) loadBucket(req *request) error {
 	b, err := h.store.Bucket(req.ctx, req.t.bucket)
 	if errors.Is(err, fsstore.ErrInvalidBucketName) {
-		return newError("NoSuchBucket").withCause(err)
+		return newError(s3err.NoSuchBucket).withCause(err)
 	}
 	if err != nil {
 		return err
@@ -121,7 +178,7 @@ func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r r
 			switch pol.Evaluate(h.policyRequest(req, b.Name, key, r)) {
 			case access.Deny:
 				if !(isOwner && slices.Contains(policyOwnerActions, r.action)) {
-					return newError("AccessDenied")
+					return newError(s3err.AccessDenied)
 				}
 			case access.Allow:
 				return nil
@@ -132,7 +189,7 @@ func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r r
 		return nil
 	}
 	if r.perm == "" {
-		return newError("AccessDenied")
+		return newError(s3err.AccessDenied)
 	}
 	acl, err := aclOf()
 	if err != nil {
@@ -141,13 +198,13 @@ func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r r
 	if acl.Allows(who, r.perm) {
 		return nil
 	}
-	return newError("AccessDenied")
+	return newError(s3err.AccessDenied)
 }
 
 // policyRequest describes the request in the terms of a bucket policy.
 func (h *Handler) policyRequest(req *request, bucket, key string, r rule) access.Request {
 	resource := "arn:aws:s3:::" + bucket
-	if r.object || key != "" {
+	if key != "" {
 		resource += "/" + key
 	}
 	pr := access.Request{
@@ -183,40 +240,21 @@ func (h *Handler) policyRequest(req *request, bucket, key string, r rule) access
 	return pr
 }
 
-// authorizeBucketOp checks an operation whose ACL permission, if any, is
-// granted by the bucket's ACL. The bucket is loaded first.
-func (h *Handler) authorizeBucketOp(req *request) error {
-	r, ok := opRules[req.op]
-	if !ok {
-		return newError("AccessDenied")
-	}
-	key := ""
-	if !r.object && req.t.key != "" {
-		key = req.t.key
-	}
-	return h.authorize(req, req.bucket, key, r, bucketACLOf(req.bucket))
+// authorizeBucket checks a rule whose ACL permission, if any, is granted
+// by the bucket's ACL; for an object-level operation the policy sees the
+// key.
+func (h *Handler) authorizeBucket(req *request, r rule) error {
+	return h.authorize(req, req.bucket, req.t.key, r, bucketACLOf(req.bucket))
 }
 
-// authorizeObject checks an object-level read (GetObject, HeadObject, the
-// object ACL) against the object's ACL.
-func (h *Handler) authorizeObject(req *request, m fsstore.ObjectMeta) error {
-	return h.authorize(req, req.bucket, req.t.key, opRules[req.op], objectACLOf(m))
-}
-
-// authorizeKey checks one more key of a request on the same bucket with
-// the rule of op (DeleteObjects checks every key it deletes).
-func (h *Handler) authorizeKey(req *request, key string, op Op) error {
-	return h.authorize(req, req.bucket, key, opRules[op], bucketACLOf(req.bucket))
-}
-
-// hideMissingKey turns NoSuchKey into AccessDenied for a requester who may
-// not list the bucket, as S3 does, so existence does not leak.
-func (h *Handler) hideMissingKey(req *request, err error) error {
+// hideMissingKey turns NoSuchKey in bucket b into AccessDenied for a
+// requester who may not list b, as S3 does, so existence does not leak.
+func (h *Handler) hideMissingKey(req *request, b *fsstore.BucketInfo, err error) error {
 	if !errors.Is(err, fsstore.ErrNoSuchKey) {
 		return err
 	}
-	if h.authorize(req, req.bucket, "", opRules[OpListObjects], bucketACLOf(req.bucket)) != nil {
-		return newError("AccessDenied")
+	if h.authorize(req, b, "", opByName[OpListObjects].rule, bucketACLOf(b)) != nil {
+		return newError(s3err.AccessDenied)
 	}
 	return err
 }

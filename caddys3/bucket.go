@@ -3,31 +3,19 @@ package caddys3
 import (
 	"encoding/xml"
 	"io"
-	"net/http"
 	"slices"
 
 	"github.com/caddys3/caddys3/fsstore"
+	"github.com/caddys3/caddys3/s3err"
 )
 
 // maxConfigBody bounds XML request bodies such as CreateBucketConfiguration.
 const maxConfigBody = 64 << 10
 
-type listAllMyBucketsResult struct {
-	XMLName xml.Name     `xml:"ListAllMyBucketsResult"`
-	Xmlns   string       `xml:"xmlns,attr"`
-	Owner   owner        `xml:"Owner"`
-	Buckets []bucketItem `xml:"Buckets>Bucket"`
-}
-
-type bucketItem struct {
-	Name         string `xml:"Name"`
-	CreationDate string `xml:"CreationDate"`
-}
-
-func (h *Handler) listBuckets(req *request) error {
+func (h *Handler) listBuckets(req *request) (*response, error) {
 	all, err := h.store.ListBuckets(req.ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: owner{ID: req.who.Owner, DisplayName: req.displayName()}, Buckets: []bucketItem{}}
 	// An admin account (admin_accounts) sees every bucket; others their own.
@@ -37,96 +25,91 @@ func (h *Handler) listBuckets(req *request) error {
 			res.Buckets = append(res.Buckets, bucketItem{Name: b.Name, CreationDate: timeISO(b.Created)})
 		}
 	}
-	return writeXML(req.w, res)
+	return xmlResponse(res)
 }
 
-type createBucketConfiguration struct {
-	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
-	LocationConstraint string   `xml:"LocationConstraint"`
-}
-
-func (h *Handler) createBucket(req *request) error {
+func (h *Handler) createBucket(req *request) (*response, error) {
 	if !fsstore.ValidBucketName(req.t.bucket) {
-		return newError("InvalidBucketName")
+		return nil, newError(s3err.InvalidBucketName)
 	}
 	if slices.Contains(h.ReservedBuckets, req.t.bucket) {
-		return newError("InvalidBucketName").withMessage("The specified bucket name is reserved on this endpoint.")
+		return nil, newError(s3err.InvalidBucketName).withMessage("The specified bucket name is reserved on this endpoint.")
 	}
 	acl, err := h.requestedACL(req, req.r.Header, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	body, err := readConfigBody(req, "CreateBucketConfiguration")
+	body, err := readBody(req, maxConfigBody, "CreateBucketConfiguration")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(body) > 0 {
 		var cfg createBucketConfiguration
 		if err := xml.Unmarshal(body, &cfg); err != nil {
-			return newError("MalformedXML").withCause(err)
+			return nil, newError(s3err.MalformedXML).withCause(err)
 		}
 		if cfg.LocationConstraint != "" && cfg.LocationConstraint != h.Region {
-			return newError("IllegalLocationConstraintException").withMessage("The " + cfg.LocationConstraint +
+			return nil, newError(s3err.IllegalLocationConstraintException).withMessage("The " + cfg.LocationConstraint +
 				" location constraint is incompatible for the region specific endpoint this request was sent to.")
 		}
 	}
 	if err := h.store.CreateBucketWithACL(req.ctx, req.t.bucket, req.who.Owner, acl); err != nil {
-		return err
+		return nil, err
 	}
-	req.w.Header().Set("Location", "/"+req.t.bucket)
-	req.w.WriteHeader(http.StatusOK)
-	return nil
+	resp := &response{}
+	resp.setHeader("Location", "/"+req.t.bucket)
+	return resp, nil
 }
 
-// readConfigBody reads a small configuration document (XML or JSON) of at
-// most maxConfigBody bytes.
-func readConfigBody(req *request, what string) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(req.res.Body, maxConfigBody+1))
+// readBody reads a small request document (XML or JSON) of at most limit
+// bytes; what names it in the error for a larger one.
+func readBody(req *request, limit int, what string) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(req.body, int64(limit)+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(body) > maxConfigBody {
-		return nil, newError("MalformedXML").withMessage("The " + what + " is too large.")
+	if len(body) > limit {
+		return nil, newError(s3err.MalformedXML).withMessage("The " + what + " is too large.")
 	}
 	return body, nil
 }
 
-func (h *Handler) headBucket(req *request) error {
-	req.w.Header().Set("X-Amz-Bucket-Region", h.Region)
-	req.w.WriteHeader(http.StatusOK)
-	return nil
-}
-
-func (h *Handler) deleteBucket(req *request) error {
-	if err := h.store.DeleteBucket(req.ctx, req.t.bucket); err != nil {
+// readXMLBody reads a request document of at most limit bytes into v.
+func readXMLBody(req *request, limit int, what string, v any) error {
+	body, err := readBody(req, limit, what)
+	if err != nil {
 		return err
 	}
-	req.w.WriteHeader(http.StatusNoContent)
+	if err := xml.Unmarshal(body, v); err != nil {
+		return newError(s3err.MalformedXML).withCause(err)
+	}
 	return nil
 }
 
-type locationConstraint struct {
-	XMLName xml.Name `xml:"LocationConstraint"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	Region  string   `xml:",chardata"`
+func (h *Handler) headBucket(req *request) (*response, error) {
+	resp := &response{}
+	resp.setHeader("X-Amz-Bucket-Region", h.Region)
+	return resp, nil
 }
 
-func (h *Handler) getBucketLocation(req *request) error {
+func (h *Handler) deleteBucket(req *request) (*response, error) {
+	if err := h.store.DeleteBucket(req.ctx, req.t.bucket); err != nil {
+		return nil, err
+	}
+	return noContent()
+}
+
+func (h *Handler) getBucketLocation(req *request) (*response, error) {
 	// S3 reports us-east-1 as an empty constraint.
 	region := h.Region
 	if region == "us-east-1" {
 		region = ""
 	}
-	return writeXML(req.w, locationConstraint{Xmlns: s3Namespace, Region: region})
-}
-
-type versioningConfiguration struct {
-	XMLName xml.Name `xml:"VersioningConfiguration"`
-	Xmlns   string   `xml:"xmlns,attr"`
+	return xmlResponse(locationConstraint{Xmlns: s3Namespace, Region: region})
 }
 
 // getBucketVersioning reports versioning as never enabled (an empty
 // configuration, as S3 answers for such buckets); tools such as rclone ask.
-func (h *Handler) getBucketVersioning(req *request) error {
-	return writeXML(req.w, versioningConfiguration{Xmlns: s3Namespace})
+func (h *Handler) getBucketVersioning(req *request) (*response, error) {
+	return xmlResponse(versioningConfiguration{Xmlns: s3Namespace})
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -14,26 +16,39 @@ import (
 
 	"github.com/caddys3/caddys3/auth"
 	"github.com/caddys3/caddys3/fsstore"
+	"github.com/caddys3/caddys3/s3err"
 )
 
-// request carries what every operation needs.
+// request carries what every operation needs. The serve loop fills it:
+// the operation's row, who signed, and what the row's scope loaded and
+// authorized.
 type request struct {
-	w     http.ResponseWriter
 	r     *http.Request
 	ctx   context.Context
-	op    Op
+	op    *operation
 	id    string
 	t     target
+	query url.Values
 	who   auth.Principal
-	res   *auth.Result
-	query map[string][]string
-	code  string // the S3 error code answered, "" for success
-	// bucket is the addressed bucket, loaded (and the operation
-	// authorized) before the operation runs; nil for ListBuckets and
-	// CreateBucket.
+	// body is the verified request body (see auth.Result.Body); res the
+	// rest of the verification (declared length, checksums).
+	body io.Reader
+	res  *auth.Result
+	code s3err.Code // the S3 error code answered, "" for success
+	// bucket is the addressed bucket; nil for the service scope.
 	bucket *fsstore.BucketInfo
-	// initiatorOnly: only the upload's initiator may see this ListParts.
-	initiatorOnly bool
+	// object is the addressed object (scopeObjectMeta: Meta only;
+	// scopeObjectFile: open for reading).
+	object *fsstore.Object
+	// source is the open copy source (scopeCopy), src its address.
+	source *fsstore.Object
+	src    target
+	// allowKey authorizes one key of a batch (scopeEachKey).
+	allowKey func(key string) error
+	// form and post are the browser upload's form and signed policy
+	// (signedForm).
+	form *auth.PostForm
+	post *auth.PostAuth
 }
 
 // ServeHTTP answers every request in S3's own format; it is terminal and
@@ -52,7 +67,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	if h.released {
 		// This configuration was replaced and its store closed; a retry
 		// reaches the new one.
-		writeError(w, r, id, newError("ServiceUnavailable").withMessage("The server is reloading its configuration; please retry."))
+		writeError(w, r, id, newError(s3err.ServiceUnavailable).withMessage("The server is reloading its configuration; please retry."))
 		return nil
 	}
 
@@ -60,128 +75,76 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	query := r.URL.Query()
 	op := classify(r.Method, t.bucket, t.key, query, r.Header)
 	cw, body := &countingWriter{ResponseWriter: w}, countRequestBody(r)
-	req := &request{w: cw, r: r, ctx: r.Context(), op: op, id: id, t: t, query: query}
-	h.annotate(r, op, t)
+	req := &request{r: r, ctx: r.Context(), op: op, id: id, t: t, query: query}
+	h.annotate(r, op.name, t)
 	defer h.uploadStarted(op)()
 
-	err := h.serve(req)
+	resp, err := h.serve(req, cw)
+	if err == nil {
+		err = h.writeResponse(req, cw, resp)
+	}
+	req.close()
 	if err != nil {
-		h.fail(req, err)
+		h.fail(req, cw, err)
 	}
 	h.observe(req, cw, body, start)
 	return nil
 }
 
-func (h *Handler) serve(req *request) error {
-	switch req.op {
-	case OpNotImplemented:
-		return newError("NotImplemented")
-	case OpMethodNotAllowed:
-		return newError("MethodNotAllowed")
-	case OpPostObject:
-		// Authenticated by the signed policy inside the form, not by headers.
-		return h.postObject(req)
-	case OpPreflight:
-		return h.preflight(req)
+// serve is the request path: verify the signature in a form the row
+// allows, authorize the row's scope, then call the row's function.
+func (h *Handler) serve(req *request, w http.ResponseWriter) (*response, error) {
+	op := req.op
+	if op.signedBy != 0 {
+		if err := h.verify(req); err != nil {
+			return nil, err
+		}
+		if req.who.ReadOnly && op.writes {
+			return nil, newError(s3err.AccessDenied).withMessage("This access key may only read.")
+		}
 	}
-	res, err := h.verifier.Verify(req.ctx, verificationRequest(req.r))
-	if err != nil {
-		return err
+	if err := h.authorizeScope(req, w); err != nil {
+		return nil, err
 	}
-	req.res = res
-	req.who = res.Principal
-	defer res.Body.Close()
+	return op.serve(h, req)
+}
+
+// verify authenticates the request in one of the forms its row allows.
+func (h *Handler) verify(req *request) error {
+	if req.op.signedBy&signedForm != 0 {
+		if err := h.verifyForm(req); err != nil {
+			return err
+		}
+	} else {
+		res, err := h.verifier.Verify(req.ctx, verificationRequest(req.r))
+		if err != nil {
+			return err
+		}
+		req.res, req.body, req.who = res, res.Body, res.Principal
+		presigned := req.who.Method == "v4-presigned" || req.who.Method == "v2-presigned"
+		if presigned && req.op.signedBy&signedQuery == 0 || !presigned && req.op.signedBy&signedHeader == 0 {
+			return newError(s3err.AccessDenied).withMessage("This operation does not accept this form of authentication.")
+		}
+	}
 	if !req.who.Anonymous {
 		if extra, ok := req.ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
 			extra.Add(zap.String("s3_access_key", req.who.AccessKeyID))
 		}
 	}
-	if req.who.ReadOnly && !readOnlyOps[req.op] {
-		return newError("AccessDenied").withMessage("This access key may only read.")
-	}
-
-	switch req.op {
-	case OpListBuckets, OpCreateBucket:
-		if req.who.Anonymous {
-			return newError("AccessDenied")
-		}
-		if req.op == OpListBuckets {
-			return h.listBuckets(req)
-		}
-		return h.createBucket(req)
-	}
-	if err := h.loadBucket(req); err != nil {
-		return err
-	}
-	h.setCORSHeaders(req)
-	// Object reads are authorized against the object's ACL once open.
-	// DeleteObjects under a bucket policy checks each key it deletes (the
-	// policy may allow some prefixes); without one, keys cannot differ.
-	if r := opRules[req.op]; !r.object && !(req.op == OpDeleteObjects && len(req.bucket.Policy) > 0) {
-		if err := h.authorizeBucketOp(req); err != nil {
-			if req.op != OpListParts || req.who.Anonymous {
-				return err
-			}
-			// The account that started an upload may always list its
-			// parts; listParts checks once it has read the upload.
-			req.initiatorOnly = true
-		}
-	}
-	switch req.op {
-	case OpGetBucketACL, OpPutBucketACL, OpGetObjectACL, OpPutObjectACL:
-		return h.serveACL(req)
-	case OpGetObjectTagging:
-		return h.getObjectTagging(req)
-	case OpGetBucketPolicy, OpPutBucketPolicy, OpDeleteBucketPolicy:
-		return h.serveBucketPolicy(req)
-	case OpGetBucketCORS, OpPutBucketCORS, OpDeleteBucketCORS:
-		return h.serveBucketCORS(req)
-	case OpHeadBucket:
-		return h.headBucket(req)
-	case OpDeleteBucket:
-		return h.deleteBucket(req)
-	case OpGetBucketLocation:
-		return h.getBucketLocation(req)
-	case OpGetBucketVersioning:
-		return h.getBucketVersioning(req)
-	case OpListObjects:
-		return h.listObjects(req, false)
-	case OpListObjectsV2:
-		return h.listObjects(req, true)
-	case OpPutObject:
-		return h.putObject(req)
-	case OpGetObject, OpHeadObject:
-		return h.getObject(req)
-	case OpDeleteObject:
-		return h.deleteObject(req)
-	case OpDeleteObjects:
-		return h.deleteObjects(req)
-	case OpCopyObject:
-		return h.copyObject(req)
-	case OpCreateMultipartUpload:
-		return h.createMultipartUpload(req)
-	case OpUploadPart:
-		return h.uploadPart(req)
-	case OpUploadPartCopy:
-		return h.uploadPartCopy(req)
-	case OpCompleteMultipartUpload:
-		return h.completeMultipartUpload(req)
-	case OpAbortMultipartUpload:
-		return h.abortMultipartUpload(req)
-	case OpListParts:
-		return h.listParts(req)
-	case OpListMultipartUploads:
-		return h.listMultipartUploads(req)
-	}
-	return newError("NotImplemented")
+	return nil
 }
 
-// readOnlyOps are the operations a read-only key may call.
-var readOnlyOps = map[Op]bool{
-	OpListBuckets: true, OpHeadBucket: true, OpGetBucketLocation: true, OpGetBucketVersioning: true,
-	OpListObjects: true, OpListObjectsV2: true, OpGetObject: true, OpHeadObject: true,
-	OpListParts: true, OpListMultipartUploads: true,
-	OpGetBucketACL: true, OpGetObjectACL: true, OpGetObjectTagging: true, OpGetBucketPolicy: true, OpGetBucketCORS: true,
+// close releases what the scope opened and the verified body.
+func (req *request) close() {
+	if req.object != nil && req.object.File != nil {
+		req.object.Close()
+	}
+	if req.source != nil {
+		req.source.Close()
+	}
+	if req.res != nil {
+		req.res.Body.Close()
+	}
 }
 
 // verificationRequest returns the request as the client sent it: after
@@ -197,44 +160,50 @@ func verificationRequest(r *http.Request) *http.Request {
 	return &v
 }
 
-// fail writes err as an S3 error. Unknown errors are internal: logged with
-// their cause, answered InternalError.
-func (h *Handler) fail(req *request, err error) {
+// errorFor maps err to the S3 error answered for req, with the request's
+// resource, and logs what is not the client's fault. Unknown errors are
+// internal: logged with their cause, answered InternalError.
+func (h *Handler) errorFor(req *request, err error) *apiError {
 	ae := toAPIError(err)
-	req.code = ae.Code
 	if ae.Resource == "" {
 		ae.Resource = req.r.URL.Path
 	}
 	if ae.Bucket == "" {
 		ae.Bucket = req.t.bucket
 	}
-	if ae.Key == "" && (ae.Code == "NoSuchKey" || ae.Code == "KeyTooLongError") {
+	if ae.Key == "" && (ae.Code == s3err.NoSuchKey || ae.Code == s3err.KeyTooLongError) {
 		ae.Key = req.t.key
 	}
-	if ae.Status >= 500 && ae.Code != "NotImplemented" {
+	if ae.Status >= 500 && ae.Code != s3err.NotImplemented {
 		h.logger.Error("s3 request failed",
-			zap.String("request_id", req.id), zap.String("operation", string(req.op)),
-			zap.String("code", ae.Code), zap.Error(err))
+			zap.String("request_id", req.id), zap.String("operation", string(req.op.name)),
+			zap.String("code", string(ae.Code)), zap.Error(err))
 	} else if ae.cause != nil {
 		h.logger.Debug("s3 client error",
-			zap.String("request_id", req.id), zap.String("operation", string(req.op)),
-			zap.String("code", ae.Code), zap.Error(ae.cause))
+			zap.String("request_id", req.id), zap.String("operation", string(req.op.name)),
+			zap.String("code", string(ae.Code)), zap.Error(ae.cause))
 	}
+	return ae
+}
+
+// fail writes err as an S3 error. A client that is still sending a body we
+// rejected early gets the error now; Go's server drains or closes the
+// connection as needed.
+func (h *Handler) fail(req *request, w http.ResponseWriter, err error) {
+	ae := h.errorFor(req, err)
 	recordErrorCode(req, ae.Code)
-	// A client that is still sending a body we rejected early gets the
-	// error now; Go's server drains or closes the connection as needed.
-	writeError(req.w, req.r, req.id, ae)
+	writeError(w, req.r, req.id, ae)
 }
 
 // recordErrorCode puts the answered S3 error code in the access log, the
 // placeholders and the metrics.
-func recordErrorCode(req *request, code string) {
+func recordErrorCode(req *request, code s3err.Code) {
 	req.code = code
 	if extra, ok := req.ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
-		extra.Add(zap.String("s3_error", code))
+		extra.Add(zap.String("s3_error", string(code)))
 	}
 	if repl, ok := req.ctx.Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
-		repl.Set("http.s3.error", code)
+		repl.Set("http.s3.error", string(code))
 	}
 }
 
@@ -282,7 +251,15 @@ func hasChecksumHeader(hdr http.Header) bool {
 }
 
 // isCode reports whether err maps to the S3 error code.
-func isCode(err error, code string) bool {
+func isCode(err error, code s3err.Code) bool {
 	var ae *apiError
 	return errors.As(err, &ae) && ae.Code == code
+}
+
+// firstValue is the first value of a query parameter, "" when absent.
+func firstValue(q url.Values, k string) string {
+	if v := q[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }

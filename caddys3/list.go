@@ -2,57 +2,29 @@ package caddys3
 
 import (
 	"encoding/base64"
-	"encoding/xml"
 
 	"github.com/caddys3/caddys3/fsstore"
+	"github.com/caddys3/caddys3/s3err"
 )
 
 const maxListKeys = 1000
 
-type listObjectsResult struct {
-	XMLName               xml.Name       `xml:"ListBucketResult"`
-	Xmlns                 string         `xml:"xmlns,attr"`
-	Name                  string         `xml:"Name"`
-	Prefix                string         `xml:"Prefix"`
-	Marker                *string        `xml:"Marker,omitempty"`
-	NextMarker            string         `xml:"NextMarker,omitempty"`
-	ContinuationToken     string         `xml:"ContinuationToken,omitempty"`
-	NextContinuationToken string         `xml:"NextContinuationToken,omitempty"`
-	StartAfter            string         `xml:"StartAfter,omitempty"`
-	KeyCount              *int           `xml:"KeyCount,omitempty"`
-	MaxKeys               int            `xml:"MaxKeys"`
-	Delimiter             string         `xml:"Delimiter,omitempty"`
-	EncodingType          string         `xml:"EncodingType,omitempty"`
-	IsTruncated           bool           `xml:"IsTruncated"`
-	Contents              []listEntry    `xml:"Contents"`
-	CommonPrefixes        []commonPrefix `xml:"CommonPrefixes"`
-}
+func (h *Handler) listObjectsV1(req *request) (*response, error) { return h.listObjects(req, false) }
 
-type listEntry struct {
-	Key          string `xml:"Key"`
-	LastModified string `xml:"LastModified"`
-	ETag         string `xml:"ETag"`
-	Size         int64  `xml:"Size"`
-	Owner        *owner `xml:"Owner,omitempty"`
-	StorageClass string `xml:"StorageClass"`
-}
-
-type commonPrefix struct {
-	Prefix string `xml:"Prefix"`
-}
+func (h *Handler) listObjectsV2(req *request) (*response, error) { return h.listObjects(req, true) }
 
 // listObjects serves ListObjects (v1) and ListObjectsV2. Continuation is
 // stateless: the V2 token is the last returned key, base64-encoded.
-func (h *Handler) listObjects(req *request, v2 bool) error {
+func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 	q := req.query
 	maxKeys, err := nonNegativeInt(q, "max-keys", maxListKeys)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	maxKeys = min(maxKeys, maxListKeys)
 	encoding := firstValue(q, "encoding-type")
 	if encoding != "" && encoding != "url" {
-		return newError("InvalidArgument").withMessage("Invalid Encoding Method specified in Request")
+		return nil, newError(s3err.InvalidArgument).withMessage("Invalid Encoding Method specified in Request")
 	}
 	opts := fsstore.ListOptions{Prefix: firstValue(q, "prefix"), Delimiter: firstValue(q, "delimiter"), MaxKeys: maxKeys}
 	res := listObjectsResult{
@@ -65,7 +37,7 @@ func (h *Handler) listObjects(req *request, v2 bool) error {
 		if tok, ok := q["continuation-token"]; ok {
 			raw, err := base64.RawURLEncoding.DecodeString(tok[0])
 			if err != nil || tok[0] == "" {
-				return newError("InvalidArgument").withMessage("The continuation token provided is incorrect")
+				return nil, newError(s3err.InvalidArgument).withMessage("The continuation token provided is incorrect")
 			}
 			res.ContinuationToken = tok[0]
 			if string(raw) > opts.After {
@@ -80,7 +52,7 @@ func (h *Handler) listObjects(req *request, v2 bool) error {
 
 	page, err := h.store.ListObjects(req.ctx, req.t.bucket, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	enc := func(s string) string {
 		if encoding == "url" {
@@ -124,5 +96,5 @@ func (h *Handler) listObjects(req *request, v2 bool) error {
 	if encoding == "url" {
 		res.Delimiter = enc(res.Delimiter)
 	}
-	return writeXML(req.w, res)
+	return xmlResponse(res)
 }

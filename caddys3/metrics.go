@@ -130,19 +130,14 @@ func (m *s3Metrics) cloudStackEvent(ev auth.CloudStackEvent) {
 	}
 }
 
-// isUpload reports whether op streams an object body in.
-func isUpload(op Op) bool {
-	return op == OpPutObject || op == OpUploadPart || op == OpPostObject
-}
-
 // observe records a finished request: metrics, the access log's byte and
 // access-key fields and the http.s3.access_key placeholder.
 func (h *Handler) observe(req *request, w *countingWriter, body *countingBody, start time.Time) {
-	code := req.code
+	code := string(req.code)
 	if code == "" {
 		code = "OK"
 	}
-	op := string(req.op)
+	op := string(req.op.name)
 	in, out := body.n.Load(), w.n.Load()
 	if m := h.metrics; m != nil {
 		m.requests.WithLabelValues(op, code).Inc()
@@ -156,15 +151,15 @@ func (h *Handler) observe(req *request, w *countingWriter, body *countingBody, s
 	}
 	if repl, ok := req.ctx.Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		repl.Set("http.s3.access_key", req.who.AccessKeyID)
-		repl.Set("http.s3.error", req.code)
+		repl.Set("http.s3.error", string(req.code))
 	}
 }
 
 // uploadStarted counts op in the in-flight uploads gauge when it is an
 // upload; the returned func ends it.
-func (h *Handler) uploadStarted(op Op) func() {
+func (h *Handler) uploadStarted(op *operation) func() {
 	m := h.metrics
-	if m == nil || !isUpload(op) {
+	if m == nil || !op.upload {
 		return func() {}
 	}
 	m.uploads.Inc()

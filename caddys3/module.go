@@ -91,7 +91,7 @@ type Handler struct {
 	// name shared with other routes (CloudStack's /client and /share).
 	ReservedBuckets []string `json:"reserved_buckets,omitempty"`
 
-	store       *fsstore.Store
+	store       Backend
 	policies    *policyCache
 	stopCleanup context.CancelFunc
 	verifier    *auth.Verifier

@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/caddys3/caddys3/fsstore"
+	"github.com/caddys3/caddys3/s3err"
 )
 
 // maxUserMetadata is S3's limit on the x-amz-meta-* headers of one object.
@@ -21,28 +19,22 @@ const maxUserMetadata = 2 << 10
 // errTooLarge is returned by the size-limiting reader.
 var errTooLarge = errors.New("object larger than max_object_size")
 
-func (h *Handler) putObject(req *request) error {
-	declared := req.res.DecodedLength
-	if declared > h.MaxObjectSize {
-		return newError("EntityTooLarge")
+func (h *Handler) putObject(req *request) (*response, error) {
+	if req.res.DecodedLength > h.MaxObjectSize {
+		return nil, newError(s3err.EntityTooLarge)
 	}
 	meta, err := metaFromHeaders(signedMetaHeaders(req))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := h.stampOwner(req, &meta, req.r.Header); err != nil {
-		return err
+		return nil, err
 	}
-
-	body := &limitedReader{r: req.res.Body, n: h.MaxObjectSize}
 	opts := fsstore.PutOptions{
 		Meta:        meta,
 		IfNoneMatch: req.r.Header.Get("If-None-Match"),
 		IfMatch:     req.r.Header.Get("If-Match"),
 		BeforePublish: func(m *fsstore.ObjectMeta) error {
-			if declared >= 0 && m.Size != declared {
-				return newError("IncompleteBody")
-			}
 			if req.res.Checksums != nil {
 				m.Checksums = req.res.Checksums()
 			}
@@ -50,22 +42,26 @@ func (h *Handler) putObject(req *request) error {
 		},
 	}
 	if opts.IfNoneMatch != "" && opts.IfNoneMatch != "*" {
-		return newError("NotImplemented").withMessage("If-None-Match on PUT supports only '*'.")
+		return nil, newError(s3err.NotImplemented).withMessage("If-None-Match on PUT supports only '*'.")
 	}
-	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, body, opts)
+	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, &limitedReader{r: req.body, n: h.MaxObjectSize}, opts)
 	if isTooLarge(err) {
-		return newError("EntityTooLarge").withCause(err)
+		return nil, newError(s3err.EntityTooLarge).withCause(err)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	hdr := req.w.Header()
-	hdr.Set("ETag", quoteETag(stored.ETag))
-	for algo, v := range stored.Checksums {
-		hdr.Set("X-Amz-Checksum-"+algo, v)
+	return written(stored.ETag, stored.Checksums), nil
+}
+
+// written answers a write of an object or part: its ETag and checksums.
+func written(etag string, checksums map[string]string) *response {
+	resp := &response{}
+	resp.setHeader("ETag", quoteETag(etag))
+	for algo, v := range checksums {
+		resp.setHeader("X-Amz-Checksum-"+algo, v)
 	}
-	req.w.WriteHeader(http.StatusOK)
-	return nil
+	return resp
 }
 
 // metaFromHeaders collects the metadata S3 stores with an object.
@@ -93,7 +89,7 @@ func metaFromHeaders(hdr http.Header) (fsstore.ObjectMeta, error) {
 		size += len(k) + len(v)
 	}
 	if size > maxUserMetadata {
-		return m, newError("MetadataTooLarge")
+		return m, newError(s3err.MetadataTooLarge)
 	}
 	return m, nil
 }
@@ -174,27 +170,21 @@ var responseOverrides = map[string]string{
 	"response-content-encoding":    "Content-Encoding",
 }
 
-func (h *Handler) getObject(req *request) error {
-	obj, err := h.store.OpenObject(req.ctx, req.t.bucket, req.t.key)
-	if err != nil {
-		return h.hideMissingKey(req, err)
-	}
-	defer obj.Close()
+// getObject serves GetObject and HeadObject from the object the scope
+// opened and authorized.
+func (h *Handler) getObject(req *request) (*response, error) {
+	obj := req.object
 	m := obj.Meta
-	if err := h.authorizeObject(req, m); err != nil {
-		return err
-	}
-	hdr := req.w.Header()
+	resp := &response{header: http.Header{}, head: req.r.Method == http.MethodHead}
+	hdr := resp.header
 	setObjectHeaders(hdr, m)
 
 	if status := checkConditions(req.r.Header, m); status != 0 {
 		if status == http.StatusNotModified {
 			hdr.Del("Content-Type")
-			hdr.Del("Content-Length")
-			req.w.WriteHeader(http.StatusNotModified)
-			return nil
+			return &response{status: http.StatusNotModified, header: hdr}, nil
 		}
-		return newError("PreconditionFailed")
+		return nil, newError(s3err.PreconditionFailed)
 	}
 
 	for param, header := range responseOverrides {
@@ -205,7 +195,7 @@ func (h *Handler) getObject(req *request) error {
 
 	start, length, partial, err := parseRange(req.r.Header.Get("Range"), m.Size)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !partial && strings.EqualFold(req.r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
 		// Checksums describe the whole object: never send them with a range.
@@ -221,41 +211,17 @@ func (h *Handler) getObject(req *request) error {
 		}
 	}
 	hdr.Set("Content-Length", strconv.FormatInt(length, 10))
-	status := http.StatusOK
 	if partial {
 		hdr.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, m.Size))
-		status = http.StatusPartialContent
+		resp.status = http.StatusPartialContent
 	}
-	if req.op == OpHeadObject {
-		req.w.WriteHeader(status)
-		return nil
-	}
-	if start > 0 {
+	if start > 0 && !resp.head {
 		if _, err := obj.Seek(start, io.SeekStart); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	req.w.WriteHeader(status)
-	if err := sendBody(req.w, obj.File, length, start+length == m.Size); err != nil {
-		// Headers are gone; the client sees a short body and retries.
-		h.logger.Debug("s3 get aborted", zapRequestID(req), zap.Error(err))
-	}
-	return nil
-}
-
-// sendBody copies length bytes of f, positioned at the range start, to the
-// response. When the range runs to the end of the file, f itself goes to
-// the response writer's ReadFrom: net/http then uses sendfile(2), even
-// through Caddy's writer wrappers (which add one io.LimitedReader per
-// chunk; sendfile accepts one level of that, not two). io.Copy would take
-// the *os.File's WriteTo path instead and lose sendfile.
-func sendBody(w http.ResponseWriter, f *os.File, length int64, toEOF bool) error {
-	if rf, ok := w.(io.ReaderFrom); ok && toEOF {
-		_, err := rf.ReadFrom(f)
-		return err
-	}
-	_, err := io.CopyN(w, f, length)
-	return err
+	resp.file, resp.length, resp.toEOF = obj.File, length, start+length == m.Size
+	return resp, nil
 }
 
 // setObjectHeaders writes the stored metadata as response headers.
@@ -338,7 +304,7 @@ func parseRange(header string, size int64) (start, length int64, partial bool, e
 	if !ok {
 		return 0, size, false, nil
 	}
-	invalid := newError("InvalidRange").with("RangeRequested", header).with("ActualObjectSize", strconv.FormatInt(size, 10))
+	invalid := newError(s3err.InvalidRange).with("RangeRequested", header).with("ActualObjectSize", strconv.FormatInt(size, 10))
 	if first == "" {
 		n, perr := strconv.ParseInt(last, 10, 64)
 		if perr != nil || n < 0 {
@@ -372,11 +338,10 @@ func parseRange(header string, size int64) (start, length int64, partial bool, e
 	return s, e - s + 1, true, nil
 }
 
-func (h *Handler) deleteObject(req *request) error {
+func (h *Handler) deleteObject(req *request) (*response, error) {
 	err := h.store.DeleteObject(req.ctx, req.t.bucket, req.t.key)
 	if err != nil && !errors.Is(err, fsstore.ErrNoSuchKey) {
-		return err
+		return nil, err
 	}
-	req.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent()
 }

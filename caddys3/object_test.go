@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/caddys3/caddys3/fsstore"
+	"github.com/caddys3/caddys3/s3err"
 )
 
 func TestParseRange(t *testing.T) {
@@ -40,7 +41,7 @@ func TestParseRange(t *testing.T) {
 			continue
 		}
 		if err != nil {
-			if !isCode(err, "InvalidRange") {
+			if !isCode(err, s3err.InvalidRange) {
 				t.Errorf("%q: error %v is not InvalidRange", c.header, err)
 			}
 			continue

@@ -1,17 +1,14 @@
 package caddys3
 
 import (
-	"encoding/xml"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"go.uber.org/zap"
-
 	"github.com/caddys3/caddys3/auth"
 	"github.com/caddys3/caddys3/fsstore"
+	"github.com/caddys3/caddys3/s3err"
 )
 
 // postFieldHeaders are the form fields stored as object headers.
@@ -25,67 +22,45 @@ var postFieldHeaders = map[string]string{
 	"acl":                 "X-Amz-Acl",
 }
 
-// postResponse is the body of a POST upload with success_action_status 201.
-type postResponse struct {
-	XMLName  xml.Name `xml:"PostResponse"`
-	Location string   `xml:"Location"`
-	Bucket   string   `xml:"Bucket"`
-	Key      string   `xml:"Key"`
-	ETag     string   `xml:"ETag"`
-}
-
-// postObject serves browser-based uploads (POST with multipart/form-data and
-// a signed policy document). The form streams: fields before the file are
-// bounded, the file goes straight to the store, whose object becomes
-// visible only after the whole file arrived within the policy's
-// content-length-range.
-func (h *Handler) postObject(req *request) error {
+// verifyForm authenticates a browser upload by the signed policy inside
+// its form (multipart/form-data). The fields before the file are read,
+// bounded; the file is left to stream into the store.
+func (h *Handler) verifyForm(req *request) error {
 	r := req.r
 	if r.Body == nil {
-		return newError("MalformedPOSTRequest")
+		return newError(s3err.MalformedPOSTRequest)
 	}
 	form, err := auth.ReadPostForm(r.Body, r.Header.Get("Content-Type"))
 	if err != nil {
 		return err
 	}
-	fields := form.Fields
-	key, ok := fields["key"]
+	key, ok := form.Fields["key"]
 	if !ok {
-		return newError("InvalidArgument").
+		return newError(s3err.InvalidArgument).
 			withMessage("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.").
 			with("ArgumentName", "key").with("ArgumentValue", "")
 	}
 	key = strings.ReplaceAll(key, "${filename}", form.FileName)
-	fields["key"] = key
+	form.Fields["key"] = key
 	req.t.key = key
-
-	pa, err := h.verifier.VerifyPost(req.ctx, req.t.bucket, fields)
+	pa, err := h.verifier.VerifyPost(req.ctx, req.t.bucket, form.Fields)
 	if err != nil {
 		return err
 	}
-	req.who = pa.Principal
-	if req.who.ReadOnly {
-		return newError("AccessDenied").withMessage("This access key may only read.")
-	}
-	if !req.who.Anonymous {
-		if extra, ok := req.ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
-			extra.Add(zap.String("s3_access_key", req.who.AccessKeyID))
-		}
-	}
-	if err := h.loadBucket(req); err != nil {
-		return err
-	}
-	h.setCORSHeaders(req)
-	// An anonymous form (no policy) uploads only where the bucket's ACL or
-	// policy lets everyone write.
-	if err := h.authorizeBucketOp(req); err != nil {
-		return err
-	}
+	req.who, req.form, req.post = pa.Principal, form, pa
+	return nil
+}
+
+// postObject serves browser-based uploads. The file goes straight to the
+// store, whose object becomes visible only after the whole file arrived
+// within the policy's content-length-range. An anonymous form (no policy)
+// uploads only where the bucket's ACL or policy lets everyone write.
+func (h *Handler) postObject(req *request) (*response, error) {
+	fields, key, pa := req.form.Fields, req.t.key, req.post
 	if key == "" {
-		return newError("InvalidArgument").withMessage("User key must have a length greater than 0.").
+		return nil, newError(s3err.InvalidArgument).withMessage("User key must have a length greater than 0.").
 			with("ArgumentName", "key").with("ArgumentValue", "")
 	}
-
 	hdr := http.Header{}
 	for name, v := range fields {
 		if hn, ok := postFieldHeaders[name]; ok {
@@ -96,22 +71,22 @@ func (h *Handler) postObject(req *request) error {
 	}
 	meta, err := metaFromHeaders(hdr)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := h.stampOwner(req, &meta, hdr); err != nil {
-		return err
+		return nil, err
 	}
 
 	limit := h.MaxObjectSize
 	if pa.MaxLength >= 0 && pa.MaxLength < limit {
 		limit = pa.MaxLength
 	}
-	body := &limitedReader{r: form.File, n: limit}
+	body := &limitedReader{r: req.form.File, n: limit}
 	opts := fsstore.PutOptions{
 		Meta: meta,
 		BeforePublish: func(m *fsstore.ObjectMeta) error {
 			if m.Size < pa.MinLength {
-				return newError("EntityTooSmall").
+				return newError(s3err.EntityTooSmall).
 					with("ProposedSize", strconv.FormatInt(m.Size, 10)).
 					with("MinSizeAllowed", strconv.FormatInt(pa.MinLength, 10))
 			}
@@ -120,17 +95,17 @@ func (h *Handler) postObject(req *request) error {
 	}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, key, body, opts)
 	if isTooLarge(err) {
-		return newError("EntityTooLarge").with("MaxSizeAllowed", strconv.FormatInt(limit, 10)).withCause(err)
+		return nil, newError(s3err.EntityTooLarge).with("MaxSizeAllowed", strconv.FormatInt(limit, 10)).withCause(err)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	etag := quoteETag(stored.ETag)
-	location := objectURL(r, req.t.bucket, key, h.bucketFromHost(r.Host) != "")
-	w := req.w
-	w.Header().Set("ETag", etag)
-	w.Header().Set("Location", location)
+	location := objectURL(req.r, req.t.bucket, key, h.bucketFromHost(req.r.Host) != "")
+	resp := &response{}
+	resp.setHeader("ETag", etag)
+	resp.setHeader("Location", location)
 
 	redirect := fields["success_action_redirect"]
 	if redirect == "" {
@@ -142,27 +117,19 @@ func (h *Handler) postObject(req *request) error {
 		q.Set("key", key)
 		q.Set("etag", etag)
 		u.RawQuery = q.Encode()
-		w.Header().Set("Location", u.String())
-		w.WriteHeader(http.StatusSeeOther)
-		return nil
+		resp.setHeader("Location", u.String())
+		resp.status = http.StatusSeeOther
+		return resp, nil
 	}
 	switch fields["success_action_status"] {
 	case "200":
-		w.WriteHeader(http.StatusOK)
 	case "201":
-		body, err := xml.Marshal(postResponse{Location: location, Bucket: req.t.bucket, Key: key, ETag: etag})
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "application/xml")
-		w.Header().Set("Content-Length", strconv.Itoa(len(xml.Header)+len(body)))
-		w.WriteHeader(http.StatusCreated)
-		_, _ = w.Write([]byte(xml.Header))
-		_, _ = w.Write(body)
+		resp.status = http.StatusCreated
+		resp.xml = postResponse{Location: location, Bucket: req.t.bucket, Key: key, ETag: etag}
 	default:
-		w.WriteHeader(http.StatusNoContent)
+		resp.status = http.StatusNoContent
 	}
-	return nil
+	return resp, nil
 }
 
 // objectURL is the URL of an object as the client addressed its bucket:

@@ -9,6 +9,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/s3err"
 )
 
 // Every POST error of the auth package maps to its own S3 code and keeps
@@ -16,20 +17,20 @@ import (
 func TestPostErrorMapping(t *testing.T) {
 	cases := []struct {
 		err    error
-		code   string
+		code   s3err.Code
 		status int
 		msg    string
 	}{
-		{fmt.Errorf("%w: bad framing", auth.ErrMalformedPOSTRequest), "MalformedPOSTRequest", 400, "bad framing"},
-		{fmt.Errorf("%w: Invalid Policy: Invalid JSON.", auth.ErrInvalidPolicyDocument), "InvalidPolicyDocument", 400, "Invalid Policy: Invalid JSON."},
-		{fmt.Errorf("%w: too large", auth.ErrPostPreDataTooLarge), "MaxPostPreDataLengthExceededError", 400, "too large"},
-		{fmt.Errorf("%w: no file", auth.ErrIncorrectNumberOfFiles), "IncorrectNumberOfFilesInPostRequest", 400, "no file"},
-		{fmt.Errorf("%w: Bucket POST must contain a field named 'policy'.", auth.ErrPostMissingField), "InvalidArgument", 400, "Bucket POST must contain a field named 'policy'."},
-		{&auth.PolicyError{Detail: "Policy expired."}, "AccessDenied", 403, "Invalid according to Policy: Policy expired."},
-		{fmt.Errorf("wrapped: %w", &auth.PolicyError{Detail: "Extra input fields: x"}), "AccessDenied", 403, "Invalid according to Policy: Extra input fields: x"},
-		{&auth.SignatureMismatchError{StringToSign: "p"}, "SignatureDoesNotMatch", 403, ""},
-		{fmt.Errorf("%w: short", auth.ErrIncompleteBody), "IncompleteBody", 400, ""},
-		{newError("EntityTooSmall"), "EntityTooSmall", 400, ""},
+		{fmt.Errorf("%w: bad framing", auth.ErrMalformedPOSTRequest), s3err.MalformedPOSTRequest, 400, "bad framing"},
+		{fmt.Errorf("%w: Invalid Policy: Invalid JSON.", auth.ErrInvalidPolicyDocument), s3err.InvalidPolicyDocument, 400, "Invalid Policy: Invalid JSON."},
+		{fmt.Errorf("%w: too large", auth.ErrPostPreDataTooLarge), s3err.MaxPostPreDataLengthExceededError, 400, "too large"},
+		{fmt.Errorf("%w: no file", auth.ErrIncorrectNumberOfFiles), s3err.IncorrectNumberOfFilesInPostRequest, 400, "no file"},
+		{fmt.Errorf("%w: Bucket POST must contain a field named 'policy'.", auth.ErrPostMissingField), s3err.InvalidArgument, 400, "Bucket POST must contain a field named 'policy'."},
+		{&auth.PolicyError{Detail: "Policy expired."}, s3err.AccessDenied, 403, "Invalid according to Policy: Policy expired."},
+		{fmt.Errorf("wrapped: %w", &auth.PolicyError{Detail: "Extra input fields: x"}), s3err.AccessDenied, 403, "Invalid according to Policy: Extra input fields: x"},
+		{&auth.SignatureMismatchError{StringToSign: "p"}, s3err.SignatureDoesNotMatch, 403, ""},
+		{fmt.Errorf("%w: short", auth.ErrIncompleteBody), s3err.IncompleteBody, 400, ""},
+		{newError(s3err.EntityTooSmall), s3err.EntityTooSmall, 400, ""},
 	}
 	for _, c := range cases {
 		ae := toAPIError(c.err)

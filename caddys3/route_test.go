@@ -84,7 +84,7 @@ func TestClassify(t *testing.T) {
 		if hdr == nil {
 			hdr = http.Header{}
 		}
-		if got := classify(c.method, c.bucket, c.key, q, hdr); got != c.want {
+		if got := classify(c.method, c.bucket, c.key, q, hdr).name; got != c.want {
 			t.Errorf("classify(%s %s/%s?%s) = %s, want %s", c.method, c.bucket, c.key, c.query, got, c.want)
 		}
 	}

@@ -1,0 +1,43 @@
+package caddys3
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/caddys3/caddys3/fsstore"
+)
+
+// Backend is what the handler needs of the store: buckets and their
+// documents, objects, listings and multipart uploads, in the store's own
+// small types and sentinel errors (mapped in errors.go). fsstore
+// implements it; versioning, tagging and locking will extend it.
+type Backend interface {
+	ListBuckets(ctx context.Context) ([]fsstore.BucketInfo, error)
+	CreateBucketWithACL(ctx context.Context, name, owner string, acl []byte) error
+	Bucket(ctx context.Context, name string) (fsstore.BucketInfo, error)
+	SetBucketDoc(ctx context.Context, name string, doc fsstore.BucketDoc, data []byte) error
+	DeleteBucket(ctx context.Context, name string) error
+
+	PutObject(ctx context.Context, bucket, key string, body io.Reader, opts fsstore.PutOptions) (fsstore.ObjectMeta, error)
+	OpenObject(ctx context.Context, bucket, key string) (*fsstore.Object, error)
+	HeadObject(ctx context.Context, bucket, key string) (fsstore.ObjectMeta, error)
+	SetObjectACL(ctx context.Context, bucket, key string, acl []byte) error
+	DeleteObject(ctx context.Context, bucket, key string) error
+	ListObjects(ctx context.Context, bucket string, o fsstore.ListOptions) (fsstore.ListResult, error)
+
+	CreateMultipartUpload(ctx context.Context, bucket, key string, meta fsstore.ObjectMeta) (fsstore.Upload, error)
+	GetUpload(ctx context.Context, bucket, key, uploadID string) (fsstore.Upload, error)
+	UploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, beforePublish func(*fsstore.Part) error) (fsstore.Part, error)
+	ListParts(ctx context.Context, bucket, key, uploadID string, partNumberMarker, maxParts int) ([]fsstore.Part, bool, error)
+	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []fsstore.CompletePart, opts fsstore.CompleteOptions) (fsstore.ObjectMeta, error)
+	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error
+	ListMultipartUploads(ctx context.Context, bucket string, o fsstore.ListUploadsOptions) (fsstore.ListUploadsResult, error)
+	// CleanupUploads removes uploads older than olderThan (and stale temp
+	// files); the handler runs it periodically.
+	CleanupUploads(ctx context.Context, olderThan time.Duration) (removed int, err error)
+
+	Close() error
+}
+
+var _ Backend = (*fsstore.Store)(nil)
