@@ -57,7 +57,7 @@ func adminSDK() *s3.Client { return sdk(admin, srv.base) }
 // aws CLI over HTTPS.
 func caFile(t testing.TB) string {
 	t.Helper()
-	p := filepath.Join(srv.work, "home", "data", "caddy", "pki", "authorities", "local", "root.crt")
+	p := srv.proc.CAFile()
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("the local CA root: %v", err)
 	}

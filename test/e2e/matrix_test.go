@@ -18,7 +18,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -59,7 +58,7 @@ const (
 // the file an operator hands to clients.
 func mxCAPEM(t testing.TB) []byte {
 	t.Helper()
-	pem, err := os.ReadFile(filepath.Join(srv.work, "home", "data", "caddy", "pki", "authorities", "local", "root.crt"))
+	pem, err := os.ReadFile(srv.proc.CAFile())
 	if err != nil {
 		t.Fatalf("reading the local CA root: %v", err)
 	}

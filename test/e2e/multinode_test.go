@@ -52,7 +52,7 @@ func startSecondNode(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startExtraServer(t, t.TempDir(), secondNodeCaddyfile, srv.root, port).base
+	return startExtraServer(t, t.TempDir(), secondNodeCaddyfile, srv.root, port).URL()
 }
 
 // httpStatus is the HTTP status of an SDK error (0 for success or a
