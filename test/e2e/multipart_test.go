@@ -224,7 +224,7 @@ func TestMultipartChecksums(t *testing.T) {
 			in.ChecksumCRC32 = aws.String(crc32B64([]byte("something else")))
 			in.ChecksumType = types.ChecksumTypeFullObject
 		}))
-		wantSDKError(t, err, 400, "")
+		wantSDKError(t, err, 400, "BadDigest")
 		wantAbsent(t, bucket, key)
 		out := completeUpload(t, cl, bucket, key, id, parts, func(in *s3.CompleteMultipartUploadInput) {
 			in.ChecksumCRC32 = aws.String(crc32B64(whole))

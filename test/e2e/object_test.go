@@ -141,7 +141,7 @@ func TestMissingObject(t *testing.T) {
 	wantSDKError(t, err, 404, "NoSuchKey")
 	r := doRaw(t, rawReq{Method: "GET", Path: objPath(bucket, "nope"), Creds: &alice})
 	e := wantXMLError(t, r, 404, "NoSuchKey")
-	if e.Key != "" && e.Key != "nope" {
+	if e.Key != "nope" {
 		t.Errorf("NoSuchKey names key %q", e.Key)
 	}
 	// A "directory" of the store is not an object.
