@@ -16,24 +16,6 @@ import (
 	"time"
 )
 
-const crashCaddyfile = `{
-	admin off
-	persist_config off
-	default_bind 127.0.0.1
-	auto_https off
-}
-
-http://127.0.0.1:{{PORT}} {
-	s3 {
-		root {{ROOT}}
-		stale_temp_age 1s
-		credentials static {
-			key AKIAEXAMPLEALICE0001 alicesecret0000000000000000000000000000 alice
-		}
-	}
-}
-`
-
 // TestServerKilledMidUpload SIGKILLs the real server while uploads (new
 // keys, an overwrite, a multipart upload) are in flight, restarts it on the
 // same root and requires: no torn or partial object is visible, the
@@ -47,7 +29,7 @@ func TestServerKilledMidUpload(t *testing.T) {
 	}
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
-	first := startExtraServer(t, filepath.Join(dir, "first"), crashCaddyfile, root, port)
+	first := startExtraServer(t, filepath.Join(dir, "first"), port, root, "stale_temp_age 1s")
 	bucket := newBucketName("crash")
 	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: first.URL(), Path: "/" + bucket, Creds: &alice}), 200)
 	stable := randomBytes(1 << 20)
@@ -107,7 +89,7 @@ func TestServerKilledMidUpload(t *testing.T) {
 		t.Fatal("the killed server left no temp files: the uploads were not in flight")
 	}
 
-	second := startExtraServer(t, filepath.Join(dir, "second"), crashCaddyfile, root, port)
+	second := startExtraServer(t, filepath.Join(dir, "second"), port, root, "stale_temp_age 1s")
 	for _, key := range keys[:3] {
 		r := doRaw(t, rawReq{Method: "HEAD", Base: second.URL(), Path: "/" + bucket + "/" + key, Creds: &alice})
 		wantStatus(t, r, 404)

@@ -740,6 +740,21 @@ func wantAbsent(t testing.TB, bucket, key string) {
 	}
 }
 
+// wantStreamed reads body to its end into sha256 and closes it: it must
+// hold size bytes whose sha256 is sum.
+func wantStreamed(t testing.TB, what string, body io.ReadCloser, size int64, sum []byte) {
+	t.Helper()
+	h := sha256.New()
+	n, err := io.Copy(h, body)
+	body.Close()
+	if err != nil {
+		t.Fatalf("%s: body after %d bytes: %v", what, n, err)
+	}
+	if n != size || !bytes.Equal(h.Sum(nil), sum) {
+		t.Errorf("%s returned %d bytes with sha256 %x, want %d bytes %x", what, n, h.Sum(nil), size, sum)
+	}
+}
+
 // randomBytes returns n pseudo-random bytes.
 func randomBytes(n int) []byte {
 	b := make([]byte, n)

@@ -757,15 +757,7 @@ func mxScenario(t *testing.T, c mxCase, seed uint64) {
 		if err != nil {
 			t.Fatalf("download: %v", err)
 		}
-		dl := sha256.New()
-		n, err := io.Copy(dl, body)
-		body.Close()
-		if err != nil {
-			t.Fatalf("download after %d bytes: %v", n, err)
-		}
-		if want := h.all.Sum(nil); n != c.bigSize || !bytes.Equal(dl.Sum(nil), want) {
-			t.Errorf("download: %d bytes sha256 %x, want %d bytes %x", n, dl.Sum(nil), c.bigSize, want)
-		}
+		wantStreamed(t, "download", body, c.bigSize, h.all.Sum(nil))
 		t.Logf("downloaded in %v", time.Since(began).Round(time.Millisecond))
 	})
 

@@ -16,24 +16,6 @@ import (
 	"github.com/caddys3/caddys3/internal/testserver"
 )
 
-const reloadCaddyfile = `{
-	admin 127.0.0.1:{{ADMINPORT}}
-	persist_config off
-	default_bind 127.0.0.1
-	auto_https off
-}
-
-http://127.0.0.1:{{PORT}} {
-	s3 {
-		root {{ROOT}}
-		max_object_size {{MAXSIZE}}
-		credentials static {
-			key AKIAEXAMPLEALICE0001 alicesecret0000000000000000000000000000 alice
-		}
-	}
-}
-`
-
 // slowBody hands out size bytes of data in chunks, pausing between them,
 // and counts what was read.
 type slowBody struct {
@@ -86,16 +68,8 @@ func TestReloadDuringUploads(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := filepath.Join(t.TempDir(), "root")
-	config := func(maxSize string) string {
-		return strings.NewReplacer("{{ADMINPORT}}", fmt.Sprint(ports[1]), "{{PORT}}", fmt.Sprint(ports[0]),
-			"{{ROOT}}", root, "{{MAXSIZE}}", maxSize).Replace(reloadCaddyfile)
-	}
-	s := testserver.Start(t, testserver.Config{
-		Bin:       srv.bin,
-		Caddyfile: config("1GiB"),
-		Wait:      []string{fmt.Sprintf("127.0.0.1:%d", ports[0])},
-		Admin:     fmt.Sprintf("127.0.0.1:%d", ports[1]),
-	})
+	admin := fmt.Sprintf("127.0.0.1:%d", ports[1])
+	s := testserver.Start(t, extraConfig(ports[0], root, admin, "max_object_size 1GiB"))
 	base := s.URL()
 
 	bucket := newBucketName("reload")
@@ -157,7 +131,7 @@ func TestReloadDuringUploads(t *testing.T) {
 	}
 
 	reloadStart := time.Now()
-	if err := s.Reload(config("2GiB")); err != nil {
+	if err := s.Reload(extraConfig(ports[0], root, admin, "max_object_size 2GiB").Caddyfile); err != nil {
 		t.Fatal(err)
 	}
 	reloadEnd := time.Now()
