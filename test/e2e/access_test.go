@@ -1601,13 +1601,14 @@ func TestAccessCORS(t *testing.T) {
 		}
 	}
 	t.Run("preflight without Origin or method", func(t *testing.T) {
-		for _, r := range []rawResp{
-			preflight(t, srv.base, objURL, "", "GET", ""),
-			preflight(t, srv.base, objURL, "http://app.example", "", ""),
-			preflight(t, srv.base, objURL, "", "", ""),
-		} {
+		for _, c := range []struct{ origin, method string }{{"", "GET"}, {"http://app.example", ""}, {"", ""}} {
+			r := preflight(t, srv.base, objURL, c.origin, c.method, "")
 			e := wantXMLError(t, r, 400, "BadRequest")
-			if want := "Insufficient information. Origin request header needed."; e.Message != want {
+			// S3's text without Origin. (With Origin but no method S3 says
+			// "Invalid Access-Control-Request-Method: null"; the server
+			// says the Origin text there too, so that message is not
+			// pinned.)
+			if want := "Insufficient information. Origin request header needed."; c.origin == "" && e.Message != want {
 				t.Errorf("preflight message %q, want %q", e.Message, want)
 			}
 			if r.Header.Get("Access-Control-Allow-Origin") != "" {
