@@ -1,6 +1,7 @@
-// Package testserver builds and places the real server for the end-to-end
-// test packages (test/e2e, test/cloudstack), so each runs the same binary
-// the same way.
+// Package testserver builds, starts and stops the real server for the
+// end-to-end test packages (test/e2e, test/cloudstack), so each runs the
+// same binary the same way: Build the binary once, then Start (in a test)
+// or Launch (in TestMain) one server process per config.
 package testserver
 
 import (
@@ -81,10 +82,24 @@ func Build(dir string, logf func(format string, args ...any)) (string, error) {
 
 // FreePort is a loopback TCP port nobody listens on right now.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := FreePorts(1)
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return ports[0], nil
+}
+
+// FreePorts is n different loopback TCP ports nobody listens on right now.
+func FreePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		// Held open until all are picked, so no port comes twice.
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
 }

@@ -1,19 +1,15 @@
 package cloudstack
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -73,11 +69,9 @@ http://127.0.0.1:{{PORT2}} {
 `
 
 var cad struct {
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan struct{}
-	log    string
-	bin    string
+	mu  sync.Mutex
+	srv *testserver.Server // the running server, for TestMain's watchdog
+	bin string
 }
 
 // buildCaddy builds cmd/caddy once (with -race when the tests run with
@@ -94,22 +88,10 @@ func buildCaddy(t *testing.T) string {
 	return cad.bin
 }
 
-func caddyEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		switch strings.SplitN(kv, "=", 2)[0] {
-		case "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "CLOUD_SECRET_KEY":
-			continue
-		}
-		env = append(env, kv)
-	}
-	home := filepath.Join(maria.dir, "home")
-	os.MkdirAll(home, 0o755)
-	return append(env, "HOME="+home, "XDG_DATA_HOME="+home, "XDG_CONFIG_HOME="+home,
-		"CS_DB_PASSWORD="+dbPassword, "CS_DATABASE_KEY="+databaseKey, "GORACE=halt_on_error=0")
-}
-
-func writeCaddyfile(t *testing.T, name string, port, port2 int, dbKeyEnv string) string {
+// caddyConfig is the server's config in maria.dir: the Caddyfile for the
+// two ports with dbKeyEnv as the database_key, and the database password
+// and key in the environment.
+func caddyConfig(t *testing.T, port, port2 int, dbKeyEnv string) testserver.Config {
 	t.Helper()
 	props, keyFile, err := writeDBProperties(maria.dir)
 	if err != nil {
@@ -119,89 +101,38 @@ func writeCaddyfile(t *testing.T, name string, port, port2 int, dbKeyEnv string)
 	for _, d := range []string{"a", "b"} {
 		os.MkdirAll(filepath.Join(root, d), 0o755)
 	}
-	cf := strings.NewReplacer("{{PORT}}", fmt.Sprint(port), "{{PORT2}}", fmt.Sprint(port2), "{{DBPORT}}", fmt.Sprint(maria.port),
-		"{{ROOT}}", root, "{{PROPS}}", props, "{{KEYFILE}}", keyFile, "{env.CS_DATABASE_KEY}", dbKeyEnv).Replace(caddyfileTemplate)
-	path := filepath.Join(maria.dir, name)
-	if err := os.WriteFile(path, []byte(cf), 0o644); err != nil {
-		t.Fatal(err)
+	return testserver.Config{
+		Bin: buildCaddy(t),
+		Dir: maria.dir,
+		Caddyfile: strings.NewReplacer("{{PORT}}", fmt.Sprint(port), "{{PORT2}}", fmt.Sprint(port2), "{{DBPORT}}", fmt.Sprint(maria.port),
+			"{{ROOT}}", root, "{{PROPS}}", props, "{{KEYFILE}}", keyFile, "{env.CS_DATABASE_KEY}", dbKeyEnv).Replace(caddyfileTemplate),
+		Env:  map[string]string{"CS_DB_PASSWORD": dbPassword, "CS_DATABASE_KEY": databaseKey},
+		Wait: []string{fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", port2)},
 	}
-	return path
 }
 
 // startCaddy runs the server and waits for both ports (at most 90 s).
 func startCaddy(t *testing.T) (base, base2 string) {
 	t.Helper()
-	bin := buildCaddy(t)
-	port, _ := freePort()
-	port2, _ := freePort()
-	for port2 == port {
-		port2, _ = freePort()
-	}
-	cfPath := writeCaddyfile(t, "Caddyfile", port, port2, "{env.CS_DATABASE_KEY}")
-	cad.log = filepath.Join(maria.dir, "caddy.log")
-	logFile, err := os.Create(cad.log)
+	ports, err := testserver.FreePorts(2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "run", "--config", cfPath, "--adapter", "caddyfile")
-	cmd.Dir = maria.dir
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Env = caddyEnv()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); logFile.Close(); close(exited) }()
+	cfg := caddyConfig(t, ports[0], ports[1], "{env.CS_DATABASE_KEY}")
+	s := testserver.Start(t, cfg)
 	cad.mu.Lock()
-	cad.cmd, cad.exited = cmd, exited
+	cad.srv = s
 	cad.mu.Unlock()
-	t.Cleanup(func() {
-		stopCaddy()
-		if t.Failed() {
-			dumpFile(cad.log, 60)
-		}
-		if b, _ := os.ReadFile(cad.log); bytes.Contains(b, []byte("WARNING: DATA RACE")) {
-			t.Errorf("the race detector fired in the server")
-			dumpFile(cad.log, 200)
-		}
-	})
-	deadline := time.Now().Add(90 * time.Second)
-	for _, p := range []int{port, port2} {
-		for {
-			select {
-			case <-exited:
-				dumpFile(cad.log, 60)
-				t.Fatal("caddy exited during start-up")
-			default:
-			}
-			if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", p), time.Second); err == nil {
-				c.Close()
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("caddy not ready after 90s")
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	return fmt.Sprintf("http://127.0.0.1:%d", port), fmt.Sprintf("http://127.0.0.1:%d", port2)
+	return s.URL(), "http://" + cfg.Wait[1]
 }
 
+// stopCaddy stops the running server, if any.
 func stopCaddy() {
 	cad.mu.Lock()
-	cmd, exited := cad.cmd, cad.exited
-	cad.cmd = nil
+	s := cad.srv
 	cad.mu.Unlock()
-	if cmd == nil || cmd.Process == nil {
-		return
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		<-exited
+	if s != nil {
+		s.Stop()
 	}
 }
 
@@ -476,7 +407,7 @@ func TestCaddyCloudStack(t *testing.T) {
 		})
 	})
 
-	if b, _ := os.ReadFile(cad.log); bytes.Contains(b, []byte(alice.secret)) || bytes.Contains(b, []byte(dbPassword)) {
+	if logs := cad.srv.Logs(); strings.Contains(logs, alice.secret) || strings.Contains(logs, dbPassword) {
 		t.Error("the server log contains a secret")
 	}
 }
@@ -485,7 +416,6 @@ func TestCaddyCloudStack(t *testing.T) {
 // fails with a clear message when the database key is wrong, and passes
 // with the right one.
 func TestCaddyWrongDatabaseKey(t *testing.T) {
-	bin := buildCaddy(t)
 	for _, tc := range []struct {
 		key  string
 		ok   bool
@@ -494,11 +424,14 @@ func TestCaddyWrongDatabaseKey(t *testing.T) {
 		{"{env.CS_DATABASE_KEY}", true, "Valid configuration"},
 		{"not-the-key", false, "wrong database key"},
 	} {
-		cf := writeCaddyfile(t, "Caddyfile.validate", 1, 2, tc.key)
+		cfg := caddyConfig(t, 1, 2, tc.key)
+		cfg.Dir = filepath.Join(maria.dir, "validate")
+		s, err := testserver.Prepare(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		cmd := exec.CommandContext(ctx, bin, "validate", "--config", cf, "--adapter", "caddyfile")
-		cmd.Env = caddyEnv()
-		out, err := cmd.CombinedOutput()
+		out, err := s.Command(ctx, "validate", "--config", s.ConfigPath, "--adapter", "caddyfile").CombinedOutput()
 		cancel()
 		if (err == nil) != tc.ok || !strings.Contains(string(out), tc.want) {
 			t.Errorf("validate with database_key %s: err %v, want ok=%v and %q in:\n%s", tc.key, err, tc.ok, tc.want, out)

@@ -13,7 +13,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/textproto"
@@ -29,7 +28,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 )
 
 const (
@@ -57,7 +55,7 @@ func adminSDK() *s3.Client { return sdk(admin, srv.base) }
 // aws CLI over HTTPS.
 func caFile(t testing.TB) string {
 	t.Helper()
-	p := filepath.Join(srv.work, "home", "data", "caddy", "pki", "authorities", "local", "root.crt")
+	p := srv.proc.CAFile()
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("the local CA root: %v", err)
 	}
@@ -440,14 +438,10 @@ func TestAccessIsolation(t *testing.T) {
 	_, err = b.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: bk})
 	wantSDKError(t, err, 403, "AccessDenied")
 
-	// DeleteObjects: S3 answers 403 for the request or AccessDenied per
-	// key; either way nothing is deleted.
-	out, err := b.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: bk, Delete: &types.Delete{Objects: []types.ObjectIdentifier{{Key: key}}}})
-	if err != nil {
-		wantSDKError(t, err, 403, "AccessDenied")
-	} else if len(out.Deleted) != 0 || len(out.Errors) != 1 || aws.ToString(out.Errors[0].Code) != "AccessDenied" {
-		t.Errorf("bob's DeleteObjects on alice's bucket: deleted %d, errors %+v; want only AccessDenied", len(out.Deleted), out.Errors)
-	}
+	// DeleteObjects by an account the bucket grants nothing: the whole
+	// request is refused (as in multidelete_test.go), nothing is deleted.
+	_, err = b.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: bk, Delete: &types.Delete{Objects: []types.ObjectIdentifier{{Key: key}}}})
+	wantSDKError(t, err, 403, "AccessDenied")
 
 	// Raw requests get the XML error.
 	r := doRaw(t, rawReq{Method: "GET", Path: "/" + bucket, Creds: &bob})
@@ -885,8 +879,13 @@ func TestAccessACLXMLRoundTrip(t *testing.T) {
 		t.Errorf("GetBucketAcl owner %q with %d grants:\n%s", doc.Owner.ID, len(doc.Grants), r.Body)
 	}
 	for _, g := range doc.Grants {
-		if g.Grantee.Type != "CanonicalUser" && g.Grantee.Type != "Group" {
-			t.Errorf("grantee without xsi:type CanonicalUser/Group: %+v\n%s", g, r.Body)
+		// A grantee named by URI is a Group, one named by ID a CanonicalUser.
+		want := "CanonicalUser"
+		if g.Grantee.URI != "" {
+			want = "Group"
+		}
+		if g.Grantee.Type != want {
+			t.Errorf("grantee xsi:type %q, want %s: %+v\n%s", g.Grantee.Type, want, g, r.Body)
 		}
 	}
 
@@ -1602,18 +1601,18 @@ func TestAccessCORS(t *testing.T) {
 		}
 	}
 	t.Run("preflight without Origin or method", func(t *testing.T) {
-		for _, r := range []rawResp{
-			preflight(t, srv.base, objURL, "", "GET", ""),
-			preflight(t, srv.base, objURL, "http://app.example", "", ""),
-			preflight(t, srv.base, objURL, "", "", ""),
-		} {
-			wantStatus(t, r, 400)
+		for _, c := range []struct{ origin, method string }{{"", "GET"}, {"http://app.example", ""}, {"", ""}} {
+			r := preflight(t, srv.base, objURL, c.origin, c.method, "")
+			e := wantXMLError(t, r, 400, "BadRequest")
+			// S3's text without Origin. (With Origin but no method S3 says
+			// "Invalid Access-Control-Request-Method: null"; the server
+			// says the Origin text there too, so that message is not
+			// pinned.)
+			if want := "Insufficient information. Origin request header needed."; c.origin == "" && e.Message != want {
+				t.Errorf("preflight message %q, want %q", e.Message, want)
+			}
 			if r.Header.Get("Access-Control-Allow-Origin") != "" {
 				t.Errorf("400 preflight with CORS headers: %s", r)
-			}
-			var e xmlError
-			if err := xml.Unmarshal(r.Body, &e); err != nil || e.Code == "" {
-				t.Errorf("400 preflight without an S3 error body: %s", r)
 			}
 		}
 	})
@@ -1698,13 +1697,11 @@ func TestAccessReservedBucket(t *testing.T) {
 	wantXMLError(t, doRaw(t, rawReq{Method: "PUT", Path: "/" + reservedBucket, Creds: &bob}), 400, "InvalidBucketName")
 	_, err = aliceSDK().HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(reservedBucket)})
 	wantSDKError(t, err, 404, "")
-	// Similar names are fine.
-	name := reservedBucket + "-2"
+	// Similar names are fine (a fresh one each run, so -count=N
+	// creates it every time).
+	name := newBucketName(reservedBucket)
 	if _, err := aliceSDK().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
-		var ae smithy.APIError
-		if !(errors.As(err, &ae) && ae.ErrorCode() == "BucketAlreadyOwnedByYou") {
-			t.Errorf("CreateBucket %s: %v", name, err)
-		}
+		t.Errorf("CreateBucket %s: %v", name, err)
 	}
 }
 

@@ -12,28 +12,9 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
-
-const crashCaddyfile = `{
-	admin off
-	persist_config off
-	default_bind 127.0.0.1
-	auto_https off
-}
-
-http://127.0.0.1:{{PORT}} {
-	s3 {
-		root {{ROOT}}
-		stale_temp_age 1s
-		credentials static {
-			key AKIAEXAMPLEALICE0001 alicesecret0000000000000000000000000000 alice
-		}
-	}
-}
-`
 
 // TestServerKilledMidUpload SIGKILLs the real server while uploads (new
 // keys, an overwrite, a multipart upload) are in flight, restarts it on the
@@ -48,21 +29,21 @@ func TestServerKilledMidUpload(t *testing.T) {
 	}
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
-	first := startExtraServer(t, filepath.Join(dir, "first"), crashCaddyfile, root, port)
+	first := startExtraServer(t, filepath.Join(dir, "first"), port, root, "stale_temp_age 1s")
 	bucket := newBucketName("crash")
-	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: first.base, Path: "/" + bucket, Creds: &alice}), 200)
+	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: first.URL(), Path: "/" + bucket, Creds: &alice}), 200)
 	stable := randomBytes(1 << 20)
-	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: first.base, Path: "/" + bucket + "/stable", Body: stable, Creds: &alice}), 200)
+	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: first.URL(), Path: "/" + bucket + "/stable", Body: stable, Creds: &alice}), 200)
 
 	// An unfinished multipart upload with one part.
-	r := doRaw(t, rawReq{Method: "POST", Base: first.base, Path: "/" + bucket + "/mp", RawQuery: "uploads",
+	r := doRaw(t, rawReq{Method: "POST", Base: first.URL(), Path: "/" + bucket + "/mp", RawQuery: "uploads",
 		Query: url.Values{"uploads": {""}}, Creds: &alice})
 	wantStatus(t, r, 200)
 	var init struct{ UploadId string }
 	if err := xml.Unmarshal(r.Body, &init); err != nil || init.UploadId == "" {
 		t.Fatalf("initiate: %v %s", err, r)
 	}
-	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: first.base, Path: "/" + bucket + "/mp",
+	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: first.URL(), Path: "/" + bucket + "/mp",
 		Query: url.Values{"partNumber": {"1"}, "uploadId": {init.UploadId}}, Body: randomBytes(1 << 20), Creds: &alice}), 200)
 
 	// Slow uploads: three new keys and an overwrite of "stable".
@@ -73,7 +54,7 @@ func TestServerKilledMidUpload(t *testing.T) {
 	var progress [4]atomic.Int64
 	var wg sync.WaitGroup
 	for i, key := range keys {
-		req := slowSignedPut(t, first.base+"/"+bucket+"/"+key, randomBytes(size), 50*time.Millisecond, &progress[i])
+		req := slowSignedPut(t, first.URL()+"/"+bucket+"/"+key, randomBytes(size), 50*time.Millisecond, &progress[i])
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -99,10 +80,7 @@ func TestServerKilledMidUpload(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	<-first.exited
+	first.Kill()
 	wg.Wait()
 
 	tmp := filepath.Join(root, ".caddys3", "tmp")
@@ -111,18 +89,18 @@ func TestServerKilledMidUpload(t *testing.T) {
 		t.Fatal("the killed server left no temp files: the uploads were not in flight")
 	}
 
-	second := startExtraServer(t, filepath.Join(dir, "second"), crashCaddyfile, root, port)
+	second := startExtraServer(t, filepath.Join(dir, "second"), port, root, "stale_temp_age 1s")
 	for _, key := range keys[:3] {
-		r := doRaw(t, rawReq{Method: "HEAD", Base: second.base, Path: "/" + bucket + "/" + key, Creds: &alice})
+		r := doRaw(t, rawReq{Method: "HEAD", Base: second.URL(), Path: "/" + bucket + "/" + key, Creds: &alice})
 		wantStatus(t, r, 404)
 	}
-	got := doRaw(t, rawReq{Method: "GET", Base: second.base, Path: "/" + bucket + "/stable", Creds: &alice})
+	got := doRaw(t, rawReq{Method: "GET", Base: second.URL(), Path: "/" + bucket + "/stable", Creds: &alice})
 	wantStatus(t, got, 200)
 	sum := md5.Sum(stable)
 	if !bytes.Equal(got.Body, stable) || got.Header.Get("ETag") != `"`+hex.EncodeToString(sum[:])+`"` {
 		t.Errorf("stable object changed by the interrupted overwrite: %d bytes, ETag %s", len(got.Body), got.Header.Get("ETag"))
 	}
-	list := doRaw(t, rawReq{Method: "GET", Base: second.base, Path: "/" + bucket, Query: url.Values{"list-type": {"2"}}, Creds: &alice})
+	list := doRaw(t, rawReq{Method: "GET", Base: second.URL(), Path: "/" + bucket, Query: url.Values{"list-type": {"2"}}, Creds: &alice})
 	wantStatus(t, list, 200)
 	var page struct {
 		Contents []struct{ Key string }
@@ -133,7 +111,7 @@ func TestServerKilledMidUpload(t *testing.T) {
 	if len(page.Contents) != 1 || page.Contents[0].Key != "stable" {
 		t.Errorf("after the crash the bucket lists %+v, want only stable", page.Contents)
 	}
-	uploads := doRaw(t, rawReq{Method: "GET", Base: second.base, Path: "/" + bucket, Query: url.Values{"uploads": {""}}, Creds: &alice})
+	uploads := doRaw(t, rawReq{Method: "GET", Base: second.URL(), Path: "/" + bucket, Query: url.Values{"uploads": {""}}, Creds: &alice})
 	wantStatus(t, uploads, 200)
 	if !bytes.Contains(uploads.Body, []byte(init.UploadId)) {
 		t.Errorf("the unfinished multipart upload is gone after the crash: %s", uploads.Body)

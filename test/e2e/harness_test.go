@@ -30,7 +30,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
@@ -41,7 +40,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -93,14 +91,12 @@ var srv struct {
 	hostport string
 	work     string // temporary directory holding everything below
 	root     string // storage root (work/d1/d2/root, so traversal lands in work)
-	logPath  string
 	// accessLog is the HTTP site's access log (with the query filter).
 	accessLog string
-	caPool    *x509.CertPool
-	cmd       *exec.Cmd
 	// metricsBase serves Caddy's metrics handler (metrics_test.go).
 	metricsBase string
-	bin         string // the server binary (reload_test.go starts its own)
+	bin         string // the server binary (other tests start their own)
+	proc        *testserver.Server
 }
 
 // httpClient is shared by every client in these tests; its transport
@@ -213,15 +209,13 @@ func runMain(m *testing.M) (code int) {
 		os.RemoveAll(work)
 	}()
 
-	bin, err := buildServer(work)
+	srv.bin, err = testserver.Build(work, func(format string, args ...any) { fmt.Printf("e2e: "+format+"\n", args...) })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: building the server:", err)
 		return 1
 	}
-	if err := startServer(bin); err != nil {
+	if err := startServer(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: starting the server:", err)
-		dumpLog(200)
-		stopServer()
 		return 1
 	}
 
@@ -231,7 +225,7 @@ func runMain(m *testing.M) (code int) {
 	}
 	watchdog := time.AfterFunc(hard, func() {
 		fmt.Fprintf(os.Stderr, "e2e: hard timeout %v reached, killing the server\n", hard)
-		stopServer()
+		srv.proc.Stop()
 		dumpLog(100)
 		os.Exit(3)
 	})
@@ -241,13 +235,13 @@ func runMain(m *testing.M) (code int) {
 	go func() {
 		s := <-sigs
 		fmt.Fprintln(os.Stderr, "e2e: got", s, "- stopping the server")
-		stopServer()
+		srv.proc.Stop()
 		os.Exit(2)
 	}()
 
 	code = m.Run()
 
-	stopServer()
+	srv.proc.Stop()
 	if problems := wire.problems(); len(problems) > 0 {
 		fmt.Fprintln(os.Stderr, "e2e: FAIL: responses without a unique x-amz-request-id:")
 		for _, p := range problems {
@@ -255,11 +249,11 @@ func runMain(m *testing.M) (code int) {
 		}
 		code = 1
 	}
-	if logBytes, _ := os.ReadFile(srv.logPath); bytes.Contains(logBytes, []byte("WARNING: DATA RACE")) {
+	if srv.proc.Raced() {
 		fmt.Fprintln(os.Stderr, "e2e: FAIL: the race detector fired in the server; its log follows")
-		os.Stderr.Write(logBytes)
+		fmt.Fprintln(os.Stderr, srv.proc.Logs())
 		code = 1
-	} else if bytes.Contains(logBytes, []byte("panic")) {
+	} else if strings.Contains(srv.proc.Logs(), "panic") {
 		fmt.Fprintln(os.Stderr, "e2e: note: the server log mentions a panic:")
 		dumpLog(80)
 	}
@@ -270,175 +264,48 @@ func runMain(m *testing.M) (code int) {
 	return code
 }
 
-// The server binary, the repository root and free ports come from
-// internal/testserver, shared with test/cloudstack.
-var (
-	repoRoot = testserver.RepoRoot
-	freePort = testserver.FreePort
-)
+// freePort comes from internal/testserver, shared with test/cloudstack.
+var freePort = testserver.FreePort
 
-func buildServer(work string) (string, error) {
-	return testserver.Build(work, func(format string, args ...any) { fmt.Printf("e2e: "+format+"\n", args...) })
-}
-
-func startServer(bin string) error {
-	port, err := freePort()
+// startServer runs the harness's Caddyfile in srv.work and waits for the
+// HTTP and metrics ports and for a TLS handshake trusted by the local CA.
+func startServer() error {
+	ports, err := testserver.FreePorts(3)
 	if err != nil {
 		return err
 	}
-	tlsPort, err := freePort()
-	if err != nil {
-		return err
-	}
-	for tlsPort == port {
-		if tlsPort, err = freePort(); err != nil {
-			return err
-		}
-	}
-	metricsPort, err := freePort()
-	if err != nil {
-		return err
-	}
-	for metricsPort == port || metricsPort == tlsPort {
-		if metricsPort, err = freePort(); err != nil {
-			return err
-		}
-	}
-	srv.metricsBase = fmt.Sprintf("http://127.0.0.1:%d", metricsPort)
-	srv.bin = bin
+	port, tlsPort, metricsPort := ports[0], ports[1], ports[2]
 	srv.root = filepath.Join(srv.work, "d1", "d2", "root")
 	if err := os.MkdirAll(srv.root, 0o755); err != nil {
 		return err
 	}
-	home := filepath.Join(srv.work, "home")
-	for _, d := range []string{home, filepath.Join(home, "data"), filepath.Join(home, "config")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
-		}
-	}
 	srv.accessLog = filepath.Join(srv.work, "access.log")
-	cf := strings.NewReplacer("{{ROOT}}", srv.root, "{{PORT}}", fmt.Sprint(port), "{{TLSPORT}}", fmt.Sprint(tlsPort),
-		"{{ACCESSLOG}}", srv.accessLog, "{{METRICSPORT}}", fmt.Sprint(metricsPort)).Replace(caddyfileTemplate)
-	cfPath := filepath.Join(srv.work, "Caddyfile")
-	if err := os.WriteFile(cfPath, []byte(cf), 0o644); err != nil {
-		return err
-	}
 	srv.hostport = fmt.Sprintf("127.0.0.1:%d", port)
 	srv.base = "http://" + srv.hostport
-	srv.tlsBase = fmt.Sprintf("https://127.0.0.1:%d", tlsPort)
-	srv.logPath = filepath.Join(srv.work, "server.log")
-	logFile, err := os.Create(srv.logPath)
+	tlsHostport := fmt.Sprintf("127.0.0.1:%d", tlsPort)
+	srv.tlsBase = "https://" + tlsHostport
+	metricsHostport := fmt.Sprintf("127.0.0.1:%d", metricsPort)
+	srv.metricsBase = "http://" + metricsHostport
+	cf := strings.NewReplacer("{{ROOT}}", srv.root, "{{PORT}}", fmt.Sprint(port), "{{TLSPORT}}", fmt.Sprint(tlsPort),
+		"{{ACCESSLOG}}", srv.accessLog, "{{METRICSPORT}}", fmt.Sprint(metricsPort)).Replace(caddyfileTemplate)
+	srv.proc, err = testserver.Launch(testserver.Config{
+		Bin:       srv.bin,
+		Dir:       srv.work,
+		Caddyfile: cf,
+		Env:       map[string]string{bobSecretEnv: bobSecret},
+		Wait:      []string{srv.hostport, metricsHostport},
+		WaitTLS:   []string{tlsHostport},
+	})
 	if err != nil {
 		return err
-	}
-
-	cmd := exec.Command(bin, "run", "--config", cfPath, "--adapter", "caddyfile")
-	cmd.Dir = srv.work
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	env := []string{}
-	for _, kv := range os.Environ() {
-		switch strings.SplitN(kv, "=", 2)[0] {
-		case "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", bobSecretEnv:
-			continue
-		}
-		env = append(env, kv)
-	}
-	cmd.Env = append(env,
-		"HOME="+home,
-		"XDG_DATA_HOME="+filepath.Join(home, "data"),
-		"XDG_CONFIG_HOME="+filepath.Join(home, "config"),
-		bobSecretEnv+"="+bobSecret,
-		"GORACE=halt_on_error=0",
-	)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return err
-	}
-	srv.cmd = cmd
-	exited := make(chan error, 1)
-	go func() {
-		err := cmd.Wait()
-		logFile.Close()
-		exited <- err
-		close(exited)
-	}()
-	serverExited = exited
-
-	// Wait for the HTTP port, then for the internal CA and the TLS port.
-	deadline := time.Now().Add(90 * time.Second)
-	caPath := filepath.Join(home, "data", "caddy", "pki", "authorities", "local", "root.crt")
-	httpUp := false
-	for {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("server exited early: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("server not ready after 90s (http up: %v)", httpUp)
-		}
-		if !httpUp {
-			if c, err := net.DialTimeout("tcp", srv.hostport, time.Second); err == nil {
-				c.Close()
-				httpUp = true
-			}
-		}
-		if httpUp {
-			if pem, err := os.ReadFile(caPath); err == nil {
-				pool := x509.NewCertPool()
-				if pool.AppendCertsFromPEM(pem) {
-					conn, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp",
-						strings.TrimPrefix(srv.tlsBase, "https://"), &tls.Config{RootCAs: pool})
-					if err == nil {
-						conn.Close()
-						srv.caPool = pool
-						break
-					}
-				}
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	httpClient = newHTTPClient()
 	fmt.Printf("e2e: server up at %s and %s (root %s)\n", srv.base, srv.tlsBase, srv.root)
 	return nil
 }
 
-var (
-	serverExited <-chan error
-	stopOnce     sync.Once
-)
-
-func stopServer() {
-	stopOnce.Do(func() {
-		if srv.cmd == nil || srv.cmd.Process == nil {
-			return
-		}
-		_ = srv.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-serverExited:
-		case <-time.After(10 * time.Second):
-			_ = srv.cmd.Process.Kill()
-			select {
-			case <-serverExited:
-			case <-time.After(5 * time.Second):
-			}
-		}
-	})
-}
-
 func dumpLog(lines int) {
-	b, err := os.ReadFile(srv.logPath)
-	if err != nil {
-		return
-	}
-	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	for _, l := range all {
+	for _, l := range strings.Split(srv.proc.Tail(lines), "\n") {
 		fmt.Fprintln(os.Stderr, "  server:", l)
 	}
 }
@@ -513,7 +380,7 @@ func newHTTPClient() *http.Client {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 2 * time.Minute,
 		ExpectContinueTimeout: time.Second,
-		TLSClientConfig:       &tls.Config{RootCAs: srv.caPool},
+		TLSClientConfig:       &tls.Config{RootCAs: srv.proc.CAPool()},
 	}
 	return &http.Client{
 		Transport: recordingTransport{tr},
@@ -870,6 +737,21 @@ func wantAbsent(t testing.TB, bucket, key string) {
 	t.Helper()
 	if objectExists(t, bucket, key) {
 		t.Errorf("object %s/%s exists after a rejected upload", bucket, key)
+	}
+}
+
+// wantStreamed reads body to its end into sha256 and closes it: it must
+// hold size bytes whose sha256 is sum.
+func wantStreamed(t testing.TB, what string, body io.ReadCloser, size int64, sum []byte) {
+	t.Helper()
+	h := sha256.New()
+	n, err := io.Copy(h, body)
+	body.Close()
+	if err != nil {
+		t.Fatalf("%s: body after %d bytes: %v", what, n, err)
+	}
+	if n != size || !bytes.Equal(h.Sum(nil), sum) {
+		t.Errorf("%s returned %d bytes with sha256 %x, want %d bytes %x", what, n, h.Sum(nil), size, sum)
 	}
 }
 

@@ -158,7 +158,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	server, _ = os.ReadFile(srv.logPath)
+	server = []byte(srv.proc.Logs())
 	if !bytes.Contains(access, []byte(marker)) {
 		t.Fatalf("the access log %s never showed the marker request (%d bytes)", srv.accessLog, len(access))
 	}

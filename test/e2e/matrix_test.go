@@ -18,7 +18,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -59,7 +58,7 @@ const (
 // the file an operator hands to clients.
 func mxCAPEM(t testing.TB) []byte {
 	t.Helper()
-	pem, err := os.ReadFile(filepath.Join(srv.work, "home", "data", "caddy", "pki", "authorities", "local", "root.crt"))
+	pem, err := os.ReadFile(srv.proc.CAFile())
 	if err != nil {
 		t.Fatalf("reading the local CA root: %v", err)
 	}
@@ -758,15 +757,7 @@ func mxScenario(t *testing.T, c mxCase, seed uint64) {
 		if err != nil {
 			t.Fatalf("download: %v", err)
 		}
-		dl := sha256.New()
-		n, err := io.Copy(dl, body)
-		body.Close()
-		if err != nil {
-			t.Fatalf("download after %d bytes: %v", n, err)
-		}
-		if want := h.all.Sum(nil); n != c.bigSize || !bytes.Equal(dl.Sum(nil), want) {
-			t.Errorf("download: %d bytes sha256 %x, want %d bytes %x", n, dl.Sum(nil), c.bigSize, want)
-		}
+		wantStreamed(t, "download", body, c.bigSize, h.all.Sum(nil))
 		t.Logf("downloaded in %v", time.Since(began).Round(time.Millisecond))
 	})
 

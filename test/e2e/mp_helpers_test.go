@@ -37,6 +37,18 @@ func mpETag(parts ...[]byte) string {
 	return fmt.Sprintf(`"%s-%d"`, hex.EncodeToString(s[:]), len(parts))
 }
 
+// wantCompleted asserts that a completed upload answered the multipart
+// ETag of parts and that the object reads back as parts in order.
+func wantCompleted(t testing.TB, cl *s3.Client, bucket, key string, out *s3.CompleteMultipartUploadOutput, parts ...[]byte) {
+	t.Helper()
+	if got, want := aws.ToString(out.ETag), mpETag(parts...); got != want {
+		t.Errorf("Complete ETag %s, want %s", got, want)
+	}
+	if got, want := getBytes(t, cl, bucket, key), concat(parts...); !bytes.Equal(got, want) {
+		t.Errorf("%s/%s: %d bytes differ from the %d bytes of the %d parts", bucket, key, len(got), len(want), len(parts))
+	}
+}
+
 // crc32B64 is the x-amz-checksum-crc32 value of b.
 func crc32B64(b []byte) string {
 	var be [4]byte

@@ -23,26 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-const secondNodeCaddyfile = `{
-	admin off
-	persist_config off
-	default_bind 127.0.0.1
-	auto_https off
-	skip_install_trust
-}
-
-http://127.0.0.1:{{PORT}} {
-	s3 {
-		root {{ROOT}}
-		region us-east-1
-		credentials static {
-			key AKIAEXAMPLEALICE0001 alicesecret0000000000000000000000000000 alice
-			key AKIAEXAMPLEBOB000001 {env.CADDYS3_E2E_BOB_SECRET} bob
-		}
-	}
-}
-`
-
 // startSecondNode starts another server process on srv.root and returns
 // its base URL; it is stopped (and its log checked for data races) when
 // the test ends.
@@ -52,7 +32,7 @@ func startSecondNode(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startExtraServer(t, t.TempDir(), secondNodeCaddyfile, srv.root, port).base
+	return startExtraServer(t, "", port, srv.root).URL()
 }
 
 // httpStatus is the HTTP status of an SDK error (0 for success or a

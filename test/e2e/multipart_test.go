@@ -224,7 +224,7 @@ func TestMultipartChecksums(t *testing.T) {
 			in.ChecksumCRC32 = aws.String(crc32B64([]byte("something else")))
 			in.ChecksumType = types.ChecksumTypeFullObject
 		}))
-		wantSDKError(t, err, 400, "")
+		wantSDKError(t, err, 400, "BadDigest")
 		wantAbsent(t, bucket, key)
 		out := completeUpload(t, cl, bucket, key, id, parts, func(in *s3.CompleteMultipartUploadInput) {
 			in.ChecksumCRC32 = aws.String(crc32B64(whole))
@@ -282,13 +282,8 @@ func TestMultipartPartReupload(t *testing.T) {
 
 	_, err = cl.CompleteMultipartUpload(ctx, completeInput(bucket, key, id, etagsOnly([]types.CompletedPart{first, last})))
 	wantSDKError(t, err, 400, "InvalidPart")
-	out := completeUpload(t, cl, bucket, key, id, etagsOnly([]types.CompletedPart{second, last}))
-	if aws.ToString(out.ETag) != mpETag(b, tail) {
-		t.Errorf("Complete ETag %s, want %s", aws.ToString(out.ETag), mpETag(b, tail))
-	}
-	if !bytes.Equal(getBytes(t, cl, bucket, key), concat(b, tail)) {
-		t.Errorf("content is not the re-uploaded part 1 followed by part 2")
-	}
+	// The re-uploaded part 1 followed by part 2.
+	wantCompleted(t, cl, bucket, key, completeUpload(t, cl, bucket, key, id, etagsOnly([]types.CompletedPart{second, last})), b, tail)
 }
 
 // TestMultipartAbort: after AbortMultipartUpload every operation on the
@@ -640,13 +635,8 @@ func TestUploadPartCopy(t *testing.T) {
 		wantSDKError(t, err, 404, "NoSuchUpload")
 	})
 
-	out := completeUpload(t, cl, bucket, key, id, parts)
-	if aws.ToString(out.ETag) != mpETag(want...) {
-		t.Errorf("Complete ETag %s, want %s", aws.ToString(out.ETag), mpETag(want...))
-	}
-	if got := getBytes(t, cl, bucket, key); !bytes.Equal(got, concat(want...)) {
-		t.Errorf("object built by UploadPartCopy has %d bytes, want %d (the copied ranges)", len(got), len(concat(want...)))
-	}
+	// The object is the copied ranges.
+	wantCompleted(t, cl, bucket, key, completeUpload(t, cl, bucket, key, id, parts), want...)
 }
 
 // TestMultipartErrors is the table of the API's errors; the upload stays
@@ -758,13 +748,7 @@ func TestMultipartErrors(t *testing.T) {
 	})
 
 	// After all of that the upload completes with parts 1 and 2.
-	out := completeUpload(t, cl, bucket, key, id, []types.CompletedPart{p1, p2})
-	if aws.ToString(out.ETag) != mpETag(big, small1) {
-		t.Errorf("Complete ETag %s, want %s", aws.ToString(out.ETag), mpETag(big, small1))
-	}
-	if !bytes.Equal(getBytes(t, cl, bucket, key), concat(big, small1)) {
-		t.Errorf("content is not parts 1 and 2")
-	}
+	wantCompleted(t, cl, bucket, key, completeUpload(t, cl, bucket, key, id, []types.CompletedPart{p1, p2}), big, small1)
 }
 
 // TestMultipartCompleteRetry: a retried Complete of a completed upload
@@ -893,14 +877,7 @@ func TestMultipartConcurrentParts(t *testing.T) {
 	if len(lp.Parts) != n {
 		t.Errorf("ListParts lists %d parts, want %d", len(lp.Parts), n)
 	}
-	out := completeUpload(t, cl, bucket, key, id, parts)
-	if aws.ToString(out.ETag) != mpETag(data...) {
-		t.Errorf("Complete ETag %s, want %s", aws.ToString(out.ETag), mpETag(data...))
-	}
-	got := getBytes(t, cl, bucket, key)
-	if sha256.Sum256(got) != sha256.Sum256(concat(data...)) {
-		t.Errorf("content of the parallel upload differs (%d bytes, want %d)", len(got), len(concat(data...)))
-	}
+	wantCompleted(t, cl, bucket, key, completeUpload(t, cl, bucket, key, id, parts), data...)
 }
 
 // TestMultipartRacingUploads: two uploads of one key complete at the same
@@ -1116,15 +1093,8 @@ func TestMinioMultipart(t *testing.T) {
 			if err != nil {
 				t.Fatalf("minio GetObject: %v", err)
 			}
-			h := sha256.New()
-			n, err := io.Copy(h, obj)
-			obj.Close()
-			if err != nil {
-				t.Fatalf("minio GetObject after %d bytes: %v", n, err)
-			}
-			if sum := sha256.Sum256(data); n != int64(len(data)) || !bytes.Equal(h.Sum(nil), sum[:]) {
-				t.Errorf("minio GetObject: %d bytes sha256 %x, want %d %x", n, h.Sum(nil), len(data), sum)
-			}
+			sum := sha256.Sum256(data)
+			wantStreamed(t, "minio GetObject", obj, int64(len(data)), sum[:])
 			st, err := m.StatObject(ctx, bucket, key, minio.StatObjectOptions{})
 			if err != nil {
 				t.Fatalf("StatObject: %v", err)

@@ -4,38 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/caddys3/caddys3/internal/testserver"
 )
-
-const reloadCaddyfile = `{
-	admin 127.0.0.1:{{ADMINPORT}}
-	persist_config off
-	default_bind 127.0.0.1
-	auto_https off
-}
-
-http://127.0.0.1:{{PORT}} {
-	s3 {
-		root {{ROOT}}
-		max_object_size {{MAXSIZE}}
-		credentials static {
-			key AKIAEXAMPLEALICE0001 alicesecret0000000000000000000000000000 alice
-		}
-	}
-}
-`
 
 // slowBody hands out size bytes of data in chunks, pausing between them,
 // and counts what was read.
@@ -84,84 +63,14 @@ func slowSignedPut(t *testing.T, url string, data []byte, pause time.Duration, r
 // that every upload completes intact, that the new config is active and
 // that the server keeps serving.
 func TestReloadDuringUploads(t *testing.T) {
-	port, err := freePort()
+	ports, err := testserver.FreePorts(2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	adminPort, err := freePort()
-	for err == nil && adminPort == port {
-		adminPort, err = freePort()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	root := filepath.Join(dir, "root")
-	home := filepath.Join(dir, "home")
-	for _, d := range []string{root, home} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfPath := filepath.Join(dir, "Caddyfile")
-	writeConfig := func(maxSize string) {
-		cf := strings.NewReplacer("{{ADMINPORT}}", fmt.Sprint(adminPort), "{{PORT}}", fmt.Sprint(port),
-			"{{ROOT}}", root, "{{MAXSIZE}}", maxSize).Replace(reloadCaddyfile)
-		if err := os.WriteFile(cfPath, []byte(cf), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	writeConfig("1GiB")
-	logPath := filepath.Join(dir, "server.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := append(os.Environ(), "HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"),
-		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), "GORACE=halt_on_error=0")
-	cmd := exec.Command(srv.bin, "run", "--config", cfPath, "--adapter", "caddyfile")
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); logFile.Close(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if b, _ := os.ReadFile(logPath); strings.Contains(string(b), "WARNING: DATA RACE") {
-			t.Errorf("the race detector fired in the reloaded server:\n%s", b)
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			t.Logf("server log:\n%s", b)
-		}
-	})
-	hostport := fmt.Sprintf("127.0.0.1:%d", port)
-	base := "http://" + hostport
-	adminBase := fmt.Sprintf("http://127.0.0.1:%d", adminPort)
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		select {
-		case <-exited:
-			b, _ := os.ReadFile(logPath)
-			t.Fatalf("server exited early:\n%s", b)
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", hostport, time.Second); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("second server not up after 60s")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	root := filepath.Join(t.TempDir(), "root")
+	admin := fmt.Sprintf("127.0.0.1:%d", ports[1])
+	s := testserver.Start(t, extraConfig(ports[0], root, admin, "max_object_size 1GiB"))
+	base := s.URL()
 
 	bucket := newBucketName("reload")
 	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: base, Path: "/" + bucket, Creds: &alice}), 200)
@@ -221,12 +130,9 @@ func TestReloadDuringUploads(t *testing.T) {
 		t.Fatalf("%d uploads finished before the reload; the test would prove nothing", n)
 	}
 
-	writeConfig("2GiB")
 	reloadStart := time.Now()
-	out, err := exec.Command(srv.bin, "reload", "--config", cfPath, "--adapter", "caddyfile",
-		"--address", fmt.Sprintf("127.0.0.1:%d", adminPort)).CombinedOutput()
-	if err != nil {
-		t.Fatalf("caddy reload: %v\n%s", err, out)
+	if err := s.Reload(extraConfig(ports[0], root, admin, "max_object_size 2GiB").Caddyfile); err != nil {
+		t.Fatal(err)
 	}
 	reloadEnd := time.Now()
 	t.Logf("reload took %v; %d of %d uploads had finished when it returned",
@@ -247,7 +153,7 @@ func TestReloadDuringUploads(t *testing.T) {
 	}
 
 	// The new config is the running one.
-	resp, err := hc.Get(adminBase + "/config/")
+	resp, err := hc.Get(s.AdminURL() + "/config/")
 	if err != nil {
 		t.Fatal(err)
 	}
