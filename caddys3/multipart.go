@@ -11,7 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/checksum"
 	"github.com/caddys3/caddys3/fsstore"
 )
 
@@ -319,7 +319,7 @@ func multipartChecksum(meta *fsstore.ObjectMeta, parts []fsstore.Part, hdr http.
 	if algo == "" {
 		return nil
 	}
-	sums := make([]auth.PartChecksum, len(parts))
+	sums := make([]checksum.Part, len(parts))
 	for i, p := range parts {
 		v, ok := p.Checksums[algo]
 		if !ok {
@@ -327,14 +327,14 @@ func multipartChecksum(meta *fsstore.ObjectMeta, parts []fsstore.Part, hdr http.
 				" checksum. The complete request must include the checksum for each part. It was missing for part " +
 				strconv.Itoa(p.PartNumber) + " in the request.")
 		}
-		sums[i] = auth.PartChecksum{Value: v, Size: p.Size}
+		sums[i] = checksum.Part{Value: v, Size: p.Size}
 	}
 	var value string
 	var err error
 	if meta.ChecksumType == "FULL_OBJECT" {
-		value, err = auth.FullObjectChecksum(algo, sums)
+		value, err = checksum.FullObject(algo, sums)
 	} else {
-		value, err = auth.CompositeChecksum(algo, sums)
+		value, err = checksum.Composite(algo, sums)
 	}
 	if err != nil {
 		return err
