@@ -400,15 +400,10 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string, par
 // partNumbers lists the part numbers present in an upload directory in
 // ascending order.
 func (s *Store) partNumbers(dir string) ([]int, error) {
-	d, err := s.root.Open(dir)
+	names, err := s.readDirNames(dir)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil, ErrNoSuchUpload
 	}
-	if err != nil {
-		return nil, err
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -459,13 +454,10 @@ func (s *Store) removeUpload(bucket, uploadID, dir string) bool {
 // removeUploadTree deletes a private (claimed or moved away) upload
 // directory and its parts' metadata.
 func (s *Store) removeUploadTree(bucket, uploadID, dir string) {
-	if d, err := s.root.Open(dir); err == nil {
-		names, _ := d.Readdirnames(-1)
-		d.Close()
-		for _, name := range names {
-			if _, ok := parsePartName(name); ok {
-				s.meta.forget(bucket, partKey(uploadID, name))
-			}
+	names, _ := s.readDirNames(dir)
+	for _, name := range names {
+		if _, ok := parsePartName(name); ok {
+			s.meta.forget(bucket, partKey(uploadID, name))
 		}
 	}
 	s.root.RemoveAll(dir)
@@ -477,13 +469,10 @@ func (s *Store) dropUploads(bucket string) {
 	if err := s.root.Rename(bucketUploads(bucket), trash); err != nil {
 		return
 	}
-	if d, err := s.root.Open(trash); err == nil {
-		names, _ := d.Readdirnames(-1)
-		d.Close()
-		for _, name := range names {
-			if id := strings.TrimSuffix(name, claimSuffix); validUploadID(id) {
-				s.removeUploadTree(bucket, id, trash+"/"+name)
-			}
+	names, _ := s.readDirNames(trash)
+	for _, name := range names {
+		if id := strings.TrimSuffix(name, claimSuffix); validUploadID(id) {
+			s.removeUploadTree(bucket, id, trash+"/"+name)
 		}
 	}
 	s.root.RemoveAll(trash)
