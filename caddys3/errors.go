@@ -174,6 +174,17 @@ func toAPIError(err error) *apiError {
 		}
 		return e
 	}
+	var missing *fsstore.MissingPartChecksumError
+	if errors.As(err, &missing) {
+		return newError("InvalidRequest").withCause(err).withMessage("The upload was created using a " +
+			strings.ToLower(missing.Algorithm) + " checksum. The complete request must include the checksum for each part. It was missing for part " +
+			strconv.Itoa(missing.PartNumber) + " in the request.")
+	}
+	var mismatch *fsstore.ChecksumMismatchError
+	if errors.As(err, &mismatch) {
+		return newError("BadDigest").withCause(err).withMessage("The " + strings.ToLower(mismatch.Algorithm) +
+			" you specified for the object did not match what was computed.")
+	}
 	var regionErr *auth.RegionError
 	if errors.As(err, &regionErr) {
 		return newError("AuthorizationHeaderMalformed").withCause(err).
@@ -246,6 +257,8 @@ var sentinelCodes = []struct {
 	{fsstore.ErrInvalidPart, "InvalidPart", "", false},
 	{fsstore.ErrInvalidPartOrder, "InvalidPartOrder", "", false},
 	{fsstore.ErrEntityTooSmall, "EntityTooSmall", "", false},
+	{fsstore.ErrMissingPartChecksum, "InvalidRequest", "", false},
+	{fsstore.ErrBadDigest, "BadDigest", "", false},
 	{fsstore.ErrCompleteInProgress, "OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again.", false},
 	{fsstore.ErrInvalidPartNumber, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", false},
 }

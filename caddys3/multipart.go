@@ -31,9 +31,6 @@ type initiateResult struct {
 	UploadID string   `xml:"UploadId"`
 }
 
-// checksumAlgorithms are the x-amz-checksum-algorithm values S3 accepts.
-var checksumAlgorithms = map[string]bool{"CRC32": true, "CRC32C": true, "CRC64NVME": true, "SHA1": true, "SHA256": true}
-
 func (h *Handler) createMultipartUpload(req *request) error {
 	meta, err := metaFromHeaders(req.r.Header)
 	if err != nil {
@@ -44,7 +41,7 @@ func (h *Handler) createMultipartUpload(req *request) error {
 	}
 	algo := strings.ToUpper(req.r.Header.Get("X-Amz-Checksum-Algorithm"))
 	typ := strings.ToUpper(req.r.Header.Get("X-Amz-Checksum-Type"))
-	if algo != "" && !checksumAlgorithms[algo] {
+	if algo != "" && !checksum.Valid(algo) {
 		return newError("InvalidRequest").withMessage("Checksum algorithm provided is unsupported.")
 	}
 	switch {
@@ -92,21 +89,12 @@ func (h *Handler) uploadPart(req *request) error {
 	if err != nil {
 		return err
 	}
-	declared := req.res.DecodedLength
-	if declared > maxPartSize {
+	if req.res.DecodedLength > maxPartSize {
 		return newError("EntityTooLarge")
 	}
 	uploadID := firstValue(req.query, "uploadId")
 	body := &limitedReader{r: req.res.Body, n: maxPartSize}
-	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, uploadID, n, body, func(p *fsstore.Part) error {
-		if declared >= 0 && p.Size != declared {
-			return newError("IncompleteBody")
-		}
-		if req.res.Checksums != nil {
-			p.Checksums = req.res.Checksums()
-		}
-		return nil
-	})
+	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, uploadID, n, body, req.res.Checksums)
 	if err != nil {
 		if isTooLarge(err) {
 			return newError("EntityTooLarge").withCause(err)
@@ -211,15 +199,12 @@ func (h *Handler) completeMultipartUpload(req *request) error {
 	for i, p := range cr.Parts {
 		parts[i] = fsstore.CompletePart{PartNumber: p.PartNumber, ETag: p.ETag}
 	}
-	wantFull := req.r.Header // x-amz-checksum-<algo> of the whole object, if sent
-	opts := fsstore.CompleteOptions{
-		IfNoneMatch: req.r.Header.Get("If-None-Match"),
-		IfMatch:     req.r.Header.Get("If-Match"),
-		BeforePublish: func(meta *fsstore.ObjectMeta, used []fsstore.Part) error {
-			return multipartChecksum(meta, used, wantFull)
-		},
-	}
 	uploadID := firstValue(req.query, "uploadId")
+	opts := fsstore.CompleteOptions{
+		IfNoneMatch:      req.r.Header.Get("If-None-Match"),
+		IfMatch:          req.r.Header.Get("If-Match"),
+		ExpectedChecksum: h.expectedChecksum(req, uploadID),
+	}
 
 	type outcome struct {
 		meta fsstore.ObjectMeta
@@ -310,40 +295,21 @@ func setChecksumFields(out *completeResult, m fsstore.ObjectMeta) {
 	out.ChecksumType = m.ChecksumType
 }
 
-// multipartChecksum sets the object's checksum from its parts' checksums
-// when the upload was created with a checksum algorithm, and checks a
-// whole-object checksum the client sent with Complete.
-func multipartChecksum(meta *fsstore.ObjectMeta, parts []fsstore.Part, hdr http.Header) error {
-	meta.Checksums = nil
-	algo := meta.ChecksumAlgorithm
-	if algo == "" {
-		return nil
-	}
-	sums := make([]checksum.Part, len(parts))
-	for i, p := range parts {
-		v, ok := p.Checksums[algo]
-		if !ok {
-			return newError("InvalidRequest").withMessage("The upload was created using a " + strings.ToLower(algo) +
-				" checksum. The complete request must include the checksum for each part. It was missing for part " +
-				strconv.Itoa(p.PartNumber) + " in the request.")
+// expectedChecksum is the whole object's checksum sent with Complete: the
+// x-amz-checksum-<algo> header of the upload's algorithm (others are
+// ignored). The upload is read only when such a header was sent.
+func (h *Handler) expectedChecksum(req *request, uploadID string) string {
+	for _, a := range checksum.Algorithms {
+		if req.r.Header.Get(checksum.HeaderName(a)) == "" {
+			continue
 		}
-		sums[i] = checksum.Part{Value: v, Size: p.Size}
+		up, err := h.store.GetUpload(req.ctx, req.t.bucket, req.t.key, uploadID)
+		if err != nil || up.Meta.ChecksumAlgorithm == "" {
+			return "" // Complete reports a missing upload
+		}
+		return req.r.Header.Get(checksum.HeaderName(up.Meta.ChecksumAlgorithm))
 	}
-	var value string
-	var err error
-	if meta.ChecksumType == "FULL_OBJECT" {
-		value, err = checksum.FullObject(algo, sums)
-	} else {
-		value, err = checksum.Composite(algo, sums)
-	}
-	if err != nil {
-		return err
-	}
-	if sent := hdr.Get("X-Amz-Checksum-" + algo); sent != "" && sent != value && !strings.HasPrefix(value, sent+"-") {
-		return newError("BadDigest").withMessage("The " + strings.ToLower(algo) + " you specified for the object did not match what was computed.")
-	}
-	meta.Checksums = map[string]string{algo: value}
-	return nil
+	return ""
 }
 
 func (h *Handler) abortMultipartUpload(req *request) error {

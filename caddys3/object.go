@@ -39,15 +39,7 @@ func (h *Handler) putObject(req *request) error {
 		Meta:        meta,
 		IfNoneMatch: req.r.Header.Get("If-None-Match"),
 		IfMatch:     req.r.Header.Get("If-Match"),
-		BeforePublish: func(m *fsstore.ObjectMeta) error {
-			if declared >= 0 && m.Size != declared {
-				return newError("IncompleteBody")
-			}
-			if req.res.Checksums != nil {
-				m.Checksums = req.res.Checksums()
-			}
-			return nil
-		},
+		Checksums:   req.res.Checksums,
 	}
 	if opts.IfNoneMatch != "" && opts.IfNoneMatch != "*" {
 		return newError("NotImplemented").withMessage("If-None-Match on PUT supports only '*'.")

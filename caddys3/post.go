@@ -2,6 +2,7 @@ package caddys3
 
 import (
 	"encoding/xml"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -106,19 +107,8 @@ func (h *Handler) postObject(req *request) error {
 	if pa.MaxLength >= 0 && pa.MaxLength < limit {
 		limit = pa.MaxLength
 	}
-	body := &limitedReader{r: form.File, n: limit}
-	opts := fsstore.PutOptions{
-		Meta: meta,
-		BeforePublish: func(m *fsstore.ObjectMeta) error {
-			if m.Size < pa.MinLength {
-				return newError("EntityTooSmall").
-					with("ProposedSize", strconv.FormatInt(m.Size, 10)).
-					with("MinSizeAllowed", strconv.FormatInt(pa.MinLength, 10))
-			}
-			return nil
-		},
-	}
-	stored, err := h.store.PutObject(req.ctx, req.t.bucket, key, body, opts)
+	body := &minLengthReader{r: &limitedReader{r: form.File, n: limit}, min: pa.MinLength}
+	stored, err := h.store.PutObject(req.ctx, req.t.bucket, key, body, fsstore.PutOptions{Meta: meta})
 	if isTooLarge(err) {
 		return newError("EntityTooLarge").with("MaxSizeAllowed", strconv.FormatInt(limit, 10)).withCause(err)
 	}
@@ -163,6 +153,25 @@ func (h *Handler) postObject(req *request) error {
 		w.WriteHeader(http.StatusNoContent)
 	}
 	return nil
+}
+
+// minLengthReader answers EntityTooSmall instead of io.EOF when the file
+// ended before min bytes (the policy's content-length-range), so the store
+// never publishes it.
+type minLengthReader struct {
+	r      io.Reader
+	n, min int64
+}
+
+func (m *minLengthReader) Read(p []byte) (int, error) {
+	n, err := m.r.Read(p)
+	m.n += int64(n)
+	if err == io.EOF && m.n < m.min {
+		return n, newError("EntityTooSmall").
+			with("ProposedSize", strconv.FormatInt(m.n, 10)).
+			with("MinSizeAllowed", strconv.FormatInt(m.min, 10))
+	}
+	return n, err
 }
 
 // objectURL is the URL of an object as the client addressed its bucket:
