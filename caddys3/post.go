@@ -107,7 +107,7 @@ func (h *Handler) postObject(req *request) error {
 	if pa.MaxLength >= 0 && pa.MaxLength < limit {
 		limit = pa.MaxLength
 	}
-	body := &minLengthReader{r: &limitedReader{r: form.File, n: limit}, min: pa.MinLength}
+	body := &minLengthReader{r: &limitedReader{r: form.File, n: limit}, min: pa.MinLength, marker: strings.HasSuffix(key, "/")}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, key, body, fsstore.PutOptions{Meta: meta})
 	if isTooLarge(err) {
 		return newError("EntityTooLarge").with("MaxSizeAllowed", strconv.FormatInt(limit, 10)).withCause(err)
@@ -157,16 +157,19 @@ func (h *Handler) postObject(req *request) error {
 
 // minLengthReader answers EntityTooSmall instead of io.EOF when the file
 // ended before min bytes (the policy's content-length-range), so the store
-// never publishes it.
+// never publishes it. A folder marker (a key ending in "/") holds no bytes:
+// the store refuses any with InvalidArgument, which is the answer to a
+// non-empty file there however small.
 type minLengthReader struct {
 	r      io.Reader
 	n, min int64
+	marker bool
 }
 
 func (m *minLengthReader) Read(p []byte) (int, error) {
 	n, err := m.r.Read(p)
 	m.n += int64(n)
-	if err == io.EOF && m.n < m.min {
+	if err == io.EOF && m.n < m.min && (m.n == 0 || !m.marker) {
 		return n, newError("EntityTooSmall").
 			with("ProposedSize", strconv.FormatInt(m.n, 10)).
 			with("MinSizeAllowed", strconv.FormatInt(m.min, 10))

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,21 +82,27 @@ func TestMultipartChecksumAnswers(t *testing.T) {
 
 // TestPostTooSmallAnswer: a file below the policy's content-length-range
 // is EntityTooSmall with the sizes S3 names, and nothing is stored; one at
-// the minimum is stored.
+// the minimum is stored. A folder marker key refuses any data first.
 func TestPostTooSmallAnswer(t *testing.T) {
 	bucket := makeBucket(t, alice, "posts")
 	later := time.Now().Add(10 * time.Minute)
-	for _, key := range []string{"small", "dir/"} {
-		f := v4PostForm(t, alice, bucket, key, later, nil, map[string]string{"key": key}, []any{"content-length-range", 100, 1000})
-		f.fileName, f.file = "f", randomBytes(99)
+	for _, c := range []struct {
+		key  string
+		size int
+		code string
+	}{{"small", 99, "EntityTooSmall"}, {"empty", 0, "EntityTooSmall"}, {"dir/", 0, "EntityTooSmall"}, {"dir/", 99, "InvalidArgument"}} {
+		f := v4PostForm(t, alice, bucket, c.key, later, nil, map[string]string{"key": c.key}, []any{"content-length-range", 100, 1000})
+		f.fileName, f.file = "f", randomBytes(c.size)
 		r := postForm(t, srv.base, "/"+bucket, f)
-		wantXMLError(t, r, 400, "EntityTooSmall")
-		for _, field := range []string{"<ProposedSize>99</ProposedSize>", "<MinSizeAllowed>100</MinSizeAllowed>"} {
-			if !strings.Contains(string(r.Body), field) {
-				t.Errorf("%s: answer lacks %s: %s", key, field, r)
+		wantXMLError(t, r, 400, c.code)
+		if c.code == "EntityTooSmall" {
+			for _, field := range []string{"<ProposedSize>" + strconv.Itoa(c.size) + "</ProposedSize>", "<MinSizeAllowed>100</MinSizeAllowed>"} {
+				if !strings.Contains(string(r.Body), field) {
+					t.Errorf("%s: answer lacks %s: %s", c.key, field, r)
+				}
 			}
 		}
-		wantAbsent(t, bucket, key)
+		wantAbsent(t, bucket, c.key)
 	}
 	f := v4PostForm(t, alice, bucket, "enough", later, nil, map[string]string{"key": "enough"}, []any{"content-length-range", 100, 1000})
 	f.fileName, f.file = "f", randomBytes(100)
