@@ -97,23 +97,14 @@ func crcCombine(spec crcSpec, crc1, crc2 uint64, len2 int64) uint64 {
 	}
 	gf2Square(even, odd) // two zero bits
 	gf2Square(odd, even) // four zero bits
-	for {
-		gf2Square(even, odd)
+	op, next := odd, even
+	for len2 != 0 {
+		gf2Square(next, op) // one zero byte in the first round, then 2, 4, ...
+		op, next = next, op
 		if len2&1 != 0 {
-			crc1 = gf2Times(even, crc1)
+			crc1 = gf2Times(op, crc1)
 		}
 		len2 >>= 1
-		if len2 == 0 {
-			break
-		}
-		gf2Square(odd, even)
-		if len2&1 != 0 {
-			crc1 = gf2Times(odd, crc1)
-		}
-		len2 >>= 1
-		if len2 == 0 {
-			break
-		}
 	}
 	return crc1 ^ crc2
 }

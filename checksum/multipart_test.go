@@ -33,6 +33,17 @@ func TestFullObject(t *testing.T) {
 			}
 		}
 	}
+	// Every second-part length up to 300 bytes: each bit pattern of len(B)
+	// through the squaring loop.
+	for _, algo := range []string{"CRC32", "CRC32C", "CRC64NVME"} {
+		for n := 0; n <= 300; n++ {
+			a, b := data[:17], data[17:17+n]
+			parts := []Part{{Value: b64sum(algo, a), Size: 17}, {Value: b64sum(algo, b), Size: int64(n)}}
+			if got, err := FullObject(algo, parts); err != nil || got != b64sum(algo, data[:17+n]) {
+				t.Fatalf("%s 17+%d: got %s (%v)", algo, n, got, err)
+			}
+		}
+	}
 	if _, err := FullObject("SHA256", nil); err == nil {
 		t.Error("SHA256 cannot be combined")
 	}
