@@ -57,9 +57,9 @@ type Result struct {
 	// or -1 when unknown.
 	DecodedLength int64
 	// Checksums returns the verified checksums of the payload, keyed by the
-	// upper-case algorithm name ("CRC32", "CRC32C", "CRC64NVME", "SHA1",
-	// "SHA256") with base64 values, as sent by the client in a header or
-	// trailer. Valid only after Body returned io.EOF.
+	// algorithm name (one of checksum.Algorithms) with base64 values, as
+	// sent by the client in a header or trailer. Valid only after Body
+	// returned io.EOF.
 	Checksums func() map[string]string
 }
 

@@ -2,39 +2,25 @@ package auth
 
 import (
 	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"hash"
-	"hash/crc32"
 	"io"
 	"maps"
 	"net/http"
 	"strings"
 
-	"github.com/minio/crc64nvme"
+	"github.com/caddys3/caddys3/checksum"
 )
 
 // newHash returns a hash for an algorithm name ("MD5" or a checksum
-// algorithm), or nil when unknown. CRC sums are big-endian, as S3 sends them.
+// algorithm), or nil when unknown.
 func newHash(algo string) hash.Hash {
-	switch algo {
-	case "MD5":
+	if algo == "MD5" {
 		return md5.New()
-	case "CRC32":
-		return crc32.NewIEEE()
-	case "CRC32C":
-		return crc32.New(crc32.MakeTable(crc32.Castagnoli))
-	case "CRC64NVME":
-		return crc64nvme.New()
-	case "SHA1":
-		return sha1.New()
-	case "SHA256":
-		return sha256.New()
 	}
-	return nil
+	return checksum.New(algo)
 }
 
 // checksumAlgo maps a header or trailer name ("x-amz-checksum-crc32") to its
@@ -45,11 +31,7 @@ func checksumAlgo(name string) string {
 	if !ok {
 		return ""
 	}
-	switch rest {
-	case "crc32", "crc32c", "crc64nvme", "sha1", "sha256":
-		return strings.ToUpper(rest)
-	}
-	return ""
+	return checksum.Parse(rest)
 }
 
 // decodeChecksum decodes a base64 checksum value of the algorithm's size.

@@ -101,6 +101,17 @@ func toAPIError(err error) *apiError {
 		}
 		return e
 	}
+	var missing *fsstore.MissingPartChecksumError
+	if errors.As(err, &missing) {
+		return newError(s3err.InvalidRequest).withCause(err).withMessage("The upload was created using a " +
+			strings.ToLower(missing.Algorithm) + " checksum. The complete request must include the checksum for each part. It was missing for part " +
+			strconv.Itoa(missing.PartNumber) + " in the request.")
+	}
+	var mismatch *fsstore.ChecksumMismatchError
+	if errors.As(err, &mismatch) {
+		return newError(s3err.BadDigest).withCause(err).withMessage("The " + strings.ToLower(mismatch.Algorithm) +
+			" you specified for the object did not match what was computed.")
+	}
 	var regionErr *auth.RegionError
 	if errors.As(err, &regionErr) {
 		return newError(s3err.AuthorizationHeaderMalformed).withCause(err).
@@ -173,6 +184,8 @@ var sentinelCodes = []struct {
 	{fsstore.ErrInvalidPart, s3err.InvalidPart, "", false},
 	{fsstore.ErrInvalidPartOrder, s3err.InvalidPartOrder, "", false},
 	{fsstore.ErrEntityTooSmall, s3err.EntityTooSmall, "", false},
+	{fsstore.ErrMissingPartChecksum, s3err.InvalidRequest, "", false},
+	{fsstore.ErrBadDigest, s3err.BadDigest, "", false},
 	{fsstore.ErrCompleteInProgress, s3err.OperationAborted, "A conflicting conditional operation is currently in progress against this resource. Please try again.", false},
 	{fsstore.ErrInvalidPartNumber, s3err.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive", false},
 }

@@ -37,6 +37,21 @@ func TestSentinelsMapToS3Codes(t *testing.T) {
 			t.Errorf("%T maps to %s, want %s", err, got.Code, want[i])
 		}
 	}
+	// The store's Complete checksum errors answer as S3 does.
+	for _, c := range []struct {
+		err     error
+		code    s3err.Code
+		message string
+	}{
+		{&fsstore.MissingPartChecksumError{Algorithm: "CRC32C", PartNumber: 2}, s3err.InvalidRequest,
+			"The upload was created using a crc32c checksum. The complete request must include the checksum for each part. It was missing for part 2 in the request."},
+		{&fsstore.ChecksumMismatchError{Algorithm: "SHA256"}, s3err.BadDigest,
+			"The sha256 you specified for the object did not match what was computed."},
+	} {
+		if got := toAPIError(fmt.Errorf("wrapped: %w", c.err)); got.Code != c.code || got.Status != 400 || got.Message != c.message {
+			t.Errorf("%T maps to %s/%d %q", c.err, got.Code, got.Status, got.Message)
+		}
+	}
 	if got := toAPIError(fmt.Errorf("disk on fire")); got.Code != s3err.InternalError || got.Status != 500 {
 		t.Errorf("unknown error maps to %s/%d", got.Code, got.Status)
 	}
@@ -46,7 +61,7 @@ func TestSentinelsMapToS3Codes(t *testing.T) {
 		fsstore.ErrInvalidKey, fsstore.ErrKeyTooLong, fsstore.ErrObjectParentIsFile,
 		fsstore.ErrObjectIsDirectory, fsstore.ErrPreconditionFailed, fsstore.ErrInsufficientStorage,
 		fsstore.ErrNoSuchUpload, fsstore.ErrInvalidPart, fsstore.ErrInvalidPartOrder, fsstore.ErrEntityTooSmall,
-		fsstore.ErrInvalidPartNumber, fsstore.ErrCompleteInProgress} {
+		fsstore.ErrInvalidPartNumber, fsstore.ErrCompleteInProgress, fsstore.ErrMissingPartChecksum, fsstore.ErrBadDigest} {
 		if got := toAPIError(err); got.Status >= 500 && got.Code != s3err.InsufficientStorage {
 			t.Errorf("fsstore error %v maps to %s", err, got.Code)
 		}

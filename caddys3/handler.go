@@ -242,12 +242,7 @@ func zapErr(err error) zap.Field { return zap.Error(err) }
 // hasChecksumHeader reports whether the request carries an x-amz-checksum-*
 // value (newer SDKs send one instead of Content-MD5).
 func hasChecksumHeader(hdr http.Header) bool {
-	for _, a := range []string{"Crc32", "Crc32c", "Crc64nvme", "Sha1", "Sha256"} {
-		if hdr.Get("X-Amz-Checksum-"+a) != "" {
-			return true
-		}
-	}
-	return hdr.Get("X-Amz-Sdk-Checksum-Algorithm") != "" && hdr.Get("X-Amz-Trailer") != ""
+	return len(sentChecksums(hdr)) > 0 || hdr.Get("X-Amz-Sdk-Checksum-Algorithm") != "" && hdr.Get("X-Amz-Trailer") != ""
 }
 
 // isCode reports whether err maps to the S3 error code.

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/checksum"
 	"github.com/caddys3/caddys3/fsstore"
 	"github.com/caddys3/caddys3/s3err"
 )
@@ -20,9 +20,6 @@ const (
 	maxListParts          = 1000
 )
 
-// checksumAlgorithms are the x-amz-checksum-algorithm values S3 accepts.
-var checksumAlgorithms = map[string]bool{"CRC32": true, "CRC32C": true, "CRC64NVME": true, "SHA1": true, "SHA256": true}
-
 func (h *Handler) createMultipartUpload(req *request) (*response, error) {
 	meta, err := metaFromHeaders(req.r.Header)
 	if err != nil {
@@ -33,7 +30,7 @@ func (h *Handler) createMultipartUpload(req *request) (*response, error) {
 	}
 	algo := strings.ToUpper(req.r.Header.Get("X-Amz-Checksum-Algorithm"))
 	typ := strings.ToUpper(req.r.Header.Get("X-Amz-Checksum-Type"))
-	if algo != "" && !checksumAlgorithms[algo] {
+	if algo != "" && !checksum.Valid(algo) {
 		return nil, newError(s3err.InvalidRequest).withMessage("Checksum algorithm provided is unsupported.")
 	}
 	switch {
@@ -79,12 +76,7 @@ func (h *Handler) uploadPart(req *request) (*response, error) {
 		return nil, newError(s3err.EntityTooLarge)
 	}
 	body := &limitedReader{r: req.body, n: maxPartSize}
-	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), n, body, func(p *fsstore.Part) error {
-		if req.res.Checksums != nil {
-			p.Checksums = req.res.Checksums()
-		}
-		return nil
-	})
+	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), n, body, req.res.Checksums)
 	if isTooLarge(err) {
 		return nil, newError(s3err.EntityTooLarge).withCause(err)
 	}
@@ -142,15 +134,12 @@ func (h *Handler) completeMultipartUpload(req *request) (*response, error) {
 	for i, p := range cr.Parts {
 		parts[i] = fsstore.CompletePart{PartNumber: p.PartNumber, ETag: p.ETag}
 	}
-	wantFull := req.r.Header // x-amz-checksum-<algo> of the whole object, if sent
-	opts := fsstore.CompleteOptions{
-		IfNoneMatch: req.r.Header.Get("If-None-Match"),
-		IfMatch:     req.r.Header.Get("If-Match"),
-		BeforePublish: func(meta *fsstore.ObjectMeta, used []fsstore.Part) error {
-			return multipartChecksum(meta, used, wantFull)
-		},
-	}
 	uploadID := firstValue(req.query, "uploadId")
+	opts := fsstore.CompleteOptions{
+		IfNoneMatch:       req.r.Header.Get("If-None-Match"),
+		IfMatch:           req.r.Header.Get("If-Match"),
+		ExpectedChecksums: sentChecksums(req.r.Header),
+	}
 	done := make(chan outcome, 1)
 	// The complete must not be cancelled half-way by a client that went away
 	// while we hold the claim: it runs to its end and publishes or rolls back.
@@ -191,40 +180,20 @@ func setChecksumFields(out *completeResult, m fsstore.ObjectMeta) {
 	out.ChecksumType = m.ChecksumType
 }
 
-// multipartChecksum sets the object's checksum from its parts' checksums
-// when the upload was created with a checksum algorithm, and checks a
-// whole-object checksum the client sent with Complete.
-func multipartChecksum(meta *fsstore.ObjectMeta, parts []fsstore.Part, hdr http.Header) error {
-	meta.Checksums = nil
-	algo := meta.ChecksumAlgorithm
-	if algo == "" {
-		return nil
-	}
-	sums := make([]auth.PartChecksum, len(parts))
-	for i, p := range parts {
-		v, ok := p.Checksums[algo]
-		if !ok {
-			return newError(s3err.InvalidRequest).withMessage("The upload was created using a " + strings.ToLower(algo) +
-				" checksum. The complete request must include the checksum for each part. It was missing for part " +
-				strconv.Itoa(p.PartNumber) + " in the request.")
+// sentChecksums are the whole-object checksums a Complete carries
+// (x-amz-checksum-<algo>), by algorithm; the store checks the one of the
+// upload's algorithm.
+func sentChecksums(hdr http.Header) map[string]string {
+	var sums map[string]string
+	for _, a := range checksum.Algorithms {
+		if v := hdr.Get(checksum.HeaderName(a)); v != "" {
+			if sums == nil {
+				sums = map[string]string{}
+			}
+			sums[a] = v
 		}
-		sums[i] = auth.PartChecksum{Value: v, Size: p.Size}
 	}
-	var value string
-	var err error
-	if meta.ChecksumType == "FULL_OBJECT" {
-		value, err = auth.FullObjectChecksum(algo, sums)
-	} else {
-		value, err = auth.CompositeChecksum(algo, sums)
-	}
-	if err != nil {
-		return err
-	}
-	if sent := hdr.Get("X-Amz-Checksum-" + algo); sent != "" && sent != value && !strings.HasPrefix(value, sent+"-") {
-		return newError(s3err.BadDigest).withMessage("The " + strings.ToLower(algo) + " you specified for the object did not match what was computed.")
-	}
-	meta.Checksums = map[string]string{algo: value}
-	return nil
+	return sums
 }
 
 func (h *Handler) abortMultipartUpload(req *request) (*response, error) {

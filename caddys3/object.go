@@ -34,12 +34,7 @@ func (h *Handler) putObject(req *request) (*response, error) {
 		Meta:        meta,
 		IfNoneMatch: req.r.Header.Get("If-None-Match"),
 		IfMatch:     req.r.Header.Get("If-Match"),
-		BeforePublish: func(m *fsstore.ObjectMeta) error {
-			if req.res.Checksums != nil {
-				m.Checksums = req.res.Checksums()
-			}
-			return nil
-		},
+		Checksums:   req.res.Checksums,
 	}
 	if opts.IfNoneMatch != "" && opts.IfNoneMatch != "*" {
 		return nil, newError(s3err.NotImplemented).withMessage("If-None-Match on PUT supports only '*'.")

@@ -1,6 +1,7 @@
 package caddys3
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -81,19 +82,8 @@ func (h *Handler) postObject(req *request) (*response, error) {
 	if pa.MaxLength >= 0 && pa.MaxLength < limit {
 		limit = pa.MaxLength
 	}
-	body := &limitedReader{r: req.form.File, n: limit}
-	opts := fsstore.PutOptions{
-		Meta: meta,
-		BeforePublish: func(m *fsstore.ObjectMeta) error {
-			if m.Size < pa.MinLength {
-				return newError(s3err.EntityTooSmall).
-					with("ProposedSize", strconv.FormatInt(m.Size, 10)).
-					with("MinSizeAllowed", strconv.FormatInt(pa.MinLength, 10))
-			}
-			return nil
-		},
-	}
-	stored, err := h.store.PutObject(req.ctx, req.t.bucket, key, body, opts)
+	body := &minLengthReader{r: &limitedReader{r: req.form.File, n: limit}, min: pa.MinLength, marker: strings.HasSuffix(key, "/")}
+	stored, err := h.store.PutObject(req.ctx, req.t.bucket, key, body, fsstore.PutOptions{Meta: meta})
 	if isTooLarge(err) {
 		return nil, newError(s3err.EntityTooLarge).with("MaxSizeAllowed", strconv.FormatInt(limit, 10)).withCause(err)
 	}
@@ -130,6 +120,28 @@ func (h *Handler) postObject(req *request) (*response, error) {
 		resp.status = http.StatusNoContent
 	}
 	return resp, nil
+}
+
+// minLengthReader answers EntityTooSmall instead of io.EOF when the file
+// ended before min bytes (the policy's content-length-range), so the store
+// never publishes it. A folder marker (a key ending in "/") holds no bytes:
+// the store refuses any with InvalidArgument, which is the answer to a
+// non-empty file there however small.
+type minLengthReader struct {
+	r      io.Reader
+	n, min int64
+	marker bool
+}
+
+func (m *minLengthReader) Read(p []byte) (int, error) {
+	n, err := m.r.Read(p)
+	m.n += int64(n)
+	if err == io.EOF && m.n < m.min && (m.n == 0 || !m.marker) {
+		return n, newError(s3err.EntityTooSmall).
+			with("ProposedSize", strconv.FormatInt(m.n, 10)).
+			with("MinSizeAllowed", strconv.FormatInt(m.min, 10))
+	}
+	return n, err
 }
 
 // objectURL is the URL of an object as the client addressed its bucket:

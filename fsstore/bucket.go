@@ -145,12 +145,7 @@ func (s *Store) SetBucketDoc(ctx context.Context, name string, doc BucketDoc, da
 
 // ListBuckets returns every bucket sorted by name.
 func (s *Store) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
-	d, err := s.root.Open(bucketsDir)
-	if err != nil {
-		return nil, err
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
+	names, err := s.readDirNames(bucketsDir)
 	if err != nil {
 		return nil, err
 	}

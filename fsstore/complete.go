@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/caddys3/caddys3/checksum"
 )
 
 // cfrChunk bounds one copy_file_range call, so a cancelled ctx is noticed
@@ -150,22 +153,22 @@ func (s *Store) complete(ctx context.Context, bucket, key, uploadID string, p ob
 		}
 		used[i] = part
 	}
+	sums, err := objectChecksums(rec.Meta, used, opts.ExpectedChecksums[rec.Meta.ChecksumAlgorithm])
+	if err != nil {
+		return ObjectMeta{}, err
+	}
 
 	tmp, f, err := s.createTemp("mpu-")
 	if err != nil {
 		return ObjectMeta{}, err
 	}
 	size, err := s.joinParts(ctx, f, claimed, used)
-	meta := rec.Meta
-	meta.Size, meta.ETag = size, multipartETag(used)
-	if err == nil && opts.BeforePublish != nil {
-		err = opts.BeforePublish(&meta, slices.Clone(used))
-		meta.Size = size
-	}
 	if err != nil {
 		s.discardTemp(tmp, f)
 		return ObjectMeta{}, err
 	}
+	meta := rec.Meta
+	meta.Size, meta.ETag, meta.Checksums = size, multipartETag(used), sums
 	m, published, err := s.publishTemp(ctx, bucket, key, p, tmp, f, meta, opts.IfMatch, opts.IfNoneMatch)
 	if !published {
 		if errors.Is(err, ErrNoSuchBucket) {
@@ -185,6 +188,38 @@ func (s *Store) complete(ctx context.Context, bucket, key, uploadID string, p ob
 	}
 	s.removeUploadTree(bucket, uploadID, claimed)
 	return m, err
+}
+
+// objectChecksums returns the checksums of the object joined from parts of
+// an upload created with meta: none without a ChecksumAlgorithm, else the
+// COMPOSITE or FULL_OBJECT checksum combined from the parts' checksums,
+// which the client's expected value (if any) must match.
+func objectChecksums(meta ObjectMeta, parts []Part, expected string) (map[string]string, error) {
+	algo := meta.ChecksumAlgorithm
+	if algo == "" {
+		return nil, nil
+	}
+	sums := make([]checksum.Part, len(parts))
+	for i, p := range parts {
+		v, ok := p.Checksums[algo]
+		if !ok {
+			return nil, &MissingPartChecksumError{Algorithm: algo, PartNumber: p.PartNumber}
+		}
+		sums[i] = checksum.Part{Value: v, Size: p.Size}
+	}
+	combine := checksum.Composite
+	if meta.ChecksumType == "FULL_OBJECT" {
+		combine = checksum.FullObject
+	}
+	value, err := combine(algo, sums)
+	if err != nil {
+		return nil, fmt.Errorf("fsstore: checksum of the upload: %w", err)
+	}
+	// A client may send a COMPOSITE value without its "-<parts>".
+	if expected != "" && expected != value && !strings.HasPrefix(value, expected+"-") {
+		return nil, &ChecksumMismatchError{Algorithm: algo}
+	}
+	return map[string]string{algo: value}, nil
 }
 
 // multipartETag is S3's ETag of a multipart object: the MD5 of the

@@ -172,10 +172,21 @@ type PutOptions struct {
 	// IfMatch (an ETag, quotes optional) fails with ErrPreconditionFailed
 	// unless the current object has that ETag.
 	IfMatch string
-	// BeforePublish, if set, runs after the body was read to a clean EOF and
-	// before the object becomes visible; an error aborts the put and nothing
-	// is stored. It may fill meta (e.g. checksums only known at EOF).
-	BeforePublish func(meta *ObjectMeta) error
+	// Checksums, if set, is called once the body reached a clean EOF; the
+	// verified checksums it returns are stored with the object (they
+	// replace Meta.Checksums).
+	Checksums func() map[string]string
+}
+
+// metaAtEOF is the metadata to store for a body of size bytes with MD5
+// etag, read to a clean EOF.
+func (o *PutOptions) metaAtEOF(size int64, etag string) ObjectMeta {
+	m := o.Meta
+	m.Size, m.ETag = size, etag
+	if o.Checksums != nil {
+		m.Checksums = o.Checksums()
+	}
+	return m
 }
 
 // ListOptions select one page of a bucket listing.

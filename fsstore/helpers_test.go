@@ -92,12 +92,7 @@ func readObject(t testing.TB, s *Store, bucket, key string) ([]byte, ObjectMeta)
 // tmpEntries lists what is left in the staging directory.
 func tmpEntries(t testing.TB, s *Store) []string {
 	t.Helper()
-	d, err := s.root.Open(tmpDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
+	names, err := s.readDirNames(tmpDir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -257,10 +257,11 @@ func (s *Store) GetUpload(ctx context.Context, bucket, key, uploadID string) (Up
 
 // UploadPart stores part partNumber (1..10000) of an upload, replacing an
 // earlier part with that number. body is streamed to a temp file while its
-// MD5 is computed; beforePublish (if set) then sees the part and may set
-// its Checksums, or fail and leave everything as it was. The part appears
-// by one rename, with its metadata.
-func (s *Store) UploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, beforePublish func(*Part) error) (Part, error) {
+// MD5 is computed; a read error other than io.EOF leaves everything as it
+// was. checksums, if set, is called at the clean EOF and its verified
+// checksums become the part's Checksums. The part appears by one rename,
+// with its metadata.
+func (s *Store) UploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string) (Part, error) {
 	if _, err := resolveUpload(bucket, key, uploadID); err != nil {
 		return Part{}, s.noSuchUpload(bucket, err)
 	}
@@ -277,14 +278,12 @@ func (s *Store) UploadPart(ctx context.Context, bucket, key, uploadID string, pa
 	}
 	part := Part{PartNumber: partNumber}
 	part.Size, part.ETag, err = s.copyBody(ctx, f, body)
-	if err == nil && beforePublish != nil {
-		size, etag := part.Size, part.ETag
-		err = beforePublish(&part)
-		part.PartNumber, part.Size, part.ETag = partNumber, size, etag
-	}
 	if err != nil {
 		s.discardTemp(tmp, f)
 		return Part{}, err
+	}
+	if checksums != nil {
+		part.Checksums = checksums()
 	}
 	name := partName(partNumber)
 	pkey := partKey(uploadID, name)
@@ -400,15 +399,10 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string, par
 // partNumbers lists the part numbers present in an upload directory in
 // ascending order.
 func (s *Store) partNumbers(dir string) ([]int, error) {
-	d, err := s.root.Open(dir)
+	names, err := s.readDirNames(dir)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil, ErrNoSuchUpload
 	}
-	if err != nil {
-		return nil, err
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -459,13 +453,10 @@ func (s *Store) removeUpload(bucket, uploadID, dir string) bool {
 // removeUploadTree deletes a private (claimed or moved away) upload
 // directory and its parts' metadata.
 func (s *Store) removeUploadTree(bucket, uploadID, dir string) {
-	if d, err := s.root.Open(dir); err == nil {
-		names, _ := d.Readdirnames(-1)
-		d.Close()
-		for _, name := range names {
-			if _, ok := parsePartName(name); ok {
-				s.meta.forget(bucket, partKey(uploadID, name))
-			}
+	names, _ := s.readDirNames(dir)
+	for _, name := range names {
+		if _, ok := parsePartName(name); ok {
+			s.meta.forget(bucket, partKey(uploadID, name))
 		}
 	}
 	s.root.RemoveAll(dir)
@@ -477,13 +468,10 @@ func (s *Store) dropUploads(bucket string) {
 	if err := s.root.Rename(bucketUploads(bucket), trash); err != nil {
 		return
 	}
-	if d, err := s.root.Open(trash); err == nil {
-		names, _ := d.Readdirnames(-1)
-		d.Close()
-		for _, name := range names {
-			if id := strings.TrimSuffix(name, claimSuffix); validUploadID(id) {
-				s.removeUploadTree(bucket, id, trash+"/"+name)
-			}
+	names, _ := s.readDirNames(trash)
+	for _, name := range names {
+		if id := strings.TrimSuffix(name, claimSuffix); validUploadID(id) {
+			s.removeUploadTree(bucket, id, trash+"/"+name)
 		}
 	}
 	s.root.RemoveAll(trash)

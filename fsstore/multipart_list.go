@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -78,15 +79,10 @@ func (s *Store) ListMultipartUploads(ctx context.Context, bucket string, o ListU
 // scanUploads reads every in-progress upload of bucket whose key has
 // prefix, sorted by key and id.
 func (s *Store) scanUploads(ctx context.Context, bucket, prefix string) ([]Upload, error) {
-	d, err := s.root.Open(bucketUploads(bucket))
+	names, err := s.readDirNames(bucketUploads(bucket))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -124,12 +120,7 @@ func (s *Store) scanUploads(ctx context.Context, bucket, prefix string) ([]Uploa
 // returns the number of uploads aborted.
 func (s *Store) CleanupUploads(ctx context.Context, olderThan time.Duration) (removed int, err error) {
 	cutoff := time.Now().Add(-olderThan)
-	d, err := s.root.Open(uploadsDir)
-	if err != nil {
-		return 0, err
-	}
-	buckets, err := d.Readdirnames(-1)
-	d.Close()
+	buckets, err := s.readDirNames(uploadsDir)
 	if err != nil {
 		return 0, err
 	}
@@ -157,12 +148,10 @@ func (s *Store) CleanupUploads(ctx context.Context, olderThan time.Duration) (re
 }
 
 func (s *Store) cleanupBucketUploads(ctx context.Context, bucket string, cutoff time.Time) (removed int, err error) {
-	d, err := s.root.Open(bucketUploads(bucket))
-	if err != nil {
-		return 0, nil
+	names, err := s.readDirNames(bucketUploads(bucket))
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return 0, nil // no uploads, or the bucket's were just dropped
 	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
 	if err != nil {
 		return 0, err
 	}

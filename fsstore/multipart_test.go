@@ -114,9 +114,8 @@ func TestMultipartHappyPath(t *testing.T) {
 		data := [][]byte{partData(1, 150), partData(2, 100), partData(3, 7)}
 		var parts []Part
 		for i, d := range data {
-			p, err := s.UploadPart(ctx, "bkt", "dir/obj", u.UploadID, i+1, bytes.NewReader(d), func(p *Part) error {
-				p.Checksums = map[string]string{"CRC32": "c" + strconv.Itoa(p.PartNumber)}
-				return nil
+			p, err := s.UploadPart(ctx, "bkt", "dir/obj", u.UploadID, i+1, bytes.NewReader(d), func() map[string]string {
+				return map[string]string{"CRC32": "c" + strconv.Itoa(i+1)}
 			})
 			if err != nil || p.ETag != md5hex(d) || p.Checksums["CRC32"] == "" {
 				t.Fatal(p, err)
@@ -133,27 +132,19 @@ func TestMultipartHappyPath(t *testing.T) {
 				t.Fatalf("listed %+v", p)
 			}
 		}
-		var seen []Part
-		m, err := s.CompleteMultipartUpload(ctx, "bkt", "dir/obj", u.UploadID, completeParts(parts...), CompleteOptions{
-			BeforePublish: func(meta *ObjectMeta, ps []Part) error {
-				seen = ps
-				meta.Checksums = map[string]string{"CRC32": "whole"}
-				return nil
-			},
-		})
+		// The upload has no checksum algorithm: the parts' checksums and an
+		// expected value are ignored, the object has no checksum.
+		m, err := s.CompleteMultipartUpload(ctx, "bkt", "dir/obj", u.UploadID, completeParts(parts...), CompleteOptions{ExpectedChecksums: map[string]string{"CRC32": "whole"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		whole := slices.Concat(data...)
 		if m.ETag != wantETag(data...) || m.Size != int64(len(whole)) || m.ContentType != "text/x-test" ||
-			m.UserMeta["a"] != "b" || m.Checksums["CRC32"] != "whole" || m.LastModified.IsZero() {
+			m.UserMeta["a"] != "b" || m.Checksums != nil || m.LastModified.IsZero() {
 			t.Fatalf("meta %+v", m)
 		}
-		if len(seen) != 3 || seen[2].Checksums["CRC32"] != "c3" || seen[0].Size != 150 {
-			t.Fatalf("BeforePublish saw %+v", seen)
-		}
 		b, om := readObject(t, s, "bkt", "dir/obj")
-		if !bytes.Equal(b, whole) || om.ETag != m.ETag || om.ContentType != "text/x-test" || om.Checksums["CRC32"] != "whole" {
+		if !bytes.Equal(b, whole) || om.ETag != m.ETag || om.ContentType != "text/x-test" || om.Checksums != nil {
 			t.Fatalf("object %d bytes, meta %+v", len(b), om)
 		}
 		_, err = s.GetUpload(ctx, "bkt", "dir/obj", u.UploadID)
@@ -295,12 +286,7 @@ func TestCompleteFailuresKeepUpload(t *testing.T) {
 		put(t, s, "bkt", "file", []byte("x"))
 		u := create(t, s, "bkt", "k")
 		p := uploadPart(t, s, u, 1, partData(1, 10))
-		boom := errors.New("boom")
-		_, err := s.CompleteMultipartUpload(ctx, "bkt", "k", u.UploadID, completeParts(p), CompleteOptions{
-			BeforePublish: func(*ObjectMeta, []Part) error { return boom },
-		})
-		mustErr(t, "BeforePublish", err, boom)
-		_, err = s.CompleteMultipartUpload(ctx, "bkt", "k", u.UploadID, completeParts(p), CompleteOptions{IfNoneMatch: "*"})
+		_, err := s.CompleteMultipartUpload(ctx, "bkt", "k", u.UploadID, completeParts(p), CompleteOptions{IfNoneMatch: "*"})
 		mustErr(t, "If-None-Match", err, ErrPreconditionFailed)
 		_, err = s.CompleteMultipartUpload(ctx, "bkt", "k", u.UploadID, completeParts(p), CompleteOptions{IfMatch: md5hex([]byte("other"))})
 		mustErr(t, "If-Match", err, ErrPreconditionFailed)
@@ -331,10 +317,12 @@ func TestUploadPartFailingBody(t *testing.T) {
 		u := create(t, s, "bkt", "k")
 		old := uploadPart(t, s, u, 1, partData(1, 300))
 		boom := errors.New("boom")
-		_, err := s.UploadPart(ctx, "bkt", "k", u.UploadID, 1, &failingReader{data: partData(2, 500), err: boom}, nil)
+		noSums := func() map[string]string {
+			t.Error("checksums asked for without a clean EOF")
+			return nil
+		}
+		_, err := s.UploadPart(ctx, "bkt", "k", u.UploadID, 1, &failingReader{data: partData(2, 500), err: boom}, noSums)
 		mustErr(t, "failing body", err, boom)
-		_, err = s.UploadPart(ctx, "bkt", "k", u.UploadID, 1, bytes.NewReader(partData(3, 10)), func(*Part) error { return boom })
-		mustErr(t, "beforePublish", err, boom)
 		_, err = s.UploadPart(ctx, "bkt", "k", u.UploadID, 2, &failingReader{data: partData(2, 500), err: boom}, nil)
 		mustErr(t, "failing body, new part", err, boom)
 		listed, _, err := s.ListParts(ctx, "bkt", "k", u.UploadID, 0, 0)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -82,18 +83,24 @@ func TestEmptyObjectAndETag(t *testing.T) {
 	})
 }
 
-func TestBeforePublish(t *testing.T) {
+// Checksums runs only at a clean EOF, and what it returns is stored: a
+// body whose last read fails (a digest mismatch found at the end) leaves
+// nothing behind and never asks for checksums.
+func TestPutChecksums(t *testing.T) {
 	modes(t, func(t *testing.T, s *Store) {
 		mustBucket(t, s, "bkt")
 		boom := errors.New("checksum mismatch")
+		calls := 0
+		sums := func() map[string]string {
+			calls++
+			return map[string]string{"SHA256": "x"}
+		}
 		for _, key := range []string{"k", "deep/er/k", "marker/"} {
-			body := []byte("data")
+			r := &failingReader{data: []byte("data"), err: boom}
 			if key == "marker/" {
-				body = nil
+				r.data = nil
 			}
-			_, err := s.PutObject(ctx, "bkt", key, bytes.NewReader(body), PutOptions{
-				BeforePublish: func(m *ObjectMeta) error { return boom },
-			})
+			_, err := s.PutObject(ctx, "bkt", key, r, PutOptions{Checksums: sums})
 			if !errors.Is(err, boom) {
 				t.Fatalf("%s: %v", key, err)
 			}
@@ -101,27 +108,38 @@ func TestBeforePublish(t *testing.T) {
 				t.Fatalf("%s exists after rejected put: %v", key, err)
 			}
 		}
+		if calls != 0 {
+			t.Fatalf("Checksums called %d times without a clean EOF", calls)
+		}
 		if ents, _ := os.ReadDir(filepath.Join(rootPath(s), "bkt")); len(ents) != 0 {
 			t.Fatalf("bucket holds %v", ents)
 		}
 		if len(tmpEntries(t, s)) != 0 {
 			t.Fatal("temp files left")
 		}
-		// BeforePublish can fill metadata known only at EOF.
-		m, err := s.PutObject(ctx, "bkt", "k", bytes.NewReader([]byte("data")), PutOptions{
-			BeforePublish: func(m *ObjectMeta) error {
-				if m.Size != 4 || m.ETag != md5hex([]byte("data")) {
-					t.Errorf("BeforePublish sees %+v", m)
-				}
-				m.Checksums = map[string]string{"SHA256": "x"}
-				return nil
-			},
-		})
-		if err != nil || m.Checksums["SHA256"] != "x" {
-			t.Fatal(m, err)
+		for _, key := range []string{"k", "marker/"} {
+			body := []byte("data")
+			if key == "marker/" {
+				body = nil
+			}
+			calls = 0
+			m, err := s.PutObject(ctx, "bkt", key, bytes.NewReader(body), PutOptions{
+				Meta: ObjectMeta{Checksums: map[string]string{"CRC32": "stale"}}, Checksums: sums,
+			})
+			if err != nil || calls != 1 || !maps.Equal(m.Checksums, sums()) || m.ETag != md5hex(body) {
+				t.Fatal(key, m, err, calls)
+			}
+			if h, _ := s.HeadObject(ctx, "bkt", key); !maps.Equal(h.Checksums, sums()) {
+				t.Fatal(key, h)
+			}
 		}
-		if h, _ := s.HeadObject(ctx, "bkt", "k"); h.Checksums["SHA256"] != "x" {
-			t.Fatal(h)
+		// Without Checksums, Meta.Checksums is stored (a copy keeps its
+		// source's).
+		m, err := s.PutObject(ctx, "bkt", "copy", bytes.NewReader([]byte("data")), PutOptions{
+			Meta: ObjectMeta{Checksums: map[string]string{"CRC32": "kept"}},
+		})
+		if err != nil || m.Checksums["CRC32"] != "kept" {
+			t.Fatal(m, err)
 		}
 	})
 }

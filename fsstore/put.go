@@ -57,8 +57,9 @@ func (s *Store) checkBucket(bucket string) error {
 }
 
 // PutObject stores body at key. Nothing is visible until body returned a
-// clean EOF and opts.BeforePublish accepted it; then bytes and metadata
-// appear together by one rename (or link, for IfNoneMatch "*").
+// clean EOF; then bytes and metadata appear together by one rename (or
+// link, for IfNoneMatch "*"). Any other read error aborts the put and is
+// returned wrapped, for errors.Is and errors.As.
 func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts PutOptions) (ObjectMeta, error) {
 	p, err := resolve(bucket, key)
 	if err != nil {
@@ -75,18 +76,12 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err != nil {
 		return ObjectMeta{}, err
 	}
-	meta := opts.Meta
-	meta.Size, meta.ETag, err = s.copyBody(ctx, f, body)
-	if err == nil && opts.BeforePublish != nil {
-		size := meta.Size
-		err = opts.BeforePublish(&meta)
-		meta.Size = size
-	}
+	size, etag, err := s.copyBody(ctx, f, body)
 	if err != nil {
 		s.discardTemp(tmp, f)
 		return ObjectMeta{}, err
 	}
-	m, _, err := s.publishTemp(ctx, bucket, key, p, tmp, f, meta, opts.IfMatch, opts.IfNoneMatch)
+	m, _, err := s.publishTemp(ctx, bucket, key, p, tmp, f, opts.metaAtEOF(size, etag), opts.IfMatch, opts.IfNoneMatch)
 	return m, err
 }
 
@@ -335,13 +330,7 @@ func (s *Store) putMarker(ctx context.Context, bucket, key string, p objPath, bo
 	if size != 0 {
 		return ObjectMeta{}, fmt.Errorf("%w: a key ending in '/' cannot hold data", ErrInvalidKey)
 	}
-	meta := opts.Meta
-	meta.ETag = etag
-	if opts.BeforePublish != nil {
-		if err := opts.BeforePublish(&meta); err != nil {
-			return ObjectMeta{}, err
-		}
-	}
+	meta := opts.metaAtEOF(0, etag)
 	if opts.IfMatch != "" {
 		l, err := s.lockKey(ctx, bucket, key)
 		if err != nil {

@@ -196,6 +196,19 @@ func (s *Store) CleanupTemp(ctx context.Context, olderThan time.Duration) (int, 
 	}
 }
 
+// readDirNames returns the names in the directory dir, unsorted. An error
+// opening dir comes back as it is (for errors.Is); a failed read returns
+// the names read before it with the error.
+func (s *Store) readDirNames(dir string) ([]string, error) {
+	d, err := s.root.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	return names, err
+}
+
 // Close releases the root.
 func (s *Store) Close() error {
 	return s.root.Close()

@@ -35,12 +35,12 @@ func main() {
 	access := flag.String("access-key", envOr("S3_ACCESS_KEY", "AKIACADDYS3DEV000001"), "access key id")
 	secret := flag.String("secret-key", envOr("S3_SECRET_KEY", "caddys3-dev-secret-change-me-000000000000"), "secret key")
 	bucket := flag.String("bucket", "s3load", "bucket (created if missing)")
-	op := flag.String("op", "put", "put, get or multipart (uploads -parts parts of -size, times Complete)")
+	op := flag.String("op", "put", "put, get, list (full ListObjectsV2 listings of -keys objects, pages of 1,000) or multipart (uploads -parts parts of -size, times Complete)")
 	parts := flag.Int("parts", 100, "parts per upload for -op multipart")
 	sizeFlag := flag.String("size", "4KiB", "object size")
 	n := flag.Int("n", 1000, "number of requests")
 	conc := flag.Int("c", 1, "concurrent workers")
-	keys := flag.Int("keys", 0, "distinct keys (default: n for put, 1 for get)")
+	keys := flag.Int("keys", 0, "distinct keys (default: n for put, 1 for get; for list: the objects listed)")
 	timeout := flag.Duration("timeout", 5*time.Minute, "stop after this long")
 	flag.Parse()
 
@@ -79,7 +79,7 @@ func main() {
 		}
 		return
 	}
-	if *op == "get" {
+	if *op == "get" || *op == "list" {
 		for i := 0; i < *keys; i++ {
 			if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(key(i)), Body: bytes.NewReader(payload)}); err != nil {
 				log.Fatalf("seed: %v", err)
@@ -120,6 +120,12 @@ func main() {
 							err = fmt.Errorf("short read %d", got)
 						}
 					}
+				case "list":
+					var listed int
+					listed, err = listAll(ctx, client, *bucket)
+					if err == nil && listed != *keys {
+						err = fmt.Errorf("listed %d keys, want %d", listed, *keys)
+					}
 				default:
 					log.Fatalf("unknown op %q", *op)
 				}
@@ -147,9 +153,26 @@ func main() {
 	fmt.Printf("  %.1f ops/s  %.1f MiB/s  p50=%s p99=%s max=%s\n",
 		float64(ok)/elapsed.Seconds(), bytesMoved/elapsed.Seconds()/(1<<20),
 		lat[ok/2].Round(time.Microsecond), lat[ok*99/100].Round(time.Microsecond), lat[ok-1].Round(time.Microsecond))
+	if *op == "list" {
+		fmt.Printf("  %.0f keys/s listed\n", float64(ok)*float64(*keys)/elapsed.Seconds())
+	}
 	if failed.Load() > 0 {
 		os.Exit(1)
 	}
+}
+
+// listAll lists the whole bucket in pages of 1,000 and counts the keys.
+func listAll(ctx context.Context, client *s3.Client, bucket string) (int, error) {
+	n := 0
+	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: &bucket, MaxKeys: aws.Int32(1000)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return n, err
+		}
+		n += len(page.Contents)
+	}
+	return n, nil
 }
 
 func key(i int) string { return fmt.Sprintf("obj-%08d", i) }

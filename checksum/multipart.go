@@ -1,4 +1,4 @@
-package auth
+package checksum
 
 import (
 	"encoding/base64"
@@ -12,22 +12,22 @@ import (
 // "-<parts>" appended; FULL_OBJECT (CRC algorithms only) is the CRC of the
 // whole object, combined from the part CRCs without reading any data.
 
-// PartChecksum is one part's base64 checksum and its length in bytes.
-type PartChecksum struct {
+// Part is one part's base64 checksum and its length in bytes.
+type Part struct {
 	Value string
 	Size  int64
 }
 
-// CompositeChecksum returns S3's composite checksum of the parts.
-func CompositeChecksum(algo string, parts []PartChecksum) (string, error) {
-	h := newHash(algo)
-	if h == nil || algo == "MD5" {
-		return "", fmt.Errorf("%w: unknown checksum algorithm %q", ErrInvalidRequest, algo)
+// Composite returns S3's COMPOSITE checksum of the parts.
+func Composite(algo string, parts []Part) (string, error) {
+	h := New(algo)
+	if h == nil {
+		return "", fmt.Errorf("checksum: unknown algorithm %q", algo)
 	}
 	for i, p := range parts {
 		raw, err := base64.StdEncoding.DecodeString(p.Value)
 		if err != nil || len(raw) != h.Size() {
-			return "", fmt.Errorf("%w: part %d has no valid %s checksum", ErrInvalidRequest, i+1, algo)
+			return "", fmt.Errorf("checksum: part %d has no valid %s checksum", i+1, algo)
 		}
 		h.Write(raw)
 	}
@@ -46,17 +46,18 @@ var crcSpecs = map[string]crcSpec{
 	"CRC64NVME": {0x9A6C9329AC4BC9B5, 64},
 }
 
-// FullObjectChecksum combines part CRCs into the CRC of the whole object.
-func FullObjectChecksum(algo string, parts []PartChecksum) (string, error) {
+// FullObject combines part CRCs into the FULL_OBJECT checksum: the CRC of
+// the whole object.
+func FullObject(algo string, parts []Part) (string, error) {
 	spec, ok := crcSpecs[algo]
 	if !ok {
-		return "", fmt.Errorf("%w: FULL_OBJECT checksums need a CRC algorithm, not %q", ErrInvalidRequest, algo)
+		return "", fmt.Errorf("checksum: FULL_OBJECT checksums need a CRC algorithm, not %q", algo)
 	}
 	var crc uint64
 	for i, p := range parts {
 		raw, err := base64.StdEncoding.DecodeString(p.Value)
 		if err != nil || len(raw) != spec.width/8 {
-			return "", fmt.Errorf("%w: part %d has no valid %s checksum", ErrInvalidRequest, i+1, algo)
+			return "", fmt.Errorf("checksum: part %d has no valid %s checksum", i+1, algo)
 		}
 		var v uint64
 		if spec.width == 32 {
@@ -96,23 +97,14 @@ func crcCombine(spec crcSpec, crc1, crc2 uint64, len2 int64) uint64 {
 	}
 	gf2Square(even, odd) // two zero bits
 	gf2Square(odd, even) // four zero bits
-	for {
-		gf2Square(even, odd)
+	op, next := odd, even
+	for len2 != 0 {
+		gf2Square(next, op) // one zero byte in the first round, then 2, 4, ...
+		op, next = next, op
 		if len2&1 != 0 {
-			crc1 = gf2Times(even, crc1)
+			crc1 = gf2Times(op, crc1)
 		}
 		len2 >>= 1
-		if len2 == 0 {
-			break
-		}
-		gf2Square(odd, even)
-		if len2&1 != 0 {
-			crc1 = gf2Times(odd, crc1)
-		}
-		len2 >>= 1
-		if len2 == 0 {
-			break
-		}
 	}
 	return crc1 ^ crc2
 }

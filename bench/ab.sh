@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# A/B comparison of two caddy binaries on the request path: PUT 4 KiB,
+# GET 4 KiB (256 keys) and full listings of 10,000 keys, each binary
+# serving its own root under $TMPDIR, runs alternating A, B, A, B…
+# so drift of the machine hits both alike. Bounded: fixed request counts
+# and a timeout per run.
+#
+# Usage: bash bench/ab.sh BIN_A BIN_B [ROUNDS]   (default 3 rounds)
+# Build the binaries first, e.g. `git worktree add /tmp/base <rev>` and
+# `go build -o /tmp/caddy-a ./cmd/caddy` in each tree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 2 ] || { echo "usage: $0 BIN_A BIN_B [ROUNDS]" >&2; exit 2; }
+bins=("$1" "$2")
+rounds=${3:-3}
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+go build -o "$work/s3load" ./bench/s3load
+ports=(19331 19332)
+for i in 0 1; do
+	"${bins[$i]}" s3-server --listen "127.0.0.1:${ports[$i]}" --root "$work/data$i" >"$work/server$i.log" 2>&1 &
+	pids+=($!)
+done
+for p in "${ports[@]}"; do
+	for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
+done
+load() { timeout 300 "$work/s3load" -endpoint "http://127.0.0.1:$1" -timeout 4m "${@:2}"; }
+for r in $(seq "$rounds"); do
+	for i in 0 1; do
+		tag="$(printf 'round %d %s' "$r" "$([ "$i" = 0 ] && echo A || echo B)")"
+		echo "== $tag PUT 4 KiB";  load "${ports[$i]}" -op put -size 4KiB -n 10000 -c 16 -bucket put | sed -n 2p
+		echo "== $tag GET 4 KiB";  load "${ports[$i]}" -op get -size 4KiB -n 20000 -c 16 -keys 256 -bucket get | sed -n 2p
+		echo "== $tag LIST 10k";   load "${ports[$i]}" -op list -size 1 -n 10 -c 1 -keys 10000 -bucket list | sed -n 3p
+	done
+done
