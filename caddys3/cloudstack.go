@@ -12,7 +12,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/exp/zapslog"
 
-	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/cloudstack"
+	"github.com/caddys3/caddys3/credcache"
 )
 
 // CloudStackCredentials reads Apache CloudStack users' API keys and secret
@@ -70,7 +71,7 @@ func (d csDB) Destruct() error { return d.db.Close() }
 // it with csPool.Delete(dsn).
 func acquireCloudStackDB(dsn string) (*sql.DB, error) {
 	v, _, err := csPool.LoadOrNew(dsn, func() (caddy.Destructor, error) {
-		db, err := auth.OpenCloudStackDB(dsn)
+		db, err := cloudstack.OpenDB(dsn)
 		if err != nil {
 			return nil, err
 		}
@@ -102,7 +103,7 @@ func (c *CloudStackCredentials) validate() error {
 // provisionCloudStack builds the CloudStack provider: it resolves the DSN
 // and database key, takes the shared pool (the returned key is what
 // Cleanup releases) and checks schema and database key once.
-func provisionCloudStack(ctx caddy.Context, c *CloudStackCredentials, repl *caddy.Replacer, logger *zap.Logger) (*auth.CloudStack, string, error) {
+func provisionCloudStack(ctx caddy.Context, c *CloudStackCredentials, repl *caddy.Replacer, logger *zap.Logger) (*credcache.Cache, string, error) {
 	if err := c.validate(); err != nil {
 		return nil, "", err
 	}
@@ -116,7 +117,7 @@ func provisionCloudStack(ctx caddy.Context, c *CloudStackCredentials, repl *cadd
 		if err != nil {
 			return nil, "", fmt.Errorf("s3: credentials cloudstack: key_file: %w", err)
 		}
-		cfg, err := auth.LoadCloudStackDBProperties(props, keyFile, os.Getenv)
+		cfg, err := cloudstack.LoadDBProperties(props, keyFile, os.Getenv)
 		if err != nil {
 			return nil, "", fmt.Errorf("s3: credentials cloudstack: %w", err)
 		}
@@ -131,7 +132,7 @@ func provisionCloudStack(ctx caddy.Context, c *CloudStackCredentials, repl *cadd
 			return nil, "", fmt.Errorf("s3: credentials cloudstack: database_key: a placeholder did not resolve")
 		}
 	}
-	dsn, err := auth.NormalizeCloudStackDSN(dsn)
+	dsn, err := cloudstack.NormalizeDSN(dsn)
 	if err != nil {
 		return nil, "", fmt.Errorf("s3: credentials cloudstack: %w", err)
 	}
@@ -140,11 +141,8 @@ func provisionCloudStack(ctx caddy.Context, c *CloudStackCredentials, repl *cadd
 		return nil, "", fmt.Errorf("s3: credentials cloudstack: opening the database: %w", err)
 	}
 	log := logger.Named("cloudstack")
-	p := auth.NewCloudStack(db, auth.CloudStackOptions{
+	p := cloudstack.New(db, cloudstack.Options{
 		DatabaseKey: dbKey,
-		CacheTTL:    time.Duration(c.CacheTTL),
-		NegativeTTL: time.Duration(c.NegativeCacheTTL),
-		GracePeriod: time.Duration(c.GracePeriod),
 		// The handler enforces Credential.ReadOnly (see readOnlyOps).
 		AllowReadOnly: true,
 		Logger: slog.New(zapslog.NewHandler(log.Core(),
@@ -156,5 +154,10 @@ func provisionCloudStack(ctx caddy.Context, c *CloudStackCredentials, repl *cadd
 		_, _ = csPool.Delete(dsn)
 		return nil, "", fmt.Errorf("s3: credentials cloudstack: %w", err)
 	}
-	return p, dsn, nil
+	return credcache.New(p, credcache.Options{
+		TTL:         time.Duration(c.CacheTTL),
+		NegativeTTL: time.Duration(c.NegativeCacheTTL),
+		GracePeriod: time.Duration(c.GracePeriod),
+		Outage:      cloudstack.IsOutage,
+	}), dsn, nil
 }

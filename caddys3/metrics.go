@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/credcache"
 )
 
 // s3Metrics are the handler's Prometheus collectors. Labels are bounded:
@@ -113,19 +114,19 @@ func (h *Handler) provisionMetrics(ctx caddy.Context, p auth.Provider) {
 		providers = ch
 	}
 	for _, p := range providers {
-		if cs, ok := p.(*auth.CloudStack); ok {
-			cs.SetObserver(m.cloudStackEvent)
+		if c, ok := p.(*credcache.Cache); ok {
+			c.SetObserver(m.credentialEvent)
 		}
 	}
 }
 
-func (m *s3Metrics) cloudStackEvent(ev auth.CloudStackEvent) {
+func (m *s3Metrics) credentialEvent(ev credcache.Event) {
 	switch ev {
-	case auth.CloudStackCacheHit:
+	case credcache.Hit:
 		m.cacheHits.Inc()
-	case auth.CloudStackCacheMiss:
+	case credcache.Miss:
 		m.cacheMisses.Inc()
-	case auth.CloudStackDBError:
+	case credcache.SourceError:
 		m.dbErrors.Inc()
 	}
 }
