@@ -102,7 +102,7 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C, errs *[]er
 }
 
 // provisionMetrics registers the collectors in this config's registry and
-// connects the CloudStack provider's cache and database counters.
+// connects the credential caches' counters (the cloudstack source's).
 func (h *Handler) provisionMetrics(ctx caddy.Context, p auth.Provider) {
 	m, err := registerMetrics(ctx.GetMetricsRegistry(), processMetrics)
 	if err != nil {
@@ -114,12 +114,20 @@ func (h *Handler) provisionMetrics(ctx caddy.Context, p auth.Provider) {
 		providers = ch
 	}
 	for _, p := range providers {
-		if c, ok := p.(*credcache.Cache); ok {
+		if c, ok := p.(cacheObservable); ok {
 			c.SetObserver(m.credentialEvent)
 		}
 	}
 }
 
+// cacheObservable is a credential source with a credcache.Cache, such as
+// s3.credentials.cloudstack.
+type cacheObservable interface {
+	SetObserver(func(credcache.Event))
+}
+
+// credentialEvent counts a credential cache's hit, miss or source error
+// (for CloudStack, a failed database read).
 func (m *s3Metrics) credentialEvent(ev credcache.Event) {
 	switch ev {
 	case credcache.Hit:
