@@ -102,34 +102,22 @@ func (c *CloudStack) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if c.DBProperties != "" || c.DSN != "" {
 		return d.Err("s3: credentials cloudstack is configured twice")
 	}
+	strs := map[string]*string{"db_properties": &c.DBProperties, "key_file": &c.KeyFile,
+		"dsn": &c.DSN, "database_key": &c.DatabaseKey}
+	durs := map[string]*caddy.Duration{"cache_ttl": &c.CacheTTL,
+		"negative_cache_ttl": &c.NegativeCacheTTL, "grace_period": &c.GracePeriod}
 	for d.NextBlock(0) {
 		sub := d.Val()
-		var target *string
-		var dur *caddy.Duration
-		switch sub {
-		case "db_properties":
-			target = &c.DBProperties
-		case "key_file":
-			target = &c.KeyFile
-		case "dsn":
-			target = &c.DSN
-		case "database_key":
-			target = &c.DatabaseKey
-		case "cache_ttl":
-			dur = &c.CacheTTL
-		case "negative_cache_ttl":
-			dur = &c.NegativeCacheTTL
-		case "grace_period":
-			dur = &c.GracePeriod
-		default:
+		str, dur := strs[sub], durs[sub]
+		if str == nil && dur == nil {
 			return d.Errf("s3: credentials cloudstack: unknown subdirective %q", sub)
 		}
 		var v string
 		if !d.AllArgs(&v) {
 			return d.Errf("s3: credentials cloudstack: %s wants one argument", sub)
 		}
-		if target != nil {
-			*target = v
+		if str != nil {
+			*str = v
 			continue
 		}
 		t, err := caddy.ParseDuration(v)
