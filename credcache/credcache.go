@@ -37,8 +37,8 @@ type Options struct {
 	// MaxEntries bounds the cache. Default 100000.
 	MaxEntries int
 	// MaxKeyLength is the longest access key id that is cached; longer
-	// ones go to the source uncached, so that junk keys cannot fill the
-	// memory. Default 255.
+	// ones go to the source uncached (and are not reported to the
+	// observer), so that junk keys cannot fill the memory. Default 255.
 	MaxKeyLength int
 	// Outage tells whether an error of the source means the source is
 	// unavailable (grace period, RetryAfter, SourceError) rather than an
@@ -134,8 +134,7 @@ func (c *Cache) observe(ev Event) {
 // Lookup implements auth.Provider.
 func (c *Cache) Lookup(ctx context.Context, accessKeyID string) (auth.Credential, error) {
 	if len(accessKeyID) > c.opts.MaxKeyLength {
-		c.observe(Miss)
-		return c.src.Lookup(ctx, accessKeyID)
+		return c.src.Lookup(ctx, accessKeyID) // neither a hit nor a miss
 	}
 	now := c.opts.Now()
 	c.mu.RLock()

@@ -326,13 +326,15 @@ func TestCacheBounds(t *testing.T) {
 	}
 	long := strings.Repeat("x", 11)
 	calls := src.callCount()
+	var ev events
+	c.SetObserver(ev.observe)
 	for range 2 {
 		if _, err := c.Lookup(ctx, long); !errors.Is(err, auth.ErrInvalidAccessKeyID) {
 			t.Fatal(err)
 		}
 	}
-	if src.callCount()-calls != 2 || c.entries[long] != nil {
-		t.Error("an over-long key was cached")
+	if src.callCount()-calls != 2 || c.entries[long] != nil || ev.hit.Load()+ev.miss.Load() != 0 {
+		t.Error("an over-long key was cached or counted")
 	}
 	// Everything expired or past its grace: dropped first.
 	clk.Add(time.Hour)
