@@ -1,9 +1,8 @@
 package caddys3
 
 import (
-	"fmt"
-
 	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -33,15 +32,27 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    credentials static {
 //	        key <access-key-id> <secret> [<owner>]
 //	    }
+//	    credentials cloudstack {
+//	        db_properties <path>          # or: dsn <dsn>
+//	        key_file <path>               # with db_properties
+//	        database_key <key>            # with dsn
+//	        cache_ttl <duration>
+//	        negative_cache_ttl <duration>
+//	        grace_period <duration>
+//	    }
 //	}
 //
-// The directive may repeat "domain" and "key"; secrets may be placeholders
-// such as {env.S3_SECRET}.
+// The directive may repeat "domain" and "key"; secrets, dsn and
+// database_key may be placeholders such as {env.S3_SECRET}. Each
+// "credentials <source>" block is read by the module s3.credentials.<source>
+// (see packages caddys3/credentials/static and caddys3/credentials/cloudstack);
+// static keys are asked first, then the other sources by name.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
 	if d.NextArg() {
 		return d.ArgErr()
 	}
+	sources := map[string]caddyfile.Unmarshaler{}
 	for d.NextBlock(0) {
 		switch d.Val() {
 		case "root":
@@ -102,13 +113,14 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			*list = append(*list, args...)
 		case "credentials":
-			if err := h.unmarshalCredentials(d); err != nil {
+			if err := unmarshalCredentials(d, sources); err != nil {
 				return err
 			}
 		default:
 			return d.Errf("s3: unknown subdirective %q", d.Val())
 		}
 	}
+	h.CredentialsRaw = credentialsJSON(sources)
 	return nil
 }
 
@@ -127,92 +139,39 @@ func durationArg(d *caddyfile.Dispenser, target *caddy.Duration) error {
 	return nil
 }
 
-func (h *Handler) unmarshalCredentials(d *caddyfile.Dispenser) error {
-	var source string
-	if !d.Args(&source) {
+// unmarshalCredentials reads `credentials <source> …` with the source
+// module's own Caddyfile syntax. A source named again is read into the same
+// value (static adds keys; cloudstack refuses a second block).
+func unmarshalCredentials(d *caddyfile.Dispenser, sources map[string]caddyfile.Unmarshaler) error {
+	var name string
+	if !d.Args(&name) {
 		return d.ArgErr()
 	}
-	switch source {
-	case "static":
-		if d.NextArg() {
-			return d.ArgErr()
+	src, ok := sources[name]
+	if !ok {
+		mod, err := caddy.GetModule(credentialsNamespace + "." + name)
+		if err != nil {
+			return d.Errf("s3: unknown credentials source %q", name)
 		}
-		for nesting := d.Nesting(); d.NextBlock(nesting); {
-			if d.Val() != "key" {
-				return d.Errf("s3: credentials static: unknown subdirective %q (want key)", d.Val())
-			}
-			args := d.RemainingArgs()
-			if len(args) < 2 || len(args) > 3 {
-				return d.Errf("s3: key wants <access-key-id> <secret> [<owner>], got %d arguments", len(args))
-			}
-			k := StaticKey{AccessKeyID: args[0], Secret: args[1]}
-			if len(args) == 3 {
-				k.Owner = args[2]
-			}
-			h.Credentials.Static = append(h.Credentials.Static, k)
+		if src, ok = mod.New().(caddyfile.Unmarshaler); !ok {
+			return d.Errf("s3: credentials source %q has no Caddyfile syntax", name)
 		}
-	case "cloudstack":
-		// credentials cloudstack {
-		//     db_properties <path>     # or: dsn <dsn>
-		//     key_file <path>          # with db_properties
-		//     database_key <key>       # with dsn
-		//     cache_ttl <duration>
-		//     negative_cache_ttl <duration>
-		//     grace_period <duration>
-		// }
-		if d.NextArg() {
-			return d.ArgErr()
-		}
-		if h.Credentials.CloudStack != nil {
-			return d.Err("s3: credentials cloudstack is configured twice")
-		}
-		cs := new(CloudStackCredentials)
-		for nesting := d.Nesting(); d.NextBlock(nesting); {
-			sub := d.Val()
-			var target *string
-			var dur *caddy.Duration
-			switch sub {
-			case "db_properties":
-				target = &cs.DBProperties
-			case "key_file":
-				target = &cs.KeyFile
-			case "dsn":
-				target = &cs.DSN
-			case "database_key":
-				target = &cs.DatabaseKey
-			case "cache_ttl":
-				dur = &cs.CacheTTL
-			case "negative_cache_ttl":
-				dur = &cs.NegativeCacheTTL
-			case "grace_period":
-				dur = &cs.GracePeriod
-			default:
-				return d.Errf("s3: credentials cloudstack: unknown subdirective %q", sub)
-			}
-			var v string
-			if !d.AllArgs(&v) {
-				return d.Errf("s3: credentials cloudstack: %s wants one argument", sub)
-			}
-			if target != nil {
-				*target = v
-				continue
-			}
-			t, err := caddy.ParseDuration(v)
-			if err != nil {
-				return d.Errf("s3: credentials cloudstack: %s: %v", sub, err)
-			}
-			*dur = caddy.Duration(t)
-		}
-		if err := cs.validate(); err != nil {
-			return d.Err(err.Error())
-		}
-		h.Credentials.CloudStack = cs
-	default:
-		return d.Errf("s3: unknown credentials source %q", source)
+		sources[name] = src
 	}
-	return nil
+	return src.UnmarshalCaddyfile(d.NewFromNextSegment())
+}
+
+// credentialsJSON is the handler's "credentials" value for the sources read
+// from a Caddyfile.
+func credentialsJSON(sources map[string]caddyfile.Unmarshaler) caddy.ModuleMap {
+	if len(sources) == 0 {
+		return nil
+	}
+	m := make(caddy.ModuleMap, len(sources))
+	for name, src := range sources {
+		m[name] = caddyconfig.JSON(src, nil)
+	}
+	return m
 }
 
 var _ caddyfile.Unmarshaler = (*Handler)(nil)
-
-var _ = fmt.Sprintf

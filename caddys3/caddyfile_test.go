@@ -90,7 +90,7 @@ func TestCaddyfileErrors(t *testing.T) {
 	if h.Root != "/data" || h.MaxObjectSize != 1<<30 || len(h.Domains) != 2 || h.Fsync != "always" ||
 		time.Duration(h.AbortIncompleteAfter) != 48*time.Hour || h.CopyFileRange != "off" ||
 		time.Duration(h.StaleTempAge) != 90*time.Second ||
-		len(h.Credentials.Static) != 2 || h.Credentials.Static[0].Secret != "{env.S1}" || h.Credentials.Static[1].Owner != "bob" {
-		t.Errorf("parsed %+v", &h)
+		string(h.CredentialsRaw["static"]) != `[{"access_key_id":"AK1","secret":"{env.S1}"},{"access_key_id":"AK2","secret":"secret2","owner":"bob"}]` {
+		t.Errorf("parsed %+v, credentials %s", &h, h.CredentialsRaw["static"])
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+
+	csmod "github.com/caddys3/caddys3/caddys3/credentials/cloudstack"
 )
 
 func adaptS3(t *testing.T, body string) (*Handler, error) {
@@ -34,17 +36,17 @@ func TestCaddyfileCloudStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := h.Credentials.CloudStack
-	if cs == nil || cs.DBProperties != "/etc/cloudstack/management/db.properties" || cs.KeyFile != "/etc/cloudstack/management/key" ||
+	var cs csmod.CloudStack
+	if err := json.Unmarshal(h.CredentialsRaw["cloudstack"], &cs); err != nil {
+		t.Fatal(err)
+	}
+	if cs.DBProperties != "/etc/cloudstack/management/db.properties" || cs.KeyFile != "/etc/cloudstack/management/key" ||
 		time.Duration(cs.CacheTTL) != 30*time.Second || time.Duration(cs.NegativeCacheTTL) != 2*time.Second ||
 		time.Duration(cs.GracePeriod) != 15*time.Minute {
 		t.Fatalf("%+v", cs)
 	}
-	if len(h.Credentials.Static) != 1 {
-		t.Fatal("static keys lost")
-	}
-	b, _ := json.Marshal(h.Credentials)
-	want := `{"static":[{"access_key_id":"OPERATOR","secret":"opsecret"}],"cloudstack":{"db_properties":"/etc/cloudstack/management/db.properties","key_file":"/etc/cloudstack/management/key","cache_ttl":30000000000,"negative_cache_ttl":2000000000,"grace_period":900000000000}}`
+	b, _ := json.Marshal(h.CredentialsRaw)
+	want := `{"cloudstack":{"db_properties":"/etc/cloudstack/management/db.properties","key_file":"/etc/cloudstack/management/key","cache_ttl":30000000000,"negative_cache_ttl":2000000000,"grace_period":900000000000},"static":[{"access_key_id":"OPERATOR","secret":"opsecret"}]}`
 	if string(b) != want {
 		t.Errorf("JSON\n got %s\nwant %s", b, want)
 	}
@@ -58,9 +60,18 @@ func TestCaddyfileCloudStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cs := h.Credentials.CloudStack; cs.DSN != "cloud:{env.CLOUD_DB_PASSWORD}@tcp(127.0.0.1:3306)/cloud" || cs.DatabaseKey != "{env.CLOUD_DB_KEY}" {
-		t.Fatalf("%+v", cs)
+	if want := `{"cloudstack":{"dsn":"cloud:{env.CLOUD_DB_PASSWORD}@tcp(127.0.0.1:3306)/cloud","database_key":"{env.CLOUD_DB_KEY}"}}`; string(mustJSON(t, h.CredentialsRaw)) != want {
+		t.Fatalf("%s", mustJSON(t, h.CredentialsRaw))
 	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestCaddyfileCloudStackErrors(t *testing.T) {
@@ -97,53 +108,16 @@ func TestCaddyfileCloudStackAdapt(t *testing.T) {
 	}
 }
 
-// TestCloudStackPoolShared checks that handlers (and config reloads) with
-// the same DSN share one *sql.DB and that the last release closes it.
-// sql.Open does not connect, so no database is needed.
-func TestCloudStackPoolShared(t *testing.T) {
-	dsn := "cloud:pw@tcp(127.0.0.1:1)/cloud_pooltest?parseTime=true"
-	a, err := acquireCloudStackDB(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := acquireCloudStackDB(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a != b {
-		t.Fatal("two acquisitions of one DSN gave two pools")
-	}
-	other, err := acquireCloudStackDB(dsn + "&x=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if other == a {
-		t.Fatal("different DSNs share a pool")
-	}
-	csPool.Delete(dsn + "&x=1")
-	if deleted, _ := csPool.Delete(dsn); deleted {
-		t.Fatal("pool destroyed while still in use")
-	}
-	if deleted, _ := csPool.Delete(dsn); !deleted {
-		t.Fatal("pool not destroyed by the last release")
-	}
-	c, _ := acquireCloudStackDB(dsn)
-	if c == a {
-		t.Fatal("a released pool was handed out again")
-	}
-	csPool.Delete(dsn)
-}
-
 func TestProvisionCloudStackBadConfig(t *testing.T) {
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
 	defer cancel()
-	h := &Handler{Root: t.TempDir(), Credentials: Credentials{CloudStack: &CloudStackCredentials{DSN: "cloud:pw@tcp(127.0.0.1:1)/"}}}
+	h := &Handler{Root: t.TempDir(), CredentialsRaw: caddy.ModuleMap{"cloudstack": json.RawMessage(`{"dsn": "cloud:pw@tcp(127.0.0.1:1)/"}`)}}
 	err := h.Provision(ctx)
 	if err == nil || !strings.Contains(err.Error(), "names no database") {
 		t.Fatalf("got %v", err)
 	}
 	h.Cleanup()
-	h = &Handler{Root: t.TempDir(), Credentials: Credentials{CloudStack: &CloudStackCredentials{DBProperties: "/nonexistent/db.properties"}}}
+	h = &Handler{Root: t.TempDir(), CredentialsRaw: caddy.ModuleMap{"cloudstack": json.RawMessage(`{"db_properties": "/nonexistent/db.properties"}`)}}
 	if err := h.Provision(ctx); err == nil || !strings.Contains(err.Error(), "db_properties") {
 		t.Fatalf("got %v", err)
 	}

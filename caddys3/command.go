@@ -13,6 +13,8 @@ import (
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/spf13/cobra"
+
+	"github.com/caddys3/caddys3/caddys3/credentials/static"
 )
 
 // Development defaults of the s3-server command. They are printed at start
@@ -76,10 +78,10 @@ func cmdS3Server(fs caddycmd.Flags) (int, error) {
 	}
 
 	handler := &Handler{
-		Root:        root,
-		Region:      fs.String("region"),
-		Domains:     domains,
-		Credentials: Credentials{Static: []StaticKey{{AccessKeyID: accessKey, Secret: secretKey, Owner: "owner"}}},
+		Root:           root,
+		Region:         fs.String("region"),
+		Domains:        domains,
+		CredentialsRaw: static.ModuleMap(static.Key{AccessKeyID: accessKey, Secret: secretKey, Owner: "owner"}),
 	}
 	server := &caddyhttp.Server{
 		Listen:            []string{listen},

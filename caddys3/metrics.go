@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/credcache"
 )
 
 // s3Metrics are the handler's Prometheus collectors. Labels are bounded:
@@ -101,7 +102,7 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C, errs *[]er
 }
 
 // provisionMetrics registers the collectors in this config's registry and
-// connects the CloudStack provider's cache and database counters.
+// connects the credential caches' counters (the cloudstack source's).
 func (h *Handler) provisionMetrics(ctx caddy.Context, p auth.Provider) {
 	m, err := registerMetrics(ctx.GetMetricsRegistry(), processMetrics)
 	if err != nil {
@@ -113,19 +114,27 @@ func (h *Handler) provisionMetrics(ctx caddy.Context, p auth.Provider) {
 		providers = ch
 	}
 	for _, p := range providers {
-		if cs, ok := p.(*auth.CloudStack); ok {
-			cs.SetObserver(m.cloudStackEvent)
+		if c, ok := p.(cacheObservable); ok {
+			c.SetObserver(m.credentialEvent)
 		}
 	}
 }
 
-func (m *s3Metrics) cloudStackEvent(ev auth.CloudStackEvent) {
+// cacheObservable is a credential source with a credcache.Cache, such as
+// s3.credentials.cloudstack.
+type cacheObservable interface {
+	SetObserver(func(credcache.Event))
+}
+
+// credentialEvent counts a credential cache's hit, miss or source error
+// (for CloudStack, a failed database read).
+func (m *s3Metrics) credentialEvent(ev credcache.Event) {
 	switch ev {
-	case auth.CloudStackCacheHit:
+	case credcache.Hit:
 		m.cacheHits.Inc()
-	case auth.CloudStackCacheMiss:
+	case credcache.Miss:
 		m.cacheMisses.Inc()
-	case auth.CloudStackDBError:
+	case credcache.SourceError:
 		m.dbErrors.Inc()
 	}
 }

@@ -16,7 +16,8 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/cloudstack"
+	"github.com/caddys3/caddys3/credcache"
 )
 
 // counterValue sums the samples of the named metric whose labels include
@@ -244,7 +245,7 @@ func TestCountingWriterKeepsReaderFrom(t *testing.T) {
 // TestCloudStackObserverCounts: a CloudStack provider whose database is
 // unreachable reports misses and database errors to the metrics.
 func TestCloudStackObserverCounts(t *testing.T) {
-	dsn, err := auth.NormalizeCloudStackDSN("u:p@tcp(127.0.0.1:1)/cloud")
+	dsn, err := cloudstack.NormalizeDSN("u:p@tcp(127.0.0.1:1)/cloud")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,13 +254,13 @@ func TestCloudStackObserverCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	cs := auth.NewCloudStack(db, auth.CloudStackOptions{})
+	cs := credcache.New(cloudstack.New(db, cloudstack.Options{}), credcache.Options{Outage: cloudstack.IsOutage})
 	reg := prometheus.NewRegistry()
 	m, err := registerMetrics(reg, newS3Metrics())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs.SetObserver(m.cloudStackEvent)
+	cs.SetObserver(m.credentialEvent)
 	for range 2 {
 		if _, err := cs.Lookup(context.Background(), "AKIANOSUCHKEY"); err == nil {
 			t.Fatal("lookup against an unreachable database succeeded")

@@ -50,8 +50,12 @@ type Handler struct {
 	// always work.
 	Domains []string `json:"domains,omitempty"`
 
-	// Credentials are the access keys that may sign requests.
-	Credentials Credentials `json:"credentials,omitempty"`
+	// Credentials are the sources of the access keys that may sign
+	// requests, by name: modules in the s3.credentials namespace, such as
+	// "static" (a list of keys) and "cloudstack" (CloudStack's database).
+	// The static source is asked first, then the others in the order of
+	// their names; the first that knows a key answers.
+	CredentialsRaw caddy.ModuleMap `json:"credentials,omitempty" caddy:"namespace=s3.credentials"`
 
 	// MaxObjectSize is the largest single PUT in bytes. Default 5 GiB.
 	MaxObjectSize int64 `json:"max_object_size,omitempty"`
@@ -104,9 +108,6 @@ type Handler struct {
 	// while a long CompleteMultipartUpload runs (tests shorten them).
 	keepAliveAfter    time.Duration
 	keepAliveInterval time.Duration
-	// csDSN is the key of the shared CloudStack database pool this handler
-	// holds (csPool), released by Cleanup; empty when none.
-	csDSN string
 	// metrics is where requests are counted (see metrics.go).
 	metrics *s3Metrics
 	// drain is read-held by every request being served; Cleanup takes it
@@ -116,30 +117,6 @@ type Handler struct {
 	// released is set (under drain's write lock) once the store is closed:
 	// a request that still reaches this old handler is told to retry.
 	released bool
-}
-
-// Credentials lists the sources of access keys.
-type Credentials struct {
-	// Static is a fixed list of keys. They are checked first, so operator
-	// keys keep working whatever the other sources say.
-	Static []StaticKey `json:"static,omitempty"`
-
-	// CloudStack reads CloudStack users' API keys and secret keys live from
-	// CloudStack's database; the owner of what a key creates is the user's
-	// account (canonical ID = the account's UUID). Checked after Static.
-	CloudStack *CloudStackCredentials `json:"cloudstack,omitempty"`
-}
-
-// StaticKey is one access key in the configuration.
-type StaticKey struct {
-	// AccessKeyID is the public key id (e.g. AKIA…).
-	AccessKeyID string `json:"access_key_id"`
-	// Secret is the secret access key; placeholders such as {env.S3_SECRET}
-	// or {file./run/secrets/s3} are expanded at provision time.
-	Secret string `json:"secret"`
-	// Owner names the account that owns what this key creates. Default: the
-	// access key id.
-	Owner string `json:"owner,omitempty"`
 }
 
 // CaddyModule returns the Caddy module information.
@@ -169,20 +146,6 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.MaxObjectSize = DefaultMaxObjectSize
 	}
 
-	creds := make([]auth.Credential, 0, len(h.Credentials.Static))
-	for _, k := range h.Credentials.Static {
-		secret, err := repl.ReplaceOrErr(k.Secret, true, true)
-		if err != nil {
-			// Never echo the secret itself.
-			return fmt.Errorf("s3: secret of key %s: %w", k.AccessKeyID, err)
-		}
-		owner := k.Owner
-		if owner == "" {
-			owner = k.AccessKeyID
-		}
-		creds = append(creds, auth.Credential{AccessKeyID: k.AccessKeyID, Secret: secret, Owner: owner})
-	}
-
 	if h.AbortIncompleteAfter == 0 {
 		h.AbortIncompleteAfter = caddy.Duration(7 * 24 * time.Hour)
 	}
@@ -198,14 +161,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	cleanupCtx, cancel := context.WithCancel(context.Background())
 	h.stopCleanup = cancel
 	go h.cleanupLoop(cleanupCtx)
-	var provider auth.Provider = auth.NewStatic(creds)
-	if h.Credentials.CloudStack != nil {
-		cs, dsn, err := provisionCloudStack(ctx, h.Credentials.CloudStack, repl, h.logger)
-		if err != nil {
-			return err
-		}
-		h.csDSN = dsn
-		provider = auth.Chain{provider, cs}
+	provider, err := h.loadCredentials(ctx)
+	if err != nil {
+		return err
 	}
 	h.provisionMetrics(ctx, provider)
 	h.verifier = &auth.Verifier{
@@ -250,16 +208,6 @@ func (h *Handler) Validate() error {
 	if h.AbortIncompleteAfter < 0 {
 		return fmt.Errorf("s3: abort_incomplete_after must be positive")
 	}
-	seen := map[string]bool{}
-	for _, k := range h.Credentials.Static {
-		if k.AccessKeyID == "" || k.Secret == "" {
-			return fmt.Errorf("s3: a static key needs an access key id and a secret")
-		}
-		if seen[k.AccessKeyID] {
-			return fmt.Errorf("s3: access key %s is listed twice", k.AccessKeyID)
-		}
-		seen[k.AccessKeyID] = true
-	}
 	return nil
 }
 
@@ -293,8 +241,8 @@ func (h *Handler) cleanupLoop(ctx context.Context) {
 	}
 }
 
-// Cleanup stops background work and releases the store and the shared
-// CloudStack database pool. Caddy calls it on a config reload while
+// Cleanup stops background work and releases the store (Caddy cleans up
+// the credential modules itself). Caddy calls it on a config reload while
 // requests may still run on this handler: then the release waits for them
 // in the background.
 func (h *Handler) Cleanup() error {
@@ -321,10 +269,6 @@ func (h *Handler) Cleanup() error {
 }
 
 func (h *Handler) release() error {
-	if h.csDSN != "" {
-		_, _ = csPool.Delete(h.csDSN)
-		h.csDSN = ""
-	}
 	if h.store != nil {
 		return h.store.Close()
 	}

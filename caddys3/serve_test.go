@@ -16,6 +16,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/caddys3/caddys3/caddys3/credentials/static"
 )
 
 const (
@@ -28,8 +30,8 @@ const (
 func provisionServeTestHandler(t *testing.T, tweak func(*Handler)) *Handler {
 	t.Helper()
 	h := &Handler{
-		Root:        t.TempDir(),
-		Credentials: Credentials{Static: []StaticKey{{AccessKeyID: serveTestKey, Secret: serveTestSecret, Owner: "tester"}}},
+		Root:           t.TempDir(),
+		CredentialsRaw: static.ModuleMap(static.Key{AccessKeyID: serveTestKey, Secret: serveTestSecret, Owner: "tester"}),
 	}
 	if tweak != nil {
 		tweak(h)

@@ -37,7 +37,7 @@ func setConfig(t *testing.T, name, value string) {
 func checkDomainKeys(t *testing.T, want map[string]string) {
 	t.Helper()
 	for db, dbKey := range parentDomainDBs {
-		p := newProvider(t, db, dbKey, auth.CloudStackOptions{})
+		p := newProvider(t, db, dbKey, providerOptions{})
 		for name, w := range want {
 			if strings.Contains(name, "/") {
 				continue
@@ -98,7 +98,7 @@ func TestProviderParentDomains(t *testing.T) {
 			checkDomainKeys(t, want)
 		}
 		// The refusal names the level that decided.
-		p := newProvider(t, "cloud", databaseKey, auth.CloudStackOptions{})
+		p := newProvider(t, "cloud", databaseKey, providerOptions{})
 		_, err := p.Lookup(ctx, k("cloud", "dom-grandchild").key)
 		if !errors.Is(err, auth.ErrInvalidAccessKeyID) || !strings.Contains(err.Error(), "API key access disabled (domain)") {
 			t.Errorf("grandchild of a disabled domain: %v", err)
@@ -137,7 +137,7 @@ func TestProviderParentDomains(t *testing.T) {
 		setConfig(t, "enable.domain.settings.for.child.domain", "true")
 		defer execSQL(t, "UPDATE cloud.configuration SET value = NULL WHERE name = 'api.key.access'")
 		execSQL(t, "UPDATE cloud.configuration SET value = 'false' WHERE name = 'api.key.access'")
-		p := newProvider(t, "cloud", databaseKey, auth.CloudStackOptions{})
+		p := newProvider(t, "cloud", databaseKey, providerOptions{})
 		for name, want := range map[string]string{
 			"dom-open-child":          wantOK,      // open's true
 			"dom-reopened-grandchild": wantOK,      // reopened's true
@@ -177,7 +177,7 @@ func TestProviderParentDomainsFallback(t *testing.T) {
 
 	check := func(t *testing.T, childWant string) {
 		t.Helper()
-		p := newProvider(t, db, "", auth.CloudStackOptions{})
+		p := newProvider(t, db, "", providerOptions{})
 		own.want, child.want = wantInvalid, childWant
 		checkLookup(t, p, own)
 		checkLookup(t, p, child)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/cloudstack"
+	"github.com/caddys3/caddys3/credcache"
 )
 
 // clock is an adjustable clock for the provider.
@@ -35,11 +37,11 @@ func (c *clock) Add(d time.Duration) {
 
 func openDB(t testing.TB, name string) *sql.DB {
 	t.Helper()
-	d, err := auth.NormalizeCloudStackDSN(dsn(name))
+	d, err := cloudstack.NormalizeDSN(dsn(name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := auth.OpenCloudStackDB(d)
+	db, err := cloudstack.OpenDB(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,10 +49,34 @@ func openDB(t testing.TB, name string) *sql.DB {
 	return db
 }
 
-func newProvider(t testing.TB, name, dbKey string, opts auth.CloudStackOptions) *auth.CloudStack {
+// providerOptions are the options of the provider and of its cache.
+type providerOptions struct {
+	DatabaseKey                                    string
+	AllowReadOnly                                  bool
+	CacheTTL, NegativeTTL, GracePeriod, RetryAfter time.Duration
+	Now                                            func() time.Time
+}
+
+// provider is the CloudStack provider behind the credential cache, as the
+// s3.credentials.cloudstack module runs it.
+type provider struct {
+	*credcache.Cache
+	cs *cloudstack.Provider
+}
+
+func (p provider) Init(ctx context.Context) error { return p.cs.Init(ctx) }
+func (p provider) Layout() string                 { return p.cs.Layout() }
+
+func newCloudStack(db *sql.DB, o providerOptions) provider {
+	cs := cloudstack.New(db, cloudstack.Options{DatabaseKey: o.DatabaseKey, AllowReadOnly: o.AllowReadOnly, Now: o.Now})
+	return provider{credcache.New(cs, credcache.Options{TTL: o.CacheTTL, NegativeTTL: o.NegativeTTL,
+		GracePeriod: o.GracePeriod, RetryAfter: o.RetryAfter, Outage: cloudstack.IsOutage, Now: o.Now}), cs}
+}
+
+func newProvider(t testing.TB, name, dbKey string, opts providerOptions) provider {
 	t.Helper()
 	opts.DatabaseKey = dbKey
-	p := auth.NewCloudStack(openDB(t, name), opts)
+	p := newCloudStack(openDB(t, name), opts)
 	if err := p.Init(context.Background()); err != nil {
 		t.Fatalf("Init %s: %v", name, err)
 	}
@@ -88,10 +114,10 @@ func checkLookup(t *testing.T, p auth.Provider, c csKey) {
 // layout detection, V1/V2/plain secrets, user/account/domain/global rules,
 // dates, ambiguity and permission rules.
 func TestProviderLayouts(t *testing.T) {
-	providers := map[string]*auth.CloudStack{
-		"cloud":      newProvider(t, "cloud", databaseKey, auth.CloudStackOptions{}),
-		"cloud422":   newProvider(t, "cloud422", legacyDatabaseKey, auth.CloudStackOptions{}),
-		"cloudplain": newProvider(t, "cloudplain", "", auth.CloudStackOptions{}),
+	providers := map[string]provider{
+		"cloud":      newProvider(t, "cloud", databaseKey, providerOptions{}),
+		"cloud422":   newProvider(t, "cloud422", legacyDatabaseKey, providerOptions{}),
+		"cloudplain": newProvider(t, "cloudplain", "", providerOptions{}),
 	}
 	for db, want := range map[string]string{"cloud": "api_keypair", "cloud422": "user", "cloudplain": "user"} {
 		if got := providers[db].Layout(); got != want {
@@ -125,7 +151,7 @@ func TestProviderLayouts(t *testing.T) {
 		t.Errorf("unknown key: %v", err)
 	}
 	// A read-only key pair works read-only where the caller enforces it.
-	ro := newProvider(t, "cloud", databaseKey, auth.CloudStackOptions{AllowReadOnly: true})
+	ro := newProvider(t, "cloud", databaseKey, providerOptions{AllowReadOnly: true})
 	if c, err := ro.Lookup(context.Background(), k("cloud", "rules-list-only").key); err != nil || !c.ReadOnly {
 		t.Errorf("list-only pair with AllowReadOnly: %+v %v", c.ReadOnly, err)
 	}
@@ -138,7 +164,7 @@ func TestProviderLayouts(t *testing.T) {
 // provider that was not checked never hands out a garbage secret.
 func TestProviderWrongDatabaseKey(t *testing.T) {
 	for _, db := range []string{"cloud", "cloud422"} {
-		p := auth.NewCloudStack(openDB(t, db), auth.CloudStackOptions{DatabaseKey: "not-the-database-key"})
+		p := newCloudStack(openDB(t, db), providerOptions{DatabaseKey: "not-the-database-key"})
 		err := p.Init(context.Background())
 		if err == nil || !strings.Contains(err.Error(), "wrong database key") {
 			t.Errorf("%s: Init = %v, want a wrong-database-key error", db, err)
@@ -155,16 +181,16 @@ func TestProviderWrongDatabaseKey(t *testing.T) {
 		}
 	}
 	// Wrong password for the database user: a start-up error.
-	d, _ := auth.NormalizeCloudStackDSN(strings.Replace(dsn("cloud"), dbPassword, "wrong-pw", 1))
-	db, _ := auth.OpenCloudStackDB(d)
+	d, _ := cloudstack.NormalizeDSN(strings.Replace(dsn("cloud"), dbPassword, "wrong-pw", 1))
+	db, _ := cloudstack.OpenDB(d)
 	defer db.Close()
-	if err := auth.NewCloudStack(db, auth.CloudStackOptions{}).Init(context.Background()); err == nil || !strings.Contains(err.Error(), "Access denied") {
+	if err := newCloudStack(db, providerOptions{}).Init(context.Background()); err == nil || !strings.Contains(err.Error(), "Access denied") {
 		t.Errorf("wrong database password: %v", err)
 	}
 	// Not a CloudStack database.
 	execSQL(t, "CREATE DATABASE IF NOT EXISTS notcloud")
 	execSQL(t, "GRANT SELECT ON notcloud.* TO 'cloud'@'127.0.0.1'")
-	if err := auth.NewCloudStack(openDB(t, "notcloud"), auth.CloudStackOptions{}).Init(context.Background()); err == nil || !strings.Contains(err.Error(), "not a CloudStack database") {
+	if err := newCloudStack(openDB(t, "notcloud"), providerOptions{}).Init(context.Background()); err == nil || !strings.Contains(err.Error(), "not a CloudStack database") {
 		t.Errorf("empty database: %v", err)
 	}
 }
@@ -173,7 +199,7 @@ func TestProviderWrongDatabaseKey(t *testing.T) {
 func TestProviderGlobalSetting(t *testing.T) {
 	defer execSQL(t, "UPDATE cloud.configuration SET value = NULL WHERE name = 'api.key.access'")
 	execSQL(t, "UPDATE cloud.configuration SET value = 'false' WHERE name = 'api.key.access'")
-	p := newProvider(t, "cloud", databaseKey, auth.CloudStackOptions{})
+	p := newProvider(t, "cloud", databaseKey, providerOptions{})
 	for _, name := range []string{"alice", "domain-access-on", "user-access-on-overrides-account"} {
 		c := k("cloud", name)
 		_, err := p.Lookup(context.Background(), c.key)
@@ -190,7 +216,7 @@ func TestProviderGlobalSetting(t *testing.T) {
 // runs out; re-enabled, it works again after the negative TTL.
 func TestProviderCacheTTL(t *testing.T) {
 	clk := newClock()
-	p := newProvider(t, "cloud", databaseKey, auth.CloudStackOptions{CacheTTL: 10 * time.Second, NegativeTTL: 2 * time.Second, Now: clk.Now})
+	p := newProvider(t, "cloud", databaseKey, providerOptions{CacheTTL: 10 * time.Second, NegativeTTL: 2 * time.Second, Now: clk.Now})
 	carol := k("cloud", "carol")
 	ctx := context.Background()
 	if _, err := p.Lookup(ctx, carol.key); err != nil {
@@ -234,7 +260,7 @@ func TestProviderSingleflight(t *testing.T) {
 		db, name string
 		max      int64
 	}{{"cloud", "bob", 2}, {"cloud422", "erin", 1}} {
-		p := newProvider(t, tc.db, map[string]string{"cloud": databaseKey, "cloud422": legacyDatabaseKey}[tc.db], auth.CloudStackOptions{})
+		p := newProvider(t, tc.db, map[string]string{"cloud": databaseKey, "cloud422": legacyDatabaseKey}[tc.db], providerOptions{})
 		c := k(tc.db, tc.name)
 		before := statusCounter(t, "Com_stmt_execute")
 		var wg sync.WaitGroup
@@ -268,7 +294,7 @@ func TestProviderSingleflight(t *testing.T) {
 // is down starts (no error) and works once it is back.
 func TestProviderDatabaseDown(t *testing.T) {
 	clk := newClock()
-	p := newProvider(t, "cloud", databaseKey, auth.CloudStackOptions{CacheTTL: time.Second, NegativeTTL: 500 * time.Millisecond,
+	p := newProvider(t, "cloud", databaseKey, providerOptions{CacheTTL: time.Second, NegativeTTL: 500 * time.Millisecond,
 		GracePeriod: time.Minute, RetryAfter: time.Second, Now: clk.Now})
 	ctx := context.Background()
 	alice, dave, frank := k("cloud", "alice"), k("cloud", "dave"), k("cloud", "user-disabled")
@@ -299,7 +325,7 @@ func TestProviderDatabaseDown(t *testing.T) {
 	if _, err := p.Lookup(ctx, alice.key); err != nil {
 		t.Fatalf("alice again: %v", err)
 	}
-	late := auth.NewCloudStack(openDB(t, "cloud"), auth.CloudStackOptions{DatabaseKey: databaseKey})
+	late := newCloudStack(openDB(t, "cloud"), providerOptions{DatabaseKey: databaseKey})
 	if err := late.Init(ctx); err != nil {
 		t.Fatalf("Init while the database is down must only warn: %v", err)
 	}

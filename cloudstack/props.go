@@ -1,4 +1,4 @@
-package auth
+package cloudstack
 
 import (
 	"bufio"
@@ -13,14 +13,14 @@ import (
 
 // Default locations on a CloudStack management server.
 const (
-	CloudStackDBPropertiesPath = "/etc/cloudstack/management/db.properties"
-	CloudStackKeyFilePath      = "/etc/cloudstack/management/key"
-	CloudStackSecretKeyEnv     = "CLOUD_SECRET_KEY"
+	DBPropertiesPath = "/etc/cloudstack/management/db.properties"
+	KeyFilePath      = "/etc/cloudstack/management/key"
+	SecretKeyEnv     = "CLOUD_SECRET_KEY"
 )
 
-// CloudStackDBConfig is what the provider needs from db.properties: where
+// DBConfig is what the provider needs from db.properties: where
 // the cloud database is and the database key that decrypts secret keys.
-type CloudStackDBConfig struct {
+type DBConfig struct {
 	// DSN is a go-sql-driver/mysql DSN for the cloud database.
 	DSN string
 	// DatabaseKey decrypts secret_key values; empty when
@@ -28,23 +28,23 @@ type CloudStackDBConfig struct {
 	DatabaseKey string
 }
 
-// CloudStackManagementKey returns the management key that decrypts the
+// ManagementKey returns the management key that decrypts the
 // ENC(…) values of db.properties: the first line of keyFile when it is set,
 // else the CLOUD_SECRET_KEY variable (getenv) when set, else the first line
 // of the default key file. encType is db.cloud.encryption.type ("file",
 // "env", "web", "none"); "none" needs no key.
-func CloudStackManagementKey(encType, keyFile string, getenv func(string) string) (string, error) {
+func ManagementKey(encType, keyFile string, getenv func(string) string) (string, error) {
 	if strings.EqualFold(encType, "none") {
 		return "", nil
 	}
 	if keyFile == "" {
-		if v := getenv(CloudStackSecretKeyEnv); v != "" {
+		if v := getenv(SecretKeyEnv); v != "" {
 			return v, nil
 		}
 		if strings.EqualFold(encType, "env") {
-			return "", fmt.Errorf("cloudstack: db.cloud.encryption.type is env but %s is not set", CloudStackSecretKeyEnv)
+			return "", fmt.Errorf("cloudstack: db.cloud.encryption.type is env but %s is not set", SecretKeyEnv)
 		}
-		keyFile = CloudStackKeyFilePath
+		keyFile = KeyFilePath
 	}
 	f, err := os.Open(keyFile)
 	if err != nil {
@@ -65,33 +65,33 @@ func CloudStackManagementKey(encType, keyFile string, getenv func(string) string
 	return key, nil
 }
 
-// LoadCloudStackDBProperties reads CloudStack's db.properties and returns
+// LoadDBProperties reads CloudStack's db.properties and returns
 // the DSN of the cloud database and the database key, decrypting ENC(…)
-// values with the management key (see CloudStackManagementKey for keyFile
+// values with the management key (see ManagementKey for keyFile
 // and getenv).
-func LoadCloudStackDBProperties(path, keyFile string, getenv func(string) string) (CloudStackDBConfig, error) {
+func LoadDBProperties(path, keyFile string, getenv func(string) string) (DBConfig, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return CloudStackDBConfig{}, fmt.Errorf("cloudstack: db_properties: %w", err)
+		return DBConfig{}, fmt.Errorf("cloudstack: db_properties: %w", err)
 	}
 	defer f.Close()
 	props, err := ParseJavaProperties(f)
 	if err != nil {
-		return CloudStackDBConfig{}, fmt.Errorf("cloudstack: %s: %w", path, err)
+		return DBConfig{}, fmt.Errorf("cloudstack: %s: %w", path, err)
 	}
 	encType := strings.TrimSpace(props["db.cloud.encryption.type"])
-	mgmtKey, err := CloudStackManagementKey(encType, keyFile, getenv)
+	mgmtKey, err := ManagementKey(encType, keyFile, getenv)
 	if err != nil {
-		return CloudStackDBConfig{}, err
+		return DBConfig{}, err
 	}
-	return CloudStackDBConfigFromProperties(props, mgmtKey)
+	return DBConfigFromProperties(props, mgmtKey)
 }
 
-// CloudStackDBConfigFromProperties builds the configuration from parsed
+// DBConfigFromProperties builds the configuration from parsed
 // db.properties (db.cloud.host, .port, .username, .password, .name,
 // .encrypt.secret, .encryption.type). ENC(…) values are decrypted with
 // managementKey; a key that decrypts nothing is an error, never garbage.
-func CloudStackDBConfigFromProperties(props map[string]string, managementKey string) (CloudStackDBConfig, error) {
+func DBConfigFromProperties(props map[string]string, managementKey string) (DBConfig, error) {
 	get := func(k, def string) string {
 		if v := strings.TrimSpace(props[k]); v != "" {
 			return v
@@ -112,22 +112,22 @@ func CloudStackDBConfigFromProperties(props map[string]string, managementKey str
 		pt, err := DecryptPropertyValue(managementKey, t)
 		if err != nil {
 			return "", fmt.Errorf("cloudstack: cannot decrypt %s with the management key (key_file or %s wrong?): %w",
-				name, CloudStackSecretKeyEnv, err)
+				name, SecretKeyEnv, err)
 		}
 		return pt, nil
 	}
 	password, err := dec("db.cloud.password")
 	if err != nil {
-		return CloudStackDBConfig{}, err
+		return DBConfig{}, err
 	}
 	var dbKey string
 	if !plain {
 		dbKey, err = dec("db.cloud.encrypt.secret")
 		if err != nil {
-			return CloudStackDBConfig{}, err
+			return DBConfig{}, err
 		}
 		if dbKey == "" {
-			return CloudStackDBConfig{}, fmt.Errorf("cloudstack: db.cloud.encrypt.secret is missing (encryption type %s)", encType)
+			return DBConfig{}, fmt.Errorf("cloudstack: db.cloud.encrypt.secret is missing (encryption type %s)", encType)
 		}
 	}
 	host := get("db.cloud.host", "localhost")
@@ -145,5 +145,5 @@ func CloudStackDBConfigFromProperties(props map[string]string, managementKey str
 	cfg.Timeout = 5 * time.Second
 	cfg.ReadTimeout = 30 * time.Second
 	cfg.WriteTimeout = 30 * time.Second
-	return CloudStackDBConfig{DSN: cfg.FormatDSN(), DatabaseKey: dbKey}, nil
+	return DBConfig{DSN: cfg.FormatDSN(), DatabaseKey: dbKey}, nil
 }

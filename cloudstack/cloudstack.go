@@ -1,4 +1,10 @@
-package auth
+// Package cloudstack is a credential provider (auth.Provider) over Apache
+// CloudStack's MySQL/MariaDB database: it reads users' API keys and secret
+// keys live, detects the schema layout (4.19–4.22 keys on cloud.user, 4.23+
+// cloud.api_keypair), decrypts secrets (V1 and V2 formats) and reads
+// db.properties. It knows nothing of Caddy and keeps no cache: wrap it in a
+// credcache.Cache.
+package cloudstack
 
 import (
 	"context"
@@ -10,122 +16,79 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"golang.org/x/sync/singleflight"
+
+	"github.com/caddys3/caddys3/auth"
 )
 
-// CloudStack is a Provider that reads Apache CloudStack users' API keys and
-// secret keys live from CloudStack's MySQL/MariaDB database ("cloud").
+// Provider is an auth.Provider that reads Apache CloudStack users' API keys
+// and secret keys live from CloudStack's MySQL/MariaDB database ("cloud").
 //
 // The schema layout is detected from information_schema (not from a version
 // string): up to 4.22 the key pair is on cloud.user; from 4.23 it is in
 // cloud.api_keypair (several pairs per user, optional start/end dates,
 // per-pair permission rules, no unique index on api_key). A key is accepted
-// only while CloudStack itself would accept it (see CloudStackKeyUsable).
+// only while CloudStack itself would accept it (see KeyUsable).
 //
-// Results are cached for CacheTTL (negative results for NegativeTTL); at most
-// one query per access key runs at a time. When the database cannot be
-// reached, keys confirmed within GracePeriod keep working and other keys get
-// an error wrapping ErrCredentialsUnavailable (S3 ServiceUnavailable, 503,
-// which clients retry), never ErrInvalidAccessKeyID.
+// Every Lookup asks the database. When it cannot be read, Lookup logs why
+// and returns an error wrapping auth.ErrCredentialsUnavailable (S3
+// ServiceUnavailable, 503, which clients retry), never
+// auth.ErrInvalidAccessKeyID; IsOutage tells these errors apart from a
+// secret that cannot be decrypted. Put a credcache.Cache in front of it for
+// TTLs, one query per key at a time and a grace period while the database
+// is down.
 //
 // Key-pair permission rules (4.23+) map onto S3 like this (see
-// CloudStackKeyPairAccess): a pair without rules has full access, as it
+// KeyPairAccess): a pair without rules has full access, as it
 // inherits its account's role; otherwise the rules are evaluated as
 // CloudStack evaluates role rules (first matching rule in sort_order wins,
 // '*' wildcards, API names case-insensitive, no match = deny) for the
 // object-storage APIs: S3 reads need listBuckets, S3 writes additionally
 // need createBucket, updateBucket and deleteBucket. A pair allowed to read
-// but not write gets Credential.ReadOnly (refused outright unless
+// but not write gets auth.Credential.ReadOnly (refused outright unless
 // AllowReadOnly is set); a pair whose rules allow neither is refused with
-// ErrAccessDenied, so it can never write.
-type CloudStack struct {
+// auth.ErrAccessDenied, so it can never write.
+type Provider struct {
 	db   *sql.DB
-	opts CloudStackOptions
+	opts Options
 	log  *slog.Logger
-
-	flight singleflight.Group
-
-	mu        sync.RWMutex
-	cache     map[string]*csEntry
-	downUntil time.Time // no queries before this after a database failure
 
 	schemaMu sync.Mutex
 	schema   *csSchema
-
-	observer atomic.Pointer[func(CloudStackEvent)]
 }
 
-// CloudStackOptions configure a CloudStack provider. Zero values mean the
-// documented defaults.
-type CloudStackOptions struct {
+// Options configure a Provider. Zero values mean the documented defaults.
+type Options struct {
 	// DatabaseKey decrypts secret_key values (db.cloud.encrypt.secret in
 	// db.properties, in clear). Empty means secrets are stored in plain text
 	// (db.cloud.encryption.type=none).
 	DatabaseKey string
-	// CacheTTL is how long a looked-up key is trusted without asking the
-	// database again: disabling a user takes effect within it. Default 60s.
-	CacheTTL time.Duration
-	// NegativeTTL is how long an unknown or unusable key is remembered.
-	// Default 5s, never more than CacheTTL.
-	NegativeTTL time.Duration
-	// GracePeriod is how long after its last confirmation a key keeps
-	// working while the database is unreachable. Default 10m.
-	GracePeriod time.Duration
 	// QueryTimeout bounds one lookup's queries. Default 5s.
 	QueryTimeout time.Duration
-	// RetryAfter is how long lookups do not try the database after it
-	// failed (they answer from the cache or with ErrCredentialsUnavailable
-	// at once). Default 1s.
-	RetryAfter time.Duration
-	// AllowReadOnly returns read-only key pairs with Credential.ReadOnly set.
-	// When false they are refused with ErrAccessDenied: set it only where
+	// AllowReadOnly returns read-only key pairs with auth.Credential.ReadOnly set.
+	// When false they are refused with auth.ErrAccessDenied: set it only where
 	// the caller enforces ReadOnly.
 	AllowReadOnly bool
-	// MaxEntries bounds the cache. Default 100000.
-	MaxEntries int
 	// Logger receives database failures and decryption errors; nil
 	// discards them.
 	Logger *slog.Logger
-	// Now is the clock; nil means time.Now.
+	// Now is the clock that key-pair dates are compared with; nil means
+	// time.Now.
 	Now func() time.Time
 }
 
-// CloudStackEvent is what the observer set with SetObserver is told.
-type CloudStackEvent int
+// ErrSecretUndecryptable is wrapped (with auth.ErrCredentialsUnavailable)
+// by the error for a key whose stored secret the database key does not
+// decrypt: an answer about that key, not an outage of the database.
+var ErrSecretUndecryptable = errors.New("cloudstack: secret key cannot be decrypted")
 
-// The events reported to the observer.
-const (
-	CloudStackCacheHit  CloudStackEvent = iota // Lookup answered from a fresh cache entry
-	CloudStackCacheMiss                        // Lookup had to refresh the entry
-	CloudStackDBError                          // the database could not be read
-)
-
-// SetObserver makes f be told of every cache hit and miss in Lookup and of
-// every failed database access (for metrics); nil stops it. f must be quick
-// and safe for concurrent use.
-func (c *CloudStack) SetObserver(f func(CloudStackEvent)) {
-	if f == nil {
-		c.observer.Store(nil)
-		return
-	}
-	c.observer.Store(&f)
-}
-
-func (c *CloudStack) observe(ev CloudStackEvent) {
-	if f := c.observer.Load(); f != nil {
-		(*f)(ev)
-	}
-}
-
-type csEntry struct {
-	cred     Credential
-	err      error     // non-nil for a negative entry
-	expires  time.Time // fresh until
-	verified time.Time // last confirmed by the database (positive entries)
+// IsOutage reports whether a Lookup error means the database could not be
+// read (as opposed to an answer about the key): the test to give a
+// credcache.Cache as its Outage option.
+func IsOutage(err error) bool {
+	return errors.Is(err, auth.ErrCredentialsUnavailable) && !errors.Is(err, ErrSecretUndecryptable)
 }
 
 // csSchema is what the start-up detection found.
@@ -140,30 +103,12 @@ type csSchema struct {
 	sample        string // a few secret keys, to check the database key
 }
 
-// NewCloudStack returns a provider over db, which must be a
-// go-sql-driver/mysql pool opened with parseTime=true&loc=UTC (see
-// OpenCloudStackDB). It does not touch the database; call Init.
-func NewCloudStack(db *sql.DB, opts CloudStackOptions) *CloudStack {
-	if opts.CacheTTL <= 0 {
-		opts.CacheTTL = 60 * time.Second
-	}
-	if opts.NegativeTTL <= 0 {
-		opts.NegativeTTL = 5 * time.Second
-	}
-	if opts.NegativeTTL > opts.CacheTTL {
-		opts.NegativeTTL = opts.CacheTTL
-	}
-	if opts.GracePeriod <= 0 {
-		opts.GracePeriod = 10 * time.Minute
-	}
+// New returns a provider over db, which must be a go-sql-driver/mysql pool
+// opened with parseTime=true&loc=UTC (see OpenDB). It does not touch the
+// database; call Init.
+func New(db *sql.DB, opts Options) *Provider {
 	if opts.QueryTimeout <= 0 {
 		opts.QueryTimeout = 5 * time.Second
-	}
-	if opts.RetryAfter <= 0 {
-		opts.RetryAfter = time.Second
-	}
-	if opts.MaxEntries <= 0 {
-		opts.MaxEntries = 100000
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -172,13 +117,13 @@ func NewCloudStack(db *sql.DB, opts CloudStackOptions) *CloudStack {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &CloudStack{db: db, opts: opts, log: log, cache: map[string]*csEntry{}}
+	return &Provider{db: db, opts: opts, log: log}
 }
 
-// NormalizeCloudStackDSN parses a go-sql-driver/mysql DSN and returns it with
+// NormalizeDSN parses a go-sql-driver/mysql DSN and returns it with
 // what the provider needs: parseTime=true, loc=UTC, and timeouts (dial 5s,
 // read/write 30s) unless the DSN sets them.
-func NormalizeCloudStackDSN(dsn string) (string, error) {
+func NormalizeDSN(dsn string) (string, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return "", fmt.Errorf("cloudstack: bad dsn: %w", err)
@@ -200,9 +145,9 @@ func NormalizeCloudStackDSN(dsn string) (string, error) {
 	return cfg.FormatDSN(), nil
 }
 
-// OpenCloudStackDB opens a pool for a DSN normalized by
-// NormalizeCloudStackDSN. It does not connect.
-func OpenCloudStackDB(dsn string) (*sql.DB, error) {
+// OpenDB opens a pool for a DSN normalized by NormalizeDSN. It does not
+// connect.
+func OpenDB(dsn string) (*sql.DB, error) {
 	db, err := sql.Open("mysql", dsn)
 	if err != nil {
 		return nil, err
@@ -214,15 +159,20 @@ func OpenCloudStackDB(dsn string) (*sql.DB, error) {
 	return db, nil
 }
 
-// errTransient marks database errors that may go away (connection refused,
-// timeouts, dropped connections).
-type csTransientError struct{ err error }
+// dbError marks an error of the database itself (as opposed to an answer
+// about a key); transient ones may go away (connection refused, timeouts,
+// dropped connections).
+type dbError struct {
+	err       error
+	transient bool
+}
 
-func (e *csTransientError) Error() string { return e.err.Error() }
-func (e *csTransientError) Unwrap() error { return e.err }
+func (e *dbError) Error() string { return e.err.Error() }
+func (e *dbError) Unwrap() error { return e.err }
 
-// classify wraps err as transient unless the server answered with an error
-// that retrying will not fix (access denied, unknown database, bad schema).
+// classify marks err as a database error, transient unless the server
+// answered with an error that retrying will not fix (access denied, unknown
+// database, bad schema).
 func classify(err error) error {
 	if err == nil {
 		return nil
@@ -231,15 +181,20 @@ func classify(err error) error {
 	if errors.As(err, &me) {
 		switch me.Number {
 		case 1044, 1045, 1049, 1142, 1143, 1146, 1054: // access denied, unknown db/table/column
-			return err
+			return &dbError{err: err}
 		}
 	}
-	return &csTransientError{err}
+	return &dbError{err: err, transient: true}
 }
 
 func isTransient(err error) bool {
-	var t *csTransientError
-	return errors.As(err, &t)
+	var e *dbError
+	return errors.As(err, &e) && e.transient
+}
+
+func isDBError(err error) bool {
+	var e *dbError
+	return errors.As(err, &e)
 }
 
 // Init detects the schema layout and checks the database key against a
@@ -247,7 +202,7 @@ func isTransient(err error) bool {
 // schema, access denied, a database key that decrypts none of the sampled
 // secrets) are returned; an unreachable database is only logged, and
 // detection is retried on the first lookups.
-func (c *CloudStack) Init(ctx context.Context) error {
+func (c *Provider) Init(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.QueryTimeout)
 	defer cancel()
 	s, err := c.ensureSchema(ctx)
@@ -270,7 +225,7 @@ func (c *CloudStack) Init(ctx context.Context) error {
 
 // Layout reports the detected schema layout: "api_keypair" (4.23+),
 // "user" (up to 4.22) or "" when not detected yet.
-func (c *CloudStack) Layout() string {
+func (c *Provider) Layout() string {
 	c.schemaMu.Lock()
 	defer c.schemaMu.Unlock()
 	switch {
@@ -283,7 +238,7 @@ func (c *CloudStack) Layout() string {
 	}
 }
 
-func (c *CloudStack) ensureSchema(ctx context.Context) (*csSchema, error) {
+func (c *Provider) ensureSchema(ctx context.Context) (*csSchema, error) {
 	c.schemaMu.Lock()
 	defer c.schemaMu.Unlock()
 	if c.schema != nil {
@@ -478,7 +433,7 @@ func csRecursiveCTE(ctx context.Context, db *sql.DB) (bool, error) {
 
 // checkDatabaseKey decrypts a sample of stored secrets: a database key that
 // decrypts none of them is wrong.
-func (c *CloudStack) checkDatabaseKey(ctx context.Context, s *csSchema) error {
+func (c *Provider) checkDatabaseKey(ctx context.Context, s *csSchema) error {
 	rows, err := c.db.QueryContext(ctx, s.sample)
 	if err != nil {
 		return classify(fmt.Errorf("cloudstack: reading secret keys: %w", err))
@@ -497,7 +452,7 @@ func (c *CloudStack) checkDatabaseKey(ctx context.Context, s *csSchema) error {
 			}
 			continue
 		}
-		if _, err := CloudStackDecrypt(c.opts.DatabaseKey, v); err == nil {
+		if _, err := Decrypt(c.opts.DatabaseKey, v); err == nil {
 			ok++
 		}
 	}
@@ -529,124 +484,32 @@ func looksEncrypted(v string) bool {
 	return err == nil && len(raw) >= 16
 }
 
-// Lookup implements Provider.
-func (c *CloudStack) Lookup(ctx context.Context, accessKeyID string) (Credential, error) {
+// Lookup implements auth.Provider: it asks the database about one key.
+func (c *Provider) Lookup(ctx context.Context, accessKeyID string) (auth.Credential, error) {
 	if accessKeyID == "" || len(accessKeyID) > 255 {
-		return Credential{}, fmt.Errorf("%w: %q", ErrInvalidAccessKeyID, accessKeyID)
+		return auth.Credential{}, fmt.Errorf("%w: %q", auth.ErrInvalidAccessKeyID, accessKeyID)
 	}
-	now := c.opts.Now()
-	c.mu.RLock()
-	e := c.cache[accessKeyID]
-	c.mu.RUnlock()
-	if e != nil && now.Before(e.expires) {
-		c.observe(CloudStackCacheHit)
-		return e.cred, e.err
-	}
-	c.observe(CloudStackCacheMiss)
-	ch := c.flight.DoChan(accessKeyID, func() (any, error) {
-		cred, err := c.refresh(accessKeyID)
-		return csResult{cred, err}, nil
-	})
-	select {
-	case r := <-ch:
-		res := r.Val.(csResult)
-		return res.cred, res.err
-	case <-ctx.Done():
-		return Credential{}, fmt.Errorf("%w: %v", ErrCredentialsUnavailable, ctx.Err())
-	}
-}
-
-type csResult struct {
-	cred Credential
-	err  error
-}
-
-// refresh asks the database about one key (one caller per key at a time)
-// and updates the cache.
-func (c *CloudStack) refresh(key string) (Credential, error) {
-	now := c.opts.Now()
-	c.mu.RLock()
-	e := c.cache[key]
-	down := now.Before(c.downUntil)
-	c.mu.RUnlock()
-	if e != nil && now.Before(e.expires) {
-		return e.cred, e.err // filled by a flight that just ended
-	}
-	if down {
-		return c.unavailable(e, key, now, nil)
-	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), c.opts.QueryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.opts.QueryTimeout)
 	defer cancel()
 	s, err := c.ensureSchema(ctx)
-	if err != nil {
-		return c.unavailable(e, key, now, err)
-	}
-	cred, err := c.query(ctx, s, key, now)
-	if err != nil && isTransient(err) {
-		return c.unavailable(e, key, now, err)
-	}
-	ne := &csEntry{cred: cred, err: err}
 	if err == nil {
-		ne.expires = now.Add(c.opts.CacheTTL)
-		ne.verified = now
-	} else {
-		ne.expires = now.Add(c.opts.NegativeTTL)
+		var cred auth.Credential
+		cred, err = c.query(ctx, s, accessKeyID, c.opts.Now())
+		if !isDBError(err) {
+			return cred, err
+		}
 	}
-	c.store(key, ne, now)
-	return cred, err
+	level := slog.LevelWarn
+	if !isTransient(err) {
+		level = slog.LevelError
+	}
+	c.log.Log(ctx, level, "cloudstack: credential database unavailable", "error", err.Error())
+	return auth.Credential{}, fmt.Errorf("%w: cannot look up access key %q", auth.ErrCredentialsUnavailable, accessKeyID)
 }
 
-// unavailable answers while the database cannot be asked: a key confirmed
-// within the grace period keeps working, others get ErrCredentialsUnavailable.
-func (c *CloudStack) unavailable(e *csEntry, key string, now time.Time, cause error) (Credential, error) {
-	if cause != nil {
-		c.observe(CloudStackDBError)
-		c.mu.Lock()
-		c.downUntil = now.Add(c.opts.RetryAfter)
-		c.mu.Unlock()
-		level := slog.LevelWarn
-		if !isTransient(cause) {
-			level = slog.LevelError
-		}
-		c.log.Log(context.Background(), level, "cloudstack: credential database unavailable", "error", cause.Error())
-	}
-	if e != nil && e.err == nil && now.Sub(e.verified) <= c.opts.GracePeriod {
-		return e.cred, nil
-	}
-	if e != nil && e.err != nil && !errors.Is(e.err, ErrCredentialsUnavailable) {
-		// A key known to be unusable stays refused while the database is away.
-		return Credential{}, e.err
-	}
-	return Credential{}, fmt.Errorf("%w: cannot look up access key %q", ErrCredentialsUnavailable, key)
-}
-
-func (c *CloudStack) store(key string, e *csEntry, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.cache) >= c.opts.MaxEntries {
-		for k, old := range c.cache {
-			if (old.err != nil && !now.Before(old.expires)) || (old.err == nil && now.Sub(old.verified) > c.opts.GracePeriod) {
-				delete(c.cache, k)
-			}
-		}
-		if len(c.cache) >= c.opts.MaxEntries {
-			for k, old := range c.cache {
-				if old.err != nil {
-					delete(c.cache, k)
-				}
-			}
-		}
-		if len(c.cache) >= c.opts.MaxEntries {
-			clear(c.cache)
-		}
-	}
-	c.cache[key] = e
-}
-
-// CloudStackKeyRow is what one lookup reads about a key pair, its user,
+// KeyRow is what one lookup reads about a key pair, its user,
 // account, domain and the global setting.
-type CloudStackKeyRow struct {
+type KeyRow struct {
 	KeyPairID          int64 // 0 for the ≤4.22 layout
 	APIKey             string
 	Secret             sql.NullString
@@ -663,26 +526,26 @@ type CloudStackKeyRow struct {
 	DomainAPIKeyAccess, GlobalAPIKeyAccess sql.NullString
 }
 
-// query reads the key; errors wrapping csTransientError are database
-// failures, others are definitive answers about the key.
-func (c *CloudStack) query(ctx context.Context, s *csSchema, key string, now time.Time) (Credential, error) {
+// query reads the key; errors wrapping dbError are database failures,
+// others are answers about the key.
+func (c *Provider) query(ctx context.Context, s *csSchema, key string, now time.Time) (auth.Credential, error) {
 	args := make([]any, max(s.queryArgs, 1))
 	for i := range args {
 		args[i] = key
 	}
 	rows, err := c.db.QueryContext(ctx, s.query, args...)
 	if err != nil {
-		return Credential{}, classify(fmt.Errorf("cloudstack: looking up a key: %w", err))
+		return auth.Credential{}, classify(fmt.Errorf("cloudstack: looking up a key: %w", err))
 	}
-	var found []CloudStackKeyRow
+	var found []KeyRow
 	for rows.Next() {
-		var r CloudStackKeyRow
+		var r KeyRow
 		if err := rows.Scan(&r.KeyPairID, &r.APIKey, &r.Secret, &r.StartDate, &r.EndDate,
 			&r.UserUUID, &r.UserName, &r.UserState, &r.UserRemoved, &r.UserAPIKeyAccess,
 			&r.AccountUUID, &r.AccountName, &r.AccountState, &r.AccountRemoved, &r.AccountAPIKeyAccess,
 			&r.DomainAPIKeyAccess, &r.GlobalAPIKeyAccess); err != nil {
 			rows.Close()
-			return Credential{}, classify(fmt.Errorf("cloudstack: reading a key: %w", err))
+			return auth.Credential{}, classify(fmt.Errorf("cloudstack: reading a key: %w", err))
 		}
 		// The column's collation may be case-insensitive: keys match exactly.
 		if r.APIKey == key {
@@ -692,47 +555,47 @@ func (c *CloudStack) query(ctx context.Context, s *csSchema, key string, now tim
 	err = rows.Err()
 	rows.Close()
 	if err != nil {
-		return Credential{}, classify(fmt.Errorf("cloudstack: reading a key: %w", err))
+		return auth.Credential{}, classify(fmt.Errorf("cloudstack: reading a key: %w", err))
 	}
 	switch len(found) {
 	case 0:
-		return Credential{}, fmt.Errorf("%w: %q", ErrInvalidAccessKeyID, key)
+		return auth.Credential{}, fmt.Errorf("%w: %q", auth.ErrInvalidAccessKeyID, key)
 	case 1:
 	default:
 		c.log.Error("cloudstack: API key is held by several live key pairs; refused", "access_key", key, "count", len(found))
-		return Credential{}, fmt.Errorf("%w: %q is ambiguous (%d key pairs)", ErrInvalidAccessKeyID, key, len(found))
+		return auth.Credential{}, fmt.Errorf("%w: %q is ambiguous (%d key pairs)", auth.ErrInvalidAccessKeyID, key, len(found))
 	}
 	r := found[0]
-	if reason := CloudStackKeyUsable(r, now); reason != "" {
-		return Credential{}, fmt.Errorf("%w: %q: %s", ErrInvalidAccessKeyID, key, reason)
+	if reason := KeyUsable(r, now); reason != "" {
+		return auth.Credential{}, fmt.Errorf("%w: %q: %s", auth.ErrInvalidAccessKeyID, key, reason)
 	}
 	readOnly := false
 	if s.keyPairs && s.permissions {
 		rules, err := c.rules(ctx, r.KeyPairID)
 		if err != nil {
-			return Credential{}, err
+			return auth.Credential{}, err
 		}
-		read, write := CloudStackKeyPairAccess(rules)
+		read, write := KeyPairAccess(rules)
 		switch {
 		case !read:
-			return Credential{}, fmt.Errorf("%w: the permission rules of key pair %d deny S3 access", ErrAccessDenied, r.KeyPairID)
+			return auth.Credential{}, fmt.Errorf("%w: the permission rules of key pair %d deny S3 access", auth.ErrAccessDenied, r.KeyPairID)
 		case !write && !c.opts.AllowReadOnly:
-			return Credential{}, fmt.Errorf("%w: key pair %d is read-only (its rules deny createBucket/updateBucket/deleteBucket)", ErrAccessDenied, r.KeyPairID)
+			return auth.Credential{}, fmt.Errorf("%w: key pair %d is read-only (its rules deny createBucket/updateBucket/deleteBucket)", auth.ErrAccessDenied, r.KeyPairID)
 		}
 		readOnly = !write
 	}
 	if !r.Secret.Valid || r.Secret.String == "" {
-		return Credential{}, fmt.Errorf("%w: %q has no secret key", ErrInvalidAccessKeyID, key)
+		return auth.Credential{}, fmt.Errorf("%w: %q has no secret key", auth.ErrInvalidAccessKeyID, key)
 	}
 	secret := r.Secret.String
 	if c.opts.DatabaseKey != "" {
-		secret, err = CloudStackDecrypt(c.opts.DatabaseKey, r.Secret.String)
+		secret, err = Decrypt(c.opts.DatabaseKey, r.Secret.String)
 		if err != nil {
 			c.log.Error("cloudstack: the secret key of an API key cannot be decrypted with the database key", "access_key", key)
-			return Credential{}, fmt.Errorf("%w: secret key of %q cannot be decrypted (wrong database key?)", ErrCredentialsUnavailable, key)
+			return auth.Credential{}, fmt.Errorf("%w: %w: access key %q (wrong database key?)", auth.ErrCredentialsUnavailable, ErrSecretUndecryptable, key)
 		}
 	}
-	return Credential{
+	return auth.Credential{
 		AccessKeyID: key,
 		Secret:      secret,
 		Owner:       r.AccountUUID,
@@ -741,22 +604,22 @@ func (c *CloudStack) query(ctx context.Context, s *csSchema, key string, now tim
 	}, nil
 }
 
-// CloudStackRule is one key-pair permission rule.
-type CloudStackRule struct {
+// Rule is one key-pair permission rule.
+type Rule struct {
 	Rule       string // API name, '*' wildcards
 	Permission string // "allow" or "deny"
 }
 
-func (c *CloudStack) rules(ctx context.Context, keyPairID int64) ([]CloudStackRule, error) {
+func (c *Provider) rules(ctx context.Context, keyPairID int64) ([]Rule, error) {
 	rows, err := c.db.QueryContext(ctx,
 		`SELECT rule, permission FROM api_keypair_permissions WHERE api_keypair_id = ? ORDER BY sort_order`, keyPairID)
 	if err != nil {
 		return nil, classify(fmt.Errorf("cloudstack: reading key pair permissions: %w", err))
 	}
 	defer rows.Close()
-	var rules []CloudStackRule
+	var rules []Rule
 	for rows.Next() {
-		var r CloudStackRule
+		var r Rule
 		if err := rows.Scan(&r.Rule, &r.Permission); err != nil {
 			return nil, classify(err)
 		}
@@ -768,12 +631,12 @@ func (c *CloudStack) rules(ctx context.Context, keyPairID int64) ([]CloudStackRu
 	return rules, nil
 }
 
-// CloudStackKeyUsable returns "" when CloudStack would accept the key at
+// KeyUsable returns "" when CloudStack would accept the key at
 // now, else why not: the user and the account must be enabled and not
 // removed; API-key access must not be disabled (user, else account, else
 // domain, else global setting, default allowed); the key pair must be
 // within its start and end dates.
-func CloudStackKeyUsable(r CloudStackKeyRow, now time.Time) string {
+func KeyUsable(r KeyRow, now time.Time) string {
 	switch {
 	case r.UserRemoved:
 		return "user removed"
@@ -784,7 +647,7 @@ func CloudStackKeyUsable(r CloudStackKeyRow, now time.Time) string {
 	case !strings.EqualFold(r.AccountState, "enabled"):
 		return "account " + strings.ToLower(r.AccountState)
 	}
-	if allowed, level := CloudStackAPIKeyAccess(r.UserAPIKeyAccess, r.AccountAPIKeyAccess, r.DomainAPIKeyAccess, r.GlobalAPIKeyAccess); !allowed {
+	if allowed, level := APIKeyAccess(r.UserAPIKeyAccess, r.AccountAPIKeyAccess, r.DomainAPIKeyAccess, r.GlobalAPIKeyAccess); !allowed {
 		return "API key access disabled (" + level + ")"
 	}
 	if r.StartDate.Valid && now.Before(r.StartDate.Time) {
@@ -796,13 +659,13 @@ func CloudStackKeyUsable(r CloudStackKeyRow, now time.Time) string {
 	return ""
 }
 
-// CloudStackAPIKeyAccess resolves api.key.access: the user's value, else the
+// APIKeyAccess resolves api.key.access: the user's value, else the
 // account's (NULL inherits), else the domain setting, else the global one
 // (default true). It returns the result and the level that decided. The
 // domain setting is the account's domain's or, when the global
 // enable.domain.settings.for.child.domain is true, its nearest parent's
 // that has one (the lookup query resolves it, see csDomainChain).
-func CloudStackAPIKeyAccess(user, account sql.NullBool, domain, global sql.NullString) (bool, string) {
+func APIKeyAccess(user, account sql.NullBool, domain, global sql.NullString) (bool, string) {
 	if user.Valid {
 		return user.Bool, "user"
 	}
@@ -835,12 +698,12 @@ var (
 	csWriteAPIs = []string{"createBucket", "updateBucket", "deleteBucket"}
 )
 
-// CloudStackKeyPairAccess maps a key pair's permission rules (in sort
+// KeyPairAccess maps a key pair's permission rules (in sort
 // order) onto S3: no rules means full access (the pair inherits its
 // account's role); otherwise S3 reads need listBuckets allowed and S3 writes
 // need reads plus createBucket, updateBucket and deleteBucket allowed, each
 // decided by the first matching rule, no match meaning deny.
-func CloudStackKeyPairAccess(rules []CloudStackRule) (read, write bool) {
+func KeyPairAccess(rules []Rule) (read, write bool) {
 	if len(rules) == 0 {
 		return true, true
 	}
@@ -886,4 +749,4 @@ func csRuleMatches(rule, api string) bool {
 	return strings.HasSuffix(api, last) && len(api) >= len(last)
 }
 
-var _ Provider = (*CloudStack)(nil)
+var _ auth.Provider = (*Provider)(nil)

@@ -1,4 +1,4 @@
-package auth
+package cloudstack
 
 import (
 	"bufio"
@@ -18,37 +18,37 @@ import (
 	"unicode/utf8"
 )
 
-// ErrCloudStackDecrypt means a CloudStack-encrypted value could not be
+// ErrDecrypt means a CloudStack-encrypted value could not be
 // decrypted with the given password in any of CloudStack's formats: the
 // password (database key or management key) is wrong or the value is
 // corrupt. It is never hidden behind a garbage plaintext.
-var ErrCloudStackDecrypt = errors.New("cannot decrypt CloudStack value: wrong key or corrupt value")
+var ErrDecrypt = errors.New("cannot decrypt CloudStack value: wrong key or corrupt value")
 
-// CloudStackDecrypt decrypts a value encrypted by CloudStack's
+// Decrypt decrypts a value encrypted by CloudStack's
 // CloudStackEncryptor the way CloudStack does: there is no version marker, so
 // V2 (AES-256-GCM, 4.18+) is tried first, then V1 (Jasypt
-// PBEWithMD5AndDES). An error wrapping ErrCloudStackDecrypt is returned when
+// PBEWithMD5AndDES). An error wrapping ErrDecrypt is returned when
 // neither format yields a plausible plaintext.
-func CloudStackDecrypt(password, ciphertext string) (string, error) {
-	if pt, err := CloudStackDecryptV2(password, ciphertext); err == nil {
+func Decrypt(password, ciphertext string) (string, error) {
+	if pt, err := DecryptV2(password, ciphertext); err == nil {
 		return pt, nil
 	}
-	if pt, err := CloudStackDecryptV1(password, ciphertext); err == nil {
+	if pt, err := DecryptV1(password, ciphertext); err == nil {
 		return pt, nil
 	}
-	return "", ErrCloudStackDecrypt
+	return "", ErrDecrypt
 }
 
-// CloudStackDecryptV2 decrypts CloudStack's V2 format: base64 of
+// DecryptV2 decrypts CloudStack's V2 format: base64 of
 // IV(12) || ciphertext || tag(16), AES-256-GCM keyed with SHA-256 of the
 // password, no associated data. The GCM tag authenticates the result.
-func CloudStackDecryptV2(password, ciphertext string) (string, error) {
+func DecryptV2(password, ciphertext string) (string, error) {
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(ciphertext))
 	if err != nil {
-		return "", fmt.Errorf("%w: V2: not base64", ErrCloudStackDecrypt)
+		return "", fmt.Errorf("%w: V2: not base64", ErrDecrypt)
 	}
 	if len(raw) < 12+16 {
-		return "", fmt.Errorf("%w: V2: too short", ErrCloudStackDecrypt)
+		return "", fmt.Errorf("%w: V2: too short", ErrDecrypt)
 	}
 	key := sha256.Sum256([]byte(password))
 	block, err := aes.NewCipher(key[:])
@@ -61,27 +61,27 @@ func CloudStackDecryptV2(password, ciphertext string) (string, error) {
 	}
 	pt, err := gcm.Open(nil, raw[:12], raw[12:], nil)
 	if err != nil {
-		return "", fmt.Errorf("%w: V2: authentication failed", ErrCloudStackDecrypt)
+		return "", fmt.Errorf("%w: V2: authentication failed", ErrDecrypt)
 	}
 	if !plausiblePlaintext(pt) {
-		return "", fmt.Errorf("%w: V2: not text", ErrCloudStackDecrypt)
+		return "", fmt.Errorf("%w: V2: not text", ErrDecrypt)
 	}
 	return string(pt), nil
 }
 
-// CloudStackDecryptV1 decrypts CloudStack's V1 format (Jasypt
+// DecryptV1 decrypts CloudStack's V1 format (Jasypt
 // PBEWithMD5AndDES, 1000 iterations): base64 of salt(8) || DES-CBC
 // ciphertext with PKCS#5 padding. DES-CBC has no integrity check, so a wrong
 // password is detected by the padding and by requiring the plaintext to be
 // UTF-8 text without control characters (CloudStack encrypts passwords and
 // keys): a wrong password never yields a "secret".
-func CloudStackDecryptV1(password, ciphertext string) (string, error) {
+func DecryptV1(password, ciphertext string) (string, error) {
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(ciphertext))
 	if err != nil {
-		return "", fmt.Errorf("%w: V1: not base64", ErrCloudStackDecrypt)
+		return "", fmt.Errorf("%w: V1: not base64", ErrDecrypt)
 	}
 	if len(raw) < 16 || len(raw)%8 != 0 {
-		return "", fmt.Errorf("%w: V1: bad length", ErrCloudStackDecrypt)
+		return "", fmt.Errorf("%w: V1: bad length", ErrDecrypt)
 	}
 	salt, ct := raw[:8], raw[8:]
 	// PBKDF1 with MD5, 1000 iterations.
@@ -97,16 +97,16 @@ func CloudStackDecryptV1(password, ciphertext string) (string, error) {
 	cipher.NewCBCDecrypter(block, d[8:16]).CryptBlocks(pt, ct)
 	n := int(pt[len(pt)-1])
 	if n < 1 || n > 8 || n > len(pt) {
-		return "", fmt.Errorf("%w: V1: bad padding", ErrCloudStackDecrypt)
+		return "", fmt.Errorf("%w: V1: bad padding", ErrDecrypt)
 	}
 	for _, b := range pt[len(pt)-n:] {
 		if int(b) != n {
-			return "", fmt.Errorf("%w: V1: bad padding", ErrCloudStackDecrypt)
+			return "", fmt.Errorf("%w: V1: bad padding", ErrDecrypt)
 		}
 	}
 	pt = pt[:len(pt)-n]
 	if !plausiblePlaintext(pt) {
-		return "", fmt.Errorf("%w: V1: not text", ErrCloudStackDecrypt)
+		return "", fmt.Errorf("%w: V1: not text", ErrDecrypt)
 	}
 	return string(pt), nil
 }
@@ -135,7 +135,7 @@ func DecryptPropertyValue(managementKey, value string) (string, error) {
 	if !strings.HasPrefix(v, "ENC(") || !strings.HasSuffix(v, ")") {
 		return value, nil
 	}
-	return CloudStackDecrypt(managementKey, v[4:len(v)-1])
+	return Decrypt(managementKey, v[4:len(v)-1])
 }
 
 // ParseJavaProperties parses a Java .properties file such as CloudStack's

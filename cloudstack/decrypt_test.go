@@ -1,4 +1,4 @@
-package auth
+package cloudstack
 
 import (
 	"crypto/rand"
@@ -24,19 +24,19 @@ var csVectors = []struct {
 	{"jdk-v2-secret", "password", "CQgHBgUEAwIBAAECEwSOidIFpGqqL96WlZTFPJg0U9qiGJxvRNC38tYGR7TF5lGZ/2NYB1OVtXoOMQPDCTHTKe98ihuBCbLqi4HfJB/xSQEEgLz6muJ4nmdRJg9xCooIY8awIGL9yqbgHJ3sGOW+f5lW", csSecret86, "V2"},
 }
 
-func TestCloudStackDecryptVectors(t *testing.T) {
+func TestDecryptVectors(t *testing.T) {
 	for _, v := range csVectors {
 		t.Run(v.name, func(t *testing.T) {
-			got, err := CloudStackDecrypt(v.password, v.ciphertext)
+			got, err := Decrypt(v.password, v.ciphertext)
 			if err != nil || got != v.plaintext {
-				t.Fatalf("CloudStackDecrypt = %q, %v; want %q", got, err, v.plaintext)
+				t.Fatalf("Decrypt = %q, %v; want %q", got, err, v.plaintext)
 			}
 			var one func(string, string) (string, error)
 			var other func(string, string) (string, error)
 			if v.format == "V1" {
-				one, other = CloudStackDecryptV1, CloudStackDecryptV2
+				one, other = DecryptV1, DecryptV2
 			} else {
-				one, other = CloudStackDecryptV2, CloudStackDecryptV1
+				one, other = DecryptV2, DecryptV1
 			}
 			if got, err := one(v.password, v.ciphertext); err != nil || got != v.plaintext {
 				t.Errorf("%s = %q, %v", v.format, got, err)
@@ -48,15 +48,15 @@ func TestCloudStackDecryptVectors(t *testing.T) {
 	}
 }
 
-func TestCloudStackDecryptWrongPassword(t *testing.T) {
+func TestDecryptWrongPassword(t *testing.T) {
 	for _, v := range csVectors {
 		for _, pw := range []string{"wrongpassword", "Password", "", "managementkey", "password"} {
 			if pw == v.password {
 				continue
 			}
-			got, err := CloudStackDecrypt(pw, v.ciphertext)
-			if err == nil || !errors.Is(err, ErrCloudStackDecrypt) {
-				t.Errorf("%s with password %q: got %q, %v; want ErrCloudStackDecrypt", v.name, pw, got, err)
+			got, err := Decrypt(pw, v.ciphertext)
+			if err == nil || !errors.Is(err, ErrDecrypt) {
+				t.Errorf("%s with password %q: got %q, %v; want ErrDecrypt", v.name, pw, got, err)
 			}
 			if got != "" {
 				t.Errorf("%s: garbage plaintext %q", v.name, got)
@@ -65,34 +65,34 @@ func TestCloudStackDecryptWrongPassword(t *testing.T) {
 	}
 }
 
-// TestCloudStackDecryptV1WrongKeyNeverGarbage encrypts many secrets and tries
+// TestDecryptV1WrongKeyNeverGarbage encrypts many secrets and tries
 // wrong passwords: DES-CBC has no MAC, so padding and the text check must
 // reject every wrong-key result.
-func TestCloudStackDecryptV1WrongKeyNeverGarbage(t *testing.T) {
+func TestDecryptV1WrongKeyNeverGarbage(t *testing.T) {
 	for i := range 300 {
 		b := make([]byte, 64)
 		rand.Read(b)
 		secret := base64.RawURLEncoding.EncodeToString(b)
 		ct := csencrypt.V1("rightkey", secret)
-		if got, err := CloudStackDecrypt("rightkey", ct); err != nil || got != secret {
+		if got, err := Decrypt("rightkey", ct); err != nil || got != secret {
 			t.Fatalf("round trip %d: %q %v", i, got, err)
 		}
-		if got, err := CloudStackDecrypt("wrongkey", ct); err == nil {
+		if got, err := Decrypt("wrongkey", ct); err == nil {
 			t.Fatalf("wrong key decrypted to %q", got)
 		}
 		ct2 := csencrypt.V2("rightkey", secret)
-		if got, err := CloudStackDecrypt("rightkey", ct2); err != nil || got != secret {
+		if got, err := Decrypt("rightkey", ct2); err != nil || got != secret {
 			t.Fatalf("V2 round trip %d: %q %v", i, got, err)
 		}
-		if got, err := CloudStackDecrypt("wrongkey", ct2); err == nil {
+		if got, err := Decrypt("wrongkey", ct2); err == nil {
 			t.Fatalf("V2 wrong key decrypted to %q", got)
 		}
 	}
 }
 
-func TestCloudStackDecryptMalformed(t *testing.T) {
+func TestDecryptMalformed(t *testing.T) {
 	for _, ct := range []string{"", "not base64!!", "AAAA", "AAAAAAAAAAAAAAAAAAAAAA==", strings.Repeat("A", 86)} {
-		if got, err := CloudStackDecrypt("password", ct); err == nil {
+		if got, err := Decrypt("password", ct); err == nil {
 			t.Errorf("%q decrypted to %q", ct, got)
 		}
 	}
@@ -160,12 +160,12 @@ func FuzzParseJavaProperties(f *testing.F) {
 	})
 }
 
-func FuzzCloudStackDecrypt(f *testing.F) {
+func FuzzDecrypt(f *testing.F) {
 	for _, v := range csVectors {
 		f.Add(v.password, v.ciphertext)
 	}
 	f.Fuzz(func(t *testing.T, pw, ct string) {
-		if got, err := CloudStackDecrypt(pw, ct); err == nil && !plausiblePlaintext([]byte(got)) {
+		if got, err := Decrypt(pw, ct); err == nil && !plausiblePlaintext([]byte(got)) {
 			t.Fatalf("implausible plaintext %q", got)
 		}
 	})
