@@ -66,22 +66,32 @@ type Result struct {
 // Sentinel errors. The caddys3 package maps each to its S3 error code; wrap
 // them with fmt.Errorf("%w: detail", ...) to add context.
 var (
-	ErrAccessDenied                  = errors.New("AccessDenied")
-	ErrExpiredRequest                = errors.New("request has expired") // S3: AccessDenied "Request has expired"
-	ErrInvalidAccessKeyID            = errors.New("InvalidAccessKeyId")
-	ErrSignatureDoesNotMatch         = errors.New("SignatureDoesNotMatch")
-	ErrRequestTimeTooSkewed          = errors.New("RequestTimeTooSkewed")
+	// Who signed, and whether they may: a refused or expired request, an
+	// unknown key, a signature that does not verify, a clock too far off.
+	ErrAccessDenied          = errors.New("AccessDenied")
+	ErrExpiredRequest        = errors.New("request has expired") // S3: AccessDenied "Request has expired"
+	ErrInvalidAccessKeyID    = errors.New("InvalidAccessKeyId")
+	ErrSignatureDoesNotMatch = errors.New("SignatureDoesNotMatch")
+	ErrRequestTimeTooSkewed  = errors.New("RequestTimeTooSkewed")
+
+	// How it was signed: a malformed Authorization header or presigned
+	// query, a missing security header (x-amz-date, x-amz-content-sha256).
 	ErrAuthorizationHeaderMalformed  = errors.New("AuthorizationHeaderMalformed")
 	ErrAuthorizationQueryParamsError = errors.New("AuthorizationQueryParametersError")
 	ErrMissingSecurityHeader         = errors.New("MissingSecurityHeader")
-	ErrXAmzContentSHA256Mismatch     = errors.New("XAmzContentSHA256Mismatch")
-	ErrInvalidContentSHA256          = errors.New("InvalidArgument: x-amz-content-sha256")
-	ErrBadDigest                     = errors.New("BadDigest")
-	ErrInvalidDigest                 = errors.New("InvalidDigest")
-	ErrIncompleteBody                = errors.New("IncompleteBody")
-	ErrMalformedTrailer              = errors.New("MalformedTrailerError")
+
+	// The body against what was signed or declared: payload hash,
+	// Content-MD5 and x-amz-checksum-* values, length, trailers.
+	ErrXAmzContentSHA256Mismatch = errors.New("XAmzContentSHA256Mismatch")
+	ErrInvalidContentSHA256      = errors.New("InvalidArgument: x-amz-content-sha256")
+	ErrBadDigest                 = errors.New("BadDigest")
+	ErrInvalidDigest             = errors.New("InvalidDigest")
+	ErrIncompleteBody            = errors.New("IncompleteBody")
+	ErrMalformedTrailer          = errors.New("MalformedTrailerError")
+	ErrMissingContentLength      = errors.New("MissingContentLength")
+
+	// Anything else the request asks that cannot be served.
 	ErrInvalidRequest                = errors.New("InvalidRequest")
-	ErrMissingContentLength          = errors.New("MissingContentLength")
 	ErrNotImplemented                = errors.New("NotImplemented")
 	ErrUnsupportedSignatureAlgorithm = errors.New("unsupported signature algorithm") // SigV4a etc: NotImplemented
 	ErrCredentialsUnavailable        = errors.New("credential store unavailable")    // ServiceUnavailable

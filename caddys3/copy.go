@@ -1,6 +1,7 @@
 package caddys3
 
 import (
+	"encoding/xml"
 	"net/http"
 	"net/url"
 	"strings"
@@ -66,7 +67,7 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse(copyObjectResult{
+	return xmlResponse(copyResult{XMLName: xml.Name{Local: "CopyObjectResult"},
 		Xmlns: s3Namespace, ETag: quoteETag(stored.ETag), LastModified: timeISO(stored.LastModified),
 	})
 }

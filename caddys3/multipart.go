@@ -2,6 +2,7 @@ package caddys3
 
 import (
 	"context"
+	"encoding/xml"
 	"io"
 	"net/http"
 	"strconv"
@@ -116,7 +117,7 @@ func (h *Handler) uploadPartCopy(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse(copyPartResult{Xmlns: s3Namespace, ETag: quoteETag(part.ETag), LastModified: timeISO(part.LastModified)})
+	return xmlResponse(copyResult{XMLName: xml.Name{Local: "CopyPartResult"}, Xmlns: s3Namespace, ETag: quoteETag(part.ETag), LastModified: timeISO(part.LastModified)})
 }
 
 // completeMultipartUpload joins the parts. It may take long for large

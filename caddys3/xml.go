@@ -159,11 +159,13 @@ type initiateResult struct {
 	UploadID string   `xml:"UploadId"`
 }
 
-type copyPartResult struct {
-	XMLName      xml.Name `xml:"CopyPartResult"`
-	Xmlns        string   `xml:"xmlns,attr"`
-	LastModified string   `xml:"LastModified"`
-	ETag         string   `xml:"ETag"`
+// copyResult answers CopyObject (CopyObjectResult) and UploadPartCopy
+// (CopyPartResult).
+type copyResult struct {
+	XMLName      xml.Name
+	Xmlns        string `xml:"xmlns,attr"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag"`
 }
 
 type completeRequest struct {
@@ -250,13 +252,6 @@ type uploadItem struct {
 	Initiated         string `xml:"Initiated"`
 	ChecksumAlgorithm string `xml:"ChecksumAlgorithm,omitempty"`
 	ChecksumType      string `xml:"ChecksumType,omitempty"`
-}
-
-type copyObjectResult struct {
-	XMLName      xml.Name `xml:"CopyObjectResult"`
-	Xmlns        string   `xml:"xmlns,attr"`
-	LastModified string   `xml:"LastModified"`
-	ETag         string   `xml:"ETag"`
 }
 
 // postResponse is the body of a POST upload with success_action_status 201.
