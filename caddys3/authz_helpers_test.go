@@ -437,12 +437,12 @@ var azErrorCodes = map[string]struct {
 }
 
 // azObjectKeys are alice's objects in her bucket.
-var azObjectKeys = []string{"bob/obj", "obj", "protected/obj"}
+var azObjectKeys = []string{"bob/obj", "bobfile", "obj", "protected/obj"}
 
 // azDeleteKeys are the keys every DeleteObjects request names, in the order
 // of the D/X letters of its expectations: alice's objects and a key that
 // never existed.
-var azDeleteKeys = []string{"bob/obj", "bob/never", "obj", "protected/obj"}
+var azDeleteKeys = []string{"bob/obj", "bob/sub/never", "bobfile", "obj", "protected/obj"}
 
 // azAnswer checks rec against want: a status ("200", "204"), an error
 // (AD, NSK, NSBP) or, for DeleteObjects, "200:" and one letter per key of

@@ -14,7 +14,7 @@ package caddys3
 //	ro     a read-only key of alice's account (CloudStack 4.23 key pair)
 //
 // An answer is "ok" (the operation's success: its status, e.g. 200 or
-// 204; for DeleteObjects 200:DDDD), an error code (AD AccessDenied 403,
+// 204; for DeleteObjects 200:DDDDD), an error code (AD AccessDenied 403,
 // NSK NoSuchKey 404, NSBP NoSuchBucketPolicy 404) or, for DeleteObjects,
 // "200:" with one letter for each of azDeleteKeys: D deleted, X refused
 // with AccessDenied inside the 200.
@@ -40,7 +40,7 @@ type azOpCase struct {
 	name  string
 	op    Op
 	needs azNeeds // what a write needs written first (reads share azNeedAll)
-	ok    string  // the success answer: "200", "204", "200:DDDD"
+	ok    string  // the success answer: "200", "204", "200:DDDDD"
 	build func(t *testing.T, f *azFixture, p *azPrincipal) azRequest
 	// check, if set, looks further at a successful answer.
 	check func(h *Handler, f *azFixture, p *azPrincipal, body string) string
@@ -141,14 +141,14 @@ func azOpCases() []*azOpCase {
 				return r.with("Content-Md5", contentMD5(r.body))
 			}},
 		{name: "DeleteBucketCors", op: OpDeleteBucketCORS, needs: azNeeds{cors: true}, ok: "204", build: simple("DELETE", "?cors")},
-		{name: "DeleteObjects", op: OpDeleteObjects, needs: azNeeds{objects: azObjectKeys}, ok: "200:DDDD",
+		{name: "DeleteObjects", op: OpDeleteObjects, needs: azNeeds{objects: azObjectKeys}, ok: "200:DDDDD",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
 				r := azReq("POST", b(f)+"?delete")
 				r.body = deleteBody(false)
 				return r.with("Content-Md5", contentMD5(r.body))
 			},
 			check: deletedAsAnswered},
-		{name: "DeleteObjects quiet", op: OpDeleteObjects, needs: azNeeds{objects: azObjectKeys}, ok: "200:DDDD",
+		{name: "DeleteObjects quiet", op: OpDeleteObjects, needs: azNeeds{objects: azObjectKeys}, ok: "200:DDDDD",
 			rowsOf: "DeleteObjects", quiet: true,
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
 				r := azReq("POST", b(f)+"?delete")
@@ -426,7 +426,7 @@ var (
 	// DeleteObjects decides key by key, refusing each key inside a 200.
 	azSomePolicy = map[string]string{
 		"GetBucketPolicy": "ok AD AD ok ok",
-		"DeleteObjects":   "ok 200:XXXX 200:XXXX ok AD",
+		"DeleteObjects":   "ok 200:XXXXX 200:XXXXX ok AD",
 	}
 )
 
@@ -531,13 +531,13 @@ var azWorlds = []*azWorld{
 		// The Deny wins over the AllUsers WRITE grant and over the owner.
 		changes: azMerge(azEveryoneLists, azEveryoneWrites, azSomePolicy, map[string]string{
 			"DeleteObject protected/obj": "AD AD AD ok AD",
-			"DeleteObjects":              "200:DDDX 200:DDDX 200:DDDX ok AD",
+			"DeleteObjects":              "200:DDDDX 200:DDDDX 200:DDDDX ok AD",
 		})},
 	{name: "policy Allow bob s3:DeleteObject on bob/*",
 		policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["bob"]},"Action":"s3:DeleteObject","Resource":"arn:aws:s3:::BUCKET/bob/*"}]}`,
 		changes: azMerge(azSomePolicy, map[string]string{
 			"DeleteObject bob/obj": "ok ok AD ok AD",
-			"DeleteObjects":        "ok 200:DDXX 200:XXXX ok AD",
+			"DeleteObjects":        "ok 200:DDXXX 200:XXXXX ok AD",
 		})},
 	{name: "policy Deny the owner s3:GetBucketPolicy and s3:GetBucketAcl",
 		policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":["alice"]},"Action":["s3:GetBucketPolicy","s3:GetBucketAcl"],"Resource":"arn:aws:s3:::BUCKET"}]}`,
@@ -569,7 +569,7 @@ var azWorlds = []*azWorld{
 			"GetBucketCors":                 "AD AD AD ok AD",
 			"PutBucketCors":                 "AD AD AD ok AD",
 			"DeleteBucketCors":              "AD AD AD ok AD",
-			"DeleteObjects":                 "200:XXXX 200:XXXX 200:XXXX ok AD",
+			"DeleteObjects":                 "200:XXXXX 200:XXXXX 200:XXXXX ok AD",
 			"PostObject":                    "AD AD AD ok AD",
 			"PostObject acl field":          "AD AD AD ok AD",
 			"GetObject":                     "AD AD AD ok AD",
