@@ -32,6 +32,10 @@ import (
 // Bucket configuration (policy, CORS, deletion, location, versioning) has
 // no ACL permission: only the owner, an admin or the policy allow it.
 
+// errExplicitDeny is the cause of an AccessDenied decided by a Deny
+// statement: no grant or exemption may override it.
+var errExplicitDeny = errors.New("denied by the bucket policy")
+
 // policyOwnerActions stay with the bucket owner whatever the policy says.
 var policyOwnerActions = []string{"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"}
 
@@ -78,10 +82,11 @@ func (h *Handler) authorizeScope(req *request, w http.ResponseWriter) error {
 		return h.openCopySource(req)
 	case scopeInitiator:
 		err := h.authorizeBucket(req, op.rule)
-		if err == nil || req.who.Anonymous {
+		if err == nil || req.who.Anonymous || errors.Is(err, errExplicitDeny) {
 			return err
 		}
-		// The account that started an upload may always use it.
+		// The account that started an upload may use it unless the
+		// policy denies it explicitly.
 		up, uerr := h.store.GetUpload(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"))
 		if uerr != nil || up.Meta.Owner != req.who.Owner {
 			return newError(s3err.AccessDenied)
@@ -178,7 +183,7 @@ func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r r
 			switch pol.Evaluate(h.policyRequest(req, b.Name, key, r)) {
 			case access.Deny:
 				if !(isOwner && slices.Contains(policyOwnerActions, r.action)) {
-					return newError(s3err.AccessDenied)
+					return newError(s3err.AccessDenied).withCause(errExplicitDeny)
 				}
 			case access.Allow:
 				return nil
@@ -228,7 +233,11 @@ func (h *Handler) policyRequest(req *request, bucket, key string, r rule) access
 			pr.Context["s3:"+k] = v[0]
 		}
 	}
-	if v := req.r.Header.Get("X-Amz-Acl"); v != "" {
+	acl := req.r.Header.Get("X-Amz-Acl")
+	if req.form != nil {
+		acl = req.form.Fields["acl"] // a browser upload asks in its form
+	}
+	if v := acl; v != "" {
 		pr.Context["s3:x-amz-acl"] = v
 	}
 	if v := req.r.Header.Get("Referer"); v != "" {

@@ -59,17 +59,13 @@ var (
 // azPrincipals is the order of the columns of every expectation row.
 var azPrincipals = []*azPrincipal{azAlice, azBob, azAnon, azAdmin, azRO}
 
-// newAuthzHandler provisions a Handler on a temp root with alice's, bob's
-// and the admin's static keys, then swaps in a provider that also knows
-// alice's read-only key (static keys cannot be read-only).
+// newAuthzHandler provisions a Handler on a temp root, then swaps in a
+// provider with alice's, bob's and the admin's keys and alice's read-only
+// key (static keys cannot be read-only).
 func newAuthzHandler(t *testing.T) *Handler {
 	t.Helper()
 	h := provisionServeTestHandler(t, func(h *Handler) {
 		h.Root = azRoot(t)
-		h.Credentials.Static = nil
-		for _, p := range []*azPrincipal{azAlice, azBob, azAdmin} {
-			h.Credentials.Static = append(h.Credentials.Static, StaticKey{AccessKeyID: p.key, Secret: p.secret, Owner: p.id})
-		}
 		h.AdminAccounts = []string{azAdmin.id}
 	})
 	h.logger = zap.NewNop()

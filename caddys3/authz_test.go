@@ -705,19 +705,7 @@ func TestAuthzTableIsComplete(t *testing.T) {
 // keyed by world, request shape and principal (see azBugKey), with the
 // answer given today. They are logged instead of failing; once an answer
 // matches the table the entry must go.
-var azKnownBugs = map[string]string{
-	// An explicit Deny refuses before anything else (README, "Access
-	// control", step 2; only the owner's own policy actions are exempt),
-	// but scopeInitiator lets the upload's initiator list its parts
-	// whatever the policy says.
-	"policy Deny everyone s3:*|ListParts|alice":            "200",
-	"policy Deny everyone s3:*|ListParts|ro":               "200",
-	"policy Deny everyone s3:*|ListParts bob's upload|bob": "200",
-	// The s3:x-amz-acl condition sees only the x-amz-acl header: a browser
-	// form's acl field (the same canned ACL, applied to the object) is not
-	// in the policy's context, so the Allow does not match.
-	"policy Allow bob s3:PutObject with x-amz-acl bucket-owner-full-control|PostObject acl field|bob": "AD",
-}
+var azKnownBugs = map[string]string{}
 
 func azBugKey(w *azWorld, oc *azOpCase, p *azPrincipal) string {
 	return w.name + "|" + oc.name + "|" + p.name
