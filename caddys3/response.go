@@ -36,6 +36,9 @@ type response struct {
 	pending <-chan outcome
 }
 
+// xmlDeclaration starts every XML document we send.
+var xmlDeclaration = []byte(xml.Header)
+
 // outcome is the eventual answer of a pending response.
 type outcome struct {
 	resp *response
@@ -63,14 +66,14 @@ func (h *Handler) writeResponse(req *request, w http.ResponseWriter, resp *respo
 	if resp.pending != nil {
 		return h.writePending(req, w, resp.pending)
 	}
-	var body []byte
+	var prefix, body []byte // prefix: the XML declaration of a marshalled document
 	switch {
 	case resp.xml != nil:
 		b, err := xml.Marshal(resp.xml)
 		if err != nil {
 			return err
 		}
-		body = append([]byte(xml.Header), b...)
+		prefix, body = xmlDeclaration, b
 		resp.contentType = "application/xml"
 	case resp.raw != nil:
 		body = resp.raw
@@ -83,7 +86,7 @@ func (h *Handler) writeResponse(req *request, w http.ResponseWriter, resp *respo
 		hdr.Set("Content-Type", resp.contentType)
 	}
 	if body != nil {
-		hdr.Set("Content-Length", strconv.Itoa(len(body)))
+		hdr.Set("Content-Length", strconv.Itoa(len(prefix)+len(body)))
 	}
 	status := resp.status
 	if status == 0 {
@@ -92,6 +95,9 @@ func (h *Handler) writeResponse(req *request, w http.ResponseWriter, resp *respo
 	w.WriteHeader(status)
 	switch {
 	case body != nil:
+		if prefix != nil {
+			_, _ = w.Write(prefix)
+		}
 		_, _ = w.Write(body)
 	case resp.file != nil && !resp.head:
 		if err := sendBody(w, resp.file, resp.length, resp.toEOF); err != nil {
