@@ -74,6 +74,12 @@ func toAPIError(err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	// A failed read of the request body is the client's (or its
+	// network's) fault, whatever layer returned it (bodyio.go).
+	var bodyErr *clientBodyError
+	if errors.As(err, &bodyErr) {
+		return bodyErr.apiError()
+	}
 	var sigErr *auth.SignatureMismatchError
 	if errors.As(err, &sigErr) {
 		// StringToSign helps a client author debug; the canonical request

@@ -49,6 +49,8 @@ type request struct {
 	// (signedForm).
 	form *auth.PostForm
 	post *auth.PostAuth
+	// in is the raw request body as read from the client (bodyio.go).
+	in *countingBody
 }
 
 // ServeHTTP answers every request in S3's own format; it is terminal and
@@ -80,6 +82,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	defer h.uploadStarted(op)()
 
 	resp, err := h.serve(req, cw)
+	req.in = body
+	settleBody(req, cw, body)
 	if err == nil {
 		err = h.writeResponse(req, cw, resp)
 	}
@@ -190,6 +194,15 @@ func (h *Handler) errorFor(req *request, err error) *apiError {
 // rejected early gets the error now; Go's server drains or closes the
 // connection as needed.
 func (h *Handler) fail(req *request, w http.ResponseWriter, err error) {
+	if req.in != nil {
+		// A layer that turned a failed body read into its own error (or
+		// an internal one) hides the cause: the client's transport.
+		if _, _, bodyErr := req.in.state.get(); bodyErr != nil && !errors.As(err, new(*clientBodyError)) {
+			if ae := toAPIError(err); ae.Status >= 500 || ae.Code == s3err.IncompleteBody {
+				err = bodyErr
+			}
+		}
+	}
 	ae := h.errorFor(req, err)
 	recordErrorCode(req, ae.Code)
 	writeError(w, req.r, req.id, ae)

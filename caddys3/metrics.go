@@ -213,17 +213,28 @@ func (c *countingWriter) ReadFrom(r io.Reader) (int64, error) {
 
 func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
-// countingBody counts request body bytes read.
+// countingBody counts request body bytes read and remembers how the
+// reading went (see bodyio.go): whether it started, reached EOF or failed.
+// A transport error (timeout, bad chunking, short body) is returned as a
+// *clientBodyError, so it maps to an S3 client error wherever it surfaces.
 type countingBody struct {
 	io.ReadCloser
-	n atomic.Int64
+	n     atomic.Int64
+	state bodyState
 }
 
 func (c *countingBody) Read(p []byte) (int, error) {
 	n, err := c.ReadCloser.Read(p)
 	c.n.Add(int64(n))
-	return n, err
+	return n, c.state.record(err)
 }
+
+// Close leaves the request body to net/http, which closes it after the
+// handler (reading what is left, or closing the connection). Closing it
+// here, before the answer, made net/http drain up to 256 KiB of a body
+// the client had not sent yet: a request with "Expect: 100-continue"
+// refused before its body was read got no answer until a timeout.
+func (c *countingBody) Close() error { return nil }
 
 // countRequestBody replaces r.Body with a counting one.
 func countRequestBody(r *http.Request) *countingBody {

@@ -59,6 +59,7 @@ const (
 	PolicyTooLarge                      Code = "PolicyTooLarge"
 	PreconditionFailed                  Code = "PreconditionFailed"
 	RequestTimeTooSkewed                Code = "RequestTimeTooSkewed"
+	RequestTimeout                      Code = "RequestTimeout"
 	ServiceUnavailable                  Code = "ServiceUnavailable"
 	SignatureDoesNotMatch               Code = "SignatureDoesNotMatch"
 	SlowDown                            Code = "SlowDown"
@@ -126,6 +127,7 @@ var table = map[Code]Row{
 	PolicyTooLarge:                      {400, "Your policy exceeds the maximum allowed document size."},
 	PreconditionFailed:                  {412, "At least one of the pre-conditions you specified did not hold"},
 	RequestTimeTooSkewed:                {403, "The difference between the request time and the server's time is too large."},
+	RequestTimeout:                      {400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."},
 	ServiceUnavailable:                  {503, "Please reduce your request rate."},
 	SignatureDoesNotMatch:               {403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
 	SlowDown:                            {503, "Please reduce your request rate."},
