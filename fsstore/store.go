@@ -38,7 +38,7 @@ const (
 // concurrent use, also by several processes sharing the root: all
 // correctness state lives in the filesystem.
 type Store struct {
-	root  *os.Root
+	root  *fsRoot
 	fsync bool
 	meta  metaStore
 	bufs  sync.Pool // *[]byte of copyBufSize
@@ -74,7 +74,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 	if err := os.MkdirAll(opts.Root, 0o755); err != nil {
 		return nil, fmt.Errorf("fsstore: %w", err)
 	}
-	root, err := os.OpenRoot(opts.Root)
+	root, err := openFSRoot(opts.Root, opts.noOpenat2)
 	if err != nil {
 		return nil, fmt.Errorf("fsstore: %w", err)
 	}
