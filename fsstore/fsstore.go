@@ -87,7 +87,8 @@
 // directory of a million keys costs a binary search plus what it returns,
 // and a write by any instance sharing the root shows in the next page (see
 // listcache.go for the exact bound; over NFS it relies on close-to-open
-// attribute revalidation).
+// attribute revalidation). A directory or key removed by a concurrent
+// delete while a page is read is absent from it, never an error.
 //
 // # Crashes and full disks
 //

@@ -198,7 +198,8 @@ func (s *Store) CleanupTemp(ctx context.Context, olderThan time.Duration) (int, 
 
 // readDirNames returns the names in the directory dir, unsorted. An error
 // opening dir comes back as it is (for errors.Is); a failed read returns
-// the names read before it with the error.
+// the names read before it with the error, except that a directory
+// removed after it was opened (getdents fails with ENOENT) is empty.
 func (s *Store) readDirNames(dir string) ([]string, error) {
 	d, err := s.root.Open(dir)
 	if err != nil {
@@ -206,6 +207,9 @@ func (s *Store) readDirNames(dir string) ([]string, error) {
 	}
 	names, err := d.Readdirnames(-1)
 	d.Close()
+	if errors.Is(err, syscall.ENOENT) {
+		return nil, nil
+	}
 	return names, err
 }
 
