@@ -89,10 +89,10 @@ func (r *fsRoot) openat(name string, flags int, mode uint32) (int, error) {
 		name = "."
 	}
 	if r.openat2 {
-		for {
+		for attempt := 1; ; attempt++ {
 			fd, err := unix.Openat2(r.fd, name, &unix.OpenHow{Flags: uint64(flags), Mode: uint64(mode), Resolve: resolveFlags})
-			if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
-				continue // EAGAIN: a concurrent rename; retry
+			if attempt < 8 && (errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN)) {
+				continue // EAGAIN: a concurrent rename; retry a few times
 			}
 			return fd, err
 		}
