@@ -14,8 +14,17 @@
 //	<root>/.caddys3/locks/<h[:2]>/<h>     If-Match publish locks, h = sha256(bucket\x00key) (see lock.go)
 //
 // Bucket names never start with '.', so .caddys3 is never a bucket. Every
-// path is resolved through an os.Root on <root>; the listing walk opens
-// single names it read from an already open directory with O_NOFOLLOW.
+// path is resolved below <root> without crossing a symlink (see fsRoot:
+// openat2 with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS where the kernel has
+// it, else openat with O_NOFOLLOW component by component); the listing
+// walk opens single names it read from an already open directory with
+// O_NOFOLLOW. A symlink planted in the tree (by a backup restore, an NFS
+// user, an operator) is never followed, whether its target lies inside
+// the root or out of it: a key whose path meets one does not exist for
+// reads, deletes and ACL changes (ErrNoSuchKey; a symlinked bucket
+// directory is ErrNoSuchBucket), a put through one fails with
+// ErrObjectParentIsFile, a put at a key that is itself a symlink replaces
+// the link, and listings skip symlinks.
 //
 // A bucket exists when its record exists. CreateBucket publishes the record
 // with link(2), which fails if it exists, so exactly one of racing creators
@@ -78,7 +87,8 @@
 // directory of a million keys costs a binary search plus what it returns,
 // and a write by any instance sharing the root shows in the next page (see
 // listcache.go for the exact bound; over NFS it relies on close-to-open
-// attribute revalidation).
+// attribute revalidation). A directory or key removed by a concurrent
+// delete while a page is read is absent from it, never an error.
 //
 // # Crashes and full disks
 //
@@ -123,6 +133,9 @@ type Options struct {
 	// and CleanupUploads remove it as left by a crashed writer (0 means one
 	// hour; see Store.CleanupTemp).
 	StaleTempAge time.Duration
+
+	// noOpenat2 makes the store resolve paths without openat2 (tests).
+	noOpenat2 bool
 }
 
 // BucketInfo describes a bucket.

@@ -189,8 +189,8 @@ func (w *walker) fileLoader(d *os.File, name, key string) loadFn {
 		err := withFd(d, func(dfd int) error {
 			fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 			if err != nil {
-				if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) {
-					return nil
+				if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+					return nil // deleted, or replaced by a symlink, since listed
 				}
 				return err
 			}

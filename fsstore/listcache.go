@@ -204,7 +204,7 @@ func (s *Store) dirList(d *os.File, bucket, rel string) (*dirList, error) {
 		if c == nil || st.Size < s.listCacheMin {
 			var err error
 			l, err = s.readDirList(fd, stampOf(&st))
-			return err
+			return goneEmpty(&l, err)
 		}
 		key := bucket + "/" + rel
 		if l = c.get(key, stampOf(&st)); l != nil {
@@ -215,7 +215,7 @@ func (s *Store) dirList(d *os.File, bucket, rel string) (*dirList, error) {
 			return err
 		}
 		if l, err = s.readDirList(fd, stampOf(&st)); err != nil {
-			return err
+			return goneEmpty(&l, err)
 		}
 		if settled {
 			c.put(key, l)
@@ -223,6 +223,18 @@ func (s *Store) dirList(d *os.File, bucket, rel string) (*dirList, error) {
 		return nil
 	})
 	return l, err
+}
+
+// errDirGone: the directory being read was removed after it was opened.
+var errDirGone = errors.New("fsstore: directory removed while listed")
+
+// goneEmpty turns errDirGone into an empty listing (never cached).
+func goneEmpty(l **dirList, err error) error {
+	if err == errDirGone {
+		*l = &dirList{off: []uint32{0}}
+		return nil
+	}
+	return err
 }
 
 // settled reports whether the directory fd, whose stat is *st, has a ctime
@@ -297,6 +309,11 @@ func (s *Store) readDirList(fd int, stamp dirStamp) (*dirList, error) {
 		n, err := unix.Getdents(fd, buf)
 		if errors.Is(err, unix.EINTR) {
 			continue
+		}
+		if errors.Is(err, unix.ENOENT) {
+			// Removed since it was opened (a concurrent delete pruned
+			// it): it is empty now, and so is its listing.
+			return nil, errDirGone
 		}
 		if err != nil {
 			return nil, err

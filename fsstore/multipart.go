@@ -328,8 +328,8 @@ func (s *Store) readPart(dir, bucket, uploadID, name string) (part Part, ok bool
 		return Part{}, false, nil
 	}
 	f, err := s.root.Open(dir + "/" + name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Part{}, false, nil
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return Part{}, false, nil // missing, or a symlink planted in its place
 	}
 	if err != nil {
 		return Part{}, false, err

@@ -396,7 +396,7 @@ func (s *Store) setMarkerAt(bucket, key, rel string, rec *metaRecord, exclusive 
 		return err
 	}
 	fi, err := s.root.Lstat(path)
-	if err != nil || fi.Sys().(*syscall.Stat_t).Ino != ino {
+	if err != nil || fi.Sys().(*unix.Stat_t).Ino != ino {
 		return errRetry
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -66,7 +67,7 @@ func (m *sidecarMeta) write(bucket, key, name string, rec sidecarRecord, exclusi
 func (m *sidecarMeta) read(bucket, key, name string) (sidecarRecord, bool, error) {
 	var rec sidecarRecord
 	b, err := m.s.root.ReadFile(sidecarDir(bucket, key) + "/" + name)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return rec, false, nil
 	}
 	if err != nil {

@@ -38,7 +38,7 @@ const (
 // concurrent use, also by several processes sharing the root: all
 // correctness state lives in the filesystem.
 type Store struct {
-	root  *os.Root
+	root  *fsRoot
 	fsync bool
 	meta  metaStore
 	bufs  sync.Pool // *[]byte of copyBufSize
@@ -74,7 +74,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 	if err := os.MkdirAll(opts.Root, 0o755); err != nil {
 		return nil, fmt.Errorf("fsstore: %w", err)
 	}
-	root, err := os.OpenRoot(opts.Root)
+	root, err := openFSRoot(opts.Root, opts.noOpenat2)
 	if err != nil {
 		return nil, fmt.Errorf("fsstore: %w", err)
 	}
@@ -198,7 +198,8 @@ func (s *Store) CleanupTemp(ctx context.Context, olderThan time.Duration) (int, 
 
 // readDirNames returns the names in the directory dir, unsorted. An error
 // opening dir comes back as it is (for errors.Is); a failed read returns
-// the names read before it with the error.
+// the names read before it with the error, except that a directory
+// removed after it was opened (getdents fails with ENOENT) is empty.
 func (s *Store) readDirNames(dir string) ([]string, error) {
 	d, err := s.root.Open(dir)
 	if err != nil {
@@ -206,6 +207,9 @@ func (s *Store) readDirNames(dir string) ([]string, error) {
 	}
 	names, err := d.Readdirnames(-1)
 	d.Close()
+	if errors.Is(err, syscall.ENOENT) {
+		return nil, nil
+	}
 	return names, err
 }
 
