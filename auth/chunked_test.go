@@ -197,8 +197,12 @@ func TestSignedTrailerRoundTrip(t *testing.T) {
 // Header checksums are verified on aws-chunked bodies as well.
 func TestChunkedWithHeaderChecksum(t *testing.T) {
 	data := []byte("some data")
-	r, seed := signedChunkedRequest("STREAMING-AWS4-HMAC-SHA256-PAYLOAD", len(data), "")
+	mode := "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	r, _ := signedChunkedRequest(mode, len(data), "")
 	r.Header.Set("X-Amz-Checksum-Crc32", crc32b64([]byte("other data")))
+	r = ownSign(r, []string{"content-encoding", "host", "x-amz-checksum-crc32", "x-amz-content-sha256", "x-amz-date", "x-amz-decoded-content-length"}, mode)
+	a := r.Header.Get("Authorization")
+	seed := a[strings.LastIndex(a, "=")+1:]
 	_, _, err := verifyAndRead(newTestVerifier(exampleTime()), withBody(r, bytes.NewReader(encodeChunks(exampleKey(), seed, data, nil, nil))))
 	mustErrIs(t, err, ErrBadDigest)
 }

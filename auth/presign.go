@@ -89,6 +89,9 @@ func (v *Verifier) verifyPresigned(ctx context.Context, r *http.Request, q []que
 	if err := checkSignatureV4(key, sts, canonical, cred.accessKey, sig); err != nil {
 		return nil, err
 	}
+	if err := checkSignedAmzHeaders(r.Header, signed); err != nil {
+		return nil, err
+	}
 	var signer *chunkSigner
 	if kind == signedChunks || kind == signedChunksTrailer {
 		signer = &chunkSigner{key: key, amzDate: amzDate, scope: scope, prev: strings.ToLower(sig), accessKey: cred.accessKey}

@@ -228,6 +228,9 @@ func (v *Verifier) verifyV4Header(ctx context.Context, r *http.Request, q []quer
 	if err := checkSignatureV4(key, sts, canonical, ah.cred.accessKey, ah.signature); err != nil {
 		return nil, err
 	}
+	if err := checkSignedAmzHeaders(r.Header, ah.signedHeaders); err != nil {
+		return nil, err
+	}
 	var signer *chunkSigner
 	if kind == signedChunks || kind == signedChunksTrailer {
 		signer = &chunkSigner{key: key, amzDate: amzDate, scope: scope, prev: strings.ToLower(ah.signature), accessKey: ah.cred.accessKey}

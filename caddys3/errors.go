@@ -96,6 +96,12 @@ func toAPIError(err error) *apiError {
 			with("ServerTime", skew.ServerTime.UTC().Format(time.RFC3339)).
 			with("MaxAllowedSkewMilliseconds", strconv.FormatInt(skew.MaxAllowed.Milliseconds(), 10))
 	}
+	var unsigned *auth.UnsignedHeadersError
+	if errors.As(err, &unsigned) {
+		// S3 joins the names with ", " (lower-case, as they were sent).
+		return newError(s3err.AccessDenied).withCause(err).withMessage(unsigned.Error()).
+			with("HeadersNotSigned", strings.Join(unsigned.Headers, ", "))
+	}
 	var policyErr *auth.PolicyError
 	if errors.As(err, &policyErr) {
 		return newError(s3err.AccessDenied).withMessage(policyErr.Error()).withCause(err)

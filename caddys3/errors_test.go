@@ -30,8 +30,9 @@ func TestSentinelsMapToS3Codes(t *testing.T) {
 		&auth.SignatureMismatchError{StringToSign: "sts"},
 		&auth.SkewError{RequestTime: time.Now(), ServerTime: time.Now(), MaxAllowed: 15 * time.Minute},
 		&auth.RegionError{Got: "eu-west-1", Expected: "us-east-1"},
+		&auth.UnsignedHeadersError{Headers: []string{"x-amz-acl"}},
 	}
-	want := []s3err.Code{s3err.SignatureDoesNotMatch, s3err.RequestTimeTooSkewed, s3err.AuthorizationHeaderMalformed}
+	want := []s3err.Code{s3err.SignatureDoesNotMatch, s3err.RequestTimeTooSkewed, s3err.AuthorizationHeaderMalformed, s3err.AccessDenied}
 	for i, err := range typed {
 		if got := toAPIError(fmt.Errorf("wrapped: %w", err)); got.Code != want[i] {
 			t.Errorf("%T maps to %s, want %s", err, got.Code, want[i])
@@ -65,6 +66,26 @@ func TestSentinelsMapToS3Codes(t *testing.T) {
 		if got := toAPIError(err); got.Status >= 500 && got.Code != s3err.InsufficientStorage {
 			t.Errorf("fsstore error %v maps to %s", err, got.Code)
 		}
+	}
+}
+
+// Unsigned x-amz-* headers answer as S3 does: 403 AccessDenied naming them,
+// lower-case and joined by ", ", in HeadersNotSigned.
+func TestUnsignedHeadersError(t *testing.T) {
+	e := toAPIError(fmt.Errorf("wrapped: %w", &auth.UnsignedHeadersError{Headers: []string{"x-amz-copy-source", "x-amz-meta-a"}}))
+	e.Resource = "/b/k"
+	rec := httptest.NewRecorder()
+	writeError(rec, httptest.NewRequest("PUT", "/b/k", nil), "REQ1", e)
+	var parsed struct {
+		Code, Message, HeadersNotSigned string
+	}
+	if err := xml.Unmarshal(rec.Body.Bytes(), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Code != 403 || parsed.Code != "AccessDenied" ||
+		parsed.Message != "There were headers present in the request which were not signed" ||
+		parsed.HeadersNotSigned != "x-amz-copy-source, x-amz-meta-a" {
+		t.Fatalf("%d %+v\n%s", rec.Code, parsed, rec.Body)
 	}
 }
 
