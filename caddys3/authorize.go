@@ -127,6 +127,9 @@ func (h *Handler) openCopySource(req *request) error {
 	if err != nil {
 		return err
 	}
+	if v := req.r.Header.Get("X-Amz-Source-Expected-Bucket-Owner"); v != "" && v != src.Owner {
+		return newError(s3err.AccessDenied)
+	}
 	obj, err := h.store.OpenObject(req.ctx, srcBucket, srcKey)
 	if err != nil {
 		return h.hideMissingKey(req, &src, err)

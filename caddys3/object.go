@@ -155,7 +155,8 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 }
 
 // responseOverrides are the query parameters that replace response headers
-// on a signed GET.
+// on a signed GET; an anonymous GET may not use them (a public object's
+// link could otherwise be served as, say, text/html).
 var responseOverrides = map[string]string{
 	"response-content-type":        "Content-Type",
 	"response-content-language":    "Content-Language",
@@ -168,6 +169,13 @@ var responseOverrides = map[string]string{
 // getObject serves GetObject and HeadObject from the object the scope
 // opened and authorized.
 func (h *Handler) getObject(req *request) (*response, error) {
+	if req.who.Anonymous {
+		for param := range responseOverrides {
+			if _, ok := req.query[param]; ok {
+				return nil, newError(s3err.InvalidRequest).withMessage("Request specific response headers cannot be used for anonymous GET requests.")
+			}
+		}
+	}
 	obj := req.object
 	m := obj.Meta
 	resp := &response{header: http.Header{}, head: req.r.Method == http.MethodHead}

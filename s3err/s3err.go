@@ -35,6 +35,7 @@ const (
 	InvalidPolicyDocument               Code = "InvalidPolicyDocument"
 	InvalidRange                        Code = "InvalidRange"
 	InvalidRequest                      Code = "InvalidRequest"
+	InvalidStorageClass                 Code = "InvalidStorageClass"
 	KeyTooLongError                     Code = "KeyTooLongError"
 	MalformedACLError                   Code = "MalformedACLError"
 	MalformedPOSTRequest                Code = "MalformedPOSTRequest"
@@ -103,6 +104,7 @@ var table = map[Code]Row{
 	InvalidPolicyDocument:               {400, "The content of the form does not meet the conditions specified in the policy document."},
 	InvalidRange:                        {416, "The requested range is not satisfiable"},
 	InvalidRequest:                      {400, "Invalid Request"},
+	InvalidStorageClass:                 {400, "The storage class you specified is not valid"},
 	KeyTooLongError:                     {400, "Your key is too long"},
 	MalformedACLError:                   {400, "The XML you provided was not well-formed or did not validate against our published schema."},
 	MalformedPOSTRequest:                {400, "The body of your POST request is not well-formed multipart/form-data."},
