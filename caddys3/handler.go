@@ -127,9 +127,11 @@ func (h *Handler) verify(req *request) error {
 			return err
 		}
 	} else {
-		res, err := h.verifier.Verify(req.ctx, verificationRequest(req.r))
+		vr := verificationRequest(req.r)
+		res, err := h.verifier.Verify(req.ctx, vr)
 		if err != nil {
-			return err
+			// A header Caddy deleted is named, not a bare mismatch.
+			return explainSignatureFailure(vr, err)
 		}
 		req.res, req.body, req.who = res, res.Body, res.Principal
 		presigned := req.who.Method == "v4-presigned" || req.who.Method == "v2-presigned"
