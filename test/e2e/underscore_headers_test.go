@@ -6,6 +6,8 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/caddys3/caddys3/internal/testserver"
 )
 
 // Caddy (>= 2.11.4) deletes request headers whose names contain '_' or
@@ -195,5 +199,141 @@ func TestUnderscoreMetaHeaders(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(t, "posted-copy")
+	})
+}
+
+// The operator's way out, and its price: a server of its own for S3 whose
+// expected_underscore_headers / expected_dot_headers list the exact
+// metadata names. Those names then round-trip exactly; their hyphenated
+// twins are dropped by Caddy (and named by the S3 error); every route of
+// that server sees the listed headers, while other servers still drop
+// them.
+func TestUnderscoreMetaExpectedHeaders(t *testing.T) {
+	ports, err := testserver.FreePorts(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3Addr, otherAddr := fmt.Sprintf("127.0.0.1:%d", ports[0]), fmt.Sprintf("127.0.0.1:%d", ports[1])
+	root := t.TempDir()
+	echo := `respond "u={header.X-Amz-Meta-Upload_id} h={header.X-Amz-Meta-Upload-Id} d={http.request.header.X-Amz-Meta-File.name}"`
+	testserver.Start(t, testserver.Config{
+		Bin: srv.bin,
+		Caddyfile: fmt.Sprintf(`{
+	admin off
+	persist_config off
+	auto_https off
+	skip_install_trust
+	servers 127.0.0.1:%d {
+		expected_underscore_headers x-amz-meta-upload_id
+		expected_dot_headers x-amz-meta-file.name
+	}
+}
+
+http://127.0.0.1:%d {
+	bind 127.0.0.1
+	handle /echo {
+		%s
+	}
+	handle {
+		s3 {
+			root %s
+			region us-east-1
+			credentials static {
+				key AKIAEXAMPLEALICE0001 alicesecret0000000000000000000000000000 alice
+			}
+		}
+	}
+}
+
+http://127.0.0.1:%d {
+	bind 127.0.0.1
+	%s
+}
+`, ports[0], ports[0], echo, root, ports[1], echo),
+		Wait: []string{s3Addr, otherAddr},
+	})
+	ctx := ctxT(t)
+	cl := sdk(alice, "http://"+s3Addr)
+	bucket := newBucketName("expected")
+	if _, err := cl.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte("listed names")
+	want := map[string]string{"upload_id": "1", "file.name": "a b.txt"}
+	head := func(t *testing.T, key string) {
+		t.Helper()
+		out, err := cl.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Metadata) != len(want) || out.Metadata["upload_id"] != "1" || out.Metadata["file.name"] != "a b.txt" {
+			t.Errorf("%s: metadata %v, want %v", key, out.Metadata, want)
+		}
+	}
+
+	t.Run("listed names round-trip", func(t *testing.T) {
+		if _, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("put"),
+			Body: bytes.NewReader(body), Metadata: want}); err != nil {
+			t.Fatal(err)
+		}
+		head(t, "put")
+		if _, err := cl.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("copy"),
+			CopySource: aws.String(bucket + "/put"), MetadataDirective: types.MetadataDirectiveReplace, Metadata: want}); err != nil {
+			t.Fatal(err)
+		}
+		head(t, "copy")
+		ps, err := s3.NewPresignClient(cl).PresignPutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket),
+			Key: aws.String("presigned"), Metadata: want})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := http.NewRequest("PUT", ps.URL, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, vs := range ps.SignedHeader {
+			if !strings.EqualFold(k, "host") {
+				req.Header[k] = vs
+			}
+		}
+		wantStatus(t, send(t, req), 200)
+		head(t, "presigned")
+	})
+
+	t.Run("the hyphenated twin is dropped and named", func(t *testing.T) {
+		_, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("twin"),
+			Body: bytes.NewReader(body), Metadata: map[string]string{"upload-id": "1"}})
+		wantDroppedHeader(t, err, "x-amz-meta-upload-id")
+	})
+
+	echoGet := func(t *testing.T, url string) string {
+		t.Helper()
+		req, err := http.NewRequest("GET", url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header["X-Amz-Meta-Upload_id"] = []string{"1"}
+		req.Header["X-Amz-Meta-Upload-Id"] = []string{"2"}
+		req.Header["X-Amz-Meta-File.name"] = []string{"3"}
+		resp, err := (&http.Client{}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	t.Run("other servers still drop them", func(t *testing.T) {
+		if got := echoGet(t, "http://"+otherAddr+"/"); got != "u= h=2 d=" {
+			t.Errorf("other server saw %q, want %q", got, "u= h=2 d=")
+		}
+	})
+	t.Run("the allowlist is server-wide", func(t *testing.T) {
+		if got := echoGet(t, "http://"+s3Addr+"/echo"); got != "u=1 h= d=3" {
+			t.Errorf("S3 server's other route saw %q, want %q", got, "u=1 h= d=3")
+		}
 	})
 }
