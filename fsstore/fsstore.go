@@ -136,6 +136,9 @@ type Options struct {
 
 	// noOpenat2 makes the store resolve paths without openat2 (tests).
 	noOpenat2 bool
+	// nodeBeat and claimBeat replace defaultNodeBeat and
+	// defaultClaimBeat (tests).
+	nodeBeat, claimBeat time.Duration
 }
 
 // BucketInfo describes a bucket.
