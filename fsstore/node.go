@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io/fs"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -20,11 +21,12 @@ import (
 //
 // A node whose heartbeat is missing or older than staleBeats beats is
 // dead: its temp files are removed by the next Open or CleanupTemp of
-// any node sharing the root, whatever their age. Temp files without a
-// node id (written by a release before node ids, or of a live node) keep
-// the age rule of Options.StaleTempAge. A process that restarts is a new
-// node, so its previous incarnation's heartbeat goes stale and its
-// leftovers go at the restart.
+// any node sharing the root, whatever their age, and every live node
+// looks for them at each of its beats. Temp files without a node id
+// (written by a release before node ids) and those of live nodes keep the
+// age rule of Options.StaleTempAge. A process that restarts is a new
+// node: its previous incarnation's leftovers go at the restart if its
+// heartbeat is already stale, else within staleBeats+1 beats of its death.
 const (
 	nodesDir = internalDir + "/nodes"
 
@@ -99,6 +101,9 @@ func (s *Store) startNode() error {
 						f.Close()
 					}
 				}
+				// A node that died shortly before we started had a fresh
+				// heartbeat at Open: its leftovers go once it is stale.
+				s.CleanupTemp(ctx, math.MaxInt64)
 			}
 		}
 	}()

@@ -333,3 +333,46 @@ func TestDeadNodeTempFiles(t *testing.T) {
 	}
 	second.Close()
 }
+
+// TestDeadNodeSweptByLiveNode: a node killed just before another opened
+// the root still had a fresh heartbeat at that Open; the live node removes
+// its temp files once the heartbeat is stale, and not before.
+func TestDeadNodeSweptByLiveNode(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "root")
+	opts := Options{Root: root, nodeBeat: 50 * time.Millisecond}
+	dead, err := open(opts, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, f, err := dead.createTemp("put-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	// Killed: the heartbeat stops, its file stays.
+	dead.stopBeat()
+	<-dead.beatDone
+	dead.root.Close()
+	died := time.Now()
+
+	live, err := open(opts, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	if left := tmpEntries(t, live); !slices.Equal(left, []string{filepath.Base(name)}) {
+		t.Fatalf("after Open: %v", left)
+	}
+	for len(tmpEntries(t, live)) != 0 {
+		if time.Since(died) > 5*time.Second {
+			t.Fatal("the dead node's temp file was not removed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if took := time.Since(died); took < staleBeats*live.nodeBeat {
+		t.Fatalf("removed %v after the node died, before its heartbeat was stale", took)
+	}
+	if exists(t, filepath.Join(root, nodeFile(dead.node))) {
+		t.Fatal("the dead node's heartbeat file is still there")
+	}
+}
