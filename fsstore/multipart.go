@@ -26,6 +26,7 @@ import (
 //	.caddys3/uploads/<bucket>/<id>/part-00001     part bytes; metadata (MD5, checksums) as for objects
 //	.caddys3/uploads/<bucket>/<id>.completing/    the same directory, claimed by a running Complete
 //	.caddys3/uploads/<bucket>/<id>.done           doneRecord (JSON) of a finished Complete
+//	.caddys3/uploads/<bucket>/<id>.reclaim-<rand> a dead Complete's claim being taken over (see claim.go)
 //
 // An upload id is the base32hex (sort-preserving) form of the initiation
 // time in nanoseconds followed by 16 random bytes: 39 characters of
@@ -42,10 +43,13 @@ import (
 // claimant checks the parts, joins them into one temp file, publishes it
 // like PutObject, writes <id>.done and removes the claimed directory. If
 // it fails before publishing it renames the directory back (un-claims), so
-// the upload stays usable. A Complete that finds the upload claimed waits
-// (polling, bounded by Store.completeWait and ctx) for the done record, or
-// for the upload to come back, and then either returns the recorded result
-// or claims the upload itself. A Complete of a finished upload returns the
+// the upload stays usable. While it holds the claim it refreshes the
+// claimed directory's mtime; a claim not refreshed for three beats is a
+// dead Complete's and is taken over (claim.go). A Complete that finds the
+// upload claimed waits (polling, bounded by Store.completeWait and ctx)
+// for the done record, for the upload to come back or for the claim to go
+// stale, and then either returns the recorded result or claims the upload
+// itself. A Complete of a finished upload returns the
 // recorded result when it names the same parts, else ErrNoSuchUpload. Done
 // records are removed by CleanupUploads once older than its olderThan.
 const (
