@@ -1,14 +1,18 @@
 package fsstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -77,11 +81,9 @@ func (s *Store) startNode() error {
 	if err := s.root.MkdirAll(nodesDir, 0o755); err != nil {
 		return err
 	}
-	f, err := s.root.OpenFile(nodeFile(s.node), os.O_RDONLY|os.O_CREATE, 0o644)
-	if err != nil {
+	if err := s.writeAtomic(nodeFile(s.node), []byte(selfProcess()), false); err != nil {
 		return err
 	}
-	f.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopBeat = cancel
 	s.beatDone = make(chan struct{})
@@ -97,9 +99,7 @@ func (s *Store) startNode() error {
 				if s.touch(nodeFile(s.node)) != nil {
 					// Removed by a node that took us for dead (a
 					// pause of several beats): announce us again.
-					if f, err := s.root.OpenFile(nodeFile(s.node), os.O_RDONLY|os.O_CREATE, 0o644); err == nil {
-						f.Close()
-					}
+					s.writeAtomic(nodeFile(s.node), []byte(selfProcess()), false)
 				}
 				// A node that died shortly before we started had a fresh
 				// heartbeat at Open: its leftovers go once it is stale.
@@ -132,8 +132,73 @@ func (s *Store) nodeAlive(id string, alive map[string]bool) bool {
 	fi, err := s.root.Lstat(nodeFile(id))
 	v := !errors.Is(err, fs.ErrNotExist) &&
 		(err != nil || time.Since(fi.ModTime()) <= staleBeats*s.nodeBeat)
+	if v && err == nil {
+		if b, err := s.root.ReadFile(nodeFile(id)); err == nil && processGone(string(b)) {
+			v = false
+		}
+	}
 	alive[id] = v
 	return v
+}
+
+// selfProcess identifies this process for its heartbeat file: the
+// kernel's boot id, the PID namespace, the pid and the process's start
+// time (field 22 of /proc/<pid>/stat). Empty when /proc cannot tell.
+var selfProcess = sync.OnceValue(func() string {
+	boot, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	ns, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		return ""
+	}
+	pid := os.Getpid()
+	start := processStart(pid)
+	if start == "" || strings.ContainsAny(ns, " \n") {
+		return ""
+	}
+	return fmt.Sprintf("%s %s %d %s\n", strings.TrimSpace(string(boot)), ns, pid, start)
+})
+
+// processStart returns the start time of process pid (in clock ticks
+// since boot), "" if there is no such process or /proc cannot tell.
+func processStart(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return ""
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 20 {
+		return ""
+	}
+	return f[19]
+}
+
+// processGone reports whether the heartbeat file content hb (see
+// selfProcess) names a process of this machine and PID namespace that is
+// no longer running: a node killed and restarted on the same machine is
+// then known dead at once, without waiting for its heartbeat to go stale.
+// Nodes of other machines or namespaces are never judged this way.
+func processGone(hb string) bool {
+	self := strings.Fields(selfProcess())
+	f := strings.Fields(hb)
+	if len(self) != 4 || len(f) != 4 || f[0] != self[0] || f[1] != self[1] {
+		return false
+	}
+	pid, err := strconv.Atoi(f[2])
+	if err != nil || pid <= 0 {
+		return false
+	}
+	if _, err := os.Stat("/proc/" + f[2]); errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	start := processStart(pid)
+	return start != "" && start != f[3]
 }
 
 // cleanNodes removes the heartbeat files of dead nodes, once their temp

@@ -2,9 +2,12 @@ package fsstore
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -374,5 +377,52 @@ func TestDeadNodeSweptByLiveNode(t *testing.T) {
 	}
 	if exists(t, filepath.Join(root, nodeFile(dead.node))) {
 		t.Fatal("the dead node's heartbeat file is still there")
+	}
+}
+
+// TestDeadProcessNode: a node whose heartbeat is fresh but names a process
+// of this machine that has exited (killed and restarted at once) is dead
+// at Open; one naming a live process, or another machine, is not.
+func TestDeadProcessNode(t *testing.T) {
+	self := selfProcess()
+	if self == "" {
+		t.Skip("no /proc")
+	}
+	f := strings.Fields(self)
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	exited := fmt.Sprintf("%s %s %d %s\n", f[0], f[1], cmd.Process.Pid, f[3])
+	otherStart := fmt.Sprintf("%s %s %s %s1\n", f[0], f[1], f[2], f[3])
+	otherHost := fmt.Sprintf("%s-x %s %d %s\n", f[0], f[1], cmd.Process.Pid, f[3])
+	for hb, gone := range map[string]bool{self: false, exited: true, otherStart: true, otherHost: false, "": false, "x": false} {
+		if processGone(hb) != gone {
+			t.Errorf("processGone(%q) = %v", hb, !gone)
+		}
+	}
+
+	root := filepath.Join(t.TempDir(), "root")
+	s, err := Open(Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(root, tmpDir)
+	for id, hb := range map[string]string{"00000000000000aa": exited, "00000000000000bb": otherHost} {
+		if err := os.WriteFile(filepath.Join(root, nodeFile(id)), []byte(hb), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, nodePrefix+id+".put-X"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s, err = Open(Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if left := tmpEntries(t, s); !slices.Equal(left, []string{nodePrefix + "00000000000000bb.put-X"}) {
+		t.Fatalf("after Open: %v", left)
 	}
 }
