@@ -30,7 +30,9 @@ import (
 // (written by a release before node ids) and those of live nodes keep the
 // age rule of Options.StaleTempAge. A process that restarts is a new
 // node: its previous incarnation's leftovers go at the restart if its
-// heartbeat is already stale, else within staleBeats+1 beats of its death.
+// heartbeat is already stale or names a process of this machine (boot id
+// and PID namespace) that is gone, else within staleBeats+1 beats of its
+// death.
 const (
 	nodesDir = internalDir + "/nodes"
 
