@@ -62,6 +62,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		rec, err := s.readUploadRecord(dir, bucket, key)
 		switch {
 		case err == nil:
+			s.touch(dir) // so the claim appears fresh (see claim.go)
 			err := s.root.Rename(dir, claimed)
 			if err == nil {
 				return s.complete(ctx, bucket, key, uploadID, p, &rec, want, opts)
@@ -92,6 +93,9 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			return ObjectMeta{}, s.noSuchUpload(bucket, ErrNoSuchUpload)
 		case err != nil:
 			return ObjectMeta{}, err
+		}
+		if s.recoverClaim(bucket, uploadID, s.claimStaleAfter()) {
+			continue // its Complete died: claim the upload (or find its result)
 		}
 		if time.Now().After(deadline) {
 			return ObjectMeta{}, ErrCompleteInProgress
@@ -131,17 +135,20 @@ func (s *Store) completedResult(bucket, key, uploadID string, want []donePart) (
 // complete runs a Complete that holds the claim on uploadID.
 func (s *Store) complete(ctx context.Context, bucket, key, uploadID string, p objPath, rec *uploadRecord, want []donePart, opts CompleteOptions) (ObjectMeta, error) {
 	dir, claimed := uploadDir(bucket, uploadID), claimedDir(bucket, uploadID)
-	s.touch(claimed) // the claim's time, for CleanupUploads
 	unclaim := true
 	defer func() {
 		if unclaim {
 			s.root.Rename(claimed, dir)
 		}
 	}()
+	defer s.holdClaim(claimed)() // the heartbeat, stopped before un-claiming
 
 	used := make([]Part, len(want))
 	for i, w := range want {
 		part, ok, err := s.readPart(claimed, bucket, uploadID, partName(w.N))
+		if err == nil && !ok && s.waitClaimed(claimed) {
+			part, ok, err = s.readPart(claimed, bucket, uploadID, partName(w.N))
+		}
 		if err != nil {
 			return ObjectMeta{}, err
 		}
@@ -237,17 +244,18 @@ func multipartETag(parts []Part) string {
 // the other into dst and returns the total size. It uses copy_file_range
 // (no copy through user space; a reflink or server-side copy where the
 // filesystem offers one) and falls back to a plain copy for the rest of
-// the join when the kernel or filesystem refuses it. While it runs it
-// refreshes dir's mtime, the claim's heartbeat.
+// the join when the kernel or filesystem refuses it.
 func (s *Store) joinParts(ctx context.Context, dst *os.File, dir string, parts []Part) (int64, error) {
 	useCFR := !s.noCopyFileRange
 	var off int64
-	beat := time.Now()
 	for _, p := range parts {
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
 		src, err := s.root.Open(dir + "/" + partName(p.PartNumber))
+		if errors.Is(err, fs.ErrNotExist) && s.waitClaimed(dir) {
+			src, err = s.root.Open(dir + "/" + partName(p.PartNumber))
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -257,10 +265,6 @@ func (s *Store) joinParts(ctx context.Context, dst *os.File, dir string, parts [
 			return 0, err
 		}
 		off += p.Size
-		if time.Since(beat) > heartbeatEvery {
-			s.touch(dir)
-			beat = time.Now()
-		}
 	}
 	return off, nil
 }

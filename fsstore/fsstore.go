@@ -12,6 +12,7 @@
 //	<root>/.caddys3/empty                 empty file served as a folder marker's body
 //	<root>/.caddys3/uploads/<bucket>/     multipart uploads (see multipart.go)
 //	<root>/.caddys3/locks/<h[:2]>/<h>     If-Match publish locks, h = sha256(bucket\x00key) (see lock.go)
+//	<root>/.caddys3/nodes/<node>          heartbeat of a live Store (see node.go)
 //
 // Bucket names never start with '.', so .caddys3 is never a bucket. Every
 // path is resolved below <root> without crossing a symlink (see fsRoot:
@@ -96,10 +97,15 @@
 // the metadata to it (or writes its sidecar record first) and publishes
 // both with one rename or link: a writer killed at any point leaves either
 // the old object or the new one whole, plus possibly a temp file (and an
-// unreferenced sidecar record). Temp files untouched for
-// Options.StaleTempAge are removed at Open and by CleanupTemp (also run by
-// CleanupUploads); a Complete killed midway leaves its claimed upload,
-// which CleanupUploads releases or removes. With Options.Fsync the temp
+// unreferenced sidecar record). Temp file names carry the id of the
+// Store (node) that wrote them, and each node refreshes a heartbeat file:
+// temp files of dead nodes are removed at Open and by CleanupTemp at
+// once, and by every live node within a few heartbeats of the death;
+// others (and those of releases before node ids) once untouched for
+// Options.StaleTempAge (see node.go). A Complete killed midway leaves its
+// claimed upload; the claim stops being refreshed and, 15 seconds later,
+// the next Complete, Abort, listing or cleanup that meets it returns the
+// upload to its un-claimed state (see claim.go). With Options.Fsync the temp
 // file and the parent directory are fsynced around the rename, so a
 // published object also survives a power failure. ENOSPC and EDQUOT while
 // writing, closing or fsyncing the temp file, setting metadata, creating
@@ -136,6 +142,9 @@ type Options struct {
 
 	// noOpenat2 makes the store resolve paths without openat2 (tests).
 	noOpenat2 bool
+	// nodeBeat and claimBeat replace defaultNodeBeat and
+	// defaultClaimBeat (tests).
+	nodeBeat, claimBeat time.Duration
 }
 
 // BucketInfo describes a bucket.

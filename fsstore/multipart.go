@@ -26,6 +26,7 @@ import (
 //	.caddys3/uploads/<bucket>/<id>/part-00001     part bytes; metadata (MD5, checksums) as for objects
 //	.caddys3/uploads/<bucket>/<id>.completing/    the same directory, claimed by a running Complete
 //	.caddys3/uploads/<bucket>/<id>.done           doneRecord (JSON) of a finished Complete
+//	.caddys3/uploads/<bucket>/<id>.reclaim-<rand> a dead Complete's claim being taken over (see claim.go)
 //
 // An upload id is the base32hex (sort-preserving) form of the initiation
 // time in nanoseconds followed by 16 random bytes: 39 characters of
@@ -42,10 +43,13 @@ import (
 // claimant checks the parts, joins them into one temp file, publishes it
 // like PutObject, writes <id>.done and removes the claimed directory. If
 // it fails before publishing it renames the directory back (un-claims), so
-// the upload stays usable. A Complete that finds the upload claimed waits
-// (polling, bounded by Store.completeWait and ctx) for the done record, or
-// for the upload to come back, and then either returns the recorded result
-// or claims the upload itself. A Complete of a finished upload returns the
+// the upload stays usable. While it holds the claim it refreshes the
+// claimed directory's mtime; a claim not refreshed for three beats is a
+// dead Complete's and is taken over (claim.go). A Complete that finds the
+// upload claimed waits (polling, bounded by Store.completeWait and ctx)
+// for the done record, for the upload to come back or for the claim to go
+// stale, and then either returns the recorded result or claims the upload
+// itself. A Complete of a finished upload returns the
 // recorded result when it names the same parts, else ErrNoSuchUpload. Done
 // records are removed by CleanupUploads once older than its olderThan.
 const (
@@ -62,10 +66,6 @@ const (
 	// defaultCompleteWait bounds how long a Complete waits for a
 	// concurrent Complete of the same upload.
 	defaultCompleteWait = 5 * time.Minute
-	// heartbeatEvery is how often a running Complete refreshes the mtime
-	// of its claimed directory, so CleanupUploads can tell it from the
-	// leftover of a crash.
-	heartbeatEvery = 10 * time.Second
 )
 
 // ErrCompleteInProgress is returned by CompleteMultipartUpload when
@@ -164,7 +164,7 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key string, m
 	}
 	id := newUploadID(now)
 
-	stage := tmpDir + "/mpu-" + rand.Text()
+	stage := s.tempName("mpu-")
 	if err := s.root.Mkdir(stage, 0o755); err != nil {
 		return Upload{}, storageErr(err)
 	}
@@ -222,6 +222,17 @@ func (s *Store) loadUploadRecord(dir string) (uploadRecord, error) {
 	return rec, nil
 }
 
+// openUpload reads the record of the un-claimed upload id of bucket and
+// key, first taking over the claim of a Complete that died (see claim.go).
+func (s *Store) openUpload(bucket, key, id string) (uploadRecord, error) {
+	dir := uploadDir(bucket, id)
+	rec, err := s.readUploadRecord(dir, bucket, key)
+	if err == errNoRecord && s.recoverClaim(bucket, id, s.claimStaleAfter()) {
+		rec, err = s.readUploadRecord(dir, bucket, key)
+	}
+	return rec, err
+}
+
 // readUploadRecord is loadUploadRecord checking that the upload belongs to
 // bucket and key (else ErrNoSuchUpload).
 func (s *Store) readUploadRecord(dir, bucket, key string) (uploadRecord, error) {
@@ -248,7 +259,7 @@ func (s *Store) GetUpload(ctx context.Context, bucket, key, uploadID string) (Up
 	if _, err := resolveUpload(bucket, key, uploadID); err != nil {
 		return Upload{}, s.noSuchUpload(bucket, err)
 	}
-	rec, err := s.readUploadRecord(uploadDir(bucket, uploadID), bucket, key)
+	rec, err := s.openUpload(bucket, key, uploadID)
 	if err != nil {
 		return Upload{}, s.noSuchUpload(bucket, err)
 	}
@@ -269,7 +280,7 @@ func (s *Store) UploadPart(ctx context.Context, bucket, key, uploadID string, pa
 		return Part{}, ErrInvalidPartNumber
 	}
 	dir := uploadDir(bucket, uploadID)
-	if _, err := s.readUploadRecord(dir, bucket, key); err != nil {
+	if _, err := s.openUpload(bucket, key, uploadID); err != nil {
 		return Part{}, s.noSuchUpload(bucket, err)
 	}
 	tmp, f, err := s.createTemp("part-")
@@ -367,7 +378,7 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string, par
 		maxParts = maxListParts
 	}
 	dir := uploadDir(bucket, uploadID)
-	if _, err := s.readUploadRecord(dir, bucket, key); err != nil {
+	if _, err := s.openUpload(bucket, key, uploadID); err != nil {
 		return nil, false, s.noSuchUpload(bucket, err)
 	}
 	nums, err := s.partNumbers(dir)
@@ -429,7 +440,7 @@ func (s *Store) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID 
 		return s.noSuchUpload(bucket, err)
 	}
 	dir := uploadDir(bucket, uploadID)
-	if _, err := s.readUploadRecord(dir, bucket, key); err != nil {
+	if _, err := s.openUpload(bucket, key, uploadID); err != nil {
 		return s.noSuchUpload(bucket, err)
 	}
 	if !s.removeUpload(bucket, uploadID, dir) {
@@ -442,7 +453,7 @@ func (s *Store) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID 
 // so the upload vanishes atomically) and deletes it with its parts'
 // metadata. It reports whether dir was there to move.
 func (s *Store) removeUpload(bucket, uploadID, dir string) bool {
-	trash := tmpDir + "/rm-" + rand.Text()
+	trash := s.tempName("rm-")
 	if err := s.root.Rename(dir, trash); err != nil {
 		return false
 	}
@@ -464,13 +475,13 @@ func (s *Store) removeUploadTree(bucket, uploadID, dir string) {
 
 // dropUploads removes every upload of bucket (DeleteBucket).
 func (s *Store) dropUploads(bucket string) {
-	trash := tmpDir + "/rm-" + rand.Text()
+	trash := s.tempName("rm-")
 	if err := s.root.Rename(bucketUploads(bucket), trash); err != nil {
 		return
 	}
 	names, _ := s.readDirNames(trash)
 	for _, name := range names {
-		if id := strings.TrimSuffix(name, claimSuffix); validUploadID(id) {
+		if id, ok := uploadIDOf(name); ok {
 			s.removeUploadTree(bucket, id, trash+"/"+name)
 		}
 	}

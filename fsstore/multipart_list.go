@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 const maxListUploads = 1000
@@ -88,6 +90,13 @@ func (s *Store) scanUploads(ctx context.Context, bucket, prefix string) ([]Uploa
 	}
 	var ups []Upload
 	for _, id := range names {
+		if claimOf, ok := strings.CutSuffix(id, claimSuffix); ok && validUploadID(claimOf) {
+			// A dead Complete's claim: the upload is back once taken over.
+			if !s.recoverClaim(bucket, claimOf, s.claimStaleAfter()) {
+				continue
+			}
+			id = claimOf
+		}
 		if !validUploadID(id) {
 			continue
 		}
@@ -166,21 +175,30 @@ func (s *Store) cleanupBucketUploads(ctx context.Context, bucket string, cutoff 
 			if err == nil && initiated.Before(cutoff) && s.removeUpload(bucket, name, path) {
 				removed++
 			}
-		case strings.HasSuffix(name, claimSuffix):
-			id := strings.TrimSuffix(name, claimSuffix)
-			fi, err := s.root.Lstat(path)
-			if !validUploadID(id) || err != nil || !fi.ModTime().Before(cutoff) {
-				continue // a live Complete refreshes its claim
-			}
-			if s.fileExists(doneRecordPath(bucket, id)) {
-				s.removeUploadTree(bucket, id, path) // published, not yet removed
+		case strings.HasSuffix(name, claimSuffix), strings.Contains(name, reclaimSuffix):
+			// A claim, or one whose take-over was interrupted. A live
+			// Complete refreshes its claim: one not refreshed for the
+			// stale bound (or since the cutoff) is a dead Complete's and
+			// is taken over (see claim.go); the upload it returns is then
+			// treated by its age like any other.
+			id, ok := uploadIDOf(name)
+			if !ok {
 				continue
 			}
-			if initiated, err := s.initiated(path); err == nil && !initiated.Before(cutoff) {
-				s.root.Rename(path, uploadDir(bucket, id)) // un-claim
+			staleAfter := min(time.Since(cutoff), s.claimStaleAfter())
+			if strings.Contains(name, reclaimSuffix) {
+				// The rename that made it set its ctime: one renamed
+				// recently may be in a live recoverer's hands.
+				fi, err := s.root.Lstat(path)
+				if err != nil || time.Since(time.Unix(fi.Sys().(*unix.Stat_t).Ctim.Unix())) <= s.claimStaleAfter() ||
+					!s.finishRecover(bucket, id, path, staleAfter) {
+					continue
+				}
+			} else if !s.recoverClaim(bucket, id, staleAfter) {
 				continue
 			}
-			if s.removeUpload(bucket, id, path) {
+			dir := uploadDir(bucket, id)
+			if initiated, err := s.initiated(dir); err == nil && initiated.Before(cutoff) && s.removeUpload(bucket, id, dir) {
 				removed++
 			}
 		case strings.HasSuffix(name, doneSuffix):

@@ -2,7 +2,6 @@ package fsstore
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +49,17 @@ type Store struct {
 
 	staleTempAge time.Duration // see Options.StaleTempAge
 
+	// node is this Store's id (see node.go); its heartbeat file is
+	// refreshed every nodeBeat until stopBeat.
+	node     string
+	nodeBeat time.Duration
+	stopBeat context.CancelFunc
+	beatDone chan struct{}
+	// claimBeat is how often a running Complete refreshes its claim; a
+	// claim older than staleBeats of them is a dead Complete's (see
+	// claim.go).
+	claimBeat time.Duration
+
 	// Bytes joined by copy_file_range and by plain copy, for tests.
 	joinedCFR, joinedCopy atomic.Int64
 
@@ -85,9 +95,18 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 		minPartSize:     MinPartSize,
 		completeWait:    defaultCompleteWait,
 		staleTempAge:    opts.StaleTempAge,
+		node:            newNodeID(),
+		nodeBeat:        opts.nodeBeat,
+		claimBeat:       opts.claimBeat,
 	}
 	if s.staleTempAge <= 0 {
 		s.staleTempAge = defaultStaleTempAge
+	}
+	if s.nodeBeat <= 0 {
+		s.nodeBeat = defaultNodeBeat
+	}
+	if s.claimBeat <= 0 {
+		s.claimBeat = defaultClaimBeat
 	}
 	s.bufs.New = func() any { b := make([]byte, copyBufSize); return &b }
 	switch {
@@ -98,6 +117,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 	}
 	s.listCacheMin = listCacheMinDirSize
 	if err := s.init(forceSidecar); err != nil {
+		s.stopNode()
 		root.Close()
 		return nil, fmt.Errorf("fsstore: %w", err)
 	}
@@ -109,6 +129,9 @@ func (s *Store) init(forceSidecar bool) error {
 		if err := s.root.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
+	}
+	if err := s.startNode(); err != nil {
+		return err
 	}
 	f, err := s.root.OpenFile(emptyFile, os.O_RDONLY|os.O_CREATE, 0o444)
 	if err != nil {
@@ -151,19 +174,21 @@ func (s *Store) probeXattr() (bool, error) {
 	return false, err
 }
 
-// cleanTemp removes the staging entries older than the store's stale
-// temp age.
+// cleanTemp removes the staging entries of dead nodes and those older
+// than the store's stale temp age.
 func (s *Store) cleanTemp() {
 	s.CleanupTemp(context.Background(), s.staleTempAge)
 }
 
 // CleanupTemp removes what crashed writers left in the staging directory:
 // temp files of puts, parts and Completes, staged and half-removed upload
-// directories, untouched (mtime) for longer than olderThan. It returns how
+// directories, either written by a dead node (see node.go: whatever their
+// age) or untouched (mtime) for longer than olderThan. It returns how
 // many entries it removed. Open runs it with Options.StaleTempAge, and so
 // does CleanupUploads; call it periodically (e.g. hourly) on one or all of
-// the instances sharing a root. Only the age tells a crashed writer's file
-// from a live one of another instance, so olderThan must exceed the
+// the instances sharing a root. For entries of live nodes (and entries
+// without a node id, left by older releases) only the age tells a
+// crashed writer's file from a live one, so olderThan must exceed the
 // longest pause a live upload may have between writes (a stalled client
 // whose temp file is removed gets an error at publish, never a partial
 // object).
@@ -175,19 +200,25 @@ func (s *Store) CleanupTemp(ctx context.Context, olderThan time.Duration) (int, 
 	defer d.Close()
 	cutoff := time.Now().Add(-olderThan)
 	removed := 0
+	alive := map[string]bool{}
 	for {
 		ents, err := d.ReadDir(1024)
 		for _, e := range ents {
 			if err := ctx.Err(); err != nil {
 				return removed, err
 			}
-			if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
+			dead := false
+			if id := tempNode(e.Name()); id != "" {
+				dead = !s.nodeAlive(id, alive)
+			}
+			if fi, err := e.Info(); err == nil && (dead || fi.ModTime().Before(cutoff)) {
 				if s.root.RemoveAll(tmpDir+"/"+e.Name()) == nil {
 					removed++
 				}
 			}
 		}
 		if err == io.EOF || len(ents) == 0 {
+			s.cleanNodes(alive)
 			return removed, nil
 		}
 		if err != nil {
@@ -213,15 +244,17 @@ func (s *Store) readDirNames(dir string) ([]string, error) {
 	return names, err
 }
 
-// Close releases the root.
+// Close stops the node's heartbeat, removes its heartbeat file and
+// releases the root.
 func (s *Store) Close() error {
+	s.stopNode()
 	return s.root.Close()
 }
 
 // createTemp creates a fresh file in the staging directory, which is on the
 // root's filesystem so that publishing it is a rename.
 func (s *Store) createTemp(prefix string) (string, *os.File, error) {
-	name := tmpDir + "/" + prefix + rand.Text()
+	name := s.tempName(prefix)
 	f, err := s.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	return name, f, storageErr(err)
 }
