@@ -600,7 +600,7 @@ func TestPresigned(t *testing.T) {
 		for _, method := range []string{"GET", "PUT"} {
 			u := srv.base + objPath(bucket, "dir/get me") + "?X-Amz-Expires=60"
 			req, _ := http.NewRequest(method, u, nil)
-			signed, _, err := rawSigner.PresignHTTP(context.Background(), aws.Credentials{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret},
+			signed, _, err := rawSigner().PresignHTTP(context.Background(), aws.Credentials{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret},
 				req, "UNSIGNED-PAYLOAD", "s3", region, time.Now().Add(-time.Hour))
 			if err != nil {
 				t.Fatal(err)

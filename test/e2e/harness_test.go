@@ -570,7 +570,13 @@ func (r rawResp) String() string {
 	return fmt.Sprintf("HTTP %d %v\n%s", r.Status, r.Header, body)
 }
 
-var rawSigner = v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+// rawSigner returns a new signer for raw requests. A new one each time:
+// the SDK's signer caches the derived signing key by access key id, not by
+// secret, so a shared signer would sign a "wrong secret" request with the
+// right key once the same key id was signed for before.
+func rawSigner() *v4.Signer {
+	return v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+}
 
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
@@ -627,7 +633,7 @@ func buildRaw(t testing.TB, r rawReq) *http.Request {
 		if when.IsZero() {
 			when = time.Now()
 		}
-		err := rawSigner.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: r.Creds.key, SecretAccessKey: r.Creds.secret},
+		err := rawSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: r.Creds.key, SecretAccessKey: r.Creds.secret},
 			req, ph, "s3", region, when)
 		if err != nil {
 			t.Fatal(err)

@@ -50,7 +50,7 @@ func slowSignedPut(t *testing.T, url string, data []byte, pause time.Duration, r
 	}
 	req.ContentLength = int64(len(data))
 	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
-	if err := rawSigner.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret},
+	if err := rawSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret},
 		req, "UNSIGNED-PAYLOAD", "s3", region, time.Now()); err != nil {
 		t.Fatal(err)
 	}

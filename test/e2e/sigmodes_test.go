@@ -91,7 +91,7 @@ func TestWrongRegionNamesExpected(t *testing.T) {
 	bucket := makeBucket(t, alice, "region")
 	req, _ := http.NewRequest("GET", srv.base+"/"+bucket+"?list-type=2", nil)
 	req.Header.Set("X-Amz-Content-Sha256", emptySHA256)
-	if err := rawSigner.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret},
+	if err := rawSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret},
 		req, emptySHA256, "s3", "eu-west-1", time.Now()); err != nil {
 		t.Fatal(err)
 	}
