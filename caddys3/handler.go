@@ -134,7 +134,7 @@ func (h *Handler) verify(req *request) error {
 			return explainSignatureFailure(vr, err)
 		}
 		req.res, req.body, req.who = res, res.Body, res.Principal
-		presigned := req.who.Method == "v4-presigned" || req.who.Method == "v2-presigned"
+		presigned := req.presigned()
 		if presigned && req.op.signedBy&signedQuery == 0 || !presigned && req.op.signedBy&signedHeader == 0 {
 			return newError(s3err.AccessDenied).withMessage("This operation does not accept this form of authentication.")
 		}
@@ -145,6 +145,12 @@ func (h *Handler) verify(req *request) error {
 		}
 	}
 	return nil
+}
+
+// presigned reports whether the request was signed in its query (a
+// presigned URL, SigV4 or SigV2).
+func (req *request) presigned() bool {
+	return req.who.Method == "v4-presigned" || req.who.Method == "v2-presigned"
 }
 
 // close releases what the scope opened and the verified body.

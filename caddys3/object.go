@@ -93,7 +93,7 @@ func metaFromHeaders(hdr http.Header) (fsstore.ObjectMeta, error) {
 // presigned URL may carry x-amz-meta-* as query parameters instead (legacy
 // boto does): the signature covers them there, so they count as headers.
 func signedMetaHeaders(req *request) http.Header {
-	if req.who.Method != "v2-presigned" && req.who.Method != "v4-presigned" {
+	if !req.presigned() {
 		return req.r.Header
 	}
 	var hdr http.Header

@@ -168,7 +168,7 @@ func (req *request) refused() error {
 	if len(rows) == 0 {
 		return nil
 	}
-	presigned := req.who.Method == "v4-presigned" || req.who.Method == "v2-presigned"
+	presigned := req.presigned()
 	for _, f := range rows {
 		name, v := f.header, ""
 		switch {

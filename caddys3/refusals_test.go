@@ -1,10 +1,6 @@
 package caddys3
 
 import (
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -12,10 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/caddys3/caddys3/auth"
 	"github.com/caddys3/caddys3/fsstore"
@@ -250,26 +242,4 @@ func TestRefusalsServe(t *testing.T) {
 	if ct := rec.Header().Get("Content-Type"); ct != "text/x-signed" {
 		t.Errorf("signed override: Content-Type %q", ct)
 	}
-}
-
-// serveSignedWith is serveSigned with extra (signed) headers.
-func serveSignedWith(t *testing.T, h *Handler, method, target string, body []byte, hdr http.Header) *httptest.ResponseRecorder {
-	t.Helper()
-	r := httptest.NewRequest(method, "http://s3.test"+target, bytes.NewReader(body))
-	for k, vs := range hdr {
-		r.Header[k] = vs
-	}
-	sum := sha256.Sum256(body)
-	payload := hex.EncodeToString(sum[:])
-	r.Header.Set("X-Amz-Content-Sha256", payload)
-	creds := aws.Credentials{AccessKeyID: serveTestKey, SecretAccessKey: serveTestSecret}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, r, payload, "s3", "us-east-1", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	r.RequestURI = r.URL.RequestURI()
-	rec := httptest.NewRecorder()
-	if err := h.ServeHTTP(rec, r, nil); err != nil {
-		t.Fatal(err)
-	}
-	return rec
 }

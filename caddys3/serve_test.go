@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -51,7 +52,16 @@ func provisionServeTestHandler(t *testing.T, tweak func(*Handler)) *Handler {
 // serveSigned sends a SigV4-signed request straight to the handler.
 func serveSigned(t *testing.T, h *Handler, method, target string, body []byte) *httptest.ResponseRecorder {
 	t.Helper()
+	return serveSignedWith(t, h, method, target, body, nil)
+}
+
+// serveSignedWith is serveSigned with extra (signed) headers.
+func serveSignedWith(t *testing.T, h *Handler, method, target string, body []byte, hdr http.Header) *httptest.ResponseRecorder {
+	t.Helper()
 	r := httptest.NewRequest(method, "http://s3.test"+target, bytes.NewReader(body))
+	for k, vs := range hdr {
+		r.Header[k] = vs
+	}
 	sum := sha256.Sum256(body)
 	payload := hex.EncodeToString(sum[:])
 	r.Header.Set("X-Amz-Content-Sha256", payload)
