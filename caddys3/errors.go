@@ -51,6 +51,13 @@ func newError(code s3err.Code) *apiError {
 	return &apiError{Code: code, Status: row.Status, Message: row.Message}
 }
 
+// newTextError builds an error with one of AWS's texts for its code.
+func newTextError(t s3err.Text, args ...any) *apiError {
+	e := newError(t.Code)
+	e.Message = t.Message(args...)
+	return e
+}
+
 // withMessage overrides the default message.
 func (e *apiError) withMessage(msg string) *apiError {
 	e.Message = msg
