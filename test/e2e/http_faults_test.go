@@ -157,17 +157,26 @@ func TestFaultMalformedChunkedBody(t *testing.T) {
 }
 
 // A refusal while the body is still arriving reaches a client that sends
-// its whole body before it reads (as Python's http.client does).
+// its whole body before it reads (as Python's http.client does). The
+// client's send buffer is shrunk to 4 KiB so the kernels cannot hold the
+// body for it: the server must read it. Before the bounded drain of
+// settleBody, net/http read 256 KiB and closed, and every write of these
+// bodies failed with a broken pipe before the answer could be read.
 func TestFaultEarlyRefusalReadable(t *testing.T) {
 	bucket := makeBucket(t, alice, "early")
-	body := bytes.Repeat([]byte("x"), 1<<20)
-	c, br := faultConn(t, srv.base, 15*time.Second)
-	head := fmt.Sprintf("PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n", objPath(bucket, "anon"), srv.hostport, len(body))
-	if _, err := c.Write(append([]byte(head), body...)); err != nil {
-		t.Fatalf("sending the body: %v", err)
+	for _, size := range []int{512 << 10, 768 << 10} {
+		body := bytes.Repeat([]byte("x"), size)
+		c, br := faultConn(t, srv.base, 15*time.Second)
+		if err := c.(*net.TCPConn).SetWriteBuffer(4096); err != nil {
+			t.Fatal(err)
+		}
+		head := fmt.Sprintf("PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n", objPath(bucket, "anon"), srv.hostport, len(body))
+		if _, err := c.Write(append([]byte(head), body...)); err != nil {
+			t.Fatalf("%d bytes: sending the body: %v", size, err)
+		}
+		r := readAnswer(t, br, "PUT")
+		wantCode(t, r, 403, "AccessDenied")
 	}
-	r := readAnswer(t, br, "PUT")
-	wantCode(t, r, 403, "AccessDenied")
 }
 
 // Expect: 100-continue on a request refused before its body is read: the
