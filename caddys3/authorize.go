@@ -10,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/caddys3/caddys3/access"
+	"github.com/caddys3/caddys3/auth"
 	"github.com/caddys3/caddys3/fsstore"
 	"github.com/caddys3/caddys3/s3err"
 )
@@ -319,7 +320,7 @@ func (h *Handler) requestedACL(req *request, hdr http.Header, forBucket bool) ([
 			bucketOwnerName = ownerName
 		}
 	}
-	acl, ok, err := access.FromHeaders(hdr, ownerID, ownerName, bucketOwner, bucketOwnerName)
+	acl, ok, err := access.FromHeaders(hdr, ownerID, ownerName, bucketOwner, bucketOwnerName, h.accounts(req))
 	if err != nil {
 		return nil, err
 	}
@@ -329,6 +330,36 @@ func (h *Handler) requestedACL(req *request, hdr http.Header, forBucket bool) ([
 		}
 	}
 	return json.Marshal(acl)
+}
+
+// accounts tells the access package which canonical IDs are accounts and
+// their display names: the requester, the bucket's owner, and what the
+// credential sources know (auth.Accounts: the static keys' owners). When
+// a source cannot tell (CloudStack keys), any ID is taken as an account
+// without a name, so a grant is never refused for want of a directory.
+func (h *Handler) accounts(req *request) access.Accounts {
+	dir, _ := h.verifier.Provider.(auth.Accounts)
+	return func(id string) (string, bool) {
+		if !req.who.Anonymous && id == req.who.Owner {
+			return req.displayName(), true
+		}
+		if dir == nil {
+			return "", true
+		}
+		name, found, err := dir.Account(req.ctx, id)
+		switch {
+		case found:
+			return name, true
+		case err != nil:
+			if !errors.Is(err, auth.ErrAccountsUnknown) {
+				h.logger.Warn("s3: cannot tell whether an ACL grantee is an account", zapRequestID(req), zapErr(err))
+			}
+			return "", true
+		}
+		// Unknown to every source; the bucket's owner stays an account
+		// even once its keys are gone.
+		return "", req.bucket != nil && id == req.bucket.Owner
+	}
 }
 
 // displayName is the requester's display name (CloudStack: the account
