@@ -614,9 +614,7 @@ func (c *condition) setValues(values []string) error {
 			if !ok {
 				return valueError("Invalid date value " + strconv.Quote(v))
 			}
-			// Compared as seconds since the epoch (float: sub-second
-			// precision survives).
-			c.numbers = append(c.numbers, float64(t.UnixNano())/1e9)
+			c.numbers = append(c.numbers, epochSeconds(t))
 		}
 	case opBool, opNull:
 		for _, v := range values {
@@ -664,6 +662,12 @@ func parseDate(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// epochSeconds is t as seconds since the epoch, the scale Date* compare
+// on (a float keeps fractions; UnixNano would overflow after 2262).
+func epochSeconds(t time.Time) float64 {
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
 }
 
 // parseIPPrefix accepts a CIDR or a bare address (a /32 or /128), IPv4 or
@@ -811,7 +815,7 @@ func (c *condition) test(v string) (hit, usable bool) {
 		if !ok {
 			return false, false
 		}
-		f = float64(t.UnixNano()) / 1e9
+		f = epochSeconds(t)
 	default:
 		var err error
 		if f, err = strconv.ParseFloat(v, 64); err != nil || math.IsNaN(f) {

@@ -370,6 +370,8 @@ func TestPolicyConditions(t *testing.T) {
 		{`{"DateGreaterThan":{"aws:EpochTime":"2027-01-01T00:00:00Z"}}`, nil, false},
 		{`{"NumericGreaterThanEquals":{"aws:EpochTime":1772366400}}`, nil, true},
 		{`{"NumericLessThan":{"aws:epochtime":1772366400}}`, nil, false},
+		{`{"DateLessThan":{"aws:CurrentTime":"2999-01-01"}}`, nil, true}, // past int64 nanoseconds
+		{`{"DateGreaterThan":{"aws:CurrentTime":"1900-01-01T00:00:00.5Z"}}`, nil, true},
 		{`{"DateLessThan":{"aws:CurrentTime":"2030-01-01"}}`, func(r *Request) { r.Time = time.Time{} }, false},
 		{`{"DateNotEquals":{"aws:CurrentTime":"2030-01-01"}}`, func(r *Request) { r.Time = time.Time{} }, true},
 		{`{"DateLessThanIfExists":{"aws:CurrentTime":"2020-01-01"}}`, func(r *Request) { r.Time = time.Time{} }, true},
