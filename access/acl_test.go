@@ -61,7 +61,7 @@ func accountsOf(acl ACL) Accounts {
 	}
 	return func(id string) (string, bool) { n, ok := names[id]; return n, ok }
 }
-func aclGroup(uri string, p Permission) Grant     { return groupGrant(uri, p) }
+func aclGroup(uri string, p Permission) Grant { return groupGrant(uri, p) }
 
 func TestCannedExpansion(t *testing.T) {
 	ownerFC := aclUser(aclOwner, aclOwnerName, PermFullControl)

@@ -90,7 +90,9 @@ func TestWireAccess(t *testing.T) {
 		return rawReq{Method: "PUT", Path: path, Query: url0("acl"), Header: h, Body: body, Creds: &alice}
 	}
 	bk, obj := "/"+bucket, "/"+bucket+"/k"
-	get := func(key string, who *creds) rawReq { return rawReq{Method: "GET", Path: "/" + bucket + "/" + key, Creds: who} }
+	get := func(key string, who *creds) rawReq {
+		return rawReq{Method: "GET", Path: "/" + bucket + "/" + key, Creds: who}
+	}
 	put := func(key string, h http.Header) rawReq {
 		return rawReq{Method: "PUT", Path: "/" + bucket + "/" + key, Header: h, Body: []byte("x"), Creds: &alice}
 	}
