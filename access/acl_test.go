@@ -606,3 +606,55 @@ func fuzzRoundTrip[T any](t *testing.T, doc string, parse func(io.Reader) (T, er
 		t.Fatalf("JSON round trip: %v\n%+v\n%+v", err, dec, v)
 	}
 }
+
+// TestACLErrorArguments: the texts and ArgumentName/ArgumentValue AWS
+// sends (localstack's AWS-validated snapshots of PutBucketAcl errors).
+func TestACLErrorArguments(t *testing.T) {
+	doc := func(owner, grantee string) string {
+		return `<AccessControlPolicy><Owner><ID>` + owner + `</ID></Owner><AccessControlList><Grant>` + grantee +
+			`<Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`
+	}
+	fromHeaders := func(kv ...string) error {
+		_, _, err := FromHeaders(aclHdr(kv...), aclOwner, aclOwnerName, aclOwner, aclOwnerName, aclAccounts)
+		return err
+	}
+	parse := func(d string) error { _, err := ParseACL(strings.NewReader(d), aclAccounts); return err }
+	cases := []struct {
+		name            string
+		err             error
+		msg, argName, v string
+	}{
+		{"header unknown id", fromHeaders("X-Amz-Grant-Read", `id="nobody"`), "Invalid id", "id", "nobody"},
+		{"header unknown key", fromHeaders("X-Amz-Grant-Write", `fakekey="1234"`), "Argument format not recognized", "x-amz-grant-write", `fakekey="1234"`},
+		{"header unknown group", fromHeaders("X-Amz-Grant-Read-Acp", `uri="http://acs.amazonaws.com/groups/s3/FakeGroup"`), "Invalid group uri", "uri", "http://acs.amazonaws.com/groups/s3/FakeGroup"},
+		{"canned unknown", fromHeaders("X-Amz-Acl", "fake-acl"), "Invalid canned ACL: fake-acl", "x-amz-acl", "fake-acl"},
+		{"document unknown owner", parse(doc("wrong-id", `<Grantee><ID>u</ID></Grantee>`)), "Invalid id", "CanonicalUser/ID", "wrong-id"},
+		{"document unknown grantee", parse(doc("o", `<Grantee><ID>nobody</ID></Grantee>`)), "Invalid id", "CanonicalUser/ID", "nobody"},
+		{"document unknown group", parse(doc("o", `<Grantee><URI>http://acs.amazonaws.com/groups/s3/FakeGroup</URI></Grantee>`)), "Invalid group uri", "Group/URI", "http://acs.amazonaws.com/groups/s3/FakeGroup"},
+		{"document no owner", parse(`<AccessControlPolicy><AccessControlList/></AccessControlPolicy>`), "The XML you provided was not well-formed or did not validate against our published schema", "", ""},
+	}
+	for _, c := range cases {
+		e, ok := IsError(c.err)
+		if !ok {
+			t.Errorf("%s: error %v", c.name, c.err)
+			continue
+		}
+		if e.Message != c.msg || e.ArgumentName != c.argName || e.ArgumentValue != c.v {
+			t.Errorf("%s: %q %q=%q, want %q %q=%q", c.name, e.Message, e.ArgumentName, e.ArgumentValue, c.msg, c.argName, c.v)
+		}
+	}
+}
+
+func TestACLNamed(t *testing.T) {
+	acl := ACL{OwnerID: aclOwner, Grants: []Grant{aclUser(aclOwner, "", PermFullControl), aclUser(aclOther, "kept", PermRead),
+		aclUser("nobody", "", PermRead), aclGroup(AllUsersURI, PermRead)}}
+	got := acl.Named(aclAccounts)
+	want := ACL{OwnerID: aclOwner, OwnerName: aclOwnerName, Grants: []Grant{aclUser(aclOwner, aclOwnerName, PermFullControl),
+		aclUser(aclOther, "kept", PermRead), aclUser("nobody", "", PermRead), aclGroup(AllUsersURI, PermRead)}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Named =\n%+v\nwant\n%+v", got, want)
+	}
+	if acl.Grants[0].Grantee.DisplayName != "" {
+		t.Fatal("Named changed its receiver's grants")
+	}
+}
