@@ -469,6 +469,7 @@ const (
 	opStringEquals opKind = iota
 	opStringEqualsIgnoreCase
 	opStringLike
+	opArnLike
 	opNumericEquals
 	opNumericLessThan
 	opNumericLessThanEquals
@@ -490,9 +491,8 @@ type operator struct {
 }
 
 // operators by lower-case name (without IfExists / ForAnyValue: /
-// ForAllValues:). Arn* operators behave as StringLike (AWS's ArnEquals is
-// wildcard-aware too); no key here holds an ARN, so they only matter with
-// IfExists or negation.
+// ForAllValues:). ArnEquals is wildcard-aware as ArnLike (IAM: "ARN
+// condition operators").
 var operators = map[string]operator{
 	"stringequals":              {opStringEquals, false},
 	"stringnotequals":           {opStringEquals, true},
@@ -519,10 +519,10 @@ var operators = map[string]operator{
 	// Binary* compare base64 values; no S3 key is binary, so only the
 	// missing-key rules ever apply.
 	"binaryequals": {opStringEquals, false},
-	"arnequals":    {opStringLike, false},
-	"arnlike":      {opStringLike, false},
-	"arnnotequals": {opStringLike, true},
-	"arnnotlike":   {opStringLike, true},
+	"arnequals":    {opArnLike, false},
+	"arnlike":      {opArnLike, false},
+	"arnnotequals": {opArnLike, true},
+	"arnnotlike":   {opArnLike, true},
 }
 
 type setOp int
@@ -664,6 +664,23 @@ func parseDate(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// arnMatch is IAM's ArnLike (and ArnEquals, which behaves the same): the
+// six colon-separated parts of the ARN are matched one by one, each with
+// * and ? wildcards that do not cross a colon between parts; the last
+// part (the resource) may itself hold colons.
+func arnMatch(pattern, arn string) bool {
+	pp, ap := strings.SplitN(pattern, ":", 6), strings.SplitN(arn, ":", 6)
+	if len(pp) != 6 || len(ap) != 6 {
+		return false
+	}
+	for i := range pp {
+		if !wildcardMatch(pp[i], ap[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // epochSeconds is t as seconds since the epoch, the scale Date* compare
 // on (a float keeps fractions; UnixNano would overflow after 2262).
 func epochSeconds(t time.Time) float64 {
@@ -751,6 +768,11 @@ func lookupKey(r *Request, key string) (string, bool) {
 		if !r.Time.IsZero() {
 			return strconv.FormatInt(r.Time.Unix(), 10), true
 		}
+	case "aws:principalarn":
+		if !r.Who.Anonymous && r.Who.ID != "" {
+			// Accounts sign as their root user.
+			return "arn:aws:iam::" + r.Who.ID + ":root", true
+		}
 	case "aws:principaltype":
 		if r.Who.Anonymous || r.Who.ID == "" {
 			return "Anonymous", true
@@ -796,6 +818,8 @@ func (c *condition) test(v string) (hit, usable bool) {
 		return slices.Contains(c.values, v), true
 	case opStringEqualsIgnoreCase:
 		return slices.ContainsFunc(c.values, func(p string) bool { return strings.EqualFold(p, v) }), true
+	case opArnLike:
+		return slices.ContainsFunc(c.values, func(p string) bool { return arnMatch(p, v) }), true
 	case opStringLike:
 		return anyMatch(c.values, v), true
 	case opBool:

@@ -350,7 +350,15 @@ func TestPolicyConditions(t *testing.T) {
 		{`{"StringNotEquals":{"aws:FooBar":"x"}}`, nil, true},
 		{`{"ArnLike":{"aws:SourceArn":"arn:aws:*"}}`, nil, false},
 		{`{"ArnNotLike":{"aws:SourceArn":"arn:aws:*"}}`, nil, true},
-		{`{"ArnEquals":{"aws:SourceArn":"arn:aws:*"}}`, setCtx("aws:sourcearn", "arn:aws:x"), true},
+		{`{"ArnEquals":{"aws:SourceArn":"arn:aws:*"}}`, setCtx("aws:sourcearn", "arn:aws:x"), false}, // not six parts
+		{`{"ArnLike":{"aws:SourceArn":"arn:aws:s3:::b/*"}}`, setCtx("aws:sourcearn", "arn:aws:s3:::b/x:y"), true},
+		{`{"ArnLike":{"aws:SourceArn":"arn:aws:*:::b"}}`, setCtx("aws:sourcearn", "arn:aws:s3:us:east:b"), false}, // * stays in its part
+		{`{"ArnEquals":{"aws:SourceArn":"arn:aws:s3:::b?"}}`, setCtx("aws:sourcearn", "arn:aws:s3:::b1"), true},
+		{`{"ArnNotEquals":{"aws:SourceArn":"arn:aws:s3:::b"}}`, setCtx("aws:sourcearn", "arn:aws:s3:::c"), true},
+		{`{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::acct1:root"}}`, nil, true},
+		{`{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:root"}}`, func(r *Request) { r.Who = anonymous }, false},
+		{`{"StringEquals":{"aws:userid":"acct1"}}`, setCtx("aws:userid", "acct1"), true},
+		{`{"Null":{"aws:username":"true"}}`, nil, true},
 
 		// Date* on aws:CurrentTime and aws:EpochTime (IAM: "Date condition
 		// operators"; values ISO 8601 or epoch seconds). The request is at

@@ -39,7 +39,7 @@ func TestWireAccess(t *testing.T) {
 	bucket := makeBucket(t, alice, "wire-acc")
 	putBytes(t, aliceSDK(), bucket, "k", []byte("k"))
 	putBytes(t, aliceSDK(), bucket, "secret.txt", []byte("s"))
-	for _, k := range []string{"date/a", "epoch/a", "bob/a", "v2only/a"} {
+	for _, k := range []string{"epoch/a", "bob/a", "parn/a", "v2only/a"} {
 		putBytes(t, aliceSDK(), bucket, k, []byte(k))
 	}
 	// Date* needs its own bucket: a server without Date operators refuses
@@ -54,6 +54,8 @@ func TestWireAccess(t *testing.T) {
 	   "Condition":{"NumericGreaterThan":{"aws:EpochTime":1000000000}}},
 	  {"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/bob/*",
 	   "Condition":{"StringEquals":{"aws:userid":"bob"}}},
+	  {"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/parn/*",
+	   "Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::b?b:*"}}},
 	  {"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/nogrant/*",
 	   "Condition":{"Null":{"s3:x-amz-grant-read":"false"}}},
 	  {"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/nosse/*",
@@ -190,6 +192,9 @@ func TestWireAccess(t *testing.T) {
 		{name: "aws:EpochTime", req: get("epoch/a", nil), status: 200},
 		// aws:userid of an account's (root) request is the account ID.
 		{name: "aws:userid", req: get("bob/a", &bob), status: 200},
+		// aws:PrincipalArn of an account's request is its root user's ARN,
+		// matched part by part by ArnLike (IAM "ARN condition operators").
+		{name: "aws:PrincipalArn with ArnLike", req: get("parn/a", &bob), status: 200},
 		// S3 condition keys: s3:x-amz-grant-read is the header's value;
 		// a Deny binds the bucket owner too.
 		{name: "s3:x-amz-grant-read", req: put("nogrant/a", hdr("X-Amz-Grant-Read", "id=bob")),
