@@ -21,11 +21,26 @@ import (
 type Error struct {
 	Code    s3err.Code // the S3 error code to answer
 	Message string
+	// ArgumentName and ArgumentValue, when ArgumentName is set, are the
+	// elements S3 adds to an InvalidArgument error to name what it refused.
+	ArgumentName, ArgumentValue string
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
 func errorf(code s3err.Code, msg string) error { return &Error{Code: code, Message: msg} }
+
+// textError is one of AWS's texts as an *Error.
+func textError(t s3err.Text, args ...any) *Error {
+	return &Error{Code: t.Code, Message: t.Message(args...)}
+}
+
+// argError is t naming the argument it refuses.
+func argError(t s3err.Text, name, value string) *Error {
+	e := textError(t)
+	e.ArgumentName, e.ArgumentValue = name, value
+	return e
+}
 
 // IsError reports whether err is an *Error and returns it.
 func IsError(err error) (*Error, bool) {

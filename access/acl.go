@@ -6,6 +6,7 @@ import (
 	"github.com/caddys3/caddys3/s3err"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -50,6 +51,39 @@ type ACL struct {
 	Grants    []Grant `json:"grants"`
 }
 
+// Accounts tells whether an account (canonical ID) exists and its display
+// name. A nil Accounts knows every ID and no name (for credential sources
+// that cannot tell which accounts exist).
+type Accounts func(id string) (displayName string, known bool)
+
+func (acc Accounts) lookup(id string) (string, bool) {
+	if acc == nil {
+		return "", true
+	}
+	return acc(id)
+}
+
+// Named returns the ACL with the display names accounts knows filled in
+// where they are missing (stored ACLs and the default private ACL may
+// have none), for GetBucketAcl and GetObjectAcl.
+func (a ACL) Named(accounts Accounts) ACL {
+	name := func(id, have string) string {
+		if have != "" || id == "" {
+			return have
+		}
+		n, _ := accounts.lookup(id)
+		return n
+	}
+	a.OwnerName = name(a.OwnerID, a.OwnerName)
+	a.Grants = slices.Clone(a.Grants)
+	for i := range a.Grants {
+		if g := &a.Grants[i].Grantee; !g.isGroup() {
+			g.DisplayName = name(g.ID, g.DisplayName)
+		}
+	}
+	return a
+}
+
 // validPermission reports whether p is one of the five ACL permissions.
 func validPermission(p Permission) bool {
 	switch p {
@@ -88,17 +122,20 @@ func groupGrant(uri string, p Permission) Grant {
 //   - authenticated-read: AuthenticatedUsers READ.
 //   - bucket-owner-read: bucket owner READ (only if it is not the owner).
 //   - bucket-owner-full-control: bucket owner FULL_CONTROL (only if it is not the owner).
-//   - aws-exec-read, log-delivery-write: accepted, treated as private (this
-//     server has neither EC2 nor log delivery).
+//   - log-delivery-write: LogDelivery WRITE and READ_ACP (the order of AWS's
+//     canned ACL table; the group matches no requester here).
+//   - aws-exec-read: accepted, treated as private (this server has no EC2).
 //
 // Any other name (matching is exact, after trimming blanks) is an
-// *Error{Code: "InvalidArgument"}.
+// *Error{Code: "InvalidArgument"} naming x-amz-acl.
 func Canned(name, owner, ownerName, bucketOwner, bucketOwnerName string) (ACL, error) {
 	acl := ACL{OwnerID: owner, OwnerName: ownerName}
 	acl.Grants = []Grant{userGrant(owner, ownerName, PermFullControl)}
 	otherBucketOwner := bucketOwner != "" && bucketOwner != owner
 	switch strings.TrimSpace(name) {
-	case "private", "aws-exec-read", "log-delivery-write":
+	case "private", "aws-exec-read":
+	case "log-delivery-write":
+		acl.Grants = append(acl.Grants, groupGrant(logDeliveryURI, PermWrite), groupGrant(logDeliveryURI, PermReadACP))
 	case "public-read":
 		acl.Grants = append(acl.Grants, groupGrant(AllUsersURI, PermRead))
 	case "public-read-write":
@@ -114,22 +151,27 @@ func Canned(name, owner, ownerName, bucketOwner, bucketOwnerName string) (ACL, e
 			acl.Grants = append(acl.Grants, userGrant(bucketOwner, bucketOwnerName, PermFullControl))
 		}
 	default:
-		return ACL{}, errorf(s3err.InvalidArgument, "Invalid canned ACL: "+name)
+		e := &Error{Code: s3err.InvalidArgument, Message: "Invalid canned ACL: " + name,
+			ArgumentName: "x-amz-acl", ArgumentValue: name}
+		return ACL{}, e
 	}
 	return acl, nil
 }
 
 // grantHeaders maps the x-amz-grant-* headers to their permission, in the
-// order their grants are listed.
+// order their grants are listed: READ, WRITE, READ_ACP, WRITE_ACP,
+// FULL_CONTROL, as ceph/s3-tests' test_object_header_acl_grants and
+// test_bucket_header_acl_grants expect GetObjectAcl/GetBucketAcl to list
+// them (HTTP header order is not kept: Go's http.Header has none).
 var grantHeaders = []struct {
 	name string
 	perm Permission
 }{
-	{"X-Amz-Grant-Full-Control", PermFullControl},
 	{"X-Amz-Grant-Read", PermRead},
 	{"X-Amz-Grant-Write", PermWrite},
 	{"X-Amz-Grant-Read-Acp", PermReadACP},
 	{"X-Amz-Grant-Write-Acp", PermWriteACP},
+	{"X-Amz-Grant-Full-Control", PermFullControl},
 }
 
 // headerValue joins the values of header name; blank values count as absent.
@@ -148,11 +190,15 @@ func headerValue(h http.Header, name string) (string, bool) {
 // (values like `id="abc", uri="http://acs.amazonaws.com/groups/global/AllUsers"`,
 // comma separated, quotes optional, keys case-insensitive). Errors:
 // emailAddress= -> UnresolvableGrantByEmailAddress; unknown key, empty or
-// malformed value, unknown group URI -> InvalidArgument; both canned and grant
-// headers -> InvalidRequest. Header grants are the whole ACL: the owner gets
-// no implicit FULL_CONTROL (it still owns). ok=false when the request has no
-// ACL headers (headers present with blank values count as absent).
-func FromHeaders(h http.Header, owner, ownerName, bucketOwner, bucketOwnerName string) (acl ACL, ok bool, err error) {
+// malformed value -> InvalidArgument "Argument format not recognized"
+// naming the header; unknown group URI -> InvalidArgument "Invalid group
+// uri" (ArgumentName uri); an ID accounts does not know -> InvalidArgument
+// "Invalid id" (ArgumentName id); both canned and grant headers ->
+// InvalidRequest. Header grants are the whole ACL: the owner gets no
+// implicit FULL_CONTROL (it still owns). Grantees get the display name
+// accounts knows. ok=false when the request has no ACL headers (headers
+// present with blank values count as absent).
+func FromHeaders(h http.Header, owner, ownerName, bucketOwner, bucketOwnerName string, accounts Accounts) (acl ACL, ok bool, err error) {
 	canned, hasCanned := headerValue(h, "X-Amz-Acl")
 	hasGrants := false
 	for _, gh := range grantHeaders {
@@ -162,7 +208,7 @@ func FromHeaders(h http.Header, owner, ownerName, bucketOwner, bucketOwnerName s
 	}
 	switch {
 	case hasCanned && hasGrants:
-		return ACL{}, false, errorf(s3err.InvalidRequest, "Specifying both Canned ACLs and Header Grants is not allowed")
+		return ACL{}, false, textError(s3err.ACLBothCannedAndGrants)
 	case hasCanned:
 		acl, err := Canned(canned, owner, ownerName, bucketOwner, bucketOwnerName)
 		if err != nil {
@@ -178,16 +224,22 @@ func FromHeaders(h http.Header, owner, ownerName, bucketOwner, bucketOwnerName s
 		if !present {
 			continue
 		}
-		grantees, err := parseGrantHeader(v)
+		grantees, err := parseGrantHeader(strings.ToLower(gh.name), v)
 		if err != nil {
 			return ACL{}, false, err
 		}
 		for _, g := range grantees {
 			if g.Type == granteeCanonicalUser {
-				switch g.ID {
-				case owner:
+				name, known := accounts.lookup(g.ID)
+				if !known {
+					return ACL{}, false, argError(s3err.ACLInvalidID, "id", g.ID)
+				}
+				switch {
+				case name != "":
+					g.DisplayName = name
+				case g.ID == owner:
 					g.DisplayName = ownerName
-				case bucketOwner:
+				case g.ID == bucketOwner:
 					g.DisplayName = bucketOwnerName
 				}
 			}
@@ -200,10 +252,11 @@ func FromHeaders(h http.Header, owner, ownerName, bucketOwner, bucketOwnerName s
 	return acl, true, nil
 }
 
-// parseGrantHeader parses one x-amz-grant-* value: comma separated
-// key=value pairs, the value optionally double-quoted.
-func parseGrantHeader(v string) ([]Grantee, error) {
-	bad := func() error { return errorf(s3err.InvalidArgument, "Invalid grant header value: "+v) }
+// parseGrantHeader parses the value v of the x-amz-grant-* header named
+// header (lower case): comma separated key=value pairs, the value
+// optionally double-quoted.
+func parseGrantHeader(header, v string) ([]Grantee, error) {
+	bad := func() error { return argError(s3err.ACLGrantFormat, header, v) }
 	var out []Grantee
 	s := v
 	for {
@@ -243,11 +296,11 @@ func parseGrantHeader(v string) ([]Grantee, error) {
 			out = append(out, Grantee{Type: granteeCanonicalUser, ID: val})
 		case "uri":
 			if !validGroupURI(val) {
-				return nil, errorf(s3err.InvalidArgument, "Invalid group uri: "+val)
+				return nil, argError(s3err.ACLInvalidGroupURI, "uri", val)
 			}
 			out = append(out, Grantee{Type: granteeGroup, URI: val})
 		case "emailaddress":
-			return nil, errorf(s3err.UnresolvableGrantByEmailAddress, "The e-mail address you provided does not match any account on record.")
+			return nil, textError(s3err.ACLEmailGrant)
 		default:
 			return nil, bad()
 		}
@@ -303,74 +356,98 @@ func (g *xmlGrantee) granteeType() string {
 // ParseACL parses an AccessControlPolicy XML document (PutBucketAcl /
 // PutObjectAcl body), with or without namespace. The grantee type comes
 // from the xsi:type attribute (any prefix) or, failing that, from which of
-// ID, URI, EmailAddress it holds. The Owner element is optional; its
-// values are returned as given (the caller decides whether they matter).
-// Bad XML, more than 100 grants, a missing or unknown permission, a missing
-// or unknown grantee type, a grantee without its ID/URI -> MalformedACLError;
-// an unknown group URI -> InvalidArgument; an email grantee ->
-// UnresolvableGrantByEmailAddress. The body is bounded by the caller.
-func ParseACL(r io.Reader) (ACL, error) {
-	bad := errorf(s3err.MalformedACLError, "The XML you provided was not well-formed or did not validate against our published schema")
+// ID, URI, EmailAddress it holds. The Owner is returned as given (the
+// caller decides whether it may change); names come from accounts, not
+// from the document. Errors, in AWS's order: bad XML, no Owner or no
+// Owner ID, more than 100 grants, a missing or unknown permission, a
+// missing or unknown grantee type, a grantee without its ID/URI ->
+// MalformedACLError; an email grantee -> UnresolvableGrantByEmailAddress;
+// an unknown group URI -> InvalidArgument (ArgumentName Group/URI); then
+// an Owner or grantee ID accounts does not know -> InvalidArgument
+// (ArgumentName CanonicalUser/ID). The body is bounded by the caller.
+func ParseACL(r io.Reader, accounts Accounts) (ACL, error) {
+	bad := textError(s3err.ACLMalformed)
 	var doc xmlACP
 	if err := xml.NewDecoder(r).Decode(&doc); err != nil {
 		return ACL{}, bad
 	}
-	var acl ACL
-	if doc.Owner != nil {
-		acl.OwnerID = strings.TrimSpace(doc.Owner.ID)
-		acl.OwnerName = strings.TrimSpace(doc.Owner.DisplayName)
+	if doc.Owner == nil || strings.TrimSpace(doc.Owner.ID) == "" {
+		return ACL{}, bad
 	}
-	acl.Grants = []Grant{}
-	if doc.List == nil {
-		return acl, nil
+	acl := ACL{OwnerID: strings.TrimSpace(doc.Owner.ID), Grants: []Grant{}}
+	var grants []xmlGrant
+	if doc.List != nil {
+		grants = doc.List.Grants
 	}
-	if len(doc.List.Grants) > maxGrants {
+	if len(grants) > maxGrants {
 		return ACL{}, errorf(s3err.MalformedACLError, "Too many grants: at most 100 are allowed")
 	}
-	for _, xg := range doc.List.Grants {
-		if xg.Grantee == nil || xg.Permission == nil {
-			return ACL{}, bad
+	for _, xg := range grants {
+		g, err := xg.grant()
+		if err != nil {
+			return ACL{}, err
 		}
-		perm := Permission(strings.TrimSpace(*xg.Permission))
-		if !validPermission(perm) {
-			return ACL{}, bad
+		acl.Grants = append(acl.Grants, g)
+	}
+	// Well-formed: now the accounts it names must exist.
+	name, known := accounts.lookup(acl.OwnerID)
+	if !known {
+		return ACL{}, argError(s3err.ACLInvalidID, "CanonicalUser/ID", acl.OwnerID)
+	}
+	acl.OwnerName = name
+	for i := range acl.Grants {
+		g := &acl.Grants[i].Grantee
+		if g.Type != granteeCanonicalUser {
+			continue
 		}
-		xe := xg.Grantee
-		typ := xe.granteeType()
-		if typ == "" {
-			switch {
-			case xe.ID != nil:
-				typ = granteeCanonicalUser
-			case xe.URI != nil:
-				typ = granteeGroup
-			case xe.EmailAddress != nil:
-				typ = granteeEmail
-			}
+		if g.DisplayName, known = accounts.lookup(g.ID); !known {
+			return ACL{}, argError(s3err.ACLInvalidID, "CanonicalUser/ID", g.ID)
 		}
-		var g Grantee
-		switch typ {
-		case granteeCanonicalUser:
-			if xe.ID == nil || strings.TrimSpace(*xe.ID) == "" {
-				return ACL{}, bad
-			}
-			g = Grantee{Type: typ, ID: strings.TrimSpace(*xe.ID), DisplayName: strings.TrimSpace(xe.DisplayName)}
-		case granteeGroup:
-			if xe.URI == nil {
-				return ACL{}, bad
-			}
-			uri := strings.TrimSpace(*xe.URI)
-			if !validGroupURI(uri) {
-				return ACL{}, errorf(s3err.InvalidArgument, "Invalid group uri: "+uri)
-			}
-			g = Grantee{Type: typ, URI: uri}
-		case granteeEmail:
-			return ACL{}, errorf(s3err.UnresolvableGrantByEmailAddress, "The e-mail address you provided does not match any account on record.")
-		default:
-			return ACL{}, bad
-		}
-		acl.Grants = append(acl.Grants, Grant{Grantee: g, Permission: perm})
 	}
 	return acl, nil
+}
+
+// grant checks one Grant element of an AccessControlPolicy.
+func (xg xmlGrant) grant() (Grant, error) {
+	bad := textError(s3err.ACLMalformed)
+	if xg.Grantee == nil || xg.Permission == nil {
+		return Grant{}, bad
+	}
+	perm := Permission(strings.TrimSpace(*xg.Permission))
+	if !validPermission(perm) {
+		return Grant{}, bad
+	}
+	xe := xg.Grantee
+	typ := xe.granteeType()
+	if typ == "" {
+		switch {
+		case xe.ID != nil:
+			typ = granteeCanonicalUser
+		case xe.URI != nil:
+			typ = granteeGroup
+		case xe.EmailAddress != nil:
+			typ = granteeEmail
+		}
+	}
+	switch typ {
+	case granteeCanonicalUser:
+		if xe.ID == nil || strings.TrimSpace(*xe.ID) == "" {
+			return Grant{}, bad
+		}
+		return Grant{Grantee: Grantee{Type: typ, ID: strings.TrimSpace(*xe.ID)}, Permission: perm}, nil
+	case granteeGroup:
+		if xe.URI == nil {
+			return Grant{}, bad
+		}
+		uri := strings.TrimSpace(*xe.URI)
+		if !validGroupURI(uri) {
+			return Grant{}, argError(s3err.ACLInvalidGroupURI, "Group/URI", uri)
+		}
+		return Grant{Grantee: Grantee{Type: typ, URI: uri}, Permission: perm}, nil
+	case granteeEmail:
+		return Grant{}, textError(s3err.ACLEmailGrant)
+	}
+	return Grant{}, bad
 }
 
 // isGroup reports whether g names a group (an untyped grantee counts as a

@@ -36,7 +36,32 @@ func aclWantCode(t *testing.T, err error, code string) {
 }
 
 func aclUser(id, name string, p Permission) Grant { return userGrant(id, name, p) }
-func aclGroup(uri string, p Permission) Grant     { return groupGrant(uri, p) }
+
+// aclAccounts knows the owner, the other account and the short IDs the
+// cases use (without display names); every other ID is unknown.
+func aclAccounts(id string) (string, bool) {
+	switch id {
+	case aclOwner:
+		return aclOwnerName, true
+	case aclOther:
+		return "other", true
+	case "abc", "a", "b", "x", "y", "u", "o":
+		return "", true
+	}
+	return "", false
+}
+
+// accountsOf knows exactly the accounts acl names, with its names.
+func accountsOf(acl ACL) Accounts {
+	names := map[string]string{acl.OwnerID: acl.OwnerName}
+	for _, g := range acl.Grants {
+		if !g.Grantee.isGroup() {
+			names[g.Grantee.ID] = g.Grantee.DisplayName
+		}
+	}
+	return func(id string) (string, bool) { n, ok := names[id]; return n, ok }
+}
+func aclGroup(uri string, p Permission) Grant { return groupGrant(uri, p) }
 
 func TestCannedExpansion(t *testing.T) {
 	ownerFC := aclUser(aclOwner, aclOwnerName, PermFullControl)
@@ -58,7 +83,7 @@ func TestCannedExpansion(t *testing.T) {
 			tc{"public-read-write", bo, extra(aclGroup(AllUsersURI, PermRead), aclGroup(AllUsersURI, PermWrite))},
 			tc{"authenticated-read", bo, extra(aclGroup(AuthenticatedUsersURI, PermRead))},
 			tc{"aws-exec-read", bo, extra()},
-			tc{"log-delivery-write", bo, extra()},
+			tc{"log-delivery-write", bo, extra(aclGroup(aclLog, PermWrite), aclGroup(aclLog, PermReadACP))},
 		)
 		if sameOwner {
 			cases = append(cases,
@@ -141,8 +166,8 @@ func TestGrantHeadersFromHeaders(t *testing.T) {
 			want: []Grant{aclUser("abc", "", PermRead)}},
 		{name: "key case and blanks", h: aclHdr("X-Amz-Grant-Read", `  ID = "abc" ,  Uri="`+AllUsersURI+`"  `), ok: true,
 			want: []Grant{aclUser("abc", "", PermRead), aclGroup(AllUsersURI, PermRead)}},
-		{name: "owner id gets display name", h: aclHdr("X-Amz-Grant-Full-Control", `id="`+aclOwner+`"`, "X-Amz-Grant-Read", "id="+aclOther), ok: true,
-			want: []Grant{aclUser(aclOwner, aclOwnerName, PermFullControl), aclUser(aclOther, "other", PermRead)}},
+		{name: "known accounts get their display names", h: aclHdr("X-Amz-Grant-Full-Control", `id="`+aclOwner+`"`, "X-Amz-Grant-Read", "id="+aclOther), ok: true,
+			want: []Grant{aclUser(aclOther, "other", PermRead), aclUser(aclOwner, aclOwnerName, PermFullControl)}},
 		{name: "all five headers", h: aclHdr(
 			"X-Amz-Grant-Read", "uri="+AllUsersURI,
 			"X-Amz-Grant-Write", "uri="+aclLog,
@@ -150,11 +175,11 @@ func TestGrantHeadersFromHeaders(t *testing.T) {
 			"X-Amz-Grant-Write-Acp", `id="x"`,
 			"X-Amz-Grant-Full-Control", `id="y"`,
 		), ok: true, want: []Grant{
-			aclUser("y", "", PermFullControl),
 			aclGroup(AllUsersURI, PermRead),
 			aclGroup(aclLog, PermWrite),
 			aclGroup(AuthenticatedUsersURI, PermReadACP),
 			aclUser("x", "", PermWriteACP),
+			aclUser("y", "", PermFullControl),
 		}},
 		{name: "repeated header lines", h: aclHdr("X-Amz-Grant-Read", `id="a"`, "X-Amz-Grant-Read", `id="b"`), ok: true,
 			want: []Grant{aclUser("a", "", PermRead), aclUser("b", "", PermRead)}},
@@ -175,10 +200,11 @@ func TestGrantHeadersFromHeaders(t *testing.T) {
 		{name: "stray quote", h: aclHdr("X-Amz-Grant-Read", `id=ab"c`), code: "InvalidArgument"},
 		{name: "trailing comma", h: aclHdr("X-Amz-Grant-Read", `id="abc",`), code: "InvalidArgument"},
 		{name: "empty item", h: aclHdr("X-Amz-Grant-Read", `id="abc",,id="d"`), code: "InvalidArgument"},
+		{name: "unknown account", h: aclHdr("X-Amz-Grant-Read", `id="abc", id="nobody"`), code: "InvalidArgument"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			acl, ok, err := FromHeaders(c.h, aclOwner, aclOwnerName, aclOther, "other")
+			acl, ok, err := FromHeaders(c.h, aclOwner, aclOwnerName, aclOther, "other", aclAccounts)
 			aclWantCode(t, err, c.code)
 			if c.code != "" {
 				return
@@ -204,9 +230,9 @@ func TestGrantHeadersTooMany(t *testing.T) {
 	for i := 0; i < 101; i++ {
 		parts = append(parts, `id="u`+string(rune('a'+i%26))+`"`)
 	}
-	_, _, err := FromHeaders(aclHdr("X-Amz-Grant-Read", strings.Join(parts, ",")), aclOwner, aclOwnerName, aclOwner, aclOwnerName)
+	_, _, err := FromHeaders(aclHdr("X-Amz-Grant-Read", strings.Join(parts, ",")), aclOwner, aclOwnerName, aclOwner, aclOwnerName, nil)
 	aclWantCode(t, err, "InvalidArgument")
-	_, _, err = FromHeaders(aclHdr("X-Amz-Grant-Read", strings.Join(parts[:100], ",")), aclOwner, aclOwnerName, aclOwner, aclOwnerName)
+	_, _, err = FromHeaders(aclHdr("X-Amz-Grant-Read", strings.Join(parts[:100], ",")), aclOwner, aclOwnerName, aclOwner, aclOwnerName, nil)
 	aclWantCode(t, err, "")
 }
 
@@ -257,7 +283,7 @@ func TestACLXMLRoundTrip(t *testing.T) {
 		aclCanned(t, "public-read-write"),
 		aclCanned(t, "authenticated-read"),
 	} {
-		got, err := ParseACL(bytes.NewReader(acl.XML()))
+		got, err := ParseACL(bytes.NewReader(acl.XML()), accountsOf(acl))
 		aclWantCode(t, err, "")
 		if !reflect.DeepEqual(got, acl) {
 			t.Fatalf("round trip:\n%+v\nwant\n%+v\nXML %s", got, acl, acl.XML())
@@ -356,12 +382,12 @@ func TestParseACLClientDocuments(t *testing.T) {
 		},
 		{
 			// No xsi:type: the type comes from the child element.
-			name: "type by child, no owner",
-			doc: `<AccessControlPolicy><AccessControlList>` +
+			name: "type by child",
+			doc: `<AccessControlPolicy><Owner><ID>` + aclOwner + `</ID></Owner><AccessControlList>` +
 				`<Grant><Grantee><ID>` + aclOwner + `</ID><DisplayName>owner</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant>` +
 				`<Grant><Grantee><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>` +
 				`</AccessControlList></AccessControlPolicy>`,
-			want: full,
+			owner: aclOwner, want: full,
 		},
 		{
 			name: "all groups and permissions",
@@ -386,9 +412,12 @@ func TestParseACLClientDocuments(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			acl, err := ParseACL(strings.NewReader(c.doc))
+			acl, err := ParseACL(strings.NewReader(c.doc), aclAccounts)
 			aclWantCode(t, err, "")
 			want := ACL{OwnerID: c.owner, OwnerName: c.aclOwnerName, Grants: c.want}
+			if c.owner == aclOwner {
+				want.OwnerName = aclOwnerName // the account's name, whatever the document says
+			}
 			if !reflect.DeepEqual(acl, want) {
 				t.Fatalf("ParseACL =\n%+v\nwant\n%+v", acl, want)
 			}
@@ -398,12 +427,12 @@ func TestParseACLClientDocuments(t *testing.T) {
 
 func TestParseACLErrors(t *testing.T) {
 	grant := func(grantee, perm string) string {
-		return `<AccessControlPolicy><AccessControlList><Grant>` + grantee + perm + `</Grant></AccessControlList></AccessControlPolicy>`
+		return `<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant>` + grantee + perm + `</Grant></AccessControlList></AccessControlPolicy>`
 	}
 	read := `<Permission>READ</Permission>`
 	xsi := `xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"`
 	var many strings.Builder
-	many.WriteString(`<AccessControlPolicy><AccessControlList>`)
+	many.WriteString(`<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList>`)
 	for i := 0; i < 101; i++ {
 		many.WriteString(`<Grant><Grantee><ID>u</ID></Grantee><Permission>READ</Permission></Grant>`)
 	}
@@ -411,6 +440,10 @@ func TestParseACLErrors(t *testing.T) {
 
 	cases := []struct{ name, doc, code string }{
 		{"empty", ``, "MalformedACLError"},
+		{"no owner", `<AccessControlPolicy><AccessControlList><Grant><Grantee><ID>u</ID></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`, "MalformedACLError"},
+		{"owner without id", `<AccessControlPolicy><Owner><DisplayName>o</DisplayName></Owner><AccessControlList/></AccessControlPolicy>`, "MalformedACLError"},
+		{"unknown owner", `<AccessControlPolicy><Owner><ID>nobody</ID></Owner><AccessControlList/></AccessControlPolicy>`, "InvalidArgument"},
+		{"unknown grantee", grant(`<Grantee `+xsi+` xsi:type="CanonicalUser"><ID>nobody</ID></Grantee>`, read), "InvalidArgument"},
 		{"not xml", `{"Grants":[]}`, "MalformedACLError"},
 		{"truncated", `<AccessControlPolicy><AccessControlList>`, "MalformedACLError"},
 		{"wrong root", `<CORSConfiguration></CORSConfiguration>`, "MalformedACLError"},
@@ -430,13 +463,13 @@ func TestParseACLErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseACL(strings.NewReader(c.doc))
+			_, err := ParseACL(strings.NewReader(c.doc), aclAccounts)
 			aclWantCode(t, err, c.code)
 		})
 	}
 	// Exactly 100 grants is fine.
 	doc := strings.Replace(many.String(), `<Grant><Grantee><ID>u</ID></Grantee><Permission>READ</Permission></Grant>`, "", 1)
-	acl, err := ParseACL(strings.NewReader(doc))
+	acl, err := ParseACL(strings.NewReader(doc), aclAccounts)
 	aclWantCode(t, err, "")
 	if len(acl.Grants) != 100 {
 		t.Fatalf("grants = %d", len(acl.Grants))
@@ -541,7 +574,8 @@ func FuzzParseACL(f *testing.F) {
 	f.Add(`<AccessControlPolicy><AccessControlList><Grant><Grantee xsi:type="CanonicalUser"><ID><![CDATA[a b]]></ID><DisplayName>&#xD;x&#xA;</DisplayName></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`)
 	f.Add(`<AccessControlPolicy>`)
 	f.Fuzz(func(t *testing.T, doc string) {
-		fuzzRoundTrip(t, doc, ParseACL, ACL.XML)
+		parse := func(r io.Reader) (ACL, error) { return ParseACL(r, nil) }
+		fuzzRoundTrip(t, doc, parse, ACL.XML)
 	})
 }
 
@@ -570,5 +604,57 @@ func fuzzRoundTrip[T any](t *testing.T, doc string, parse func(io.Reader) (T, er
 	var dec T
 	if err := json.Unmarshal(enc, &dec); err != nil || !reflect.DeepEqual(dec, v) {
 		t.Fatalf("JSON round trip: %v\n%+v\n%+v", err, dec, v)
+	}
+}
+
+// TestACLErrorArguments: the texts and ArgumentName/ArgumentValue AWS
+// sends (localstack's AWS-validated snapshots of PutBucketAcl errors).
+func TestACLErrorArguments(t *testing.T) {
+	doc := func(owner, grantee string) string {
+		return `<AccessControlPolicy><Owner><ID>` + owner + `</ID></Owner><AccessControlList><Grant>` + grantee +
+			`<Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`
+	}
+	fromHeaders := func(kv ...string) error {
+		_, _, err := FromHeaders(aclHdr(kv...), aclOwner, aclOwnerName, aclOwner, aclOwnerName, aclAccounts)
+		return err
+	}
+	parse := func(d string) error { _, err := ParseACL(strings.NewReader(d), aclAccounts); return err }
+	cases := []struct {
+		name            string
+		err             error
+		msg, argName, v string
+	}{
+		{"header unknown id", fromHeaders("X-Amz-Grant-Read", `id="nobody"`), "Invalid id", "id", "nobody"},
+		{"header unknown key", fromHeaders("X-Amz-Grant-Write", `fakekey="1234"`), "Argument format not recognized", "x-amz-grant-write", `fakekey="1234"`},
+		{"header unknown group", fromHeaders("X-Amz-Grant-Read-Acp", `uri="http://acs.amazonaws.com/groups/s3/FakeGroup"`), "Invalid group uri", "uri", "http://acs.amazonaws.com/groups/s3/FakeGroup"},
+		{"canned unknown", fromHeaders("X-Amz-Acl", "fake-acl"), "Invalid canned ACL: fake-acl", "x-amz-acl", "fake-acl"},
+		{"document unknown owner", parse(doc("wrong-id", `<Grantee><ID>u</ID></Grantee>`)), "Invalid id", "CanonicalUser/ID", "wrong-id"},
+		{"document unknown grantee", parse(doc("o", `<Grantee><ID>nobody</ID></Grantee>`)), "Invalid id", "CanonicalUser/ID", "nobody"},
+		{"document unknown group", parse(doc("o", `<Grantee><URI>http://acs.amazonaws.com/groups/s3/FakeGroup</URI></Grantee>`)), "Invalid group uri", "Group/URI", "http://acs.amazonaws.com/groups/s3/FakeGroup"},
+		{"document no owner", parse(`<AccessControlPolicy><AccessControlList/></AccessControlPolicy>`), "The XML you provided was not well-formed or did not validate against our published schema", "", ""},
+	}
+	for _, c := range cases {
+		e, ok := IsError(c.err)
+		if !ok {
+			t.Errorf("%s: error %v", c.name, c.err)
+			continue
+		}
+		if e.Message != c.msg || e.ArgumentName != c.argName || e.ArgumentValue != c.v {
+			t.Errorf("%s: %q %q=%q, want %q %q=%q", c.name, e.Message, e.ArgumentName, e.ArgumentValue, c.msg, c.argName, c.v)
+		}
+	}
+}
+
+func TestACLNamed(t *testing.T) {
+	acl := ACL{OwnerID: aclOwner, Grants: []Grant{aclUser(aclOwner, "", PermFullControl), aclUser(aclOther, "kept", PermRead),
+		aclUser("nobody", "", PermRead), aclGroup(AllUsersURI, PermRead)}}
+	got := acl.Named(aclAccounts)
+	want := ACL{OwnerID: aclOwner, OwnerName: aclOwnerName, Grants: []Grant{aclUser(aclOwner, aclOwnerName, PermFullControl),
+		aclUser(aclOther, "kept", PermRead), aclUser("nobody", "", PermRead), aclGroup(AllUsersURI, PermRead)}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Named =\n%+v\nwant\n%+v", got, want)
+	}
+	if acl.Grants[0].Grantee.DisplayName != "" {
+		t.Fatal("Named changed its receiver's grants")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -40,8 +41,14 @@ import (
 //     ForAnyValue: is false and ForAllValues: true on a missing key (all keys
 //     here are single-valued, so otherwise the prefixes change nothing). A
 //     request value of the wrong type (not a number for Numeric*, not an IP
-//     for IpAddress) makes the condition false. Unknown keys are simply
-//     missing.
+//     for IpAddress, not a date for Date*) makes the condition false.
+//     Unknown keys are simply missing (so are s3:ExistingObjectTag/<key>
+//     and s3:RequestObjectTag/<key>: objects carry no tags here).
+//   - Date* compare instants: policy and request values are ISO 8601
+//     (2006-01-02T15:04:05Z, a date alone, with or without seconds or a
+//     zone) or epoch seconds; aws:CurrentTime and aws:EpochTime come from
+//     Request.Time. An unknown operator or a value its operator cannot
+//     read is MalformedPolicy when the policy is put.
 
 // Request is what a policy is asked about.
 type Request struct {
@@ -50,9 +57,12 @@ type Request struct {
 	Who      Requester
 	SourceIP net.IP
 	Secure   bool // TLS
+	// Time is when the request arrived (aws:CurrentTime, aws:EpochTime);
+	// zero leaves both keys missing.
+	Time time.Time
 	// Context holds the other condition keys by lower-case name: "s3:prefix",
 	// "s3:delimiter", "s3:max-keys", "aws:referer", "aws:useragent",
-	// "s3:x-amz-acl". An absent entry is a missing key.
+	// "s3:x-amz-acl", ... An absent entry is a missing key.
 	Context map[string]string
 }
 
@@ -459,6 +469,7 @@ const (
 	opStringEquals opKind = iota
 	opStringEqualsIgnoreCase
 	opStringLike
+	opArnLike
 	opNumericEquals
 	opNumericLessThan
 	opNumericLessThanEquals
@@ -467,6 +478,11 @@ const (
 	opBool
 	opIPAddress
 	opNull
+	opDateEquals
+	opDateLessThan
+	opDateLessThanEquals
+	opDateGreaterThan
+	opDateGreaterThanEquals
 )
 
 type operator struct {
@@ -475,9 +491,8 @@ type operator struct {
 }
 
 // operators by lower-case name (without IfExists / ForAnyValue: /
-// ForAllValues:). Arn* operators behave as StringLike (AWS's ArnEquals is
-// wildcard-aware too); no key here holds an ARN, so they only matter with
-// IfExists or negation.
+// ForAllValues:). ArnEquals is wildcard-aware as ArnLike (IAM: "ARN
+// condition operators").
 var operators = map[string]operator{
 	"stringequals":              {opStringEquals, false},
 	"stringnotequals":           {opStringEquals, true},
@@ -495,10 +510,19 @@ var operators = map[string]operator{
 	"ipaddress":                 {opIPAddress, false},
 	"notipaddress":              {opIPAddress, true},
 	"null":                      {opNull, false},
-	"arnequals":                 {opStringLike, false},
-	"arnlike":                   {opStringLike, false},
-	"arnnotequals":              {opStringLike, true},
-	"arnnotlike":                {opStringLike, true},
+	"dateequals":                {opDateEquals, false},
+	"datenotequals":             {opDateEquals, true},
+	"datelessthan":              {opDateLessThan, false},
+	"datelessthanequals":        {opDateLessThanEquals, false},
+	"dategreaterthan":           {opDateGreaterThan, false},
+	"dategreaterthanequals":     {opDateGreaterThanEquals, false},
+	// Binary* compare base64 values; no S3 key is binary, so only the
+	// missing-key rules ever apply.
+	"binaryequals": {opStringEquals, false},
+	"arnequals":    {opArnLike, false},
+	"arnlike":      {opArnLike, false},
+	"arnnotequals": {opArnLike, true},
+	"arnnotlike":   {opArnLike, true},
 }
 
 type setOp int
@@ -584,6 +608,14 @@ func (c *condition) setValues(values []string) error {
 			}
 			c.numbers = append(c.numbers, f)
 		}
+	case opDateEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
+		for _, v := range values {
+			t, ok := parseDate(v)
+			if !ok {
+				return valueError("Invalid date value " + strconv.Quote(v))
+			}
+			c.numbers = append(c.numbers, epochSeconds(t))
+		}
 	case opBool, opNull:
 		for _, v := range values {
 			v = strings.ToLower(v)
@@ -604,6 +636,55 @@ func (c *condition) setValues(values []string) error {
 		c.values = values
 	}
 	return nil
+}
+
+// dateLayouts are the ISO 8601 forms IAM accepts in Date* conditions.
+var dateLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05Z0700",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04Z0700",
+	"2006-01-02T15:04:05",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+// parseDate reads an ISO 8601 date-time (UTC when it names no zone) or
+// epoch seconds.
+func parseDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0), true
+	}
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// arnMatch is IAM's ArnLike (and ArnEquals, which behaves the same): the
+// six colon-separated parts of the ARN are matched one by one, each with
+// * and ? wildcards that do not cross a colon between parts; the last
+// part (the resource) may itself hold colons.
+func arnMatch(pattern, arn string) bool {
+	pp, ap := strings.SplitN(pattern, ":", 6), strings.SplitN(arn, ":", 6)
+	if len(pp) != 6 || len(ap) != 6 {
+		return false
+	}
+	for i := range pp {
+		if !wildcardMatch(pp[i], ap[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// epochSeconds is t as seconds since the epoch, the scale Date* compare
+// on (a float keeps fractions; UnixNano would overflow after 2262).
+func epochSeconds(t time.Time) float64 {
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
 }
 
 // parseIPPrefix accepts a CIDR or a bare address (a /32 or /128), IPv4 or
@@ -679,6 +760,19 @@ func lookupKey(r *Request, key string) (string, bool) {
 		}
 	case "aws:securetransport":
 		return strconv.FormatBool(r.Secure), true
+	case "aws:currenttime":
+		if !r.Time.IsZero() {
+			return r.Time.UTC().Format(time.RFC3339), true
+		}
+	case "aws:epochtime":
+		if !r.Time.IsZero() {
+			return strconv.FormatInt(r.Time.Unix(), 10), true
+		}
+	case "aws:principalarn":
+		if !r.Who.Anonymous && r.Who.ID != "" {
+			// Accounts sign as their root user.
+			return "arn:aws:iam::" + r.Who.ID + ":root", true
+		}
 	case "aws:principaltype":
 		if r.Who.Anonymous || r.Who.ID == "" {
 			return "Anonymous", true
@@ -724,6 +818,8 @@ func (c *condition) test(v string) (hit, usable bool) {
 		return slices.Contains(c.values, v), true
 	case opStringEqualsIgnoreCase:
 		return slices.ContainsFunc(c.values, func(p string) bool { return strings.EqualFold(p, v) }), true
+	case opArnLike:
+		return slices.ContainsFunc(c.values, func(p string) bool { return arnMatch(p, v) }), true
 	case opStringLike:
 		return anyMatch(c.values, v), true
 	case opBool:
@@ -736,19 +832,29 @@ func (c *condition) test(v string) (hit, usable bool) {
 		a = a.Unmap()
 		return slices.ContainsFunc(c.prefixes, func(p netip.Prefix) bool { return p.Contains(a) }), true
 	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(f) {
-		return false, false
+	var f float64
+	switch c.kind {
+	case opDateEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
+		t, ok := parseDate(v)
+		if !ok {
+			return false, false
+		}
+		f = epochSeconds(t)
+	default:
+		var err error
+		if f, err = strconv.ParseFloat(v, 64); err != nil || math.IsNaN(f) {
+			return false, false
+		}
 	}
 	return slices.ContainsFunc(c.numbers, func(n float64) bool {
 		switch c.kind {
-		case opNumericLessThan:
+		case opNumericLessThan, opDateLessThan:
 			return f < n
-		case opNumericLessThanEquals:
+		case opNumericLessThanEquals, opDateLessThanEquals:
 			return f <= n
-		case opNumericGreaterThan:
+		case opNumericGreaterThan, opDateGreaterThan:
 			return f > n
-		case opNumericGreaterThanEquals:
+		case opNumericGreaterThanEquals, opDateGreaterThanEquals:
 			return f >= n
 		}
 		return f == n

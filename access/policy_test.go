@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddys3/caddys3/s3err"
 )
@@ -32,6 +33,7 @@ func baseRequest() Request {
 		Who:      Requester{ID: "acct1"},
 		SourceIP: net.ParseIP("192.0.2.10"),
 		Secure:   true,
+		Time:     time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
 		Context:  map[string]string{},
 	}
 }
@@ -348,7 +350,63 @@ func TestPolicyConditions(t *testing.T) {
 		{`{"StringNotEquals":{"aws:FooBar":"x"}}`, nil, true},
 		{`{"ArnLike":{"aws:SourceArn":"arn:aws:*"}}`, nil, false},
 		{`{"ArnNotLike":{"aws:SourceArn":"arn:aws:*"}}`, nil, true},
-		{`{"ArnEquals":{"aws:SourceArn":"arn:aws:*"}}`, setCtx("aws:sourcearn", "arn:aws:x"), true},
+		{`{"ArnEquals":{"aws:SourceArn":"arn:aws:*"}}`, setCtx("aws:sourcearn", "arn:aws:x"), false}, // not six parts
+		{`{"ArnLike":{"aws:SourceArn":"arn:aws:s3:::b/*"}}`, setCtx("aws:sourcearn", "arn:aws:s3:::b/x:y"), true},
+		{`{"ArnLike":{"aws:SourceArn":"arn:aws:*:::b"}}`, setCtx("aws:sourcearn", "arn:aws:s3:us:east:b"), false}, // * stays in its part
+		{`{"ArnEquals":{"aws:SourceArn":"arn:aws:s3:::b?"}}`, setCtx("aws:sourcearn", "arn:aws:s3:::b1"), true},
+		{`{"ArnNotEquals":{"aws:SourceArn":"arn:aws:s3:::b"}}`, setCtx("aws:sourcearn", "arn:aws:s3:::c"), true},
+		{`{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::acct1:root"}}`, nil, true},
+		{`{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:root"}}`, func(r *Request) { r.Who = anonymous }, false},
+		{`{"StringEquals":{"aws:userid":"acct1"}}`, setCtx("aws:userid", "acct1"), true},
+		{`{"Null":{"aws:username":"true"}}`, nil, true},
+
+		// Date* on aws:CurrentTime and aws:EpochTime (IAM: "Date condition
+		// operators"; values ISO 8601 or epoch seconds). The request is at
+		// 2026-03-01T12:00:00Z = 1772366400.
+		{`{"DateGreaterThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"}}`, nil, true},
+		{`{"DateGreaterThan":{"aws:CurrentTime":"2026-03-01T12:00:00Z"}}`, nil, false},
+		{`{"DateGreaterThanEquals":{"aws:CurrentTime":"2026-03-01T12:00:00Z"}}`, nil, true},
+		{`{"DateLessThan":{"aws:CurrentTime":"2026-03-02"}}`, nil, true},
+		{`{"DateLessThan":{"aws:CurrentTime":"2026-03-01"}}`, nil, false},
+		{`{"DateLessThanEquals":{"aws:CurrentTime":"2026-03-01T13:00:00+01:00"}}`, nil, true},
+		{`{"DateLessThan":{"aws:CurrentTime":"2026-03-01T13:00:00+01:00"}}`, nil, false},
+		{`{"DateEquals":{"aws:CurrentTime":"2026-03-01T12:00:00Z"}}`, nil, true},
+		{`{"DateEquals":{"aws:CurrentTime":["2020-01-01","1772366400"]}}`, nil, true},
+		{`{"DateNotEquals":{"aws:CurrentTime":"2026-03-01T12:00:00Z"}}`, nil, false},
+		{`{"DateNotEquals":{"aws:CurrentTime":"2020-01-01"}}`, nil, true},
+		{`{"DateLessThan":{"aws:EpochTime":"1772366401"}}`, nil, true},
+		{`{"DateGreaterThan":{"aws:EpochTime":"2027-01-01T00:00:00Z"}}`, nil, false},
+		{`{"NumericGreaterThanEquals":{"aws:EpochTime":1772366400}}`, nil, true},
+		{`{"NumericLessThan":{"aws:epochtime":1772366400}}`, nil, false},
+		{`{"DateLessThan":{"aws:CurrentTime":"2999-01-01"}}`, nil, true}, // past int64 nanoseconds
+		{`{"DateGreaterThan":{"aws:CurrentTime":"1900-01-01T00:00:00.5Z"}}`, nil, true},
+		{`{"DateLessThan":{"aws:CurrentTime":"2030-01-01"}}`, func(r *Request) { r.Time = time.Time{} }, false},
+		{`{"DateNotEquals":{"aws:CurrentTime":"2030-01-01"}}`, func(r *Request) { r.Time = time.Time{} }, true},
+		{`{"DateLessThanIfExists":{"aws:CurrentTime":"2020-01-01"}}`, func(r *Request) { r.Time = time.Time{} }, true},
+		{`{"DateLessThan":{"aws:Referer":"2030-01-01"}}`, setCtx("aws:referer", "not a date"), false},
+
+		// Object tags: none here, so s3:ExistingObjectTag/<key> and
+		// s3:RequestObjectTag/<key> are missing keys (IAM: a positive
+		// operator is false, a negated one true; IfExists true; Null true).
+		{`{"StringEquals":{"s3:ExistingObjectTag/classification":"public"}}`, nil, false},
+		{`{"StringNotEquals":{"s3:ExistingObjectTag/classification":"secret"}}`, nil, true},
+		{`{"StringEqualsIfExists":{"s3:ExistingObjectTag/classification":"public"}}`, nil, true},
+		{`{"Null":{"s3:ExistingObjectTag/classification":"true"}}`, nil, true},
+		{`{"Null":{"s3:RequestObjectTag/project":"false"}}`, nil, false},
+		{`{"StringLike":{"s3:RequestObjectTag/project":"*"}}`, nil, false},
+		{`{"ForAllValues:StringEquals":{"s3:RequestObjectTagKeys":["a","b"]}}`, nil, true},
+		{`{"ForAnyValue:StringEquals":{"s3:RequestObjectTagKeys":["a","b"]}}`, nil, false},
+
+		// Header keys (s3:x-amz-grant-*, s3:x-amz-copy-source,
+		// s3:x-amz-server-side-encryption) and the signature keys.
+		{`{"StringEquals":{"s3:x-amz-grant-read":"id=bob"}}`, setCtx("s3:x-amz-grant-read", "id=bob"), true},
+		{`{"StringLike":{"s3:x-amz-grant-full-control":"*uri=*"}}`, setCtx("s3:x-amz-grant-full-control", "id=bob"), false},
+		{`{"StringEquals":{"s3:x-amz-copy-source":"src/k"}}`, setCtx("s3:x-amz-copy-source", "src/k"), true},
+		{`{"StringNotEquals":{"s3:x-amz-server-side-encryption":"AES256"}}`, nil, true},
+		{`{"Null":{"s3:x-amz-server-side-encryption":"true"}}`, nil, true},
+		{`{"StringEquals":{"s3:signatureversion":"AWS4-HMAC-SHA256"}}`, setCtx("s3:signatureversion", "AWS4-HMAC-SHA256"), true},
+		{`{"StringNotEquals":{"s3:authType":"REST-HEADER"}}`, setCtx("s3:authtype", "REST-QUERY-STRING"), true},
+		{`{"StringEquals":{"s3:x-amz-content-sha256":"UNSIGNED-PAYLOAD"}}`, setCtx("s3:x-amz-content-sha256", "UNSIGNED-PAYLOAD"), true},
 
 		// Several operators are ANDed.
 		{`{"IpAddress":{"aws:SourceIp":"192.0.2.0/24"},"Bool":{"aws:SecureTransport":"true"}}`, nil, true},
@@ -535,7 +593,9 @@ func TestPolicyMalformed(t *testing.T) {
 		{cond(`"x"`), "invalid condition"},
 		{cond(`null`), "invalid condition"},
 		{cond(`{"StringEqualz":{"s3:prefix":"a"}}`), "Invalid Condition type : StringEqualz"},
-		{cond(`{"DateEquals":{"aws:CurrentTime":"2020-01-01"}}`), "Invalid Condition type : DateEquals"},
+		{cond(`{"DateEquals":{"aws:CurrentTime":"yesterday"}}`), "Invalid date value"},
+		{cond(`{"DateLessThan":{"aws:CurrentTime":"2026-13-01T00:00:00Z"}}`), "Invalid date value"},
+		{cond(`{"DateBefore":{"aws:CurrentTime":"2026-01-01"}}`), "Invalid Condition type : DateBefore"},
 		{cond(`{"ForSomeValues:StringEquals":{"s3:prefix":"a"}}`), "Invalid Condition type"},
 		{cond(`{"NullIfExists":{"s3:prefix":"true"}}`), "Invalid Condition type : NullIfExists"},
 		{cond(`{"StringEquals":"x"}`), "invalid condition"},

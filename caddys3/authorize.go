@@ -6,10 +6,13 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/caddys3/caddys3/access"
+	"github.com/caddys3/caddys3/auth"
 	"github.com/caddys3/caddys3/fsstore"
 	"github.com/caddys3/caddys3/s3err"
 )
@@ -220,6 +223,7 @@ func (h *Handler) policyRequest(req *request, bucket, key string, r rule) access
 		Resource: resource,
 		Who:      req.requester(),
 		Secure:   req.r.TLS != nil,
+		Time:     time.Now(),
 		Context:  map[string]string{},
 	}
 	// The client address as Caddy determined it (trusted_proxies aware).
@@ -249,7 +253,57 @@ func (h *Handler) policyRequest(req *request, bucket, key string, r rule) access
 	if v := req.r.Header.Get("User-Agent"); v != "" {
 		pr.Context["aws:useragent"] = v
 	}
+	// The request headers S3 offers as condition keys (AWS: "Condition
+	// keys for Amazon S3"); a form upload's fields stand for its headers.
+	for _, k := range policyHeaderKeys {
+		v := req.r.Header.Get(k)
+		if req.form != nil {
+			v = req.form.Fields[k]
+		}
+		if v != "" {
+			pr.Context["s3:"+k] = v
+		}
+	}
+	if !req.who.Anonymous {
+		// Requests are signed by accounts (as their root user): aws:userid
+		// and aws:PrincipalAccount are the account; aws:username is only
+		// for IAM users and stays missing (IAM: "AWS global condition
+		// context keys").
+		pr.Context["aws:userid"] = req.who.Owner
+		pr.Context["aws:principalaccount"] = req.who.Owner
+		// s3:signatureversion and s3:authType (AWS: "Amazon S3 Signature
+		// Version 4 Authentication Specific Policy Keys").
+		version, kind, _ := strings.Cut(req.who.Method, "-")
+		switch version {
+		case "v2":
+			pr.Context["s3:signatureversion"] = "AWS"
+		case "v4":
+			pr.Context["s3:signatureversion"] = "AWS4-HMAC-SHA256"
+		}
+		switch kind {
+		case "presigned":
+			pr.Context["s3:authtype"] = "REST-QUERY-STRING"
+		case "post":
+			pr.Context["s3:authtype"] = "POST"
+		default:
+			pr.Context["s3:authtype"] = "REST-HEADER"
+		}
+		// Header-signed SigV4 only: the key does not read the query form.
+		if v := req.r.Header.Get("X-Amz-Content-Sha256"); v != "" {
+			pr.Context["s3:x-amz-content-sha256"] = v
+		}
+	}
 	return pr
+}
+
+// policyHeaderKeys are the request headers a bucket policy may test as
+// s3:<header> (lower case); x-amz-acl is read above, with the form's acl.
+var policyHeaderKeys = []string{
+	"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
+	"x-amz-grant-write-acp", "x-amz-grant-full-control",
+	"x-amz-copy-source", "x-amz-metadata-directive",
+	"x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+	"x-amz-storage-class",
 }
 
 // authorizeBucket checks a rule whose ACL permission, if any, is granted
@@ -319,7 +373,7 @@ func (h *Handler) requestedACL(req *request, hdr http.Header, forBucket bool) ([
 			bucketOwnerName = ownerName
 		}
 	}
-	acl, ok, err := access.FromHeaders(hdr, ownerID, ownerName, bucketOwner, bucketOwnerName)
+	acl, ok, err := access.FromHeaders(hdr, ownerID, ownerName, bucketOwner, bucketOwnerName, h.accounts(req))
 	if err != nil {
 		return nil, err
 	}
@@ -329,6 +383,36 @@ func (h *Handler) requestedACL(req *request, hdr http.Header, forBucket bool) ([
 		}
 	}
 	return json.Marshal(acl)
+}
+
+// accounts tells the access package which canonical IDs are accounts and
+// their display names: the requester, the bucket's owner, and what the
+// credential sources know (auth.Accounts: the static keys' owners). When
+// a source cannot tell (CloudStack keys), any ID is taken as an account
+// without a name, so a grant is never refused for want of a directory.
+func (h *Handler) accounts(req *request) access.Accounts {
+	dir, _ := h.verifier.Provider.(auth.Accounts)
+	return func(id string) (string, bool) {
+		if !req.who.Anonymous && id == req.who.Owner {
+			return req.displayName(), true
+		}
+		if dir == nil {
+			return "", true
+		}
+		name, found, err := dir.Account(req.ctx, id)
+		switch {
+		case found:
+			return name, true
+		case err != nil:
+			if !errors.Is(err, auth.ErrAccountsUnknown) {
+				h.logger.Warn("s3: cannot tell whether an ACL grantee is an account", zapRequestID(req), zapErr(err))
+			}
+			return "", true
+		}
+		// Unknown to every source; the bucket's owner stays an account
+		// even once its keys are gone.
+		return "", req.bucket != nil && id == req.bucket.Owner
+	}
 }
 
 // displayName is the requester's display name (CloudStack: the account

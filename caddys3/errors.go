@@ -118,6 +118,9 @@ func toAPIError(err error) *apiError {
 		if ae.Message != "" {
 			e.Message = ae.Message
 		}
+		if ae.ArgumentName != "" {
+			e = e.with("ArgumentName", ae.ArgumentName).with("ArgumentValue", ae.ArgumentValue)
+		}
 		return e
 	}
 	var missing *fsstore.MissingPartChecksumError

@@ -158,12 +158,21 @@ func (s *Static) Lookup(ctx context.Context, accessKeyID string) (auth.Credentia
 	return s.provider.Lookup(ctx, accessKeyID)
 }
 
+// Account implements auth.Accounts: the owners of the configured keys.
+func (s *Static) Account(ctx context.Context, id string) (string, bool, error) {
+	if s.provider == nil {
+		return "", false, nil
+	}
+	return s.provider.Account(ctx, id)
+}
+
 // Interface guards.
 var (
 	_ caddy.Provisioner     = (*Static)(nil)
 	_ caddy.Validator       = (*Static)(nil)
 	_ caddyfile.Unmarshaler = (*Static)(nil)
 	_ auth.Provider         = (*Static)(nil)
+	_ auth.Accounts         = (*Static)(nil)
 	_ json.Unmarshaler      = (*Static)(nil)
 	_ json.Marshaler        = Static{}
 )
