@@ -102,11 +102,15 @@ func (h *Handler) postObject(req *request) (*response, error) {
 		redirect = fields["redirect"]
 	}
 	if u, err := url.Parse(redirect); redirect != "" && err == nil && u.Scheme != "" && u.Host != "" {
-		q := u.Query()
-		q.Set("bucket", req.t.bucket)
-		q.Set("key", key)
-		q.Set("etag", etag)
-		u.RawQuery = q.Encode()
+		// S3 appends bucket, key and etag in this order to the URL's own
+		// query (ceph/s3-tests test_post_object_success_redirect_action:
+		// "{redirect}?bucket={bucket}&key={key}&etag=%22{etag}%22").
+		added := "bucket=" + url.QueryEscape(req.t.bucket) + "&key=" + url.QueryEscape(key) + "&etag=" + url.QueryEscape(etag)
+		if u.RawQuery != "" {
+			u.RawQuery += "&" + added
+		} else {
+			u.RawQuery = added
+		}
 		resp.setHeader("Location", u.String())
 		resp.status = http.StatusSeeOther
 		return resp, nil
