@@ -349,8 +349,14 @@ func parseRange(header string, size int64) (start, length int64, partial bool, e
 		if perr != nil || n < 0 {
 			return 0, size, false, nil
 		}
-		if n == 0 || size == 0 {
+		if n == 0 {
 			return 0, 0, false, invalid
+		}
+		if size == 0 {
+			// A suffix range of an empty object is the whole (empty)
+			// object: S3 answers 200 with no body (apache/arrow-rs-object-store
+			// issue 846; floci-io/floci issue 1141), where "bytes=0-" is 416.
+			return 0, 0, false, nil
 		}
 		if n > size {
 			n = size

@@ -29,6 +29,12 @@ func TestParseRange(t *testing.T) {
 		{"bytes=10-20", 10, 0, 0, false, true},
 		{"bytes=-0", 10, 0, 0, false, true},
 		{"bytes=0-", 0, 0, 0, false, true},
+		{"bytes=0-0", 0, 0, 0, false, true},
+		// Suffix ranges of an empty object: the whole empty object, 200
+		// (apache/arrow-rs-object-store issue 846 records AWS's answer).
+		{"bytes=-1", 0, 0, 0, false, false},
+		{"bytes=-512", 0, 0, 0, false, false},
+		{"bytes=-0", 0, 0, 0, false, true},
 		{"bytes=5-2", 10, 0, 10, false, false},     // invalid syntax: ignored
 		{"bytes=0-1,3-4", 10, 0, 10, false, false}, // multi-range: ignored
 		{"items=0-1", 10, 0, 10, false, false},
