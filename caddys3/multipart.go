@@ -100,12 +100,20 @@ func (h *Handler) uploadPartCopy(req *request) (*response, error) {
 		first, last, ok := strings.Cut(strings.TrimPrefix(rng, "bytes="), "-")
 		s, err1 := strconv.ParseInt(first, 10, 64)
 		e, err2 := strconv.ParseInt(last, 10, 64)
+		// S3's answers, recorded in localstack's test_s3_api.snapshot.json
+		// (test_upload_part_copy_range): InvalidArgument naming the
+		// header for a malformed range or one ending past the source,
+		// InvalidRequest for one starting past it.
 		if !strings.HasPrefix(rng, "bytes=") || !ok || err1 != nil || err2 != nil || s < 0 || e < s {
-			return nil, newError(s3err.InvalidArgument).withMessage("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+			return nil, newError(s3err.InvalidArgument).withMessage("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy").
+				with("ArgumentName", "x-amz-copy-source-range").with("ArgumentValue", rng)
+		}
+		if s >= src.Meta.Size {
+			return nil, newTextError(s3err.CopySourceRangeStartBeyondSize)
 		}
 		if e >= src.Meta.Size {
-			return nil, newError(s3err.InvalidArgument).withMessage("Range specified is not valid for source object of size: " +
-				strconv.FormatInt(src.Meta.Size, 10))
+			return nil, newError(s3err.InvalidArgument).withMessage("Range specified is not valid for source object of size: "+
+				strconv.FormatInt(src.Meta.Size, 10)).with("ArgumentName", "x-amz-copy-source-range").with("ArgumentValue", rng)
 		}
 		start, length = s, e-s+1
 	}
