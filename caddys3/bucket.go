@@ -2,6 +2,7 @@ package caddys3
 
 import (
 	"encoding/xml"
+	"errors"
 	"io"
 	"slices"
 
@@ -53,7 +54,15 @@ func (h *Handler) createBucket(req *request) (*response, error) {
 				" location constraint is incompatible for the region specific endpoint this request was sent to.")
 		}
 	}
-	if err := h.store.CreateBucketWithACL(req.ctx, req.t.bucket, req.who.Owner, acl); err != nil {
+	err = h.store.CreateBucketWithACL(req.ctx, req.t.bucket, req.who.Owner, acl)
+	if errors.Is(err, fsstore.ErrBucketAlreadyOwned) && h.Region == "us-east-1" {
+		// "For legacy compatibility, if you re-create an existing bucket
+		// that you already own in the North Virginia Region, Amazon S3
+		// returns 200 OK and resets the bucket access control lists
+		// (ACLs)." (CreateBucket, Amazon S3 API Reference, Errors.)
+		err = h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketACL, acl)
+	}
+	if err != nil {
 		return nil, err
 	}
 	resp := &response{}
