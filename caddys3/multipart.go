@@ -160,13 +160,37 @@ func (h *Handler) completeMultipartUpload(req *request) (*response, error) {
 			return
 		}
 		out := completeResult{
-			Xmlns: s3Namespace, Location: "/" + req.t.bucket + "/" + req.t.key,
+			Xmlns: s3Namespace, Location: h.objectLocation(req),
 			Bucket: req.t.bucket, Key: req.t.key, ETag: quoteETag(m.ETag),
 		}
 		setChecksumFields(&out, m)
 		done <- outcome{resp: &response{xml: out}}
 	}()
 	return &response{pending: done}, nil
+}
+
+// objectLocation is CompleteMultipartUpload's <Location>: the object's
+// absolute URL as the client addressed the bucket (path or virtual-hosted
+// style), the key escaped except for RFC 3986's unreserved characters and
+// '/' (the API reference's example
+// "http://Example-Bucket.s3.<Region>.amazonaws.com/Example-Object";
+// localstack's get_url_encoded_object_location quotes the key so).
+func (h *Handler) objectLocation(req *request) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	key := req.t.key
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '_', c == '.', c == '~', c == '/':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return bucketURL(req.r, req.t.bucket, h.bucketFromHost(req.r.Host) != "") + "/" + b.String()
 }
 
 func setChecksumFields(out *completeResult, m fsstore.ObjectMeta) {
