@@ -16,6 +16,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -164,8 +165,10 @@ func TestWireBehave(t *testing.T) {
 		}
 		return []byte(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>` + aws.ToString(p.ETag) + `</ETag></Part></CompleteMultipartUpload>`)
 	}
-	mpID, mpPrefixID := newUpload(mpKey), newUpload(mpKey)
-	mpBody, mpPrefixBody := completeBody(mpKey, mpID), completeBody(mpKey, mpPrefixID)
+	mpID, mpPrefixID, mpVhostID := newUpload(mpKey), newUpload(mpKey), newUpload(mpKey)
+	mpBody, mpPrefixBody, mpVhostBody := completeBody(mpKey, mpID), completeBody(mpKey, mpPrefixID), completeBody(mpKey, mpVhostID)
+	_, port, _ := net.SplitHostPort(srv.hostport)
+	vhostBase := "http://" + bucket + "." + vhostDomain + ":" + port
 	wantLocation := func(base string) func(t *testing.T, r rawResp) {
 		return func(t *testing.T, r rawResp) {
 			var res struct {
@@ -174,7 +177,11 @@ func TestWireBehave(t *testing.T) {
 			if err := xml.Unmarshal(r.Body, &res); err != nil {
 				t.Fatalf("CompleteMultipartUploadResult: %v: %s", err, r.Body)
 			}
-			if want := base + "/" + bucket + "/dir/a%20b%2Bc"; res.Location != want {
+			want := base + "/" + bucket + "/dir/a%20b%2Bc"
+			if base == vhostBase {
+				want = base + "/dir/a%20b%2Bc"
+			}
+			if res.Location != want {
 				t.Errorf("Location %q, want %q", res.Location, want)
 			}
 		}
@@ -366,6 +373,18 @@ func TestWireBehave(t *testing.T) {
 			Query: url.Values{"uploadId": {mpID}}, Body: mpBody, Creds: &alice}), status: 200, check: wantLocation(srv.base)},
 		{name: "CompleteMultipartUpload Location under /s3/", do: raw(rawReq{Method: "POST", Path: "/s3" + objPath(bucket, mpKey),
 			Query: url.Values{"uploadId": {mpPrefixID}}, Body: mpPrefixBody, Creds: &alice}), status: 200, check: wantLocation(srv.base + "/s3")},
+		{name: "CompleteMultipartUpload Location, virtual-hosted style", do: func(t *testing.T) rawResp {
+			req := buildRaw(t, rawReq{Method: "POST", Base: vhostBase, Path: "/" + escapeKey(mpKey),
+				Query: url.Values{"uploadId": {mpVhostID}}, Body: mpVhostBody, Creds: &alice})
+			resp, err := vhostClient().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var b bytes.Buffer
+			b.ReadFrom(resp.Body)
+			return rawResp{Status: resp.StatusCode, Header: resp.Header, Body: b.Bytes()}
+		}, status: 200, check: wantLocation(vhostBase)},
 
 		// 10. ListBuckets pages (ListBuckets, Amazon S3 API Reference:
 		// max-buckets, continuation-token, prefix, bucket-region;
