@@ -231,19 +231,21 @@ rules:
 	return nil
 }
 
-// Headers returns the response headers for a matched rule.
+// Headers returns the response headers for a matched rule, as S3 sends
+// them on a preflight and on the actual request alike (localstack's
+// test_s3_cors.snapshot.json, recorded against AWS: get-right-origin,
+// opt-right-origin, test_cors_expose_headers):
 //
 // Access-Control-Allow-Origin echoes origin, or is "*" when the rule's
 // AllowedOrigin that matches origin is "*" (then no
-// Access-Control-Allow-Credentials; otherwise it is "true").
+// Access-Control-Allow-Credentials; otherwise it is "true");
+// Access-Control-Allow-Methods (the rule's methods joined ", "),
+// Access-Control-Expose-Headers (if any), Access-Control-Max-Age (if set)
+// and "Vary: Origin, Access-Control-Request-Headers,
+// Access-Control-Request-Method".
 //
-// preflight=true adds Access-Control-Allow-Methods (the rule's methods
-// joined ", "), Access-Control-Allow-Headers (the requested headers, echoed,
-// if any), Access-Control-Max-Age (if set) and
-// "Vary: Origin, Access-Control-Request-Headers, Access-Control-Request-Method".
-//
-// preflight=false adds Access-Control-Expose-Headers (if any) and
-// "Vary: Origin".
+// preflight=true also adds Access-Control-Allow-Headers (the requested
+// headers, echoed, if any).
 func (r *CORSRule) Headers(origin string, requestHeaders []string, preflight bool) http.Header {
 	h := http.Header{}
 	if r == nil {
@@ -256,8 +258,8 @@ func (r *CORSRule) Headers(origin string, requestHeaders []string, preflight boo
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Allow-Credentials", "true")
 	}
+	h.Set("Access-Control-Allow-Methods", strings.Join(r.AllowedMethods, ", "))
 	if preflight {
-		h.Set("Access-Control-Allow-Methods", strings.Join(r.AllowedMethods, ", "))
 		var req []string
 		for _, v := range requestHeaders {
 			if v = strings.TrimSpace(v); v != "" {
@@ -267,15 +269,13 @@ func (r *CORSRule) Headers(origin string, requestHeaders []string, preflight boo
 		if len(req) > 0 {
 			h.Set("Access-Control-Allow-Headers", strings.Join(req, ", "))
 		}
-		if r.MaxAgeSeconds > 0 {
-			h.Set("Access-Control-Max-Age", strconv.Itoa(r.MaxAgeSeconds))
-		}
-		h.Set("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")
-		return h
 	}
 	if len(r.ExposeHeaders) > 0 {
 		h.Set("Access-Control-Expose-Headers", strings.Join(r.ExposeHeaders, ", "))
 	}
-	h.Set("Vary", "Origin")
+	if r.MaxAgeSeconds > 0 {
+		h.Set("Access-Control-Max-Age", strconv.Itoa(r.MaxAgeSeconds))
+	}
+	h.Set("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")
 	return h
 }

@@ -78,14 +78,9 @@ func ParsePostPolicy(b64 string) (*PostPolicy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: Invalid Policy: Invalid Base64 Encoding.", ErrInvalidPolicyDocument)
 	}
-	var raw struct {
-		Expiration *string           `json:"expiration"`
-		Conditions []json.RawMessage `json:"conditions"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("%w: Invalid Policy: Invalid JSON.", ErrInvalidPolicyDocument)
+	raw, err := decodePolicyDocument(doc)
+	if err != nil {
+		return nil, err
 	}
 	if raw.Expiration == nil {
 		return nil, fmt.Errorf("%w: Invalid Policy: Policy missing expiration.", ErrInvalidPolicyDocument)
@@ -109,6 +104,37 @@ func ParsePostPolicy(b64 string) (*PostPolicy, error) {
 		p.Conditions = append(p.Conditions, conds...)
 	}
 	return p, nil
+}
+
+// policyDocument is the top level of a POST policy.
+type policyDocument struct {
+	Expiration *string
+	Conditions []json.RawMessage
+}
+
+// decodePolicyDocument reads the top level of a policy. Its keys are
+// case-sensitive ("CONDITIONS" is not "conditions": ceph/s3-tests'
+// test_post_object_condition_is_case_sensitive and
+// test_post_object_expires_is_case_sensitive expect 400 from S3), which
+// encoding/json's struct fields are not, so the keys are matched here.
+func decodePolicyDocument(doc []byte) (policyDocument, error) {
+	var raw policyDocument
+	var top map[string]json.RawMessage
+	invalid := fmt.Errorf("%w: Invalid Policy: Invalid JSON.", ErrInvalidPolicyDocument)
+	if err := json.Unmarshal(doc, &top); err != nil {
+		return raw, invalid
+	}
+	if v, ok := top["expiration"]; ok {
+		if err := json.Unmarshal(v, &raw.Expiration); err != nil {
+			return raw, invalid
+		}
+	}
+	if v, ok := top["conditions"]; ok {
+		if err := json.Unmarshal(v, &raw.Conditions); err != nil {
+			return raw, invalid
+		}
+	}
+	return raw, nil
 }
 
 func parsePolicyTime(s string) (time.Time, error) {

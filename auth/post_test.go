@@ -217,6 +217,14 @@ func TestParsePostPolicyErrors(t *testing.T) {
 		b64(`{"expiration": "2013-05-24T01:00:00Z", "conditions": [["content-length-range", 10, 1]]}`),
 		b64(`{"expiration": "2013-05-24T01:00:00Z", "conditions": [["content-length-range", -1, 1]]}`),
 		b64(`{"expiration": "2013-05-24T01:00:00Z", "conditions": [["content-length-range", "a", 1]]}`),
+		// The top-level keys are case-sensitive (ceph/s3-tests
+		// test_post_object_condition_is_case_sensitive,
+		// test_post_object_expires_is_case_sensitive).
+		b64(`{"expiration": "2013-05-24T01:00:00Z", "CONDITIONS": []}`),
+		b64(`{"EXPIRATION": "2013-05-24T01:00:00Z", "conditions": []}`),
+		b64(`{"Expiration": "2013-05-24T01:00:00Z", "Conditions": []}`),
+		b64(`{"expiration": 5, "conditions": []}`),
+		b64(`{"expiration": "2013-05-24T01:00:00Z", "conditions": {}}`),
 		b64(`{"expiration": "2013-05-24T01:00:00Z", "conditions": [` + strings.Repeat(`{"a":"b"},`, maxPolicyConditions) + `{"a":"b"}]}`),
 	}
 	for _, p := range bad {
@@ -224,7 +232,16 @@ func TestParsePostPolicyErrors(t *testing.T) {
 			t.Errorf("ParsePostPolicy(%q): %v, want InvalidPolicyDocument", p, err)
 		}
 	}
-	p, err := ParsePostPolicy(b64(`{"expiration": "2013-05-24T01:00:00Z", "conditions": [["content-length-range", "1", "1048576"], {"a": "b", "c": "d"}]}`))
+	// Operators and field names are not case-sensitive
+	// (test_post_object_case_insensitive_condition_fields).
+	p, err := ParsePostPolicy(b64(`{"expiration": "2013-05-24T01:00:00Z", "conditions": [["StArTs-WiTh", "$KeY", "foo"], {"bUcKeT": "b"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Conditions) != 2 || p.Conditions[0].Op != "starts-with" || p.Conditions[0].Field != "key" || p.Conditions[1].Field != "bucket" {
+		t.Errorf("conditions %+v", p.Conditions)
+	}
+	p, err = ParsePostPolicy(b64(`{"expiration": "2013-05-24T01:00:00Z", "conditions": [["content-length-range", "1", "1048576"], {"a": "b", "c": "d"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}

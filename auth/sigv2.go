@@ -15,11 +15,16 @@ import (
 )
 
 // v2SubResource reports whether a query parameter is part of the SigV2
-// canonical resource.
+// canonical resource: AWS's list ("Constructing the CanonicalizedResource
+// element", Amazon S3 User Guide, RESTAuthentication) and the response-*
+// overrides, plus the sub-resources botocore's HmacV1Auth.QSAOfInterest
+// signs (accelerate, analytics, inventory, metrics, …), which S3 verifies.
 func v2SubResource(name string) bool {
 	switch name {
-	case "acl", "cors", "delete", "lifecycle", "location", "logging", "notification",
-		"partNumber", "policy", "requestPayment", "tagging", "torrent", "uploadId",
+	case "accelerate", "acl", "analytics", "cors", "defaultObjectAcl", "delete", "inventory",
+		"lifecycle", "location", "logging", "metrics", "notification", "object-lock",
+		"partNumber", "policy", "replication", "requestPayment", "restore", "select",
+		"select-type", "storageClass", "tagging", "torrent", "uploadId",
 		"uploads", "versionId", "versioning", "versions", "website",
 		"response-cache-control", "response-content-disposition", "response-content-encoding",
 		"response-content-language", "response-content-type", "response-expires":
@@ -76,20 +81,41 @@ func (v *Verifier) finishV2(ctx context.Context, r *http.Request, q []queryParam
 	if err != nil {
 		return nil, err
 	}
-	sts := v.stringToSignV2(r, q, dateLine, query)
-	mac := hmac.New(sha1.New, []byte(cred.Secret))
-	mac.Write([]byte(sts))
-	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
-	if !hmac.Equal([]byte(want), []byte(sig)) {
-		return nil, &SignatureMismatchError{StringToSign: sts, AccessKeyID: ak, SignatureProvided: sig}
+	sts, bucketOnly := v.v2StringToSign(r, q, dateLine, query, false)
+	if !v2SignatureMatches(cred.Secret, sts, sig) {
+		// A request for a bucket alone (path style "/b") is signed by
+		// botocore with the resource "/b/", as S3 names a virtual-hosted
+		// bucket (its authPath "/{Bucket}/"); S3 accepts both forms.
+		alt := ""
+		if bucketOnly {
+			alt, _ = v.v2StringToSign(r, q, dateLine, query, true)
+		}
+		if alt == "" || !v2SignatureMatches(cred.Secret, alt, sig) {
+			return nil, &SignatureMismatchError{StringToSign: sts, AccessKeyID: ak, SignatureProvided: sig}
+		}
 	}
 	return newResult(r, q, "", plainPayload, nil, Principal{Credential: cred, Method: method})
+}
+
+// v2SignatureMatches reports whether sig is the base64 HMAC-SHA1 of sts.
+func v2SignatureMatches(secret, sts, sig string) bool {
+	mac := hmac.New(sha1.New, []byte(secret))
+	mac.Write([]byte(sts))
+	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return hmac.Equal([]byte(want), []byte(sig))
 }
 
 // stringToSignV2 builds METHOD, Content-MD5, Content-Type, date line, the
 // canonical x-amz-* headers and the canonical resource. Query auth also
 // signs x-amz-* query parameters as headers (boto 2 puts metadata there).
 func (v *Verifier) stringToSignV2(r *http.Request, q []queryParam, dateLine string, query bool) string {
+	sts, _ := v.v2StringToSign(r, q, dateLine, query, false)
+	return sts
+}
+
+// v2StringToSign is stringToSignV2; bucketOnly reports a path-style
+// resource naming a bucket alone ("/b"), which slash signs as "/b/".
+func (v *Verifier) v2StringToSign(r *http.Request, q []queryParam, dateLine string, query, slash bool) (sts string, bucketOnly bool) {
 	amz := map[string][]string{}
 	for name, vals := range r.Header {
 		lname := strings.ToLower(name)
@@ -120,12 +146,19 @@ func (v *Verifier) stringToSignV2(r *http.Request, q []queryParam, dateLine stri
 	for _, n := range names {
 		b.WriteString(n + ":" + strings.Join(amz[n], ",") + "\n")
 	}
+	path := rawPath(r)
+	vhost := false
 	if v.V2BucketFromHost != nil {
 		if bucket := v.V2BucketFromHost(r.Host); bucket != "" {
 			b.WriteString("/" + bucket)
+			vhost = true
 		}
 	}
-	b.WriteString(rawPath(r))
+	b.WriteString(path)
+	bucketOnly = !vhost && len(path) > 1 && strings.IndexByte(path[1:], '/') < 0
+	if bucketOnly && slash {
+		b.WriteByte('/')
+	}
 	var subs []queryParam
 	for _, p := range q {
 		if v2SubResource(p.name) {
@@ -149,5 +182,5 @@ func (v *Verifier) stringToSignV2(r *http.Request, q []queryParam, dateLine stri
 			b.WriteString("=" + val)
 		}
 	}
-	return b.String()
+	return b.String(), bucketOnly
 }

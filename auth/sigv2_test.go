@@ -137,3 +137,34 @@ func TestSigV2Malformed(t *testing.T) {
 	_, err = v.Verify(t.Context(), serverRequest("GET", "h", "/", hdr("Authorization", "AWS NOPE:x", "Date", time.Now().Format(time.RFC1123)), nil))
 	mustErrIs(t, err, ErrInvalidAccessKeyID)
 }
+
+// A path-style request for a bucket alone verifies with the resource "/b"
+// (AWS's rule) and "/b/" (botocore's authPath "/{Bucket}/"); a key's
+// resource does not gain a slash, nor does a virtual-hosted one.
+func TestSigV2BucketResourceSlash(t *testing.T) {
+	now := time.Now().UTC()
+	date := now.Format(time.RFC1123Z)
+	cases := []struct {
+		host, uri, resource string
+		ok                  bool
+	}{
+		{"s3.amazonaws.com", "/b?acl", "/b?acl", true},
+		{"s3.amazonaws.com", "/b?acl", "/b/?acl", true},
+		{"s3.amazonaws.com", "/b", "/b/", true},
+		{"s3.amazonaws.com", "/b/", "/b/", true},
+		{"s3.amazonaws.com", "/b/", "/b", false},
+		{"s3.amazonaws.com", "/b/k", "/b/k/", false},
+		{"s3.amazonaws.com", "/", "//", false},
+		{"b.s3.amazonaws.com", "/", "/b/", true},
+		{"b.s3.amazonaws.com", "/", "/b//", false},
+	}
+	for _, c := range cases {
+		v := newTestVerifier(now)
+		v.V2BucketFromHost = bucketFromS3Host
+		sig := base64HMACSHA1(exampleSecret, "GET\n\n\n"+date+"\n"+c.resource)
+		_, err := v.Verify(t.Context(), serverRequest("GET", c.host, c.uri, hdr("Date", date, "Authorization", "AWS "+exampleAK+":"+sig), nil))
+		if (err == nil) != c.ok {
+			t.Errorf("%s %s signed as %s: err %v, want ok=%v", c.host, c.uri, c.resource, err, c.ok)
+		}
+	}
+}

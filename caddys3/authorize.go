@@ -59,6 +59,11 @@ func (h *Handler) authorizeScope(req *request, w http.ResponseWriter) error {
 		return err
 	}
 	h.setCORSHeaders(req, w.Header())
+	// Before the object is looked at: a wrong owner is 403 even for a key
+	// that does not exist.
+	if err := checkExpectedOwner(req); err != nil {
+		return err
+	}
 	switch op.scope {
 	case scopeBucket:
 		return h.authorizeBucket(req, op.rule)

@@ -1,9 +1,12 @@
 package caddys3
 
 import (
+	"encoding/base64"
 	"encoding/xml"
+	"errors"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/caddys3/caddys3/fsstore"
 	"github.com/caddys3/caddys3/s3err"
@@ -12,18 +15,57 @@ import (
 // maxConfigBody bounds XML request bodies such as CreateBucketConfiguration.
 const maxConfigBody = 64 << 10
 
+// maxListBuckets is ListBuckets' page size limit and default (MaxBuckets:
+// "Valid Range: Minimum value of 1. Maximum value of 10000.", ListBuckets,
+// Amazon S3 API Reference).
+const maxListBuckets = 10000
+
+// listBuckets answers ListBuckets as current S3 does (ListBuckets, Amazon
+// S3 API Reference): prefix, bucket-region, max-buckets and
+// continuation-token select a page; each Bucket carries BucketArn and
+// BucketRegion; the result echoes Prefix and, when there is more,
+// ContinuationToken (localstack's test_s3_list_operations.snapshot.json,
+// TestS3ListBuckets, recorded against AWS).
 func (h *Handler) listBuckets(req *request) (*response, error) {
+	limit, err := nonNegativeInt(req.query, "max-buckets", maxListBuckets)
+	if err != nil {
+		return nil, err
+	}
+	if limit == 0 || limit > maxListBuckets {
+		limit = maxListBuckets
+	}
+	prefix := firstValue(req.query, "prefix")
+	region, byRegion := req.query["bucket-region"]
+	// The token is the (opaque) name of the first bucket of the page.
+	start := ""
+	if tok := firstValue(req.query, "continuation-token"); tok != "" {
+		b, err := base64.RawURLEncoding.DecodeString(tok)
+		if err != nil {
+			return nil, newTextError(s3err.ListBucketsBadToken).with("ArgumentName", "continuation-token")
+		}
+		start = string(b)
+	}
 	all, err := h.store.ListBuckets(req.ctx)
 	if err != nil {
 		return nil, err
 	}
 	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: owner{ID: req.who.Owner, DisplayName: req.displayName()}, Buckets: []bucketItem{}}
+	if _, ok := req.query["prefix"]; ok {
+		res.Prefix = &prefix
+	}
 	// An admin account (admin_accounts) sees every bucket; others their own.
 	admin := slices.Contains(h.AdminAccounts, req.who.Owner)
 	for _, b := range all {
-		if admin || b.Owner == req.who.Owner {
-			res.Buckets = append(res.Buckets, bucketItem{Name: b.Name, CreationDate: timeISO(b.Created)})
+		if !admin && b.Owner != req.who.Owner || b.Name < start || !strings.HasPrefix(b.Name, prefix) ||
+			byRegion && (len(region) == 0 || region[0] != h.Region) {
+			continue
 		}
+		if len(res.Buckets) == limit {
+			res.ContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(b.Name))
+			break
+		}
+		res.Buckets = append(res.Buckets, bucketItem{Name: b.Name, CreationDate: timeISO(b.Created),
+			BucketRegion: h.Region, BucketArn: "arn:aws:s3:::" + b.Name})
 	}
 	return xmlResponse(res)
 }
@@ -53,7 +95,15 @@ func (h *Handler) createBucket(req *request) (*response, error) {
 				" location constraint is incompatible for the region specific endpoint this request was sent to.")
 		}
 	}
-	if err := h.store.CreateBucketWithACL(req.ctx, req.t.bucket, req.who.Owner, acl); err != nil {
+	err = h.store.CreateBucketWithACL(req.ctx, req.t.bucket, req.who.Owner, acl)
+	if errors.Is(err, fsstore.ErrBucketAlreadyOwned) && h.Region == "us-east-1" {
+		// "For legacy compatibility, if you re-create an existing bucket
+		// that you already own in the North Virginia Region, Amazon S3
+		// returns 200 OK and resets the bucket access control lists
+		// (ACLs)." (CreateBucket, Amazon S3 API Reference, Errors.)
+		err = h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketACL, acl)
+	}
+	if err != nil {
 		return nil, err
 	}
 	resp := &response{}

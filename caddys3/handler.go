@@ -110,9 +110,6 @@ func (h *Handler) serve(req *request, w http.ResponseWriter) (*response, error) 
 	if err := h.authorizeScope(req, w); err != nil {
 		return nil, err
 	}
-	if err := checkExpectedOwner(req); err != nil {
-		return nil, err
-	}
 	// A header or form field that asks for a feature we lack (refusals.go).
 	if err := req.refused(); err != nil {
 		return nil, err

@@ -100,12 +100,20 @@ func (h *Handler) uploadPartCopy(req *request) (*response, error) {
 		first, last, ok := strings.Cut(strings.TrimPrefix(rng, "bytes="), "-")
 		s, err1 := strconv.ParseInt(first, 10, 64)
 		e, err2 := strconv.ParseInt(last, 10, 64)
+		// S3's answers, recorded in localstack's test_s3_api.snapshot.json
+		// (test_upload_part_copy_range): InvalidArgument naming the
+		// header for a malformed range or one ending past the source,
+		// InvalidRequest for one starting past it.
 		if !strings.HasPrefix(rng, "bytes=") || !ok || err1 != nil || err2 != nil || s < 0 || e < s {
-			return nil, newError(s3err.InvalidArgument).withMessage("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+			return nil, newError(s3err.InvalidArgument).withMessage("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy").
+				with("ArgumentName", "x-amz-copy-source-range").with("ArgumentValue", rng)
+		}
+		if s >= src.Meta.Size {
+			return nil, newTextError(s3err.CopySourceRangeStartBeyondSize)
 		}
 		if e >= src.Meta.Size {
-			return nil, newError(s3err.InvalidArgument).withMessage("Range specified is not valid for source object of size: " +
-				strconv.FormatInt(src.Meta.Size, 10))
+			return nil, newError(s3err.InvalidArgument).withMessage("Range specified is not valid for source object of size: "+
+				strconv.FormatInt(src.Meta.Size, 10)).with("ArgumentName", "x-amz-copy-source-range").with("ArgumentValue", rng)
 		}
 		start, length = s, e-s+1
 	}
@@ -152,13 +160,37 @@ func (h *Handler) completeMultipartUpload(req *request) (*response, error) {
 			return
 		}
 		out := completeResult{
-			Xmlns: s3Namespace, Location: "/" + req.t.bucket + "/" + req.t.key,
+			Xmlns: s3Namespace, Location: h.objectLocation(req),
 			Bucket: req.t.bucket, Key: req.t.key, ETag: quoteETag(m.ETag),
 		}
 		setChecksumFields(&out, m)
 		done <- outcome{resp: &response{xml: out}}
 	}()
 	return &response{pending: done}, nil
+}
+
+// objectLocation is CompleteMultipartUpload's <Location>: the object's
+// absolute URL as the client addressed the bucket (path or virtual-hosted
+// style), the key escaped except for RFC 3986's unreserved characters and
+// '/' (the API reference's example
+// "http://Example-Bucket.s3.<Region>.amazonaws.com/Example-Object";
+// localstack's get_url_encoded_object_location quotes the key so).
+func (h *Handler) objectLocation(req *request) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	key := req.t.key
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '_', c == '.', c == '~', c == '/':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return bucketURL(req.r, req.t.bucket, h.bucketFromHost(req.r.Host) != "") + "/" + b.String()
 }
 
 func setChecksumFields(out *completeResult, m fsstore.ObjectMeta) {

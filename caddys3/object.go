@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caddys3/caddys3/fsstore"
 	"github.com/caddys3/caddys3/s3err"
@@ -80,7 +82,7 @@ func metaFromHeaders(hdr http.Header) (fsstore.ObjectMeta, error) {
 		}
 		k := lower[len("x-amz-meta-"):]
 		v := strings.Join(vals, ",")
-		m.UserMeta[k] = v
+		m.UserMeta[k] = mailSafe(v)
 		size += len(k) + len(v)
 	}
 	if size > maxUserMetadata {
@@ -111,21 +113,55 @@ func signedMetaHeaders(req *request) http.Header {
 	return hdr
 }
 
-// stripAWSChunked removes the aws-chunked transfer coding: it describes the
-// upload, not the object.
-func stripAWSChunked(ce string) string {
-	if ce == "" {
-		return ""
+// mailSafe is a metadata value as S3 returns it: printable US-ASCII as
+// is, anything else RFC 2047-encoded as UTF-8 ("Values of such headers are
+// character decoded as per RFC 2047 before storing and encoded as per RFC
+// 2047 to make them mail-safe before returning", Amazon S3 User Guide,
+// "Working with object metadata"; ceph/s3-tests
+// test_object_set_get_non_utf8_metadata: "\x04mymeta" comes back as
+// "=?UTF-8?Q?=04mymeta?="). Bytes that are not UTF-8 are read as
+// ISO-8859-1, HTTP's historical header charset, so no byte is lost to
+// U+FFFD. Q is used for mostly-ASCII values, B otherwise (RFC 2047
+// section 4's advice).
+func mailSafe(v string) string {
+	nonASCII := 0
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' || c > '~') && c != '\t' {
+			nonASCII++
+		}
 	}
+	if nonASCII == 0 {
+		return v
+	}
+	mostlyASCII := nonASCII*2 < len(v)
+	if !utf8.ValidString(v) {
+		r := make([]rune, len(v))
+		for i := 0; i < len(v); i++ {
+			r[i] = rune(v[i])
+		}
+		v = string(r)
+	}
+	if mostlyASCII {
+		return strings.ReplaceAll(mime.QEncoding.Encode("UTF-8", v), "=?UTF-8?q?", "=?UTF-8?Q?")
+	}
+	return strings.ReplaceAll(mime.BEncoding.Encode("UTF-8", v), "=?UTF-8?b?", "=?UTF-8?B?")
+}
+
+// stripAWSChunked removes the aws-chunked transfer coding: it describes the
+// upload, not the object. Any other value is kept byte for byte
+// ("deflate, gzip" stays so: S3 returns Content-Encoding as it was sent).
+func stripAWSChunked(ce string) string {
 	parts := strings.Split(ce, ",")
 	kept := parts[:0]
 	for _, p := range parts {
-		p = strings.TrimSpace(p)
-		if p != "" && !strings.EqualFold(p, "aws-chunked") {
+		if !strings.EqualFold(strings.TrimSpace(p), "aws-chunked") {
 			kept = append(kept, p)
 		}
 	}
-	return strings.Join(kept, ",")
+	if len(kept) == len(parts) {
+		return ce
+	}
+	return strings.TrimSpace(strings.Join(kept, ","))
 }
 
 func isTooLarge(err error) bool { return errors.Is(err, errTooLarge) }
@@ -313,8 +349,14 @@ func parseRange(header string, size int64) (start, length int64, partial bool, e
 		if perr != nil || n < 0 {
 			return 0, size, false, nil
 		}
-		if n == 0 || size == 0 {
+		if n == 0 {
 			return 0, 0, false, invalid
+		}
+		if size == 0 {
+			// A suffix range of an empty object is the whole (empty)
+			// object: S3 answers 200 with no body (apache/arrow-rs-object-store
+			// issue 846; floci-io/floci issue 1141), where "bytes=0-" is 416.
+			return 0, 0, false, nil
 		}
 		if n > size {
 			n = size

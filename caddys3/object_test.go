@@ -29,6 +29,12 @@ func TestParseRange(t *testing.T) {
 		{"bytes=10-20", 10, 0, 0, false, true},
 		{"bytes=-0", 10, 0, 0, false, true},
 		{"bytes=0-", 0, 0, 0, false, true},
+		{"bytes=0-0", 0, 0, 0, false, true},
+		// Suffix ranges of an empty object: the whole empty object, 200
+		// (apache/arrow-rs-object-store issue 846 records AWS's answer).
+		{"bytes=-1", 0, 0, 0, false, false},
+		{"bytes=-512", 0, 0, 0, false, false},
+		{"bytes=-0", 0, 0, 0, false, true},
 		{"bytes=5-2", 10, 0, 10, false, false},     // invalid syntax: ignored
 		{"bytes=0-1,3-4", 10, 0, 10, false, false}, // multi-range: ignored
 		{"items=0-1", 10, 0, 10, false, false},
@@ -134,10 +140,32 @@ func TestStripAWSChunked(t *testing.T) {
 		"aws-chunked,gzip":  "gzip",
 		"gzip, aws-chunked": "gzip",
 		"gzip":              "gzip",
+		// Kept byte for byte when there is nothing to strip.
+		"deflate, gzip":               "deflate, gzip",
+		"deflate,  gzip ":             "deflate,  gzip ",
+		"aws-chunked, deflate, gzip":  "deflate, gzip",
+		"deflate, AWS-Chunked , gzip": "deflate, gzip",
 	}
 	for in, want := range cases {
 		if got := stripAWSChunked(in); got != want {
 			t.Errorf("stripAWSChunked(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMailSafe(t *testing.T) {
+	cases := map[string]string{
+		"plain value ~!":    "plain value ~!",
+		"tab\there":         "tab\there",
+		"\x04mymeta":        "=?UTF-8?Q?=04mymeta?=", // ceph/s3-tests test_object_set_get_non_utf8_metadata
+		"Hello World\u00e9": "=?UTF-8?Q?Hello_World=C3=A9?=",
+		"\u00e9":            "=?UTF-8?B?w6k=?=",
+		"\xe9":              "=?UTF-8?B?w6k=?=", // ISO-8859-1 é
+		"caf\xe9 au lait":   "=?UTF-8?Q?caf=C3=A9_au_lait?=",
+	}
+	for in, want := range cases {
+		if got := mailSafe(in); got != want {
+			t.Errorf("mailSafe(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

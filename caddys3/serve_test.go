@@ -58,6 +58,12 @@ func serveSigned(t *testing.T, h *Handler, method, target string, body []byte) *
 // serveSignedWith is serveSigned with extra (signed) headers.
 func serveSignedWith(t *testing.T, h *Handler, method, target string, body []byte, hdr http.Header) *httptest.ResponseRecorder {
 	t.Helper()
+	return serveSignedIn(t, h, "us-east-1", method, target, body, hdr)
+}
+
+// serveSignedIn is serveSignedWith signed for region.
+func serveSignedIn(t *testing.T, h *Handler, region, method, target string, body []byte, hdr http.Header) *httptest.ResponseRecorder {
+	t.Helper()
 	r := httptest.NewRequest(method, "http://s3.test"+target, bytes.NewReader(body))
 	for k, vs := range hdr {
 		r.Header[k] = vs
@@ -66,7 +72,7 @@ func serveSignedWith(t *testing.T, h *Handler, method, target string, body []byt
 	payload := hex.EncodeToString(sum[:])
 	r.Header.Set("X-Amz-Content-Sha256", payload)
 	creds := aws.Credentials{AccessKeyID: serveTestKey, SecretAccessKey: serveTestSecret}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, r, payload, "s3", "us-east-1", time.Now()); err != nil {
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, r, payload, "s3", region, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	r.RequestURI = r.URL.RequestURI()

@@ -58,16 +58,22 @@ func s3URLEncode(s string) string {
 
 // The XML documents of requests and responses.
 
+// listAllMyBucketsResult is ListBuckets' answer (ListBuckets, Amazon S3
+// API Reference: Buckets, Owner, ContinuationToken, Prefix).
 type listAllMyBucketsResult struct {
-	XMLName xml.Name     `xml:"ListAllMyBucketsResult"`
-	Xmlns   string       `xml:"xmlns,attr"`
-	Owner   owner        `xml:"Owner"`
-	Buckets []bucketItem `xml:"Buckets>Bucket"`
+	XMLName           xml.Name     `xml:"ListAllMyBucketsResult"`
+	Xmlns             string       `xml:"xmlns,attr"`
+	Owner             owner        `xml:"Owner"`
+	Buckets           []bucketItem `xml:"Buckets>Bucket"`
+	ContinuationToken string       `xml:"ContinuationToken,omitempty"`
+	Prefix            *string      `xml:"Prefix"`
 }
 
 type bucketItem struct {
 	Name         string `xml:"Name"`
 	CreationDate string `xml:"CreationDate"`
+	BucketRegion string `xml:"BucketRegion"`
+	BucketArn    string `xml:"BucketArn"`
 }
 
 type createBucketConfiguration struct {
