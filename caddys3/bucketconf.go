@@ -75,7 +75,7 @@ func (h *Handler) aclFromRequest(req *request, current *access.ACL) ([]byte, err
 	}
 	switch {
 	case len(bytes.TrimSpace(body)) > 0 && hasHeaders:
-		return nil, newError(s3err.UnexpectedContent).withMessage("This request does not support content when ACL headers are given.")
+		return nil, newError(s3err.UnexpectedContent)
 	case hasHeaders:
 		acl = hdrACL
 	case len(bytes.TrimSpace(body)) > 0:
@@ -83,11 +83,11 @@ func (h *Handler) aclFromRequest(req *request, current *access.ACL) ([]byte, err
 			return nil, err
 		}
 		if acl.OwnerID != "" && acl.OwnerID != current.OwnerID {
-			return nil, newError(s3err.AccessDenied).withMessage("The owner in the ACL does not match the resource's owner.")
+			return nil, newError(s3err.AccessDenied)
 		}
 		acl.OwnerID, acl.OwnerName = current.OwnerID, current.OwnerName
 	default:
-		return nil, newError(s3err.MissingSecurityHeader).withMessage("Your request was missing a required header or body: an ACL.")
+		return nil, newError(s3err.MissingSecurityHeader)
 	}
 	return json.Marshal(acl)
 }
@@ -107,7 +107,7 @@ func (h *Handler) putBucketPolicy(req *request) (*response, error) {
 		return nil, err
 	}
 	if len(body) > maxPolicySize {
-		return nil, newError(s3err.PolicyTooLarge).withMessage("Policy exceeds the maximum allowed document size.")
+		return nil, newError(s3err.PolicyTooLarge)
 	}
 	if _, err := access.ParsePolicy(body, req.t.bucket); err != nil {
 		return nil, err
@@ -179,10 +179,10 @@ func (h *Handler) preflight(req *request) (*response, error) {
 	origin := req.r.Header.Get("Origin")
 	method := req.r.Header.Get("Access-Control-Request-Method")
 	if origin == "" || method == "" {
-		return nil, newError(s3err.BadRequest).withMessage("Insufficient information. Origin request header needed.")
+		return nil, newTextError(s3err.CORSOriginNeeded)
 	}
 	if req.t.bucket == "" {
-		return nil, newError(s3err.AccessForbidden).withMessage("CORSResponse: Bucket not found")
+		return nil, newTextError(s3err.CORSNoBucket)
 	}
 	if err := h.loadBucket(req); err != nil {
 		return nil, err
@@ -192,7 +192,7 @@ func (h *Handler) preflight(req *request) (*response, error) {
 		return nil, err
 	}
 	if cfg == nil {
-		return nil, newError(s3err.AccessForbidden).withMessage("CORSResponse: CORS is not enabled for this bucket.")
+		return nil, newTextError(s3err.CORSNotEnabled)
 	}
 	var reqHeaders []string
 	for _, v := range req.r.Header.Values("Access-Control-Request-Headers") {
@@ -204,7 +204,7 @@ func (h *Handler) preflight(req *request) (*response, error) {
 	}
 	rule := cfg.Match(origin, method, reqHeaders)
 	if rule == nil {
-		return nil, newError(s3err.AccessForbidden).withMessage("CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
+		return nil, newError(s3err.AccessForbidden)
 	}
 	return &response{header: rule.Headers(origin, reqHeaders, true)}, nil
 }

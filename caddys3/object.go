@@ -37,7 +37,7 @@ func (h *Handler) putObject(req *request) (*response, error) {
 		Checksums:   req.res.Checksums,
 	}
 	if opts.IfNoneMatch != "" && opts.IfNoneMatch != "*" {
-		return nil, newError(s3err.NotImplemented).withMessage("If-None-Match on PUT supports only '*'.")
+		return nil, newError(s3err.NotImplemented).with("Header", "If-None-Match")
 	}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, &limitedReader{r: req.body, n: h.MaxObjectSize}, opts)
 	if isTooLarge(err) {
@@ -172,7 +172,7 @@ func (h *Handler) getObject(req *request) (*response, error) {
 	if req.who.Anonymous {
 		for param := range responseOverrides {
 			if _, ok := req.query[param]; ok {
-				return nil, newError(s3err.InvalidRequest).withMessage("Request specific response headers cannot be used for anonymous GET requests.")
+				return nil, newTextError(s3err.AnonymousResponseHeaders)
 			}
 		}
 	}
