@@ -90,6 +90,42 @@ func (e *apiError) withArgument(name, value string) *apiError {
 	return e.with("ArgumentName", name).with("ArgumentValue", value)
 }
 
+// entityTooLarge is S3's EntityTooLarge with the size proposed (when the
+// request declared one) and the limit: <ProposedSize>, <MaxSizeAllowed>
+// (vgw entity-too-large-error.go).
+func entityTooLarge(proposed, limit int64) *apiError {
+	e := newError(s3err.EntityTooLarge)
+	if proposed >= 0 {
+		e.with("ProposedSize", strconv.FormatInt(proposed, 10))
+	}
+	return e.with("MaxSizeAllowed", strconv.FormatInt(limit, 10))
+}
+
+// requestElements adds what S3 echoes of the request in some errors: the
+// key of NoSuchKey (and KeyTooLongError), the upload of NoSuchUpload.
+func (e *apiError) requestElements(req *request) {
+	switch e.Code {
+	case s3err.NoSuchKey, s3err.KeyTooLongError:
+		if e.Key == "" {
+			e.Key = req.t.key
+		}
+	case s3err.NoSuchUpload:
+		if id, ok := req.query["uploadId"]; ok && !e.has("UploadId") {
+			e.with("UploadId", id[0])
+		}
+	}
+}
+
+// has reports whether e carries the extra element.
+func (e *apiError) has(name string) bool {
+	for _, f := range e.extra {
+		if f.XMLName.Local == name {
+			return true
+		}
+	}
+	return false
+}
+
 // hexBytes is s as S3 echoes it in StringToSignBytes and
 // CanonicalRequestBytes: each byte as two lower-case hex digits, separated
 // by spaces.

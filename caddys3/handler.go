@@ -190,9 +190,7 @@ func (h *Handler) errorFor(req *request, err error) *apiError {
 	if ae.Bucket == "" {
 		ae.Bucket = req.t.bucket
 	}
-	if ae.Key == "" && (ae.Code == s3err.NoSuchKey || ae.Code == s3err.KeyTooLongError) {
-		ae.Key = req.t.key
-	}
+	ae.requestElements(req)
 	if ae.Status >= 500 && ae.Code != s3err.NotImplemented {
 		h.logger.Error("s3 request failed",
 			zap.String("request_id", req.id), zap.String("operation", string(req.op.name)),

@@ -74,12 +74,12 @@ func (h *Handler) uploadPart(req *request) (*response, error) {
 		return nil, err
 	}
 	if req.res.DecodedLength > maxPartSize {
-		return nil, newError(s3err.EntityTooLarge)
+		return nil, entityTooLarge(req.res.DecodedLength, maxPartSize)
 	}
 	body := &limitedReader{r: req.body, n: maxPartSize}
 	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), n, body, req.res.Checksums)
 	if isTooLarge(err) {
-		return nil, newError(s3err.EntityTooLarge).withCause(err)
+		return nil, entityTooLarge(req.res.DecodedLength, maxPartSize).withCause(err)
 	}
 	if err != nil {
 		return nil, err
@@ -109,7 +109,7 @@ func (h *Handler) uploadPartCopy(req *request) (*response, error) {
 		start, length = s, e-s+1
 	}
 	if length > maxPartSize {
-		return nil, newError(s3err.EntityTooLarge)
+		return nil, entityTooLarge(length, maxPartSize)
 	}
 	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), n,
 		io.NewSectionReader(src.File, start, length), nil)

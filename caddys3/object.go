@@ -21,7 +21,7 @@ var errTooLarge = errors.New("object larger than max_object_size")
 
 func (h *Handler) putObject(req *request) (*response, error) {
 	if req.res.DecodedLength > h.MaxObjectSize {
-		return nil, newError(s3err.EntityTooLarge)
+		return nil, entityTooLarge(req.res.DecodedLength, h.MaxObjectSize)
 	}
 	meta, err := metaFromHeaders(signedMetaHeaders(req))
 	if err != nil {
@@ -41,7 +41,7 @@ func (h *Handler) putObject(req *request) (*response, error) {
 	}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, &limitedReader{r: req.body, n: h.MaxObjectSize}, opts)
 	if isTooLarge(err) {
-		return nil, newError(s3err.EntityTooLarge).withCause(err)
+		return nil, entityTooLarge(req.res.DecodedLength, h.MaxObjectSize).withCause(err)
 	}
 	if err != nil {
 		return nil, err

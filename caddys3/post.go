@@ -82,7 +82,7 @@ func (h *Handler) postObject(req *request) (*response, error) {
 	body := &minLengthReader{r: &limitedReader{r: req.form.File, n: limit}, min: pa.MinLength, marker: strings.HasSuffix(key, "/")}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, key, body, fsstore.PutOptions{Meta: meta})
 	if isTooLarge(err) {
-		return nil, newError(s3err.EntityTooLarge).with("MaxSizeAllowed", strconv.FormatInt(limit, 10)).withCause(err)
+		return nil, entityTooLarge(-1, limit).withCause(err)
 	}
 	if err != nil {
 		return nil, err
