@@ -249,7 +249,7 @@ var sentinelCodes = []struct {
 	{err: auth.ErrSignatureDoesNotMatch, code: s3err.SignatureDoesNotMatch},
 	{err: auth.ErrRequestTimeTooSkewed, code: s3err.RequestTimeTooSkewed},
 	{err: auth.ErrAuthorizationHeaderMalformed, code: s3err.AuthorizationHeaderMalformed, details: []s3err.Text{
-		s3err.AuthHeaderService, s3err.AuthHeaderTerminal, s3err.AuthHeaderDate, s3err.AuthHeaderParts,
+		s3err.AuthHeaderService, s3err.AuthHeaderTerminal, s3err.AuthHeaderDate,
 	}},
 	{err: auth.ErrAuthorizationQueryParamsError, code: s3err.AuthorizationQueryParametersError, details: []s3err.Text{
 		s3err.PresignMissingParams, s3err.PresignAlgorithm, s3err.PresignCredential, s3err.PresignRegion,

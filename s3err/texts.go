@@ -126,7 +126,7 @@ var (
 	PresignAmzDate       = Text{AuthorizationQueryParametersError, `X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`}
 	PresignExpiresNumber = Text{AuthorizationQueryParametersError, "X-Amz-Expires should be a number"}
 	PresignExpiresNeg    = Text{AuthorizationQueryParametersError, "X-Amz-Expires must be non-negative"}
-	PresignExpiresWeek   = Text{AuthorizationQueryParametersError, "X-Amz-Expires must be less than a week (in seconds) that is, the given X-Amz-Expires must be less than 604800 seconds"}
+	PresignExpiresWeek   = Text{AuthorizationQueryParametersError, "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"}
 	// An expired presigned URL: AWS answers "Request has expired" with
 	// X-Amz-Expires, Expires and ServerTime (vgw expired-presigned-url-error.go;
 	// AWS's own message has no final period, as boto3 users quote it).
@@ -143,7 +143,6 @@ var (
 	AuthHeaderService  = Text{AuthorizationHeaderMalformed, `The authorization header is malformed; incorrect service "%s". This endpoint belongs to "s3".`}
 	AuthHeaderTerminal = Text{AuthorizationHeaderMalformed, `The authorization header is malformed; incorrect terminal "%s". This endpoint uses "aws4_request".`}
 	AuthHeaderDate     = Text{AuthorizationHeaderMalformed, `The authorization header is malformed; Invalid credential date "%s". This date is not the same as X-Amz-Date: "%s".`}
-	AuthHeaderParts    = Text{AuthorizationHeaderMalformed, "The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature."}
 
 	// vgw invalid-argument.go (ArgumentName x-amz-content-sha256).
 	InvalidContentSHA256 = Text{InvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value."}
