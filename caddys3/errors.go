@@ -102,16 +102,18 @@ func entityTooLarge(proposed, limit int64) *apiError {
 }
 
 // requestElements adds what S3 echoes of the request in some errors: the
-// key of NoSuchKey (and KeyTooLongError), the upload of NoSuchUpload.
+// key of NoSuchKey (and KeyTooLongError), the upload of NoSuchUpload and
+// InvalidPart (docs: "Error responses"; vgw invalid-part-error.go).
 func (e *apiError) requestElements(req *request) {
 	switch e.Code {
 	case s3err.NoSuchKey, s3err.KeyTooLongError:
 		if e.Key == "" {
 			e.Key = req.t.key
 		}
-	case s3err.NoSuchUpload:
+	case s3err.NoSuchUpload, s3err.InvalidPart:
+		// First: InvalidPart's UploadId comes before PartNumber and ETag.
 		if id, ok := req.query["uploadId"]; ok && !e.has("UploadId") {
-			e.with("UploadId", id[0])
+			e.extra = append([]xmlField{{XMLName: xml.Name{Local: "UploadId"}, Value: id[0]}}, e.extra...)
 		}
 	}
 }
@@ -201,6 +203,19 @@ func toAPIError(err error) *apiError {
 	var mismatch *fsstore.ChecksumMismatchError
 	if errors.As(err, &mismatch) {
 		return newTextError(s3err.ChecksumMismatch, strings.ToLower(mismatch.Algorithm)).withCause(err)
+	}
+	var partErr *fsstore.PartError
+	if errors.As(err, &partErr) {
+		// S3 names the part (and the upload, see requestElements); the
+		// ETag as the request gave it, unquoted.
+		part := strconv.Itoa(partErr.PartNumber)
+		if errors.Is(partErr, fsstore.ErrEntityTooSmall) {
+			return newError(s3err.EntityTooSmall).withCause(err).
+				with("ProposedSize", strconv.FormatInt(partErr.Size, 10)).
+				with("MinSizeAllowed", strconv.FormatInt(partErr.MinSize, 10)).
+				with("PartNumber", part).with("ETag", partErr.ETag)
+		}
+		return newError(s3err.InvalidPart).withCause(err).with("PartNumber", part).with("ETag", partErr.ETag)
 	}
 	var regionErr *auth.RegionError
 	if errors.As(err, &regionErr) {

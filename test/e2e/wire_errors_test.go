@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // errorElements are the child elements of an S3 <Error> document, by name.
@@ -72,6 +73,27 @@ func TestWireErrors(t *testing.T) {
 	now := time.Now().UTC()
 	amzDate, day := now.Format("20060102T150405Z"), now.Format("20060102")
 	skewed := now.Add(-time.Hour).Truncate(time.Second)
+	// An upload with two 3-byte parts: the first is under 5 MiB and not last.
+	ctx := ctxT(t)
+	mpu, err := aliceSDK().CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("mp")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploadID := aws.ToString(mpu.UploadId)
+	for n, body := range []string{"aaa", "bbb"} {
+		_, err := aliceSDK().UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mpu.UploadId,
+			PartNumber: aws.Int32(int32(n + 1)), Body: strings.NewReader(body)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	complete := func(etag1 string) func(*testing.T) rawResp {
+		body := `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"` + etag1 + `"</ETag></Part>` +
+			`<Part><PartNumber>2</PartNumber><ETag>"` + md5Hex([]byte("bbb")) + `"</ETag></Part></CompleteMultipartUpload>`
+		return func(t *testing.T) rawResp {
+			return doRaw(t, rawReq{Method: "POST", Path: "/" + bucket + "/mp", Query: url.Values{"uploadId": {uploadID}}, Body: []byte(body), Creds: &alice})
+		}
+	}
 
 	type row struct {
 		name string
@@ -186,6 +208,17 @@ func TestWireErrors(t *testing.T) {
 		{name: "part number 0", req: raw(rawReq{Method: "PUT", Path: obj, Query: url.Values{"partNumber": {"0"}, "uploadId": {"u"}}, Body: []byte("x"), Creds: &alice}),
 			status: 400, code: "InvalidArgument", message: "Part number must be an integer between 1 and 10000, inclusive",
 			elems: map[string]string{"ArgumentName": "partNumber", "ArgumentValue": "0"}},
+		// docs: "Error responses" (InvalidPart); S3 names the upload, the
+		// part and the ETag asked for (vgw invalid-part-error.go).
+		{name: "complete with a wrong part ETag", req: complete(strings.Repeat("0", 32)),
+			status: 400, code: "InvalidPart", message: "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+			elems: map[string]string{"UploadId": uploadID, "PartNumber": "1", "ETag": strings.Repeat("0", 32)}},
+		// S3's answer to a part under 5 MiB that is not the last, as a
+		// client recorded it from S3 (RequestId and HostId S3's own):
+		// ProposedSize, MinSizeAllowed, PartNumber, ETag unquoted.
+		{name: "complete with a small part", req: complete(md5Hex([]byte("aaa"))),
+			status: 400, code: "EntityTooSmall", message: "Your proposed upload is smaller than the minimum allowed size",
+			elems: map[string]string{"ProposedSize": "3", "MinSizeAllowed": "5242880", "PartNumber": "1", "ETag": md5Hex([]byte("aaa"))}},
 		// docs: "Error responses" (MalformedXML): S3's text has no final
 		// period.
 		{name: "malformed complete body", req: raw(rawReq{Method: "POST", Path: obj, Query: url.Values{"uploadId": {"u"}}, Body: []byte("<nope"), Creds: &alice}),
