@@ -110,6 +110,15 @@ func (e *apiError) requestElements(req *request) {
 		if e.Key == "" {
 			e.Key = req.t.key
 		}
+	case s3err.InvalidArgument:
+		// A sentinel named the argument; its value is the request's.
+		if name, ok := e.value("ArgumentName"); ok && !e.has("ArgumentValue") {
+			v := req.r.Header.Get(name)
+			if q, ok := req.query[name]; ok {
+				v = q[0]
+			}
+			e.with("ArgumentValue", v)
+		}
 	case s3err.NoSuchUpload, s3err.InvalidPart:
 		// First: InvalidPart's UploadId comes before PartNumber and ETag.
 		if id, ok := req.query["uploadId"]; ok && !e.has("UploadId") {
@@ -120,12 +129,18 @@ func (e *apiError) requestElements(req *request) {
 
 // has reports whether e carries the extra element.
 func (e *apiError) has(name string) bool {
+	_, ok := e.value(name)
+	return ok
+}
+
+// value returns the extra element's value.
+func (e *apiError) value(name string) (string, bool) {
 	for _, f := range e.extra {
 		if f.XMLName.Local == name {
-			return true
+			return f.Value, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // hexBytes is s as S3 echoes it in StringToSignBytes and
@@ -227,7 +242,12 @@ func toAPIError(err error) *apiError {
 			continue
 		}
 		if m.text != nil {
-			return newTextError(*m.text).withCause(err)
+			e := newTextError(*m.text).withCause(err)
+			if m.arg != "" {
+				// Its value is the request's (requestElements).
+				e.with("ArgumentName", m.arg)
+			}
+			return e
 		}
 		// The sentinel was wrapped as "sentinel: detail"; a detail that is
 		// one of AWS's texts for the code tells the client which field or
@@ -251,12 +271,14 @@ var accessTexts = []s3err.Text{
 
 // sentinelCodes maps the storage and auth sentinels to S3 codes, in order:
 // the first match wins. text, when set, is the message; otherwise a
-// wrapped detail that is one of details is, else the code's default.
+// wrapped detail that is one of details is, else the code's default. arg
+// is the request argument (header or query parameter) S3 names.
 var sentinelCodes = []struct {
 	err     error
 	code    s3err.Code
 	text    *s3err.Text
 	details []s3err.Text
+	arg     string
 }{
 	{err: auth.ErrExpiredRequest, code: s3err.AccessDenied, text: &s3err.RequestExpired},
 	{err: auth.ErrAccessDenied, code: s3err.AccessDenied, details: []s3err.Text{s3err.RequestNotYetValid, s3err.MissingDateHeader}},
@@ -273,7 +295,7 @@ var sentinelCodes = []struct {
 	}},
 	{err: auth.ErrMissingSecurityHeader, code: s3err.MissingSecurityHeader},
 	{err: auth.ErrXAmzContentSHA256Mismatch, code: s3err.XAmzContentSHA256Mismatch},
-	{err: auth.ErrInvalidContentSHA256, code: s3err.InvalidArgument, text: &s3err.InvalidContentSHA256},
+	{err: auth.ErrInvalidContentSHA256, code: s3err.InvalidArgument, text: &s3err.InvalidContentSHA256, arg: "x-amz-content-sha256"},
 	{err: auth.ErrBadDigest, code: s3err.BadDigest},
 	{err: auth.ErrInvalidDigest, code: s3err.InvalidDigest, details: []s3err.Text{s3err.InvalidContentMD5}},
 	{err: auth.ErrIncompleteBody, code: s3err.IncompleteBody},
@@ -313,7 +335,7 @@ var sentinelCodes = []struct {
 	{err: fsstore.ErrMissingPartChecksum, code: s3err.InvalidRequest},
 	{err: fsstore.ErrBadDigest, code: s3err.BadDigest},
 	{err: fsstore.ErrCompleteInProgress, code: s3err.OperationAborted},
-	{err: fsstore.ErrInvalidPartNumber, code: s3err.InvalidArgument, text: &s3err.PartNumberRange},
+	{err: fsstore.ErrInvalidPartNumber, code: s3err.InvalidArgument, text: &s3err.PartNumberRange, arg: "partNumber"},
 }
 
 // errorDocument is the <Error> document of e for the request id.

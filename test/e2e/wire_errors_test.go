@@ -204,6 +204,11 @@ func TestWireErrors(t *testing.T) {
 		{name: "bad encoding-type", req: raw(rawReq{Method: "GET", Path: "/" + bucket, Query: url.Values{"encoding-type": {"bogus"}}, Creds: &alice}),
 			status: 400, code: "InvalidArgument", message: "Invalid Encoding Method specified in Request",
 			elems: map[string]string{"ArgumentName": "encoding-type", "ArgumentValue": "bogus"}},
+		// vgw invalid-argument.go (ArgumentName x-amz-content-sha256): the
+		// text lists the SigV4a streaming forms too, as S3's does.
+		{name: "bad x-amz-content-sha256", req: raw(rawReq{Method: "PUT", Path: "/" + bucket + "/k3", Body: []byte("x"), PayloadHash: "bogus", Creds: &alice}),
+			status: 400, code: "InvalidArgument", message: "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.",
+			elems: map[string]string{"ArgumentName": "x-amz-content-sha256", "ArgumentValue": "bogus"}},
 		// docs: UploadPart partNumber 1..10000; vgw invalid-argument.go.
 		{name: "part number 0", req: raw(rawReq{Method: "PUT", Path: obj, Query: url.Values{"partNumber": {"0"}, "uploadId": {"u"}}, Body: []byte("x"), Creds: &alice}),
 			status: 400, code: "InvalidArgument", message: "Part number must be an integer between 1 and 10000, inclusive",
