@@ -61,7 +61,7 @@ func (v *Verifier) verifyPresigned(ctx context.Context, r *http.Request, q []que
 	}
 	now := v.now()
 	if t.After(now.Add(v.maxSkew())) {
-		return nil, fmt.Errorf("%w: Request is not yet valid", ErrAccessDenied)
+		return nil, fmt.Errorf("%w: Request is not valid yet", ErrAccessDenied)
 	}
 	if now.After(t.Add(time.Duration(expires) * time.Second)) {
 		return nil, fmt.Errorf("%w: expired at %s", ErrExpiredRequest, t.Add(time.Duration(expires)*time.Second).UTC().Format(time.RFC3339))

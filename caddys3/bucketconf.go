@@ -181,10 +181,17 @@ func (h *Handler) preflight(req *request) (*response, error) {
 	if origin == "" || method == "" {
 		return nil, newTextError(s3err.CORSOriginNeeded)
 	}
+	// S3's refusals name the method asked for and the resource's type.
+	forbidden := func(e *apiError) error {
+		return e.with("Method", method).with("ResourceType", resourceType(req))
+	}
 	if req.t.bucket == "" {
-		return nil, newTextError(s3err.CORSNoBucket)
+		return nil, forbidden(newTextError(s3err.CORSNoBucket))
 	}
 	if err := h.loadBucket(req); err != nil {
+		if toAPIError(err).Code == s3err.NoSuchBucket {
+			return nil, forbidden(newTextError(s3err.CORSNoBucket))
+		}
 		return nil, err
 	}
 	cfg, err := bucketCORS(req.bucket)
@@ -192,7 +199,7 @@ func (h *Handler) preflight(req *request) (*response, error) {
 		return nil, err
 	}
 	if cfg == nil {
-		return nil, newTextError(s3err.CORSNotEnabled)
+		return nil, forbidden(newTextError(s3err.CORSNotEnabled))
 	}
 	var reqHeaders []string
 	for _, v := range req.r.Header.Values("Access-Control-Request-Headers") {
@@ -204,7 +211,7 @@ func (h *Handler) preflight(req *request) (*response, error) {
 	}
 	rule := cfg.Match(origin, method, reqHeaders)
 	if rule == nil {
-		return nil, newError(s3err.AccessForbidden)
+		return nil, forbidden(newError(s3err.AccessForbidden))
 	}
 	return &response{header: rule.Headers(origin, reqHeaders, true)}, nil
 }

@@ -294,16 +294,21 @@ func partCopy(q url.Values, h http.Header) bool { return hasPartNumber(q, h) && 
 // method-not-allowed-error.go and RouterPUTObjectOnlyUploadId, S3's answer
 // to a POST on an object recorded in aws-presigned-post write-ups).
 func refuseMethod(_ *Handler, req *request) (*response, error) {
-	rt := "SERVICE"
+	return nil, newError(s3err.MethodNotAllowed).with("Method", req.r.Method).with("ResourceType", resourceType(req))
+}
+
+// resourceType is the <ResourceType> S3 names in MethodNotAllowed and CORS
+// refusals.
+func resourceType(req *request) string {
 	switch {
 	case req.t.key != "" && subresourcePresent(req.query, "uploadId"):
-		rt = "UPLOAD"
+		return "UPLOAD"
 	case req.t.key != "":
-		rt = "OBJECT"
+		return "OBJECT"
 	case req.t.bucket != "":
-		rt = "BUCKET"
+		return "BUCKET"
 	}
-	return nil, newError(s3err.MethodNotAllowed).with("Method", req.r.Method).with("ResourceType", rt)
+	return "SERVICE"
 }
 
 // refuse is the function of a row that always answers err.

@@ -112,8 +112,11 @@ func (t Text) pattern() (*regexp.Regexp, []byte) {
 }
 
 // The texts. Sources: "vgw" is versity/versitygw (s3err/*.go and its
-// integration tests, which record the texts S3 sends); "docs" is the AWS
-// S3 API Reference page named.
+// integration tests, some of which run against S3 itself); "recorded" is a
+// text several S3-compatible servers' tests record as S3's answer
+// (localstack, moto, scality cloudserver, ceph s3-tests, MinIO's error
+// table), found by searching for the exact text; "docs" is the AWS S3 API
+// Reference page named.
 var (
 	// Presigned URLs (SigV4 query authentication), vgw s3err/presigned-urls.go.
 	PresignMissingParams = Text{AuthorizationQueryParametersError, "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."}
@@ -131,9 +134,11 @@ var (
 	// X-Amz-Expires, Expires and ServerTime (vgw expired-presigned-url-error.go;
 	// AWS's own message has no final period, as boto3 users quote it).
 	RequestExpired = Text{AccessDenied, "Request has expired"}
-	// vgw s3err.go ErrRequestNotReadyYet.
+	// A presigned URL dated in the future (vgw s3err.go ErrRequestNotReadyYet;
+	// S3's text has no final period, as other servers' tests record it).
 	RequestNotYetValid = Text{AccessDenied, "Request is not valid yet"}
-	// vgw s3err.go ErrMissingDateHeader.
+	// vgw s3err.go ErrMissingDateHeader (without its final period, as the
+	// sigv4 errors of S3-compatible servers record S3's text).
 	MissingDateHeader = Text{AccessDenied, "AWS authentication requires a valid Date or x-amz-date header"}
 	// x-amz-* headers present but not signed (vgw headers-not-signed-error.go).
 	HeadersNotSigned = Text{AccessDenied, "There were headers present in the request which were not signed"}
@@ -152,16 +157,19 @@ var (
 	MultipleChecksums = Text{InvalidRequest, "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."}
 	// vgw s3err.go GetInvalidChecksumHeaderErr.
 	InvalidHeaderValue = Text{InvalidRequest, "Value for %s header is invalid."}
-	// vgw s3err.go ErrInvalidChecksumTrailer... (x-amz-trailer).
+	// vgw s3err.go, the error for an unsupported x-amz-trailer value.
 	TrailerNotSupported = Text{InvalidRequest, "The value specified in the x-amz-trailer header is not supported"}
-	// AWS's answer to two forms of authentication in one request (docs:
-	// "Authenticating Requests: Using Query Parameters").
+	// S3's answer to two forms of authentication in one request, as users
+	// quote it when a presigned URL also carries an Authorization header.
+	// (S3 is reported to answer it with InvalidArgument; auth maps it to
+	// InvalidRequest.)
 	OneAuthMechanism = Text{InvalidRequest, "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified"}
-	// vgw s3err.go ErrInvalidDigest for a malformed Content-MD5.
+	// docs: "Error responses" (InvalidDigest), for a malformed Content-MD5.
 	InvalidContentMD5 = Text{InvalidDigest, "The Content-MD5 you specified is not valid."}
 
-	// Browser POST (docs: "Browser-Based Uploads Using POST"; texts as S3
-	// sends them, vgw s3err/post-object.go).
+	// Browser POST (docs: "Browser-Based Uploads Using POST"; vgw
+	// s3err/post-object.go for the field and policy texts; the empty key
+	// and the Base64 and condition texts recorded).
 	PostMissingField     = Text{InvalidArgument, "Bucket POST must contain a field named '%s'.  If it is specified, please check the order of the fields."}
 	PostMissingFieldOnly = Text{InvalidArgument, "Bucket POST must contain a field named '%s'."}
 	PostEmptyKey         = Text{InvalidArgument, "User key must have a length greater than 0."}
@@ -175,7 +183,8 @@ var (
 	// Condition failed: [...]", "Extra input fields: ..." (vgw post-object.go).
 	PostPolicyViolated = Text{AccessDenied, "Invalid according to Policy: %s"}
 
-	// CORS (vgw s3err.go; "evalution" is S3's spelling).
+	// CORS (vgw s3err.go; "Bucket not found" recorded, by localstack and
+	// others, with Method and ResourceType; "evalution" is S3's spelling).
 	CORSOriginNeeded = Text{BadRequest, "Insufficient information. Origin request header needed."}
 	CORSNoBucket     = Text{AccessForbidden, "CORSResponse: Bucket not found"}
 	CORSNotEnabled   = Text{AccessForbidden, "CORSResponse: CORS is not enabled for this bucket."}
@@ -188,8 +197,11 @@ var (
 	ACLCannedAndGrants = Text{InvalidRequest, "Specifying both Canned ACLs and Header Grants is not allowed"}
 
 	// Bucket policies: the texts S3 answers PutBucketPolicy with
-	// (MalformedPolicy), as recorded by vgw's policy tests and
-	// auth/bucket_policy*.go.
+	// (MalformedPolicy): vgw auth/bucket_policy*.go and
+	// tests/integration/PutBucketPolicy.go for the action, resource,
+	// principal, effect, missing-field and empty-statement texts; the others
+	// as package access words them (moto and IAM end the SID text with a
+	// period; access does not, so the text here does not either).
 	PolicyVersion      = Text{MalformedPolicy, "The policy must contain a valid version string"}
 	PolicyID           = Text{MalformedPolicy, "Policy Id must be a string"}
 	PolicyMissing      = Text{MalformedPolicy, "Missing required field %s"}
@@ -209,8 +221,9 @@ var (
 	PolicyCondValue    = Text{MalformedPolicy, "Invalid Condition value for %s : %s"}
 
 	// Copy (vgw invalid-argument.go, ArgumentName x-amz-copy-source /
-	// x-amz-metadata-directive; s3err.go ErrInvalidCopyDest,
-	// GetCopySourceTooLargeErr).
+	// x-amz-metadata-directive; s3err.go for the copy-to-itself and
+	// too-large texts; the source form recorded, without MinIO's final
+	// period).
 	CopySourceEncoding  = Text{InvalidArgument, "Invalid copy source encoding"}
 	CopySourceForm      = Text{InvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"}
 	MetadataDirective   = Text{InvalidArgument, "Unknown metadata directive."}
@@ -219,20 +232,21 @@ var (
 	CopySourceRange     = Text{InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"}
 	CopySourceRangeSize = Text{InvalidArgument, "Range specified is not valid for source object of size: %d"}
 
-	// Listings (vgw invalid-argument.go: ArgumentName encoding-type,
-	// continuation-token, and the integer arguments).
+	// Listings (recorded; vgw invalid-argument.go for the integer
+	// arguments, named by ArgumentName).
 	EncodingType      = Text{InvalidArgument, "Invalid Encoding Method specified in Request"}
 	ContinuationToken = Text{InvalidArgument, "The continuation token provided is incorrect"}
 	NotAnInteger      = Text{InvalidArgument, "Provided %s not an integer or within integer range"}
 
-	// DeleteObjects without an integrity header (vgw s3err.go
-	// ErrMissingContentMD5).
+	// DeleteObjects without an integrity header (as answered before this
+	// table; vgw records the newer "Content-MD5 OR x-amz-checksum-*").
 	MissingContentMD5 = Text{InvalidRequest, "Missing required header for this request: Content-MD5"}
 
-	// Multipart (vgw invalid-argument.go, s3err.go).
+	// Multipart (vgw invalid-argument.go and s3err.go; the missing part
+	// checksum text vgw's backend/posix and CompleteMultipartUpload tests).
 	PartNumberRange      = Text{InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive"}
 	PartNumberNoUploadID = Text{InvalidArgument, "This operation does not accept partNumber without uploadId"}
-	ChecksumUnsupported  = Text{InvalidRequest, "Checksum algorithm provided is unsupported."}
+	ChecksumUnsupported  = Text{InvalidRequest, "Checksum algorithm provided is unsupported."} // vgw's goes on with the valid types
 	ChecksumTypeAlone    = Text{InvalidRequest, "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."}
 	ChecksumTypeAlgo     = Text{InvalidRequest, "The %s checksum type cannot be used with the %s checksum algorithm."}
 	PartChecksumMissing  = Text{InvalidRequest, "The upload was created using a %s checksum. The complete request must include the checksum for each part. It was missing for part %d in the request."}
@@ -244,10 +258,10 @@ var (
 	// s3err.go ErrAnonymousResponseHeaders).
 	AnonymousResponseHeaders = Text{InvalidRequest, "Request specific response headers cannot be used for anonymous GET requests."}
 
-	// Headers asking for what this server lacks (refusals.go); S3's
+	// Headers asking for what this server lacks (refusals.go): S3's
 	// answers to the same headers where the bucket or object lacks the
-	// feature (vgw s3err.go ErrMissingObjectLockConfigurationNoSpaces;
-	// docs: "Protecting data with server-side encryption").
+	// feature (vgw s3err.go for the Object Lock text; the SSE texts as
+	// answered before this table).
 	SSECNotApplicable  = Text{InvalidRequest, "The encryption parameters are not applicable to this object."}
 	SSENotForOperation = Text{InvalidArgument, "x-amz-server-side-encryption header is not supported for this operation."}
 	NoObjectLockConfig = Text{InvalidRequest, "Bucket is missing ObjectLockConfiguration"}

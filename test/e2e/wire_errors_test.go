@@ -228,6 +228,16 @@ func TestWireErrors(t *testing.T) {
 		// period.
 		{name: "malformed complete body", req: raw(rawReq{Method: "POST", Path: obj, Query: url.Values{"uploadId": {"u"}}, Body: []byte("<nope"), Creds: &alice}),
 			status: 400, code: "MalformedXML", message: "The XML you provided was not well-formed or did not validate against our published schema"},
+		// S3's CORS refusals name the method asked for and the resource's
+		// type (recorded by localstack's and others' CORS tests).
+		{name: "preflight on a missing bucket", req: func(t *testing.T) rawResp {
+			return preflight(t, srv.base, "/"+newBucketName("nocors"), "http://app.example", "PUT", "")
+		}, status: 403, code: "AccessForbidden", message: "CORSResponse: Bucket not found",
+			elems: map[string]string{"Method": "PUT", "ResourceType": "BUCKET"}},
+		{name: "preflight without CORS rules", req: func(t *testing.T) rawResp {
+			return preflight(t, srv.base, obj, "http://app.example", "GET", "")
+		}, status: 403, code: "AccessForbidden", message: "CORSResponse: CORS is not enabled for this bucket.",
+			elems: map[string]string{"Method": "GET", "ResourceType": "OBJECT"}},
 		// docs: "Error responses" (NotImplemented).
 		{name: "unimplemented sub-resource", req: raw(rawReq{Method: "GET", Path: "/" + bucket, Query: url.Values{"lifecycle": {""}}, Creds: &alice}),
 			status: 501, code: "NotImplemented", message: "A header you provided implies functionality that is not implemented."},
