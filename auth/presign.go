@@ -35,7 +35,7 @@ func (v *Verifier) verifyPresigned(ctx context.Context, r *http.Request, q []que
 	}
 	cred, ok := parseCredential(credStr)
 	if !ok {
-		return nil, queryParamsError("Error parsing the X-Amz-Credential parameter")
+		return nil, queryParamsError(`Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`)
 	}
 	t, err := time.Parse(amzDateFormat, amzDate)
 	if err != nil {
@@ -50,7 +50,7 @@ func (v *Verifier) verifyPresigned(ctx context.Context, r *http.Request, q []que
 	case expires == 0:
 		return nil, queryParamsError("X-Amz-Expires must be at least 1")
 	case expires > maxPresignExpires:
-		return nil, queryParamsError("X-Amz-Expires must be less than a week (in seconds) that is 604800")
+		return nil, queryParamsError("X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds")
 	}
 	if err := v.checkScope(cred, amzDate, true); err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (v *Verifier) verifyPresigned(ctx context.Context, r *http.Request, q []que
 	}
 	now := v.now()
 	if t.After(now.Add(v.maxSkew())) {
-		return nil, fmt.Errorf("%w: Request is not yet valid", ErrAccessDenied)
+		return nil, fmt.Errorf("%w: Request is not valid yet", ErrAccessDenied)
 	}
 	if now.After(t.Add(time.Duration(expires) * time.Second)) {
 		return nil, fmt.Errorf("%w: expired at %s", ErrExpiredRequest, t.Add(time.Duration(expires)*time.Second).UTC().Format(time.RFC3339))

@@ -98,17 +98,20 @@ func malformedHeader(detail string) error {
 // checkScope validates the credential scope against the request day and
 // the configured region.
 func (v *Verifier) checkScope(c v4Credential, amzDate string, query bool) error {
-	bad := ErrAuthorizationHeaderMalformed
+	// S3's texts: the header's start with "The authorization header is
+	// malformed; ", the query's with "Error parsing the X-Amz-Credential
+	// parameter; " but for the date.
+	bad, prefix, datePrefix := ErrAuthorizationHeaderMalformed, "The authorization header is malformed; ", "The authorization header is malformed; "
 	if query {
-		bad = ErrAuthorizationQueryParamsError
+		bad, prefix, datePrefix = ErrAuthorizationQueryParamsError, "Error parsing the X-Amz-Credential parameter; ", ""
 	}
 	switch {
 	case c.service != serviceS3:
-		return fmt.Errorf("%w: the service '%s' in the credential scope is wrong; expecting 's3'", bad, c.service)
+		return fmt.Errorf("%w: %sincorrect service \"%s\". This endpoint belongs to \"s3\".", bad, prefix, c.service)
 	case c.terminator != terminatorV4:
-		return fmt.Errorf("%w: the credential scope must end in 'aws4_request', not '%s'", bad, c.terminator)
+		return fmt.Errorf("%w: %sincorrect terminal \"%s\". This endpoint uses \"aws4_request\".", bad, prefix, c.terminator)
 	case len(amzDate) < 8 || c.date != amzDate[:8]:
-		return fmt.Errorf("%w: the date '%s' in the credential scope does not match the request date '%s'", bad, c.date, amzDate)
+		return fmt.Errorf("%w: %sInvalid credential date \"%s\". This date is not the same as X-Amz-Date: \"%.8s\".", bad, datePrefix, c.date, amzDate)
 	case v.Region != "" && c.region != v.Region:
 		if query {
 			return fmt.Errorf("%w: Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", bad, c.region, v.Region)

@@ -41,7 +41,7 @@ func (h *Handler) listBuckets(req *request) (*response, error) {
 	if tok := firstValue(req.query, "continuation-token"); tok != "" {
 		b, err := base64.RawURLEncoding.DecodeString(tok)
 		if err != nil {
-			return nil, newTextError(s3err.ListBucketsBadToken).with("ArgumentName", "continuation-token")
+			return nil, newTextError(s3err.ContinuationToken).withArgument("continuation-token", tok)
 		}
 		start = string(b)
 	}
@@ -75,7 +75,7 @@ func (h *Handler) createBucket(req *request) (*response, error) {
 		return nil, newError(s3err.InvalidBucketName)
 	}
 	if slices.Contains(h.ReservedBuckets, req.t.bucket) {
-		return nil, newError(s3err.InvalidBucketName).withMessage("The specified bucket name is reserved on this endpoint.")
+		return nil, newError(s3err.InvalidBucketName)
 	}
 	acl, err := h.requestedACL(req, req.r.Header, true)
 	if err != nil {
@@ -91,8 +91,7 @@ func (h *Handler) createBucket(req *request) (*response, error) {
 			return nil, newError(s3err.MalformedXML).withCause(err)
 		}
 		if cfg.LocationConstraint != "" && cfg.LocationConstraint != h.Region {
-			return nil, newError(s3err.IllegalLocationConstraintException).withMessage("The " + cfg.LocationConstraint +
-				" location constraint is incompatible for the region specific endpoint this request was sent to.")
+			return nil, newTextError(s3err.IllegalLocation, cfg.LocationConstraint)
 		}
 	}
 	err = h.store.CreateBucketWithACL(req.ctx, req.t.bucket, req.who.Owner, acl)
@@ -119,7 +118,7 @@ func readBody(req *request, limit int, what string) ([]byte, error) {
 		return nil, err
 	}
 	if len(body) > limit {
-		return nil, newError(s3err.MalformedXML).withMessage("The " + what + " is too large.")
+		return nil, newError(s3err.MalformedXML)
 	}
 	return body, nil
 }

@@ -112,7 +112,7 @@ func (h *Handler) putBucketPolicy(req *request) (*response, error) {
 		return nil, err
 	}
 	if len(body) > maxPolicySize {
-		return nil, newError(s3err.PolicyTooLarge).withMessage("Policy exceeds the maximum allowed document size.")
+		return nil, newError(s3err.PolicyTooLarge)
 	}
 	if _, err := access.ParsePolicy(body, req.t.bucket); err != nil {
 		return nil, err
@@ -184,12 +184,19 @@ func (h *Handler) preflight(req *request) (*response, error) {
 	origin := req.r.Header.Get("Origin")
 	method := req.r.Header.Get("Access-Control-Request-Method")
 	if origin == "" || method == "" {
-		return nil, newError(s3err.BadRequest).withMessage("Insufficient information. Origin request header needed.")
+		return nil, newTextError(s3err.CORSOriginNeeded)
+	}
+	// S3's refusals name the method asked for and the resource's type.
+	forbidden := func(e *apiError) error {
+		return e.with("Method", method).with("ResourceType", resourceType(req))
 	}
 	if req.t.bucket == "" {
-		return nil, newError(s3err.AccessForbidden).withMessage("CORSResponse: Bucket not found")
+		return nil, forbidden(newTextError(s3err.CORSNoBucket))
 	}
 	if err := h.loadBucket(req); err != nil {
+		if toAPIError(err).Code == s3err.NoSuchBucket {
+			return nil, forbidden(newTextError(s3err.CORSNoBucket))
+		}
 		return nil, err
 	}
 	cfg, err := bucketCORS(req.bucket)
@@ -197,7 +204,7 @@ func (h *Handler) preflight(req *request) (*response, error) {
 		return nil, err
 	}
 	if cfg == nil {
-		return nil, newError(s3err.AccessForbidden).withMessage("CORSResponse: CORS is not enabled for this bucket.")
+		return nil, forbidden(newTextError(s3err.CORSNotEnabled))
 	}
 	var reqHeaders []string
 	for _, v := range req.r.Header.Values("Access-Control-Request-Headers") {
@@ -209,7 +216,7 @@ func (h *Handler) preflight(req *request) (*response, error) {
 	}
 	rule := cfg.Match(origin, method, reqHeaders)
 	if rule == nil {
-		return nil, newError(s3err.AccessForbidden).withMessage("CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
+		return nil, forbidden(newError(s3err.AccessForbidden))
 	}
 	return &response{header: rule.Headers(origin, reqHeaders, true)}, nil
 }

@@ -17,16 +17,16 @@ func parseCopySource(v string) (bucket, key string, err error) {
 	if query != "" {
 		q, qerr := url.ParseQuery(query)
 		if qerr != nil || (q.Get("versionId") != "" && q.Get("versionId") != "null") {
-			return "", "", newError(s3err.NotImplemented).withMessage("Copying a specific version is not implemented.")
+			return "", "", newError(s3err.NotImplemented)
 		}
 	}
 	decoded, derr := url.PathUnescape(path)
 	if derr != nil {
-		return "", "", newError(s3err.InvalidArgument).withMessage("Invalid copy source encoding.")
+		return "", "", newTextError(s3err.CopySourceEncoding).withArgument("x-amz-copy-source", v)
 	}
 	bucket, key = splitPath("/" + strings.TrimPrefix(decoded, "/"))
 	if bucket == "" || key == "" {
-		return "", "", newError(s3err.InvalidArgument).withMessage("Copy Source must mention the source bucket and key: sourcebucket/sourcekey.")
+		return "", "", newTextError(s3err.CopySourceForm).withArgument("x-amz-copy-source", v)
 	}
 	return bucket, key, nil
 }
@@ -37,14 +37,14 @@ func parseCopySource(v string) (bucket, key string, err error) {
 func (h *Handler) copyObject(req *request) (*response, error) {
 	directive := strings.ToUpper(req.r.Header.Get("X-Amz-Metadata-Directive"))
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
-		return nil, newError(s3err.InvalidArgument).withMessage("Unknown metadata directive.")
+		return nil, newTextError(s3err.MetadataDirective).withArgument("x-amz-metadata-directive", req.r.Header.Get("X-Amz-Metadata-Directive"))
 	}
 	if req.src == req.t && directive != "REPLACE" {
-		return nil, newError(s3err.InvalidRequest).withMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+		return nil, newTextError(s3err.CopyToItself)
 	}
 	src := req.source
 	if src.Meta.Size > h.MaxObjectSize {
-		return nil, newError(s3err.InvalidRequest).withMessage("The specified copy source is larger than the maximum allowable size for a copy source.")
+		return nil, newTextError(s3err.CopySourceTooLarge, h.MaxObjectSize)
 	}
 
 	meta := src.Meta

@@ -74,7 +74,7 @@ func hyphenatedVariant(srv *caddyhttp.Server, name string) bool {
 }
 
 // droppedHeadersAdvice is appended to the answers below.
-const droppedHeadersAdvice = " The Caddy web server in front of this S3 service deletes request headers whose names contain '_' or '.' " +
+const droppedHeadersAdvice = "The Caddy web server in front of this S3 service deletes request headers whose names contain '_' or '.' " +
 	"before any handler sees them (a CGI/FastCGI header-spoofing mitigation). " +
 	"Use '-' instead of '_' and '.' in metadata names, send the metadata as form fields of a browser POST upload, " +
 	"or ask the operator to list the exact header name in the server's expected_underscore_headers or expected_dot_headers."
@@ -90,16 +90,13 @@ func explainSignatureFailure(r *http.Request, err error) error {
 		return err
 	}
 	if name := droppedSignedHeader(r); name != "" {
-		return newError(s3err.InvalidArgument).withCause(err).
-			withMessage("The signed header "+name+" did not reach the server, so the signature cannot be verified."+droppedHeadersAdvice).
-			with("ArgumentName", name).
-			with("ArgumentValue", "")
+		return newTextError(s3err.DroppedSignedHeader, name, droppedHeadersAdvice).withCause(err).withArgument(name, "")
 	}
 	if !isSigV2(r) {
 		return err
 	}
-	ae := toAPIError(err)
-	ae.Message += " If the request carried x-amz-* headers whose names contain '_' or '.', they did not reach the server." + droppedHeadersAdvice
+	ae := newTextError(s3err.SignatureV2Advice, droppedHeadersAdvice).withCause(err)
+	ae.extra = toAPIError(err).extra
 	return ae
 }
 

@@ -51,17 +51,27 @@ func newError(code s3err.Code) *apiError {
 	return &apiError{Code: code, Status: row.Status, Message: row.Message}
 }
 
-// newTextError builds an error with one of AWS's texts for its code.
+// newTextError builds an error with one of AWS's texts for its code. It is
+// the only place a message other than the code's default is set.
 func newTextError(t s3err.Text, args ...any) *apiError {
 	e := newError(t.Code)
 	e.Message = t.Message(args...)
 	return e
 }
 
-// withMessage overrides the default message.
-func (e *apiError) withMessage(msg string) *apiError {
-	e.Message = msg
-	return e
+// textOr is the error of code with msg as its message when msg is one of
+// texts (a message another package wrote, e.g. an auth error's detail),
+// else with the code's default message.
+func textOr(code s3err.Code, msg string, texts []s3err.Text) *apiError {
+	for _, t := range texts {
+		if t.Code != code {
+			continue
+		}
+		if args, ok := t.Parse(msg); ok {
+			return newTextError(t, args...)
+		}
+	}
+	return newError(code)
 }
 
 func (e *apiError) withCause(err error) *apiError {
@@ -73,6 +83,84 @@ func (e *apiError) with(name, value string) *apiError {
 	e.extra = append(e.extra, xmlField{XMLName: xml.Name{Local: name}, Value: value})
 	return e
 }
+
+// withArgument names the request argument an InvalidArgument is about, as
+// S3 does (ArgumentName, ArgumentValue).
+func (e *apiError) withArgument(name, value string) *apiError {
+	return e.with("ArgumentName", name).with("ArgumentValue", value)
+}
+
+// entityTooLarge is S3's EntityTooLarge with the size proposed (when the
+// request declared one) and the limit: <ProposedSize>, <MaxSizeAllowed>
+// (vgw entity-too-large-error.go).
+func entityTooLarge(proposed, limit int64) *apiError {
+	e := newError(s3err.EntityTooLarge)
+	if proposed >= 0 {
+		e.with("ProposedSize", strconv.FormatInt(proposed, 10))
+	}
+	return e.with("MaxSizeAllowed", strconv.FormatInt(limit, 10))
+}
+
+// requestElements adds what S3 echoes of the request in some errors: the
+// key of NoSuchKey (and KeyTooLongError), the upload of NoSuchUpload and
+// InvalidPart (docs: "Error responses"; vgw invalid-part-error.go).
+func (e *apiError) requestElements(req *request) {
+	switch e.Code {
+	case s3err.NoSuchKey, s3err.KeyTooLongError:
+		if e.Key == "" {
+			e.Key = req.t.key
+		}
+	case s3err.InvalidArgument:
+		// A sentinel named the argument; its value is the request's.
+		if name, ok := e.value("ArgumentName"); ok && !e.has("ArgumentValue") {
+			v := req.r.Header.Get(name)
+			if q, ok := req.query[name]; ok {
+				v = q[0]
+			}
+			e.with("ArgumentValue", v)
+		}
+	case s3err.NoSuchUpload, s3err.InvalidPart:
+		// First: InvalidPart's UploadId comes before PartNumber and ETag.
+		if id, ok := req.query["uploadId"]; ok && !e.has("UploadId") {
+			e.extra = append([]xmlField{{XMLName: xml.Name{Local: "UploadId"}, Value: id[0]}}, e.extra...)
+		}
+	}
+}
+
+// has reports whether e carries the extra element.
+func (e *apiError) has(name string) bool {
+	_, ok := e.value(name)
+	return ok
+}
+
+// value returns the extra element's value.
+func (e *apiError) value(name string) (string, bool) {
+	for _, f := range e.extra {
+		if f.XMLName.Local == name {
+			return f.Value, true
+		}
+	}
+	return "", false
+}
+
+// hexBytes is s as S3 echoes it in StringToSignBytes and
+// CanonicalRequestBytes: each byte as two lower-case hex digits, separated
+// by spaces.
+func hexBytes(s string) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 0, 3*len(s))
+	for i := 0; i < len(s); i++ {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, digits[s[i]>>4], digits[s[i]&15])
+	}
+	return string(b)
+}
+
+// amzTime is the SigV4 time format (X-Amz-Date), in which S3 echoes
+// RequestTime.
+const amzTime = "20060102T150405Z"
 
 // toAPIError maps errors of the auth and fsstore packages to S3 errors.
 // Anything it does not know is an InternalError (logged by the caller).
@@ -89,127 +177,170 @@ func toAPIError(err error) *apiError {
 	}
 	var sigErr *auth.SignatureMismatchError
 	if errors.As(err, &sigErr) {
-		// StringToSign helps a client author debug; the canonical request
-		// is echoed by S3 too. Neither contains the secret.
-		return newError(s3err.SignatureDoesNotMatch).withCause(err).
+		// What S3 echoes to help a client author debug, in S3's order;
+		// none of it contains the secret. SigV2 and POST policies have no
+		// canonical request (S3 sends none for them either).
+		e := newError(s3err.SignatureDoesNotMatch).withCause(err).
 			with("AWSAccessKeyId", sigErr.AccessKeyID).
 			with("StringToSign", sigErr.StringToSign).
-			with("CanonicalRequest", sigErr.CanonicalRequest)
+			with("SignatureProvided", sigErr.SignatureProvided).
+			with("StringToSignBytes", hexBytes(sigErr.StringToSign))
+		if sigErr.CanonicalRequest != "" {
+			e.with("CanonicalRequest", sigErr.CanonicalRequest).
+				with("CanonicalRequestBytes", hexBytes(sigErr.CanonicalRequest))
+		}
+		return e
 	}
 	var skew *auth.SkewError
 	if errors.As(err, &skew) {
 		return newError(s3err.RequestTimeTooSkewed).withCause(err).
-			with("RequestTime", skew.RequestTime.UTC().Format(time.RFC3339)).
+			with("RequestTime", skew.RequestTime.UTC().Format(amzTime)).
 			with("ServerTime", skew.ServerTime.UTC().Format(time.RFC3339)).
 			with("MaxAllowedSkewMilliseconds", strconv.FormatInt(skew.MaxAllowed.Milliseconds(), 10))
 	}
 	var unsigned *auth.UnsignedHeadersError
 	if errors.As(err, &unsigned) {
 		// S3 joins the names with ", " (lower-case, as they were sent).
-		return newError(s3err.AccessDenied).withCause(err).withMessage(unsigned.Error()).
+		return newTextError(s3err.HeadersNotSigned).withCause(err).
 			with("HeadersNotSigned", strings.Join(unsigned.Headers, ", "))
 	}
 	var policyErr *auth.PolicyError
 	if errors.As(err, &policyErr) {
-		return newError(s3err.AccessDenied).withMessage(policyErr.Error()).withCause(err)
+		return newTextError(s3err.PostPolicyViolated, policyErr.Detail).withCause(err)
 	}
 	if ae, ok := access.IsError(err); ok {
-		e := newError(ae.Code).withCause(err)
-		if ae.Message != "" {
-			e.Message = ae.Message
-		}
+		e := textOr(ae.Code, ae.Message, accessTexts).withCause(err)
 		if ae.ArgumentName != "" {
-			e = e.with("ArgumentName", ae.ArgumentName).with("ArgumentValue", ae.ArgumentValue)
+			e.withArgument(ae.ArgumentName, ae.ArgumentValue)
 		}
 		return e
 	}
 	var missing *fsstore.MissingPartChecksumError
 	if errors.As(err, &missing) {
-		return newError(s3err.InvalidRequest).withCause(err).withMessage("The upload was created using a " +
-			strings.ToLower(missing.Algorithm) + " checksum. The complete request must include the checksum for each part. It was missing for part " +
-			strconv.Itoa(missing.PartNumber) + " in the request.")
+		return newTextError(s3err.PartChecksumMissing, strings.ToLower(missing.Algorithm), missing.PartNumber).withCause(err)
 	}
 	var mismatch *fsstore.ChecksumMismatchError
 	if errors.As(err, &mismatch) {
-		return newError(s3err.BadDigest).withCause(err).withMessage("The " + strings.ToLower(mismatch.Algorithm) +
-			" you specified for the object did not match what was computed.")
+		return newTextError(s3err.ChecksumMismatch, strings.ToLower(mismatch.Algorithm)).withCause(err)
+	}
+	var partErr *fsstore.PartError
+	if errors.As(err, &partErr) {
+		// S3 names the part (and the upload, see requestElements); the
+		// ETag as the request gave it, unquoted.
+		part := strconv.Itoa(partErr.PartNumber)
+		if errors.Is(partErr, fsstore.ErrEntityTooSmall) {
+			return newError(s3err.EntityTooSmall).withCause(err).
+				with("ProposedSize", strconv.FormatInt(partErr.Size, 10)).
+				with("MinSizeAllowed", strconv.FormatInt(partErr.MinSize, 10)).
+				with("PartNumber", part).with("ETag", partErr.ETag)
+		}
+		return newError(s3err.InvalidPart).withCause(err).with("PartNumber", part).with("ETag", partErr.ETag)
 	}
 	var regionErr *auth.RegionError
 	if errors.As(err, &regionErr) {
-		return newError(s3err.AuthorizationHeaderMalformed).withCause(err).
-			withMessage(regionErr.Error()).with("Region", regionErr.Expected)
+		return newTextError(s3err.AuthHeaderRegion, regionErr.Got, regionErr.Expected).withCause(err).
+			with("Region", regionErr.Expected)
 	}
 	for _, m := range sentinelCodes {
-		if errors.Is(err, m.err) {
-			e := newError(m.code).withCause(err)
-			if m.message != "" {
-				e.Message = m.message
-			}
-			if m.detail {
-				// The sentinel was wrapped as "sentinel: detail"; the detail
-				// tells the client which field or condition failed.
-				if _, d, ok := strings.Cut(err.Error(), m.err.Error()+": "); ok && d != "" {
-					e.Message = d
-				}
+		if !errors.Is(err, m.err) {
+			continue
+		}
+		if m.text != nil {
+			e := newTextError(*m.text).withCause(err)
+			if m.arg != "" {
+				// Its value is the request's (requestElements).
+				e.with("ArgumentName", m.arg)
 			}
 			return e
 		}
+		// The sentinel was wrapped as "sentinel: detail"; a detail that is
+		// one of AWS's texts for the code tells the client which field or
+		// condition failed.
+		_, d, _ := strings.Cut(err.Error(), m.err.Error()+": ")
+		return textOr(m.code, d, m.details).withCause(err)
 	}
 	return newError(s3err.InternalError).withCause(err)
 }
 
+// accessTexts are the texts an access.Error (ACL, CORS, bucket policy
+// documents) may carry; another message gets its code's default.
+var accessTexts = []s3err.Text{
+	s3err.CORSBadMethod, s3err.CORSOriginStars, s3err.CORSHeaderStars, s3err.CORSExposeStar,
+	s3err.ACLInvalidID, s3err.ACLInvalidGroupURI, s3err.ACLGrantFormat, s3err.ACLMalformed,
+	s3err.ACLBothCannedAndGrants, s3err.ACLUnexpectedContent, s3err.ACLMissing, s3err.ACLEmailGrant,
+	s3err.PolicyVersion, s3err.PolicyID, s3err.PolicyMissing, s3err.PolicyStatement, s3err.PolicyEmpty,
+	s3err.PolicySidUnique, s3err.PolicySid, s3err.PolicyEffect, s3err.PolicyBoth, s3err.PolicyAction,
+	s3err.PolicyResource, s3err.PolicyPrincipal, s3err.PolicyUnknownField, s3err.PolicyCondition,
+	s3err.PolicyConditionKey, s3err.PolicyCondType, s3err.PolicyCondValue,
+}
+
 // sentinelCodes maps the storage and auth sentinels to S3 codes, in order:
-// the first match wins.
+// the first match wins. text, when set, is the message; otherwise a
+// wrapped detail that is one of details is, else the code's default. arg
+// is the request argument (header or query parameter) S3 names.
 var sentinelCodes = []struct {
 	err     error
 	code    s3err.Code
-	message string
-	detail  bool // use the wrapped error's detail as the message
+	text    *s3err.Text
+	details []s3err.Text
+	arg     string
 }{
-	{auth.ErrExpiredRequest, s3err.AccessDenied, "Request has expired", false},
-	{auth.ErrAccessDenied, s3err.AccessDenied, "", false},
-	{auth.ErrInvalidAccessKeyID, s3err.InvalidAccessKeyId, "", false},
-	{auth.ErrSignatureDoesNotMatch, s3err.SignatureDoesNotMatch, "", false},
-	{auth.ErrRequestTimeTooSkewed, s3err.RequestTimeTooSkewed, "", false},
-	{auth.ErrAuthorizationHeaderMalformed, s3err.AuthorizationHeaderMalformed, "", false},
-	{auth.ErrAuthorizationQueryParamsError, s3err.AuthorizationQueryParametersError, "", false},
-	{auth.ErrMissingSecurityHeader, s3err.MissingSecurityHeader, "", false},
-	{auth.ErrXAmzContentSHA256Mismatch, s3err.XAmzContentSHA256Mismatch, "", false},
-	{auth.ErrInvalidContentSHA256, s3err.InvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.", false},
-	{auth.ErrBadDigest, s3err.BadDigest, "", false},
-	{auth.ErrInvalidDigest, s3err.InvalidDigest, "", false},
-	{auth.ErrIncompleteBody, s3err.IncompleteBody, "", false},
-	{auth.ErrMalformedTrailer, s3err.MalformedTrailerError, "", false},
-	{auth.ErrInvalidRequest, s3err.InvalidRequest, "", false},
-	{auth.ErrMissingContentLength, s3err.MissingContentLength, "", false},
-	{auth.ErrUnsupportedSignatureAlgorithm, s3err.NotImplemented, "This signature algorithm is not implemented.", false},
-	{auth.ErrNotImplemented, s3err.NotImplemented, "", false},
-	{auth.ErrMalformedPOSTRequest, s3err.MalformedPOSTRequest, "", true},
-	{auth.ErrInvalidPolicyDocument, s3err.InvalidPolicyDocument, "", true},
-	{auth.ErrPostPreDataTooLarge, s3err.MaxPostPreDataLengthExceededError, "", true},
-	{auth.ErrIncorrectNumberOfFiles, s3err.IncorrectNumberOfFilesInPostRequest, "", true},
-	{auth.ErrPostMissingField, s3err.InvalidArgument, "", true},
-	{auth.ErrCredentialsUnavailable, s3err.ServiceUnavailable, "The credential store is unavailable; please retry.", false},
-	{fsstore.ErrNoSuchBucket, s3err.NoSuchBucket, "", false},
-	{fsstore.ErrNoSuchKey, s3err.NoSuchKey, "", false},
-	{fsstore.ErrBucketExists, s3err.BucketAlreadyExists, "", false},
-	{fsstore.ErrBucketAlreadyOwned, s3err.BucketAlreadyOwnedByYou, "", false},
-	{fsstore.ErrBucketNotEmpty, s3err.BucketNotEmpty, "", false},
-	{fsstore.ErrInvalidBucketName, s3err.InvalidBucketName, "", false},
-	{fsstore.ErrKeyTooLong, s3err.KeyTooLongError, "", false},
-	{fsstore.ErrInvalidKey, s3err.InvalidArgument, "Object key is not supported: it must be 1 to 1024 bytes of valid UTF-8 without NUL.", false},
-	{fsstore.ErrObjectParentIsFile, s3err.ObjectParentIsFile, "", false},
-	{fsstore.ErrObjectIsDirectory, s3err.ExistingObjectIsDirectory, "", false},
-	{fsstore.ErrPreconditionFailed, s3err.PreconditionFailed, "", false},
-	{fsstore.ErrInsufficientStorage, s3err.InsufficientStorage, "", false},
-	{fsstore.ErrNoSuchUpload, s3err.NoSuchUpload, "", false},
-	{fsstore.ErrInvalidPart, s3err.InvalidPart, "", false},
-	{fsstore.ErrInvalidPartOrder, s3err.InvalidPartOrder, "", false},
-	{fsstore.ErrEntityTooSmall, s3err.EntityTooSmall, "", false},
-	{fsstore.ErrMissingPartChecksum, s3err.InvalidRequest, "", false},
-	{fsstore.ErrBadDigest, s3err.BadDigest, "", false},
-	{fsstore.ErrCompleteInProgress, s3err.OperationAborted, "A conflicting conditional operation is currently in progress against this resource. Please try again.", false},
-	{fsstore.ErrInvalidPartNumber, s3err.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive", false},
+	{err: auth.ErrExpiredRequest, code: s3err.AccessDenied, text: &s3err.RequestExpired},
+	{err: auth.ErrAccessDenied, code: s3err.AccessDenied, details: []s3err.Text{s3err.RequestNotYetValid, s3err.MissingDateHeader}},
+	{err: auth.ErrInvalidAccessKeyID, code: s3err.InvalidAccessKeyId},
+	{err: auth.ErrSignatureDoesNotMatch, code: s3err.SignatureDoesNotMatch},
+	{err: auth.ErrRequestTimeTooSkewed, code: s3err.RequestTimeTooSkewed},
+	{err: auth.ErrAuthorizationHeaderMalformed, code: s3err.AuthorizationHeaderMalformed, details: []s3err.Text{
+		s3err.AuthHeaderService, s3err.AuthHeaderTerminal, s3err.AuthHeaderDate,
+	}},
+	{err: auth.ErrAuthorizationQueryParamsError, code: s3err.AuthorizationQueryParametersError, details: []s3err.Text{
+		s3err.PresignMissingParams, s3err.PresignAlgorithm, s3err.PresignCredential, s3err.PresignRegion,
+		s3err.PresignService, s3err.PresignTerminal, s3err.PresignDate, s3err.PresignAmzDate,
+		s3err.PresignExpiresNumber, s3err.PresignExpiresNeg, s3err.PresignExpiresWeek,
+	}},
+	{err: auth.ErrMissingSecurityHeader, code: s3err.MissingSecurityHeader},
+	{err: auth.ErrXAmzContentSHA256Mismatch, code: s3err.XAmzContentSHA256Mismatch},
+	{err: auth.ErrInvalidContentSHA256, code: s3err.InvalidArgument, text: &s3err.InvalidContentSHA256, arg: "x-amz-content-sha256"},
+	{err: auth.ErrBadDigest, code: s3err.BadDigest},
+	{err: auth.ErrInvalidDigest, code: s3err.InvalidDigest, details: []s3err.Text{s3err.InvalidContentMD5}},
+	{err: auth.ErrIncompleteBody, code: s3err.IncompleteBody},
+	{err: auth.ErrMalformedTrailer, code: s3err.MalformedTrailerError},
+	{err: auth.ErrInvalidRequest, code: s3err.InvalidRequest, details: []s3err.Text{
+		s3err.MultipleChecksums, s3err.InvalidHeaderValue, s3err.MissingContentSHA256,
+		s3err.OneAuthMechanism, s3err.TrailerNotSupported,
+	}},
+	{err: auth.ErrMissingContentLength, code: s3err.MissingContentLength},
+	{err: auth.ErrUnsupportedSignatureAlgorithm, code: s3err.NotImplemented},
+	{err: auth.ErrNotImplemented, code: s3err.NotImplemented},
+	{err: auth.ErrMalformedPOSTRequest, code: s3err.MalformedPOSTRequest},
+	{err: auth.ErrInvalidPolicyDocument, code: s3err.InvalidPolicyDocument, details: []s3err.Text{
+		s3err.PostPolicyBase64, s3err.PostPolicyJSON, s3err.PostPolicyNoExpiry, s3err.PostPolicyExpiry,
+		s3err.PostPolicyNoConds, s3err.PostPolicyCondition,
+	}},
+	{err: auth.ErrPostPreDataTooLarge, code: s3err.MaxPostPreDataLengthExceededError},
+	{err: auth.ErrIncorrectNumberOfFiles, code: s3err.IncorrectNumberOfFilesInPostRequest},
+	{err: auth.ErrPostMissingField, code: s3err.InvalidArgument, details: []s3err.Text{s3err.PostMissingFieldOnly}},
+	{err: auth.ErrCredentialsUnavailable, code: s3err.ServiceUnavailable},
+	{err: fsstore.ErrNoSuchBucket, code: s3err.NoSuchBucket},
+	{err: fsstore.ErrNoSuchKey, code: s3err.NoSuchKey},
+	{err: fsstore.ErrBucketExists, code: s3err.BucketAlreadyExists},
+	{err: fsstore.ErrBucketAlreadyOwned, code: s3err.BucketAlreadyOwnedByYou},
+	{err: fsstore.ErrBucketNotEmpty, code: s3err.BucketNotEmpty},
+	{err: fsstore.ErrInvalidBucketName, code: s3err.InvalidBucketName},
+	{err: fsstore.ErrKeyTooLong, code: s3err.KeyTooLongError},
+	{err: fsstore.ErrInvalidKey, code: s3err.InvalidArgument},
+	{err: fsstore.ErrObjectParentIsFile, code: s3err.ObjectParentIsFile},
+	{err: fsstore.ErrObjectIsDirectory, code: s3err.ExistingObjectIsDirectory},
+	{err: fsstore.ErrPreconditionFailed, code: s3err.PreconditionFailed},
+	{err: fsstore.ErrInsufficientStorage, code: s3err.InsufficientStorage},
+	{err: fsstore.ErrNoSuchUpload, code: s3err.NoSuchUpload},
+	{err: fsstore.ErrInvalidPart, code: s3err.InvalidPart},
+	{err: fsstore.ErrInvalidPartOrder, code: s3err.InvalidPartOrder},
+	{err: fsstore.ErrEntityTooSmall, code: s3err.EntityTooSmall},
+	{err: fsstore.ErrMissingPartChecksum, code: s3err.InvalidRequest},
+	{err: fsstore.ErrBadDigest, code: s3err.BadDigest},
+	{err: fsstore.ErrCompleteInProgress, code: s3err.OperationAborted},
+	{err: fsstore.ErrInvalidPartNumber, code: s3err.InvalidArgument, text: &s3err.PartNumberRange, arg: "partNumber"},
 }
 
 // errorDocument is the <Error> document of e for the request id.

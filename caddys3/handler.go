@@ -69,7 +69,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	if h.released {
 		// This configuration was replaced and its store closed; a retry
 		// reaches the new one.
-		writeError(w, r, id, newError(s3err.ServiceUnavailable).withMessage("The server is reloading its configuration; please retry."))
+		writeError(w, r, id, newError(s3err.ServiceUnavailable))
 		return nil
 	}
 
@@ -104,7 +104,7 @@ func (h *Handler) serve(req *request, w http.ResponseWriter) (*response, error) 
 			return nil, err
 		}
 		if req.who.ReadOnly && op.writes {
-			return nil, newError(s3err.AccessDenied).withMessage("This access key may only read.")
+			return nil, newError(s3err.AccessDenied)
 		}
 	}
 	if err := h.authorizeScope(req, w); err != nil {
@@ -133,7 +133,7 @@ func (h *Handler) verify(req *request) error {
 		req.res, req.body, req.who = res, res.Body, res.Principal
 		presigned := req.presigned()
 		if presigned && req.op.signedBy&signedQuery == 0 || !presigned && req.op.signedBy&signedHeader == 0 {
-			return newError(s3err.AccessDenied).withMessage("This operation does not accept this form of authentication.")
+			return newError(s3err.AccessDenied)
 		}
 	}
 	if !req.who.Anonymous {
@@ -187,9 +187,7 @@ func (h *Handler) errorFor(req *request, err error) *apiError {
 	if ae.Bucket == "" {
 		ae.Bucket = req.t.bucket
 	}
-	if ae.Key == "" && (ae.Code == s3err.NoSuchKey || ae.Code == s3err.KeyTooLongError) {
-		ae.Key = req.t.key
-	}
+	ae.requestElements(req)
 	if ae.Status >= 500 && ae.Code != s3err.NotImplemented {
 		h.logger.Error("s3 request failed",
 			zap.String("request_id", req.id), zap.String("operation", string(req.op.name)),

@@ -24,7 +24,7 @@ func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 	maxKeys = min(maxKeys, maxListKeys)
 	encoding := firstValue(q, "encoding-type")
 	if encoding != "" && encoding != "url" {
-		return nil, newError(s3err.InvalidArgument).withMessage("Invalid Encoding Method specified in Request")
+		return nil, newTextError(s3err.EncodingType).withArgument("encoding-type", encoding)
 	}
 	opts := fsstore.ListOptions{Prefix: firstValue(q, "prefix"), Delimiter: firstValue(q, "delimiter"), MaxKeys: maxKeys}
 	res := listObjectsResult{
@@ -37,7 +37,7 @@ func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 		if tok, ok := q["continuation-token"]; ok {
 			raw, err := base64.RawURLEncoding.DecodeString(tok[0])
 			if err != nil || tok[0] == "" {
-				return nil, newError(s3err.InvalidArgument).withMessage("The continuation token provided is incorrect")
+				return nil, newTextError(s3err.ContinuationToken).withArgument("continuation-token", tok[0])
 			}
 			res.ContinuationToken = tok[0]
 			if string(raw) > opts.After {

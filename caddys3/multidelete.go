@@ -17,21 +17,21 @@ const maxDeleteBody = 8 << 20
 func (h *Handler) deleteObjects(req *request) (*response, error) {
 	hdr := req.r.Header
 	if hdr.Get("Content-MD5") == "" && !hasChecksumHeader(hdr) {
-		return nil, newError(s3err.InvalidRequest).withMessage("Missing required header for this request: Content-MD5")
+		return nil, newTextError(s3err.MissingContentMD5)
 	}
 	var dr deleteRequest
 	if err := readXMLBody(req, maxDeleteBody, "DeleteObjects request", &dr); err != nil {
 		return nil, err
 	}
 	if len(dr.Objects) == 0 || len(dr.Objects) > 1000 {
-		return nil, newError(s3err.MalformedXML).withMessage("The request must name between 1 and 1000 objects.")
+		return nil, newError(s3err.MalformedXML)
 	}
 	res := deleteResult{Xmlns: s3Namespace}
 	for _, o := range dr.Objects {
 		var err error
 		switch {
 		case o.VersionID != "" && o.VersionID != "null":
-			err = newError(s3err.NoSuchVersion).withMessage("The specified version does not exist.")
+			err = newError(s3err.NoSuchVersion)
 		default:
 			if err = req.allowKey(o.Key); err != nil {
 				break

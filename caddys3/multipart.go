@@ -32,15 +32,15 @@ func (h *Handler) createMultipartUpload(req *request) (*response, error) {
 	algo := strings.ToUpper(req.r.Header.Get("X-Amz-Checksum-Algorithm"))
 	typ := strings.ToUpper(req.r.Header.Get("X-Amz-Checksum-Type"))
 	if algo != "" && !checksum.Valid(algo) {
-		return nil, newError(s3err.InvalidRequest).withMessage("Checksum algorithm provided is unsupported.")
+		return nil, newTextError(s3err.ChecksumUnsupported)
 	}
 	switch {
 	case typ != "" && typ != "COMPOSITE" && typ != "FULL_OBJECT":
-		return nil, newError(s3err.InvalidRequest).withMessage("Value for x-amz-checksum-type header is invalid.")
+		return nil, newTextError(s3err.InvalidHeaderValue, "x-amz-checksum-type")
 	case typ != "" && algo == "":
-		return nil, newError(s3err.InvalidRequest).withMessage("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+		return nil, newTextError(s3err.ChecksumTypeAlone)
 	case typ == "FULL_OBJECT" && (algo == "SHA1" || algo == "SHA256"):
-		return nil, newError(s3err.InvalidRequest).withMessage("The FULL_OBJECT checksum type cannot be used with the " + strings.ToLower(algo) + " checksum algorithm.")
+		return nil, newTextError(s3err.ChecksumTypeAlgo, "FULL_OBJECT", strings.ToLower(algo))
 	case typ == "" && algo == "CRC64NVME":
 		typ = "FULL_OBJECT" // S3's only type for CRC64NVME
 	case typ == "" && algo != "":
@@ -63,7 +63,7 @@ func (h *Handler) createMultipartUpload(req *request) (*response, error) {
 func partNumber(req *request) (int, error) {
 	n, err := strconv.Atoi(firstValue(req.query, "partNumber"))
 	if err != nil || n < 1 || n > 10000 {
-		return 0, newError(s3err.InvalidArgument).withMessage("Part number must be an integer between 1 and 10000, inclusive")
+		return 0, newTextError(s3err.PartNumberRange).withArgument("partNumber", firstValue(req.query, "partNumber"))
 	}
 	return n, nil
 }
@@ -74,12 +74,12 @@ func (h *Handler) uploadPart(req *request) (*response, error) {
 		return nil, err
 	}
 	if req.res.DecodedLength > maxPartSize {
-		return nil, newError(s3err.EntityTooLarge)
+		return nil, entityTooLarge(req.res.DecodedLength, maxPartSize)
 	}
 	body := &limitedReader{r: req.body, n: maxPartSize}
 	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), n, body, req.res.Checksums)
 	if isTooLarge(err) {
-		return nil, newError(s3err.EntityTooLarge).withCause(err)
+		return nil, entityTooLarge(req.res.DecodedLength, maxPartSize).withCause(err)
 	}
 	if err != nil {
 		return nil, err
@@ -105,20 +105,18 @@ func (h *Handler) uploadPartCopy(req *request) (*response, error) {
 		// header for a malformed range or one ending past the source,
 		// InvalidRequest for one starting past it.
 		if !strings.HasPrefix(rng, "bytes=") || !ok || err1 != nil || err2 != nil || s < 0 || e < s {
-			return nil, newError(s3err.InvalidArgument).withMessage("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy").
-				with("ArgumentName", "x-amz-copy-source-range").with("ArgumentValue", rng)
+			return nil, newTextError(s3err.CopySourceRange).withArgument("x-amz-copy-source-range", rng)
 		}
 		if s >= src.Meta.Size {
 			return nil, newTextError(s3err.CopySourceRangeStartBeyondSize)
 		}
 		if e >= src.Meta.Size {
-			return nil, newError(s3err.InvalidArgument).withMessage("Range specified is not valid for source object of size: "+
-				strconv.FormatInt(src.Meta.Size, 10)).with("ArgumentName", "x-amz-copy-source-range").with("ArgumentValue", rng)
+			return nil, newTextError(s3err.CopySourceRangeSize, src.Meta.Size).withArgument("x-amz-copy-source-range", rng)
 		}
 		start, length = s, e-s+1
 	}
 	if length > maxPartSize {
-		return nil, newError(s3err.EntityTooLarge)
+		return nil, entityTooLarge(length, maxPartSize)
 	}
 	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), n,
 		io.NewSectionReader(src.File, start, length), nil)
@@ -137,7 +135,7 @@ func (h *Handler) completeMultipartUpload(req *request) (*response, error) {
 		return nil, err
 	}
 	if len(cr.Parts) == 0 {
-		return nil, newError(s3err.MalformedXML).withMessage("You must specify at least one part.")
+		return nil, newError(s3err.MalformedXML)
 	}
 	parts := make([]fsstore.CompletePart, len(cr.Parts))
 	for i, p := range cr.Parts {
@@ -244,7 +242,7 @@ func nonNegativeInt(q map[string][]string, name string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(v[0])
 	if err != nil || n < 0 {
-		return 0, newError(s3err.InvalidArgument).withMessage("Provided " + name + " not an integer or within integer range")
+		return 0, newTextError(s3err.NotAnInteger, v[0]).withArgument(name, v[0])
 	}
 	return n, nil
 }
@@ -293,7 +291,7 @@ func (h *Handler) listMultipartUploads(req *request) (*response, error) {
 	}
 	encoding := firstValue(req.query, "encoding-type")
 	if encoding != "" && encoding != "url" {
-		return nil, newError(s3err.InvalidArgument).withMessage("Invalid Encoding Method specified in Request")
+		return nil, newTextError(s3err.EncodingType).withArgument("encoding-type", encoding)
 	}
 	enc := func(s string) string {
 		if encoding == "url" {

@@ -23,7 +23,7 @@ var errTooLarge = errors.New("object larger than max_object_size")
 
 func (h *Handler) putObject(req *request) (*response, error) {
 	if req.res.DecodedLength > h.MaxObjectSize {
-		return nil, newError(s3err.EntityTooLarge)
+		return nil, entityTooLarge(req.res.DecodedLength, h.MaxObjectSize)
 	}
 	meta, err := metaFromHeaders(signedMetaHeaders(req))
 	if err != nil {
@@ -39,11 +39,11 @@ func (h *Handler) putObject(req *request) (*response, error) {
 		Checksums:   req.res.Checksums,
 	}
 	if opts.IfNoneMatch != "" && opts.IfNoneMatch != "*" {
-		return nil, newError(s3err.NotImplemented).withMessage("If-None-Match on PUT supports only '*'.")
+		return nil, newError(s3err.NotImplemented).with("Header", "If-None-Match")
 	}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, &limitedReader{r: req.body, n: h.MaxObjectSize}, opts)
 	if isTooLarge(err) {
-		return nil, newError(s3err.EntityTooLarge).withCause(err)
+		return nil, entityTooLarge(req.res.DecodedLength, h.MaxObjectSize).withCause(err)
 	}
 	if err != nil {
 		return nil, err
@@ -208,7 +208,7 @@ func (h *Handler) getObject(req *request) (*response, error) {
 	if req.who.Anonymous {
 		for param := range responseOverrides {
 			if _, ok := req.query[param]; ok {
-				return nil, newError(s3err.InvalidRequest).withMessage("Request specific response headers cannot be used for anonymous GET requests.")
+				return nil, newTextError(s3err.AnonymousResponseHeaders)
 			}
 		}
 	}

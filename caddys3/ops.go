@@ -106,6 +106,10 @@ const (
 const (
 	OpNotImplemented   Op = "NotImplemented"
 	OpMethodNotAllowed Op = "MethodNotAllowed"
+	// OpRejected: a sub-resource S3 refuses on this target with its own
+	// error (?versions or GET ?uploads on a key, partNumber without
+	// uploadId).
+	OpRejected Op = "Rejected"
 )
 
 // Names of the operations (logs, metrics, tests).
@@ -202,6 +206,13 @@ func init() {
 	}...)
 	operations = append(operations, refusals(obj, refusedObjectSubresources...)...)
 	operations = append(operations, []*operation{
+		// S3's answers to bucket sub-resources that have no meaning for a
+		// key (vgw tests/integration/general.go RouterGetUploadsWithKey,
+		// RouterListVersionsWithKey): never a read or write of the object.
+		{name: OpRejected, match: match{level: obj, sub: "versions"}, serve: refuse(newTextError(s3err.VersionsWithKey))},
+		{name: OpRejected, match: match{level: obj, method: get, sub: "uploads"}, serve: refuse(newTextError(s3err.UploadsWithKey))},
+	}...)
+	operations = append(operations, []*operation{
 		{name: OpCreateMultipartUpload, match: match{level: obj, method: post, sub: "uploads"}, rule: rule{"s3:PutObject", write}, scope: scopeBucket, writes: true, serve: (*Handler).createMultipartUpload},
 		{name: OpUploadPartCopy, match: match{level: obj, method: put, sub: "uploadId", when: partCopy}, rule: rule{"s3:PutObject", write}, scope: scopeCopy, writes: true, serve: (*Handler).uploadPartCopy},
 		{name: OpUploadPart, match: match{level: obj, method: put, sub: "uploadId", when: hasPartNumber}, rule: rule{"s3:PutObject", write}, scope: scopeBucket, writes: true, upload: true, serve: (*Handler).uploadPart},
@@ -209,6 +220,10 @@ func init() {
 		{name: OpAbortMultipartUpload, match: match{level: obj, method: del, sub: "uploadId"}, rule: rule{"s3:AbortMultipartUpload", write}, scope: scopeBucket, writes: true, serve: (*Handler).abortMultipartUpload},
 		{name: OpListParts, match: match{level: obj, method: get, sub: "uploadId"}, rule: rule{"s3:ListMultipartUploadParts", read}, scope: scopeInitiator, serve: (*Handler).listParts},
 	}...)
+	// An UploadPart without its upload (vgw RouterPutPartNumberWithoutUploadId,
+	// run against S3: ArgumentValue is the parameter's name there too).
+	operations = append(operations, &operation{name: OpRejected, match: match{level: obj, method: put, sub: "partNumber"},
+		serve: refuse(newTextError(s3err.PartNumberNoUploadID).withArgument("partNumber", "partNumber"))})
 	// GetObject/HeadObject of one part.
 	operations = append(operations, refusals(obj, "partNumber")...)
 	operations = append(operations, []*operation{
@@ -218,7 +233,7 @@ func init() {
 		{name: OpPutObject, match: match{level: obj, method: put}, rule: rule{"s3:PutObject", write}, scope: scopeBucket, writes: true, upload: true, serve: (*Handler).putObject},
 		{name: OpDeleteObject, match: match{level: obj, method: del}, rule: rule{"s3:DeleteObject", write}, scope: scopeBucket, writes: true, serve: (*Handler).deleteObject},
 	}...)
-	methodNotAllowed = &operation{name: OpMethodNotAllowed, serve: refuse(newError(s3err.MethodNotAllowed))}
+	methodNotAllowed = &operation{name: OpMethodNotAllowed, serve: refuseMethod}
 	opByName = make(map[Op]*operation, len(operations))
 	for _, op := range operations {
 		if op.signedBy == 0 && op.scope != scopeNone {
@@ -272,6 +287,29 @@ func copySource(_ url.Values, h http.Header) bool { return h.Get("X-Amz-Copy-Sou
 func hasPartNumber(q url.Values, _ http.Header) bool { _, ok := q["partNumber"]; return ok }
 
 func partCopy(q url.Values, h http.Header) bool { return hasPartNumber(q, h) && copySource(q, h) }
+
+// refuseMethod answers MethodNotAllowed naming the method and the type of
+// resource as S3 does (<Method>, <ResourceType>: SERVICE, BUCKET, OBJECT,
+// or UPLOAD for a multipart upload's uploadId; vgw
+// method-not-allowed-error.go and RouterPUTObjectOnlyUploadId, S3's answer
+// to a POST on an object recorded in aws-presigned-post write-ups).
+func refuseMethod(_ *Handler, req *request) (*response, error) {
+	return nil, newError(s3err.MethodNotAllowed).with("Method", req.r.Method).with("ResourceType", resourceType(req))
+}
+
+// resourceType is the <ResourceType> S3 names in MethodNotAllowed and CORS
+// refusals.
+func resourceType(req *request) string {
+	switch {
+	case req.t.key != "" && subresourcePresent(req.query, "uploadId"):
+		return "UPLOAD"
+	case req.t.key != "":
+		return "OBJECT"
+	case req.t.bucket != "":
+		return "BUCKET"
+	}
+	return "SERVICE"
+}
 
 // refuse is the function of a row that always answers err.
 func refuse(err *apiError) func(*Handler, *request) (*response, error) {

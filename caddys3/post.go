@@ -37,9 +37,7 @@ func (h *Handler) verifyForm(req *request) error {
 	}
 	key, ok := form.Fields["key"]
 	if !ok {
-		return newError(s3err.InvalidArgument).
-			withMessage("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.").
-			with("ArgumentName", "key").with("ArgumentValue", "")
+		return newTextError(s3err.PostMissingField, "key").withArgument("key", "")
 	}
 	key = strings.ReplaceAll(key, "${filename}", form.FileName)
 	form.Fields["key"] = key
@@ -59,8 +57,7 @@ func (h *Handler) verifyForm(req *request) error {
 func (h *Handler) postObject(req *request) (*response, error) {
 	fields, key, pa := req.form.Fields, req.t.key, req.post
 	if key == "" {
-		return nil, newError(s3err.InvalidArgument).withMessage("User key must have a length greater than 0.").
-			with("ArgumentName", "key").with("ArgumentValue", "")
+		return nil, newTextError(s3err.PostEmptyKey).withArgument("key", "")
 	}
 	hdr := http.Header{}
 	for name, v := range fields {
@@ -85,7 +82,7 @@ func (h *Handler) postObject(req *request) (*response, error) {
 	body := &minLengthReader{r: &limitedReader{r: req.form.File, n: limit}, min: pa.MinLength, marker: strings.HasSuffix(key, "/")}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, key, body, fsstore.PutOptions{Meta: meta})
 	if isTooLarge(err) {
-		return nil, newError(s3err.EntityTooLarge).with("MaxSizeAllowed", strconv.FormatInt(limit, 10)).withCause(err)
+		return nil, entityTooLarge(-1, limit).withCause(err)
 	}
 	if err != nil {
 		return nil, err

@@ -13,7 +13,8 @@ import (
 )
 
 // Every POST error of the auth package maps to its own S3 code and keeps
-// its detail as the message; none becomes an InternalError.
+// its detail as the message when the detail is one of AWS's texts (else
+// the code's default); none becomes an InternalError.
 func TestPostErrorMapping(t *testing.T) {
 	cases := []struct {
 		err    error
@@ -21,10 +22,10 @@ func TestPostErrorMapping(t *testing.T) {
 		status int
 		msg    string
 	}{
-		{fmt.Errorf("%w: bad framing", auth.ErrMalformedPOSTRequest), s3err.MalformedPOSTRequest, 400, "bad framing"},
+		{fmt.Errorf("%w: bad framing", auth.ErrMalformedPOSTRequest), s3err.MalformedPOSTRequest, 400, "The body of your POST request is not well-formed multipart/form-data."},
 		{fmt.Errorf("%w: Invalid Policy: Invalid JSON.", auth.ErrInvalidPolicyDocument), s3err.InvalidPolicyDocument, 400, "Invalid Policy: Invalid JSON."},
-		{fmt.Errorf("%w: too large", auth.ErrPostPreDataTooLarge), s3err.MaxPostPreDataLengthExceededError, 400, "too large"},
-		{fmt.Errorf("%w: no file", auth.ErrIncorrectNumberOfFiles), s3err.IncorrectNumberOfFilesInPostRequest, 400, "no file"},
+		{fmt.Errorf("%w: too large", auth.ErrPostPreDataTooLarge), s3err.MaxPostPreDataLengthExceededError, 400, "Your POST request fields preceding the upload file were too large."},
+		{fmt.Errorf("%w: no file", auth.ErrIncorrectNumberOfFiles), s3err.IncorrectNumberOfFilesInPostRequest, 400, "POST requires exactly one file upload per request."},
 		{fmt.Errorf("%w: Bucket POST must contain a field named 'policy'.", auth.ErrPostMissingField), s3err.InvalidArgument, 400, "Bucket POST must contain a field named 'policy'."},
 		{&auth.PolicyError{Detail: "Policy expired."}, s3err.AccessDenied, 403, "Invalid according to Policy: Policy expired."},
 		{fmt.Errorf("wrapped: %w", &auth.PolicyError{Detail: "Extra input fields: x"}), s3err.AccessDenied, 403, "Invalid according to Policy: Extra input fields: x"},

@@ -43,27 +43,23 @@ var dataWrites = []Op{OpPutObject, OpPostObject, OpCopyObject, OpCreateMultipart
 var (
 	// notImplemented names the header as S3's NotImplemented does.
 	notImplemented = func(name, _ string) *apiError {
-		return newError(s3err.NotImplemented).
-			withMessage("A header you provided implies functionality that is not implemented.").
-			with("Header", name)
+		return newError(s3err.NotImplemented).with("Header", name)
 	}
 	// notApplicable: no object here is encrypted with a customer key, so
 	// S3's answer to SSE-C parameters on a read is always this one.
 	notApplicable = func(string, string) *apiError {
-		return newError(s3err.InvalidRequest).withMessage("The encryption parameters are not applicable to this object.")
+		return newTextError(s3err.SSECNotApplicable)
 	}
 	// sseNotSupported: S3's answer to x-amz-server-side-encryption on an
 	// operation that cannot choose the encryption (reads, parts).
 	sseNotSupported = func(name, v string) *apiError {
-		return newError(s3err.InvalidArgument).
-			withMessage("x-amz-server-side-encryption header is not supported for this operation.").
-			with("ArgumentName", name).with("ArgumentValue", v)
+		return newTextError(s3err.SSENotForOperation).withArgument(name, v)
 	}
 	// noObjectLock: no bucket here has Object Lock enabled (CreateBucket
 	// refuses it), and S3's answer to lock headers on a write into such a
 	// bucket is this one.
 	noObjectLock = func(string, string) *apiError {
-		return newError(s3err.InvalidRequest).withMessage("Bucket is missing ObjectLockConfiguration")
+		return newTextError(s3err.NoObjectLockConfig)
 	}
 	// storageClass: STANDARD is what we store; the other classes S3 knows
 	// are not implemented; anything else is not a storage class.

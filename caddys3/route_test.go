@@ -3,6 +3,7 @@ package caddys3
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -62,7 +63,22 @@ func TestClassify(t *testing.T) {
 		{"PUT", "b", "k", "partNumber=1&uploadId=x", nil, OpUploadPart},
 		{"PUT", "b", "k", "uploadId=x", nil, OpMethodNotAllowed},
 		{"POST", "b", "k", "uploads", nil, OpCreateMultipartUpload},
-		{"GET", "b", "k", "uploads", nil, OpMethodNotAllowed},
+		{"GET", "b", "k", "uploads", nil, OpRejected},
+		{"PUT", "b", "k", "uploads", nil, OpMethodNotAllowed},
+		{"GET", "b", "k", "versions", nil, OpRejected},
+		{"PUT", "b", "k", "versions", nil, OpRejected},
+		{"HEAD", "b", "k", "versions", nil, OpRejected},
+		{"PUT", "b", "k", "partNumber=1", nil, OpRejected},
+		{"PUT", "b", "k", "partNumber=1", copyHdr, OpRejected},
+		// A bucket's sub-resource at a key path is the bucket's.
+		{"GET", "b", "k", "location", nil, OpGetBucketLocation},
+		{"GET", "b", "k", "policy", nil, OpGetBucketPolicy},
+		{"PUT", "b", "k", "cors", nil, OpPutBucketCORS},
+		{"GET", "b", "k", "versioning", nil, OpGetBucketVersioning},
+		{"GET", "b", "k", "lifecycle", nil, OpNotImplemented},
+		{"POST", "b", "k", "delete", nil, OpDeleteObjects},
+		{"HEAD", "b", "k", "location", nil, OpMethodNotAllowed},
+		{"GET", "b", "k", "list-type=2", nil, OpGetObject},
 		{"POST", "b", "k", "uploadId=x", nil, OpCompleteMultipartUpload},
 		{"DELETE", "b", "k", "uploadId=x", nil, OpAbortMultipartUpload},
 		{"GET", "b", "k", "uploadId=x&max-parts=2", nil, OpListParts},
@@ -74,6 +90,9 @@ func TestClassify(t *testing.T) {
 		{"GET", "b", "k", "versionId=null", nil, OpGetObject},
 		{"GET", "b", "k", "versionId=3", nil, OpNotImplemented},
 		{"POST", "b", "k", "", nil, OpMethodNotAllowed},
+		// Over 8 KiB of headers is refused before anything else.
+		{"GET", "b", "k", "", http.Header{"X-Amz-Meta-Big": {strings.Repeat("v", 8200)}}, OpRejected},
+		{"GET", "b", "k", "", http.Header{"X-Amz-Meta-Big": {strings.Repeat("v", 8000)}}, OpGetObject},
 	}
 	for _, c := range cases {
 		q, err := url.ParseQuery(c.query)

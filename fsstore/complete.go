@@ -153,10 +153,10 @@ func (s *Store) complete(ctx context.Context, bucket, key, uploadID string, p ob
 			return ObjectMeta{}, err
 		}
 		if !ok || !strings.EqualFold(part.ETag, w.ETag) {
-			return ObjectMeta{}, ErrInvalidPart
+			return ObjectMeta{}, &PartError{Err: ErrInvalidPart, PartNumber: w.N, ETag: w.ETag}
 		}
 		if i < len(want)-1 && part.Size < s.minPartSize {
-			return ObjectMeta{}, ErrEntityTooSmall
+			return ObjectMeta{}, &PartError{Err: ErrEntityTooSmall, PartNumber: w.N, ETag: w.ETag, Size: part.Size, MinSize: s.minPartSize}
 		}
 		used[i] = part
 	}

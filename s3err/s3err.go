@@ -59,6 +59,7 @@ const (
 	OperationAborted                    Code = "OperationAborted"
 	PolicyTooLarge                      Code = "PolicyTooLarge"
 	PreconditionFailed                  Code = "PreconditionFailed"
+	RequestHeaderSectionTooLarge        Code = "RequestHeaderSectionTooLarge"
 	RequestTimeTooSkewed                Code = "RequestTimeTooSkewed"
 	RequestTimeout                      Code = "RequestTimeout"
 	ServiceUnavailable                  Code = "ServiceUnavailable"
@@ -75,10 +76,17 @@ type Row struct {
 	Message string // AWS's default <Message>
 }
 
-// table maps every code to its status and default message.
+// table maps every code to its status and default message: the text S3
+// sends for the code's common case (the AWS S3 API Reference, "Error
+// responses"; where S3 is observed to send another text than that page,
+// the observed one, as recorded by S3-compatible servers' test suites,
+// e.g. versity/versitygw s3err/s3err.go and ceph/s3-tests). The codes
+// ExistingObjectIsDirectory, ObjectParentIsFile and InsufficientStorage
+// are not AWS's: a POSIX tree's own conditions. The other texts of a code
+// are the Text values of this package (texts*.go).
 var table = map[Code]Row{
 	AccessDenied:                        {403, "Access Denied"},
-	AccessForbidden:                     {403, "CORSResponse: This CORS request is not allowed."},
+	AccessForbidden:                     {403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."},
 	AuthorizationHeaderMalformed:        {400, "The authorization header is malformed."},
 	AuthorizationQueryParametersError:   {400, "Error parsing the X-Amz-Credential parameter or other query authentication parameters."},
 	BadDigest:                           {400, "The Content-MD5 or checksum value that you specified did not match what the server received."},
@@ -88,7 +96,7 @@ var table = map[Code]Row{
 	BucketNotEmpty:                      {409, "The bucket you tried to delete is not empty."},
 	ConditionalRequestConflict:          {409, "A conflicting conditional operation is currently in progress against this resource. Please try again."},
 	EntityTooLarge:                      {400, "Your proposed upload exceeds the maximum allowed object size."},
-	EntityTooSmall:                      {400, "Your proposed upload is smaller than the minimum allowed object size."},
+	EntityTooSmall:                      {400, "Your proposed upload is smaller than the minimum allowed size"},
 	ExistingObjectIsDirectory:           {409, "Existing object is a directory: keys exist below this key."},
 	IllegalLocationConstraintException:  {400, "The specified location constraint is not valid for this endpoint."},
 	IncompleteBody:                      {400, "You did not provide the number of bytes specified by the Content-Length HTTP header."},
@@ -99,18 +107,18 @@ var table = map[Code]Row{
 	InvalidArgument:                     {400, "Invalid Argument"},
 	InvalidBucketName:                   {400, "The specified bucket is not valid."},
 	InvalidDigest:                       {400, "The Content-MD5 or checksum value you specified is not valid."},
-	InvalidPart:                         {400, "One or more of the specified parts could not be found."},
-	InvalidPartOrder:                    {400, "The list of parts was not in ascending order."},
+	InvalidPart:                         {400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
+	InvalidPartOrder:                    {400, "The list of parts was not in ascending order. Parts must be ordered by part number."},
 	InvalidPolicyDocument:               {400, "The content of the form does not meet the conditions specified in the policy document."},
 	InvalidRange:                        {416, "The requested range is not satisfiable"},
 	InvalidRequest:                      {400, "Invalid Request"},
 	InvalidStorageClass:                 {400, "The storage class you specified is not valid"},
 	KeyTooLongError:                     {400, "Your key is too long"},
-	MalformedACLError:                   {400, "The XML you provided was not well-formed or did not validate against our published schema."},
+	MalformedACLError:                   {400, "The XML you provided was not well-formed or did not validate against our published schema"},
 	MalformedPOSTRequest:                {400, "The body of your POST request is not well-formed multipart/form-data."},
 	MalformedPolicy:                     {400, "Policies must be valid JSON and the first byte must be '{'"},
 	MalformedTrailerError:               {400, "The request contained trailing data that was not well-formed or did not conform to our published schema."},
-	MalformedXML:                        {400, "The XML you provided was not well-formed or did not validate against our published schema."},
+	MalformedXML:                        {400, "The XML you provided was not well-formed or did not validate against our published schema"},
 	MaxPostPreDataLengthExceededError:   {400, "Your POST request fields preceding the upload file were too large."},
 	MetadataTooLarge:                    {400, "Your metadata headers exceed the maximum allowed metadata size."},
 	MethodNotAllowed:                    {405, "The specified method is not allowed against this resource."},
@@ -120,15 +128,16 @@ var table = map[Code]Row{
 	NoSuchBucketPolicy:                  {404, "The bucket policy does not exist"},
 	NoSuchCORSConfiguration:             {404, "The CORS configuration does not exist"},
 	NoSuchKey:                           {404, "The specified key does not exist."},
-	NoSuchUpload:                        {404, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed."},
+	NoSuchUpload:                        {404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."},
 	NoSuchVersion:                       {404, "The specified version does not exist."},
-	NotImplemented:                      {501, "A header or query you provided implies functionality that is not implemented."},
+	NotImplemented:                      {501, "A header you provided implies functionality that is not implemented."},
 	NotModified:                         {304, "Not Modified"},
 	ObjectParentIsFile:                  {409, "Object parent already exists as a file: a key is a prefix of this key."},
 	OperationAborted:                    {409, "A conflicting conditional operation is currently in progress against this resource. Please try again."},
 	PolicyTooLarge:                      {400, "Your policy exceeds the maximum allowed document size."},
 	PreconditionFailed:                  {412, "At least one of the pre-conditions you specified did not hold"},
-	RequestTimeTooSkewed:                {403, "The difference between the request time and the server's time is too large."},
+	RequestHeaderSectionTooLarge:        {400, "Your request header section exceeds the maximum allowed size."},
+	RequestTimeTooSkewed:                {403, "The difference between the request time and the current time is too large."},
 	RequestTimeout:                      {400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."},
 	ServiceUnavailable:                  {503, "Please reduce your request rate."},
 	SignatureDoesNotMatch:               {403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},

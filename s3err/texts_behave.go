@@ -9,9 +9,3 @@ package s3err
 // tests/aws/services/s3/test_s3_api.snapshot.json,
 // test_upload_part_copy_range, "upload-part-copy-range-exc-100-200".
 var CopySourceRangeStartBeyondSize = Text{InvalidRequest, "The specified copy range is invalid for the source object size"}
-
-// ListBucketsBadToken answers a ListBuckets continuation-token this server
-// did not issue; S3's text for an undecodable token of a listing
-// (ListObjectsV2 answers so, ArgumentName continuation-token: localstack's
-// test_s3_list_operations.snapshot.json "exc-continuation-token").
-var ListBucketsBadToken = Text{InvalidArgument, "The continuation token provided is incorrect"}
