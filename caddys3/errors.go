@@ -87,6 +87,14 @@ func toAPIError(err error) *apiError {
 	if errors.As(err, &bodyErr) {
 		return bodyErr.apiError()
 	}
+	var textErr *auth.TextError
+	if errors.As(err, &textErr) {
+		e := newTextError(textErr.Text, textErr.Args...).withCause(err)
+		for _, f := range textErr.Fields {
+			e.with(f[0], f[1])
+		}
+		return e
+	}
 	var sigErr *auth.SignatureMismatchError
 	if errors.As(err, &sigErr) {
 		// StringToSign helps a client author debug; the canonical request
