@@ -30,16 +30,9 @@ func checksumAlgo(name string) string {
 	return checksum.Parse(rest)
 }
 
-// decodeChecksum decodes a base64 checksum value of the algorithm's size.
-// Only the canonical encoding is accepted: Go's decoder skips CR and LF, so
-// "AAAA\r==" would verify while a different string is stored and echoed.
-func decodeChecksum(algo, value string) ([]byte, bool) {
-	b, err := base64.StdEncoding.DecodeString(value)
-	if err != nil || len(b) != newHash(algo).Size() || base64.StdEncoding.EncodeToString(b) != value {
-		return nil, false
-	}
-	return b, true
-}
+// decodeChecksum decodes a base64 checksum value of the algorithm's size
+// (checksum.Decode: the canonical encoding only).
+func decodeChecksum(algo, value string) ([]byte, bool) { return checksum.Decode(algo, value) }
 
 // digester runs each needed hash once over the payload, however many checks
 // share it (x-amz-content-sha256 and x-amz-checksum-sha256 do).

@@ -130,14 +130,15 @@ func toAPIError(err error) *apiError {
 	}
 	var missing *fsstore.MissingPartChecksumError
 	if errors.As(err, &missing) {
-		return newError(s3err.InvalidRequest).withCause(err).withMessage("The upload was created using a " +
-			strings.ToLower(missing.Algorithm) + " checksum. The complete request must include the checksum for each part. It was missing for part " +
-			strconv.Itoa(missing.PartNumber) + " in the request.")
+		return newTextError(s3err.PartChecksumMissing, strings.ToLower(missing.Algorithm), missing.PartNumber).withCause(err)
 	}
 	var mismatch *fsstore.ChecksumMismatchError
 	if errors.As(err, &mismatch) {
-		return newError(s3err.BadDigest).withCause(err).withMessage("The " + strings.ToLower(mismatch.Algorithm) +
-			" you specified for the object did not match what was computed.")
+		return newTextError(s3err.ObjectChecksumMismatch, strings.ToLower(mismatch.Algorithm)).withCause(err)
+	}
+	var rule *fsstore.ChecksumRuleError
+	if errors.As(err, &rule) {
+		return checksumRuleError(rule)
 	}
 	var regionErr *auth.RegionError
 	if errors.As(err, &regionErr) {

@@ -67,6 +67,7 @@ func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 			Key: enc(o.Key), LastModified: timeISO(o.Meta.LastModified),
 			ETag: quoteETag(o.Meta.ETag), Size: o.Meta.Size, StorageClass: "STANDARD",
 		}
+		e.ChecksumAlgorithm, e.ChecksumType = objectChecksum(o.Meta)
 		if fetchOwner {
 			ow := ownerOf(o.Meta.Owner)
 			e.Owner = &ow

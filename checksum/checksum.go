@@ -8,6 +8,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/base64"
 	"hash"
 	"hash/crc32"
 
@@ -122,4 +123,20 @@ func New(algo string) hash.Hash {
 		return xxh3.New128()
 	}
 	return nil
+}
+
+// Decode returns the digest a base64 checksum value of algo stands for.
+// Only the canonical encoding of a digest of algo's size is accepted:
+// Go's decoder skips CR and LF, so "AAAA\r==" would verify while another
+// string is stored and echoed.
+func Decode(algo, value string) ([]byte, bool) {
+	h := New(algo)
+	if h == nil {
+		return nil, false
+	}
+	b, err := base64.StdEncoding.DecodeString(value)
+	if err != nil || len(b) != h.Size() || base64.StdEncoding.EncodeToString(b) != value {
+		return nil, false
+	}
+	return b, true
 }

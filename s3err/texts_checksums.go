@@ -45,6 +45,11 @@ var (
 	// (versitygw ErrMultipleChecksumHeaders).
 	ChecksumHeadersMultiple = Text{InvalidRequest, "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."}
 
+	// ChecksumFieldUnknown: a POST form field x-amz-checksum-<name> whose
+	// name is no algorithm (versitygw ErrInvalidChecksumHeader,
+	// PostObject_invalid_checksum_algorithm).
+	ChecksumFieldUnknown = Text{InvalidRequest, "The algorithm type you specified in x-amz-checksum- header is invalid."}
+
 	// ChecksumMismatch: the payload's checksum is not the one sent in a
 	// header or trailer; the algorithm upper case (observed AWS answer
 	// "The SHA256 you specified did not match the calculated checksum.",
