@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/caddys3/caddys3/checksum"
@@ -157,6 +158,9 @@ func checksumRuleError(e *fsstore.ChecksumRuleError) *apiError {
 	case fsstore.PartChecksumInvalid:
 		return newTextError(s3err.PartChecksumInvalid).withCause(e).
 			with("ArgumentName", "Checksum").with("ArgumentValue", e.Value)
+	case fsstore.PartChecksumWrong:
+		return newTextError(s3err.PartChecksumWrong).withCause(e).with("UploadId", e.UploadID).
+			with("PartNumber", strconv.Itoa(e.PartNumber)).with("ETag", e.Value)
 	case fsstore.PartChecksumOtherAlgorithm:
 		return newTextError(s3err.PartChecksumOtherAlgorithm, lower(e.Actual), e.PartNumber).withCause(e)
 	case fsstore.ObjectChecksumTypeMismatch:

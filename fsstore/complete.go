@@ -159,6 +159,9 @@ func (s *Store) complete(ctx context.Context, bucket, key, uploadID string, p ob
 			return ObjectMeta{}, ErrInvalidPart
 		}
 		if err := partChecksumRules(rec.Meta.ChecksumAlgorithm, parts[i], part); err != nil {
+			if re, ok := err.(*ChecksumRuleError); ok {
+				re.UploadID = uploadID
+			}
 			return ObjectMeta{}, err
 		}
 		if i < len(want)-1 && part.Size < s.minPartSize {
@@ -253,7 +256,7 @@ func partChecksumRules(algo string, cp CompletePart, part Part) error {
 			continue
 		}
 		if algo == "" || a == algo {
-			return fmt.Errorf("%w: part %d: its %s checksum is not the one sent", ErrInvalidPart, cp.PartNumber, a)
+			return &ChecksumRuleError{Rule: PartChecksumWrong, Algorithm: algo, Actual: a, PartNumber: cp.PartNumber, Value: cp.ETag}
 		}
 		return &ChecksumRuleError{Rule: PartChecksumOtherAlgorithm, Algorithm: algo, Actual: a, PartNumber: cp.PartNumber}
 	}

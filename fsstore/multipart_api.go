@@ -125,6 +125,10 @@ const (
 	// PartChecksumInvalid: a part's checksum in the request is not the
 	// base64 of its algorithm's size, or the part names several (Value).
 	PartChecksumInvalid ChecksumRule = iota + 1
+	// PartChecksumWrong: a part's checksum of the upload's algorithm (or
+	// any, for an upload without one) is not the part's; it matches
+	// ErrInvalidPart.
+	PartChecksumWrong
 	// PartChecksumOtherAlgorithm: a part's checksum of another algorithm
 	// than the upload's is not the part's.
 	PartChecksumOtherAlgorithm
@@ -144,7 +148,13 @@ type ChecksumRuleError struct {
 	Algorithm  string // the upload's algorithm (its type for ChecksumModeMismatch)
 	Actual     string // the algorithm sent
 	PartNumber int
-	Value      string // the checksum(s) sent, for PartChecksumInvalid
+	Value      string // the checksum(s) sent, for PartChecksumInvalid; the ETag for PartChecksumWrong
+	UploadID   string
+}
+
+// Is makes a PartChecksumWrong match ErrInvalidPart.
+func (e *ChecksumRuleError) Is(target error) bool {
+	return target == ErrInvalidPart && e.Rule == PartChecksumWrong
 }
 
 func (e *ChecksumRuleError) Error() string {

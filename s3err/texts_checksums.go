@@ -79,6 +79,12 @@ var (
 	// (versitygw InvalidArgChecksumPart).
 	PartChecksumInvalid = Text{InvalidArgument, "Invalid Base64 or multiple checksums present in request"}
 
+	// PartChecksumWrong: a part's checksum in Complete is not the part's:
+	// InvalidPart with AWS's full text (two spaces after the first
+	// sentence) and the UploadId, PartNumber and ETag elements (versitygw
+	// ErrInvalidPart, InvalidPartError; CompleteMultipartUpload_incorrect_checksum_part).
+	PartChecksumWrong = Text{InvalidPart, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."}
+
 	// PartChecksumOtherAlgorithm: a part's checksum in Complete is of
 	// another algorithm than the upload's and not the part's (versitygw
 	// CompleteMultipartUpload_different_checksum_part).
