@@ -61,6 +61,10 @@ type Result struct {
 	// sent by the client in a header or trailer. Valid only after Body
 	// returned io.EOF.
 	Checksums func() map[string]string
+	// ChecksumAlgorithm is the checksum algorithm the request announced in
+	// an x-amz-checksum-<algo> header or an x-amz-trailer ("" for none);
+	// x-amz-sdk-checksum-algorithm, when sent, agrees with it.
+	ChecksumAlgorithm string
 }
 
 // Sentinel errors. The caddys3 package maps each to its S3 error code; wrap

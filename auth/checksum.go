@@ -12,16 +12,12 @@ import (
 	"strings"
 
 	"github.com/caddys3/caddys3/checksum"
+	"github.com/caddys3/caddys3/s3err"
 )
 
-// newHash returns a hash for an algorithm name ("MD5" or a checksum
-// algorithm), or nil when unknown.
-func newHash(algo string) hash.Hash {
-	if algo == "MD5" {
-		return md5.New()
-	}
-	return checksum.New(algo)
-}
+// newHash returns a hash for a checksum algorithm ("MD5" serves
+// Content-MD5 too), or nil when unknown.
+func newHash(algo string) hash.Hash { return checksum.New(algo) }
 
 // checksumAlgo maps a header or trailer name ("x-amz-checksum-crc32") to its
 // algorithm as S3 names it ("CRC32"), or "" when it names none (such as
@@ -34,16 +30,9 @@ func checksumAlgo(name string) string {
 	return checksum.Parse(rest)
 }
 
-// decodeChecksum decodes a base64 checksum value of the algorithm's size.
-// Only the canonical encoding is accepted: Go's decoder skips CR and LF, so
-// "AAAA\r==" would verify while a different string is stored and echoed.
-func decodeChecksum(algo, value string) ([]byte, bool) {
-	b, err := base64.StdEncoding.DecodeString(value)
-	if err != nil || len(b) != newHash(algo).Size() || base64.StdEncoding.EncodeToString(b) != value {
-		return nil, false
-	}
-	return b, true
-}
+// decodeChecksum decodes a base64 checksum value of the algorithm's size
+// (checksum.Decode: the canonical encoding only).
+func decodeChecksum(algo, value string) ([]byte, bool) { return checksum.Decode(algo, value) }
 
 // digester runs each needed hash once over the payload, however many checks
 // share it (x-amz-content-sha256 and x-amz-checksum-sha256 do).
@@ -119,7 +108,7 @@ func headerChecks(r *http.Request, q []queryParam) ([]digestCheck, error) {
 		}
 		checks = append(checks, digestCheck{algo: "MD5", want: b, err: ErrBadDigest})
 	}
-	if _, ok := lookup(q, "uploadId"); ok && r.Method == http.MethodPost {
+	if isComplete(r, q) {
 		return checks, nil
 	}
 	found := ""
@@ -129,17 +118,54 @@ func headerChecks(r *http.Request, q []queryParam) ([]digestCheck, error) {
 			continue
 		}
 		if found != "" {
-			return nil, fmt.Errorf("%w: Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.", ErrInvalidRequest)
+			return nil, textError(ErrInvalidRequest, s3err.ChecksumHeadersMultiple)
 		}
 		found = algo
 		v := strings.TrimSpace(vals[0])
 		b, ok := decodeChecksum(algo, v)
 		if !ok || len(vals) > 1 {
-			return nil, fmt.Errorf("%w: Value for %s header is invalid.", ErrInvalidRequest, strings.ToLower(name))
+			return nil, textError(ErrInvalidRequest, s3err.ChecksumHeaderInvalid, strings.ToLower(name))
 		}
-		checks = append(checks, digestCheck{algo: algo, want: b, err: ErrBadDigest, report: v})
+		checks = append(checks, digestCheck{algo: algo, want: b, err: textError(ErrBadDigest, s3err.ChecksumMismatch, algo), report: v})
 	}
 	return checks, nil
+}
+
+// announcedAlgorithm returns the checksum algorithm a request carries in
+// a header or trailer ("" for none) after checking that
+// x-amz-sdk-checksum-algorithm, if sent, agrees with it: S3 refuses an
+// SDK algorithm that names no algorithm or another one, and one sent
+// without any checksum header or trailer.
+func announcedAlgorithm(r *http.Request, checks []digestCheck, trailers []string) (string, error) {
+	algo := ""
+	for _, c := range checks {
+		if c.report != "" {
+			algo = c.algo
+		}
+	}
+	for _, t := range trailers {
+		if a := checksumAlgo(t); a != "" && algo == "" {
+			algo = a
+		}
+	}
+	sdk, ok := r.Header["X-Amz-Sdk-Checksum-Algorithm"]
+	if !ok {
+		return algo, nil
+	}
+	if algo == "" {
+		return "", textError(ErrInvalidRequest, s3err.SDKChecksumMissing)
+	}
+	if len(sdk) != 1 || checksum.Parse(strings.TrimSpace(sdk[0])) != algo {
+		return "", textError(ErrInvalidRequest, s3err.SDKChecksumInvalid)
+	}
+	return algo, nil
+}
+
+// isComplete: the request is CompleteMultipartUpload (POST ?uploadId),
+// whose checksum headers are the whole object's, not its body's.
+func isComplete(r *http.Request, q []queryParam) bool {
+	_, ok := lookup(q, "uploadId")
+	return ok && r.Method == http.MethodPost
 }
 
 // incomplete maps a transport's short-body error to ErrIncompleteBody and

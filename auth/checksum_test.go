@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/caddys3/caddys3/checksum"
+	"github.com/caddys3/caddys3/s3err"
 )
 
 func TestHeaderChecksums(t *testing.T) {
@@ -15,7 +18,7 @@ func TestHeaderChecksums(t *testing.T) {
 	goodMD5 := base64.StdEncoding.EncodeToString(md[:])
 	v := newTestVerifier(time.Now())
 	sums := map[string]string{}
-	for _, algo := range []string{"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"} {
+	for _, algo := range checksum.Algorithms {
 		h := newHash(algo)
 		h.Write(body)
 		sums[algo] = base64.StdEncoding.EncodeToString(h.Sum(nil))
@@ -67,5 +70,44 @@ func TestHeaderChecksums(t *testing.T) {
 	}
 	if cs := res.Checksums(); len(cs) != 0 {
 		t.Fatal(cs)
+	}
+}
+
+// x-amz-sdk-checksum-algorithm must name the algorithm of the checksum
+// header or trailer sent, in any case; Result.ChecksumAlgorithm is that
+// algorithm.
+func TestSDKChecksumAlgorithm(t *testing.T) {
+	body := []byte("the payload")
+	h := newHash("CRC32")
+	h.Write(body)
+	crc := base64.StdEncoding.EncodeToString(h.Sum(nil))
+	v := newTestVerifier(time.Now())
+	for _, c := range []struct {
+		name   string
+		header []string
+		want   *s3err.Text // nil: accepted
+		algo   string
+	}{
+		{"header only", []string{"X-Amz-Checksum-Crc32", crc}, nil, "CRC32"},
+		{"matching", []string{"X-Amz-Sdk-Checksum-Algorithm", "CRC32", "X-Amz-Checksum-Crc32", crc}, nil, "CRC32"},
+		{"lower case", []string{"X-Amz-Sdk-Checksum-Algorithm", "crc32", "X-Amz-Checksum-Crc32", crc}, nil, "CRC32"},
+		{"none", nil, nil, ""},
+		{"other algorithm", []string{"X-Amz-Sdk-Checksum-Algorithm", "SHA256", "X-Amz-Checksum-Crc32", crc}, &s3err.SDKChecksumInvalid, ""},
+		{"no algorithm", []string{"X-Amz-Sdk-Checksum-Algorithm", "BOGUS", "X-Amz-Checksum-Crc32", crc}, &s3err.SDKChecksumInvalid, ""},
+		{"without a checksum", []string{"X-Amz-Sdk-Checksum-Algorithm", "CRC32"}, &s3err.SDKChecksumMissing, ""},
+		{"bogus without a checksum", []string{"X-Amz-Sdk-Checksum-Algorithm", "BOGUS"}, &s3err.SDKChecksumMissing, ""},
+		{"trailer", []string{"X-Amz-Sdk-Checksum-Algorithm", "CRC32C", "X-Amz-Content-Sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+			"X-Amz-Trailer", "x-amz-checksum-crc32c", "X-Amz-Decoded-Content-Length", "11"}, nil, "CRC32C"},
+		{"trailer of another algorithm", []string{"X-Amz-Sdk-Checksum-Algorithm", "CRC32", "X-Amz-Content-Sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+			"X-Amz-Trailer", "x-amz-checksum-crc32c", "X-Amz-Decoded-Content-Length", "11"}, &s3err.SDKChecksumInvalid, ""},
+	} {
+		res, err := v.Verify(t.Context(), serverRequest("PUT", "h", "/b/k", hdr(c.header...), body))
+		var te *TextError
+		switch {
+		case c.want == nil && (err != nil || res.ChecksumAlgorithm != c.algo):
+			t.Errorf("%s: %v %+v", c.name, err, res)
+		case c.want != nil && (!errors.As(err, &te) || te.Text != *c.want || !errors.Is(err, ErrInvalidRequest)):
+			t.Errorf("%s: got %v, want %q", c.name, err, c.want.Format)
+		}
 	}
 }

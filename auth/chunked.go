@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/caddys3/caddys3/s3err"
 )
 
 const (
@@ -19,7 +21,9 @@ const (
 	maxSignedChunk  = 16 << 20
 	maxLineLen      = 4096 // chunk header or trailer line
 	maxTrailerLines = 16
-	emptySHA256     = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	// minChunk is S3's smallest chunk but the last.
+	minChunk    = 8 << 10
+	emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
 // chunkSigner verifies the signature chain of an aws-chunked body: each
@@ -69,6 +73,8 @@ type chunkedBody struct {
 	sums        *sumSet
 	declared    int64 // x-amz-decoded-content-length, -1 when absent
 	decoded     int64
+	chunks      int   // data chunks so far
+	lastSize    int64 // size of the latest data chunk
 
 	buf  []byte // verified data of the current signed chunk
 	off  int
@@ -143,6 +149,12 @@ func (c *chunkedBody) nextChunk() error {
 	size, sig, err := parseChunkHeader(line)
 	if err != nil {
 		return err
+	}
+	if size > 0 {
+		if c.chunks > 0 && c.lastSize < minChunk {
+			return invalidChunkSize(c.chunks+1, c.lastSize)
+		}
+		c.chunks, c.lastSize = c.chunks+1, size
 	}
 	if c.declared >= 0 && c.decoded+size > c.declared {
 		return fmt.Errorf("%w: more data than x-amz-decoded-content-length", ErrIncompleteBody)
@@ -329,7 +341,7 @@ func (c *chunkedBody) verifyTrailer(lines []trailerLine, sig string, haveSig boo
 			return fmt.Errorf("%w: invalid value for trailer %s", ErrMalformedTrailer, l.name)
 		}
 		if !hmac.Equal(c.d.sum(algo), want) {
-			return fmt.Errorf("%w: %s trailer does not match the payload", ErrBadDigest, l.name)
+			return textError(ErrBadDigest, s3err.ChecksumMismatch, algo)
 		}
 		verified[algo] = l.value
 	}

@@ -15,6 +15,9 @@ import (
 
 	"encoding/base64"
 	"encoding/binary"
+
+	"github.com/caddys3/caddys3/checksum"
+	"github.com/caddys3/caddys3/s3err"
 )
 
 func crc32b64(b []byte) string {
@@ -52,13 +55,13 @@ func TestSignedChunkedFailures(t *testing.T) {
 	v := newTestVerifier(exampleTime())
 	mode := "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 	r, seed := signedChunkedRequest(mode, len(data), "")
-	good := encodeChunks(exampleKey(), seed, data, []int{4096, 4096}, nil)
+	good := encodeChunks(exampleKey(), seed, data, []int{8192}, nil)
 	res, got, err := verifyAndRead(v, withBody(r, iotest.OneByteReader(bytes.NewReader(good))))
 	if err != nil || !bytes.Equal(got, data) || res.DecodedLength != int64(len(data)) {
 		t.Fatalf("good body: %v", err)
 	}
 
-	enc := func(seed string) []byte { return encodeChunks(exampleKey(), seed, data, []int{4096, 4096}, nil) }
+	enc := func(seed string) []byte { return encodeChunks(exampleKey(), seed, data, []int{8192}, nil) }
 	fixed := func(b []byte) func(string) []byte { return func(string) []byte { return b } }
 	cases := []struct {
 		name   string
@@ -77,7 +80,7 @@ func TestSignedChunkedFailures(t *testing.T) {
 		{"bad size", fixed([]byte("zz;chunk-signature=00\r\n")), ErrIncompleteBody, len(data)},
 		{"oversized chunk", fixed([]byte("1000001;chunk-signature=00\r\n")), ErrIncompleteBody, len(data)},
 		{"long line", fixed(append(bytes.Repeat([]byte("1"), 5000), "\r\n"...)), ErrIncompleteBody, len(data)},
-		{"no CRLF after data", func(s string) []byte { return bytes.Replace(enc(s), []byte("\r\n1000;"), []byte("XX1000;"), 1) }, ErrIncompleteBody, len(data)},
+		{"no CRLF after data", func(s string) []byte { return bytes.Replace(enc(s), []byte("\r\n1e80;"), []byte("XX1e80;"), 1) }, ErrIncompleteBody, len(data)},
 		{"data after end", func(s string) []byte { return append(enc(s), 'x') }, ErrIncompleteBody, len(data)},
 	}
 	for _, c := range cases {
@@ -156,19 +159,19 @@ func TestUnsignedTrailer(t *testing.T) {
 	}
 
 	// Every checksum algorithm.
-	for _, algo := range []string{"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"} {
+	for _, algo := range checksum.Algorithms {
 		h := newHash(algo)
 		h.Write(data)
 		val := base64.StdEncoding.EncodeToString(h.Sum(nil))
 		name := "x-amz-checksum-" + strings.ToLower(algo)
-		res, _, err := verifyAndRead(v, req(encodeChunks(nil, "", data, []int{1000}, []string{name + ":" + val}), name))
+		res, _, err := verifyAndRead(v, req(encodeChunks(nil, "", data, []int{8192}, []string{name + ":" + val}), name))
 		if err != nil || res.Checksums()[algo] != val {
 			t.Errorf("%s: %v %v", algo, err, res)
 		}
 	}
 
 	// Anonymous uploads in this mode are decoded too.
-	r := serverRequest("PUT", "h", "/b/k", hdr("X-Amz-Content-Sha256", mode, "X-Amz-Trailer", "x-amz-checksum-crc32"), nil)
+	r := serverRequest("PUT", "h", "/b/k", hdr("X-Amz-Content-Sha256", mode, "X-Amz-Trailer", "x-amz-checksum-crc32", "X-Amz-Decoded-Content-Length", strconv.Itoa(len(data))), nil)
 	res, got, err = verifyAndRead(v, withBody(r, bytes.NewReader(good)))
 	if err != nil || !bytes.Equal(got, data) || !res.Principal.Anonymous {
 		t.Fatalf("anonymous: %v", err)
@@ -248,4 +251,45 @@ func TestSignedTrailerMinioLayout(t *testing.T) {
 	body[i] ^= 1
 	_, _, err = verifyAndRead(v, withBody(r, bytes.NewReader(body)))
 	mustErrIs(t, err, ErrSignatureDoesNotMatch)
+}
+
+// S3's aws-chunked rules beyond framing: every chunk but the last has at
+// least 8 KiB (InvalidChunkSizeError naming the chunk that revealed it and
+// the small chunk's size), and the decoded length is required (411).
+func TestChunkSizeAndDecodedLength(t *testing.T) {
+	v := newTestVerifier(exampleTime())
+	mode := "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+	data := bytes.Repeat([]byte("x"), 20000)
+	req := func(body []byte, decoded string) *http.Request {
+		h := hdr("X-Amz-Content-Sha256", mode)
+		if decoded != "" {
+			h.Set("X-Amz-Decoded-Content-Length", decoded)
+		}
+		return withBody(serverRequest("PUT", "h", "/b/k", h, nil), bytes.NewReader(body))
+	}
+	n := strconv.Itoa(len(data))
+	for _, c := range []struct {
+		name        string
+		sizes       []int
+		chunk, size string // "" when the body is accepted
+	}{
+		{"one chunk", nil, "", ""},
+		{"8 KiB chunks, short last", []int{8192, 8192}, "", ""},
+		{"small first chunk", []int{3}, "2", "3"},
+		{"small middle chunk", []int{8192, 100}, "3", "100"},
+	} {
+		_, got, err := verifyAndRead(v, req(encodeChunks(nil, "", data, c.sizes, nil), n))
+		var te *TextError
+		switch {
+		case c.chunk == "" && (err != nil || !bytes.Equal(got, data)):
+			t.Errorf("%s: %v", c.name, err)
+		case c.chunk != "" && !errors.As(err, &te):
+			t.Errorf("%s: got %v, want InvalidChunkSizeError", c.name, err)
+		case c.chunk != "" && (te.Text != s3err.InvalidChunkSize || fmt.Sprint(te.Fields) != fmt.Sprint([][2]string{{"Chunk", c.chunk}, {"BadChunkSize", c.size}})):
+			t.Errorf("%s: got %v %v", c.name, te.Text, te.Fields)
+		}
+	}
+	if _, err := v.Verify(t.Context(), req(encodeChunks(nil, "", data, nil, nil), "")); !errors.Is(err, ErrMissingContentLength) {
+		t.Errorf("no x-amz-decoded-content-length: %v", err)
+	}
 }

@@ -124,6 +124,7 @@ func newResult(r *http.Request, q []queryParam, payload string, kind payloadKind
 	sums := &sumSet{}
 	res := &Result{Principal: p, DecodedLength: length, Checksums: sums.get}
 	var inner io.Reader = src
+	var trailers []string
 	switch kind {
 	case hexPayload:
 		want, _ := hex.DecodeString(payload)
@@ -132,14 +133,17 @@ func newResult(r *http.Request, q []queryParam, payload string, kind payloadKind
 		if kind != unsignedTrailer && signer == nil {
 			return nil, ErrInvalidContentSHA256
 		}
-		declared := int64(-1)
-		if s := r.Header.Get("X-Amz-Decoded-Content-Length"); s != "" {
-			declared, err = strconv.ParseInt(s, 10, 64)
-			if err != nil || declared < 0 {
-				return nil, fmt.Errorf("%w: invalid x-amz-decoded-content-length", ErrInvalidRequest)
-			}
+		// S3 needs the decoded length of an aws-chunked body: without it
+		// the answer is 411 MissingContentLength (AWS's sigv4-streaming
+		// documentation makes x-amz-decoded-content-length required).
+		s := r.Header.Get("X-Amz-Decoded-Content-Length")
+		if s == "" {
+			return nil, fmt.Errorf("%w: x-amz-decoded-content-length is missing", ErrMissingContentLength)
 		}
-		var trailers []string
+		declared, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || declared < 0 {
+			return nil, fmt.Errorf("%w: invalid x-amz-decoded-content-length", ErrInvalidRequest)
+		}
 		if kind != signedChunks {
 			if trailers, err = parseTrailerHeader(r.Header.Values("X-Amz-Trailer")); err != nil {
 				return nil, err
@@ -147,6 +151,11 @@ func newResult(r *http.Request, q []queryParam, payload string, kind payloadKind
 		}
 		inner = newChunkedBody(src, signer, kind != signedChunks, trailers, declared, sums)
 		res.DecodedLength, length = declared, -1
+	}
+	if !isComplete(r, q) {
+		if res.ChecksumAlgorithm, err = announcedAlgorithm(r, checks, trailers); err != nil {
+			return nil, err
+		}
 	}
 	res.Body = newCheckedBody(inner, src, checks, sums, length)
 	return res, nil

@@ -2,6 +2,7 @@ package caddys3
 
 import (
 	"encoding/xml"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,7 +40,14 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
 		return nil, newTextError(s3err.MetadataDirective).withArgument("x-amz-metadata-directive", req.r.Header.Get("X-Amz-Metadata-Directive"))
 	}
-	if req.src == req.t && directive != "REPLACE" {
+	// x-amz-checksum-algorithm asks for the copy's checksum in that
+	// algorithm, computed as the bytes are copied (a FULL_OBJECT checksum);
+	// it is a change that makes a copy onto itself legal.
+	algo, err := requestedAlgorithm(req.r.Header)
+	if err != nil {
+		return nil, err
+	}
+	if req.src == req.t && directive != "REPLACE" && algo == "" {
 		return nil, newTextError(s3err.CopyToItself)
 	}
 	src := req.source
@@ -49,7 +57,6 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 
 	meta := src.Meta
 	if directive == "REPLACE" {
-		var err error
 		if meta, err = metaFromHeaders(req.r.Header); err != nil {
 			return nil, err
 		}
@@ -59,17 +66,27 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 	if err := h.stampOwner(req, &meta, req.r.Header); err != nil {
 		return nil, err
 	}
-	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, src.File, fsstore.PutOptions{
+	opts := fsstore.PutOptions{
 		Meta:        meta,
 		IfNoneMatch: req.r.Header.Get("If-None-Match"),
 		IfMatch:     req.r.Header.Get("If-Match"),
-	})
+	}
+	var body io.Reader = src.File
+	if algo != "" {
+		body, opts.Checksums = withComputedChecksum(body, algo, nil)
+		opts.Meta.ChecksumAlgorithm, opts.Meta.ChecksumType = algo, "FULL_OBJECT"
+	}
+	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, body, opts)
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse(copyResult{XMLName: xml.Name{Local: "CopyObjectResult"},
+	res := copyResult{XMLName: xml.Name{Local: "CopyObjectResult"},
 		Xmlns: s3Namespace, ETag: quoteETag(stored.ETag), LastModified: timeISO(stored.LastModified),
-	})
+	}
+	if a, typ := objectChecksum(stored); a != "" {
+		res.ChecksumType, res.checksumElements = typ, checksumXML(map[string]string{a: stored.Checksums[a]})
+	}
+	return xmlResponse(res)
 }
 
 // checkCopyConditions evaluates x-amz-copy-source-if-*; every failure is

@@ -175,6 +175,14 @@ func toAPIError(err error) *apiError {
 	if errors.As(err, &bodyErr) {
 		return bodyErr.apiError()
 	}
+	var textErr *auth.TextError
+	if errors.As(err, &textErr) {
+		e := newTextError(textErr.Text, textErr.Args...).withCause(err)
+		for _, f := range textErr.Fields {
+			e.with(f[0], f[1])
+		}
+		return e
+	}
 	var sigErr *auth.SignatureMismatchError
 	if errors.As(err, &sigErr) {
 		// What S3 echoes to help a client author debug, in S3's order;
@@ -221,7 +229,7 @@ func toAPIError(err error) *apiError {
 	}
 	var mismatch *fsstore.ChecksumMismatchError
 	if errors.As(err, &mismatch) {
-		return newTextError(s3err.ChecksumMismatch, strings.ToLower(mismatch.Algorithm)).withCause(err)
+		return newTextError(s3err.ObjectChecksumMismatch, strings.ToLower(mismatch.Algorithm)).withCause(err)
 	}
 	var partErr *fsstore.PartError
 	if errors.As(err, &partErr) {
@@ -235,6 +243,10 @@ func toAPIError(err error) *apiError {
 				with("PartNumber", part).with("ETag", partErr.ETag)
 		}
 		return newError(s3err.InvalidPart).withCause(err).with("PartNumber", part).with("ETag", partErr.ETag)
+	}
+	var rule *fsstore.ChecksumRuleError
+	if errors.As(err, &rule) {
+		return checksumRuleError(rule)
 	}
 	var regionErr *auth.RegionError
 	if errors.As(err, &regionErr) {
@@ -306,7 +318,7 @@ var sentinelCodes = []struct {
 	{err: auth.ErrIncompleteBody, code: s3err.IncompleteBody},
 	{err: auth.ErrMalformedTrailer, code: s3err.MalformedTrailerError},
 	{err: auth.ErrInvalidRequest, code: s3err.InvalidRequest, details: []s3err.Text{
-		s3err.MultipleChecksums, s3err.InvalidHeaderValue, s3err.MissingContentSHA256,
+		s3err.ChecksumHeadersMultiple, s3err.ChecksumHeaderInvalid, s3err.MissingContentSHA256,
 		s3err.OneAuthMechanism, s3err.TrailerNotSupported,
 	}},
 	{err: auth.ErrMissingContentLength, code: s3err.MissingContentLength},

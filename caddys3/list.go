@@ -67,6 +67,9 @@ func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 			Key: enc(o.Key), LastModified: timeISO(o.Meta.LastModified),
 			ETag: quoteETag(o.Meta.ETag), Size: o.Meta.Size, StorageClass: "STANDARD",
 		}
+		// AWS lists an object's checksum algorithm and type. (Issue 14:
+		// ListObjectVersions' <Version> carries them too, once it exists.)
+		e.ChecksumAlgorithm, e.ChecksumType = objectChecksum(o.Meta)
 		if fetchOwner {
 			ow := ownerOf(o.Meta.Owner)
 			e.Owner = &ow

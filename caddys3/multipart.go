@@ -29,18 +29,21 @@ func (h *Handler) createMultipartUpload(req *request) (*response, error) {
 	if err := h.stampOwner(req, &meta, req.r.Header); err != nil {
 		return nil, err
 	}
-	algo := strings.ToUpper(req.r.Header.Get("X-Amz-Checksum-Algorithm"))
-	typ := strings.ToUpper(req.r.Header.Get("X-Amz-Checksum-Type"))
-	if algo != "" && !checksum.Valid(algo) {
-		return nil, newTextError(s3err.ChecksumUnsupported)
+	algo, err := requestedAlgorithm(req.r.Header)
+	if err != nil {
+		return nil, err
 	}
+	typ := strings.ToUpper(req.r.Header.Get("X-Amz-Checksum-Type"))
 	switch {
 	case typ != "" && typ != "COMPOSITE" && typ != "FULL_OBJECT":
-		return nil, newTextError(s3err.InvalidHeaderValue, "x-amz-checksum-type")
+		return nil, newTextError(s3err.ChecksumHeaderInvalid, "x-amz-checksum-type")
 	case typ != "" && algo == "":
-		return nil, newTextError(s3err.ChecksumTypeAlone)
-	case typ == "FULL_OBJECT" && (algo == "SHA1" || algo == "SHA256"):
-		return nil, newTextError(s3err.ChecksumTypeAlgo, "FULL_OBJECT", strings.ToLower(algo))
+		return nil, newTextError(s3err.ChecksumTypeWithoutAlgorithm)
+	case typ == "FULL_OBJECT" && !checksum.IsCRC(algo),
+		// CRC64NVME has only FULL_OBJECT checksums in S3 ("Checking
+		// object integrity", Amazon S3 User Guide).
+		typ == "COMPOSITE" && algo == "CRC64NVME":
+		return nil, newTextError(s3err.ChecksumTypeNotForAlgorithm, typ, strings.ToLower(algo))
 	case typ == "" && algo == "CRC64NVME":
 		typ = "FULL_OBJECT" // S3's only type for CRC64NVME
 	case typ == "" && algo != "":
@@ -76,8 +79,27 @@ func (h *Handler) uploadPart(req *request) (*response, error) {
 	if req.res.DecodedLength > maxPartSize {
 		return nil, entityTooLarge(req.res.DecodedLength, maxPartSize)
 	}
-	body := &limitedReader{r: req.body, n: maxPartSize}
-	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), n, body, req.res.Checksums)
+	uploadID := firstValue(req.query, "uploadId")
+	up, err := h.store.GetUpload(req.ctx, req.t.bucket, req.t.key, uploadID)
+	if err != nil {
+		return nil, err
+	}
+	var body io.Reader = &limitedReader{r: req.body, n: maxPartSize}
+	sums := req.res.Checksums
+	if want := up.Meta.ChecksumAlgorithm; want != "" {
+		// A part's checksum is of the upload's algorithm. A part sent
+		// without one gets one computed for a FULL_OBJECT upload and is
+		// refused for a COMPOSITE one, whose checksum is the client's
+		// (Swift s3api test_mpu_upload_part_requires_checksum, AWS branch).
+		got := req.res.ChecksumAlgorithm
+		switch {
+		case got != "" && got != want, got == "" && up.Meta.ChecksumType != "FULL_OBJECT":
+			return nil, newTextError(s3err.ChecksumTypeMismatch, nullName(want), nullName(got))
+		case got == "":
+			body, sums = withComputedChecksum(body, want, sums)
+		}
+	}
+	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, uploadID, n, body, sums)
 	if isTooLarge(err) {
 		return nil, entityTooLarge(req.res.DecodedLength, maxPartSize).withCause(err)
 	}
@@ -118,12 +140,25 @@ func (h *Handler) uploadPartCopy(req *request) (*response, error) {
 	if length > maxPartSize {
 		return nil, entityTooLarge(length, maxPartSize)
 	}
-	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), n,
-		io.NewSectionReader(src.File, start, length), nil)
+	// The part gets a checksum of the upload's algorithm, computed as it
+	// is copied (argmin's AWS-pinned
+	// test_upload_part_copy_uses_multipart_checksum_algorithm).
+	uploadID := firstValue(req.query, "uploadId")
+	up, err := h.store.GetUpload(req.ctx, req.t.bucket, req.t.key, uploadID)
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse(copyResult{XMLName: xml.Name{Local: "CopyPartResult"}, Xmlns: s3Namespace, ETag: quoteETag(part.ETag), LastModified: timeISO(part.LastModified)})
+	var body io.Reader = io.NewSectionReader(src.File, start, length)
+	var sums func() map[string]string
+	if algo := up.Meta.ChecksumAlgorithm; algo != "" {
+		body, sums = withComputedChecksum(body, algo, nil)
+	}
+	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, uploadID, n, body, sums)
+	if err != nil {
+		return nil, err
+	}
+	return xmlResponse(copyResult{XMLName: xml.Name{Local: "CopyPartResult"}, Xmlns: s3Namespace, ETag: quoteETag(part.ETag),
+		LastModified: timeISO(part.LastModified), checksumElements: checksumXML(part.Checksums)})
 }
 
 // completeMultipartUpload joins the parts. It may take long for large
@@ -139,13 +174,17 @@ func (h *Handler) completeMultipartUpload(req *request) (*response, error) {
 	}
 	parts := make([]fsstore.CompletePart, len(cr.Parts))
 	for i, p := range cr.Parts {
-		parts[i] = fsstore.CompletePart{PartNumber: p.PartNumber, ETag: p.ETag}
+		parts[i] = fsstore.CompletePart{PartNumber: p.PartNumber, ETag: p.ETag, Checksums: p.byAlgorithm()}
 	}
 	uploadID := firstValue(req.query, "uploadId")
 	opts := fsstore.CompleteOptions{
 		IfNoneMatch:       req.r.Header.Get("If-None-Match"),
 		IfMatch:           req.r.Header.Get("If-Match"),
 		ExpectedChecksums: sentChecksums(req.r.Header),
+		ChecksumType:      strings.ToUpper(req.r.Header.Get("X-Amz-Checksum-Type")),
+	}
+	if t := opts.ChecksumType; t != "" && t != "COMPOSITE" && t != "FULL_OBJECT" {
+		return nil, newTextError(s3err.ChecksumHeaderInvalid, "x-amz-checksum-type")
 	}
 	done := make(chan outcome, 1)
 	// The complete must not be cancelled half-way by a client that went away
@@ -192,23 +231,12 @@ func (h *Handler) objectLocation(req *request) string {
 }
 
 func setChecksumFields(out *completeResult, m fsstore.ObjectMeta) {
-	v, ok := m.Checksums[m.ChecksumAlgorithm]
-	if !ok {
+	algo, typ := objectChecksum(m)
+	if algo == "" {
 		return
 	}
-	switch m.ChecksumAlgorithm {
-	case "CRC32":
-		out.ChecksumCRC32 = v
-	case "CRC32C":
-		out.ChecksumCRC32C = v
-	case "CRC64NVME":
-		out.ChecksumCRC64NVME = v
-	case "SHA1":
-		out.ChecksumSHA1 = v
-	case "SHA256":
-		out.ChecksumSHA256 = v
-	}
-	out.ChecksumType = m.ChecksumType
+	out.checksumElements = checksumXML(map[string]string{algo: m.Checksums[algo]})
+	out.ChecksumType = typ
 }
 
 // sentChecksums are the whole-object checksums a Complete carries
@@ -276,8 +304,7 @@ func (h *Handler) listParts(req *request) (*response, error) {
 	for _, p := range parts {
 		res.Parts = append(res.Parts, partItem{
 			PartNumber: p.PartNumber, LastModified: timeISO(p.LastModified), ETag: quoteETag(p.ETag), Size: p.Size,
-			ChecksumCRC32: p.Checksums["CRC32"], ChecksumCRC32C: p.Checksums["CRC32C"],
-			ChecksumCRC64NVME: p.Checksums["CRC64NVME"], ChecksumSHA1: p.Checksums["SHA1"], ChecksumSHA256: p.Checksums["SHA256"],
+			checksumElements: checksumXML(p.Checksums),
 		})
 		res.NextPartNumberMarker = p.PartNumber
 	}

@@ -48,7 +48,18 @@ func (h *Handler) putObject(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return written(stored.ETag, stored.Checksums), nil
+	return objectWritten(stored), nil
+}
+
+// objectWritten answers a write of a whole object (PutObject, POST): its
+// ETag, checksum and checksum type (x-amz-checksum-type, as PutObject's
+// response carries it).
+func objectWritten(m fsstore.ObjectMeta) *response {
+	resp := written(m.ETag, m.Checksums)
+	if _, typ := objectChecksum(m); typ != "" {
+		resp.setHeader("X-Amz-Checksum-Type", typ)
+	}
+	return resp
 }
 
 // written answers a write of an object or part: its ETag and checksums.

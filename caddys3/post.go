@@ -75,12 +75,24 @@ func (h *Handler) postObject(req *request) (*response, error) {
 		return nil, err
 	}
 
+	// An x-amz-checksum-<algo> field is verified and stored as the
+	// header of a PUT is; like every field but the exempt ones it needs a
+	// policy condition (AWS's POST policy documentation).
+	algo, sum, err := postChecksum(fields)
+	if err != nil {
+		return nil, err
+	}
 	limit := h.MaxObjectSize
 	if pa.MaxLength >= 0 && pa.MaxLength < limit {
 		limit = pa.MaxLength
 	}
-	body := &minLengthReader{r: &limitedReader{r: req.form.File, n: limit}, min: pa.MinLength, marker: strings.HasSuffix(key, "/")}
-	stored, err := h.store.PutObject(req.ctx, req.t.bucket, key, body, fsstore.PutOptions{Meta: meta})
+	var body io.Reader = &minLengthReader{r: &limitedReader{r: req.form.File, n: limit}, min: pa.MinLength, marker: strings.HasSuffix(key, "/")}
+	opts := fsstore.PutOptions{Meta: meta}
+	if algo != "" {
+		body = newVerifyingReader(body, algo, sum)
+		opts.Checksums = func() map[string]string { return map[string]string{algo: sum} }
+	}
+	stored, err := h.store.PutObject(req.ctx, req.t.bucket, key, body, opts)
 	if isTooLarge(err) {
 		return nil, entityTooLarge(-1, limit).withCause(err)
 	}
@@ -90,8 +102,7 @@ func (h *Handler) postObject(req *request) (*response, error) {
 
 	etag := quoteETag(stored.ETag)
 	location := objectURL(req.r, req.t.bucket, key, h.bucketFromHost(req.r.Host) != "")
-	resp := &response{}
-	resp.setHeader("ETag", etag)
+	resp := objectWritten(stored)
 	resp.setHeader("Location", location)
 
 	redirect := fields["success_action_redirect"]

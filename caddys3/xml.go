@@ -122,9 +122,13 @@ type listEntry struct {
 	Key          string `xml:"Key"`
 	LastModified string `xml:"LastModified"`
 	ETag         string `xml:"ETag"`
-	Size         int64  `xml:"Size"`
-	Owner        *owner `xml:"Owner,omitempty"`
-	StorageClass string `xml:"StorageClass"`
+	// ChecksumAlgorithm and ChecksumType: objects with a checksum (AWS's
+	// Object type in ListObjects/ListObjectsV2).
+	ChecksumAlgorithm string `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType      string `xml:"ChecksumType,omitempty"`
+	Size              int64  `xml:"Size"`
+	Owner             *owner `xml:"Owner,omitempty"`
+	StorageClass      string `xml:"StorageClass"`
 }
 
 type commonPrefix struct {
@@ -172,34 +176,28 @@ type copyResult struct {
 	Xmlns        string `xml:"xmlns,attr"`
 	LastModified string `xml:"LastModified"`
 	ETag         string `xml:"ETag"`
+	ChecksumType string `xml:"ChecksumType,omitempty"`
+	checksumElements
 }
 
 type completeRequest struct {
 	XMLName xml.Name `xml:"CompleteMultipartUpload"`
 	Parts   []struct {
-		PartNumber        int    `xml:"PartNumber"`
-		ETag              string `xml:"ETag"`
-		ChecksumCRC32     string `xml:"ChecksumCRC32"`
-		ChecksumCRC32C    string `xml:"ChecksumCRC32C"`
-		ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME"`
-		ChecksumSHA1      string `xml:"ChecksumSHA1"`
-		ChecksumSHA256    string `xml:"ChecksumSHA256"`
+		PartNumber int    `xml:"PartNumber"`
+		ETag       string `xml:"ETag"`
+		checksumElements
 	} `xml:"Part"`
 }
 
 type completeResult struct {
-	XMLName           xml.Name `xml:"CompleteMultipartUploadResult"`
-	Xmlns             string   `xml:"xmlns,attr"`
-	Location          string   `xml:"Location"`
-	Bucket            string   `xml:"Bucket"`
-	Key               string   `xml:"Key"`
-	ETag              string   `xml:"ETag"`
-	ChecksumCRC32     string   `xml:"ChecksumCRC32,omitempty"`
-	ChecksumCRC32C    string   `xml:"ChecksumCRC32C,omitempty"`
-	ChecksumCRC64NVME string   `xml:"ChecksumCRC64NVME,omitempty"`
-	ChecksumSHA1      string   `xml:"ChecksumSHA1,omitempty"`
-	ChecksumSHA256    string   `xml:"ChecksumSHA256,omitempty"`
-	ChecksumType      string   `xml:"ChecksumType,omitempty"`
+	XMLName  xml.Name `xml:"CompleteMultipartUploadResult"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	Location string   `xml:"Location"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	ETag     string   `xml:"ETag"`
+	checksumElements
+	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
 type listPartsResult struct {
@@ -221,15 +219,11 @@ type listPartsResult struct {
 }
 
 type partItem struct {
-	PartNumber        int    `xml:"PartNumber"`
-	LastModified      string `xml:"LastModified"`
-	ETag              string `xml:"ETag"`
-	Size              int64  `xml:"Size"`
-	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
-	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
-	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
-	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
-	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+	PartNumber   int    `xml:"PartNumber"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag"`
+	Size         int64  `xml:"Size"`
+	checksumElements
 }
 
 type listUploadsResult struct {

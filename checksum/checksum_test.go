@@ -25,7 +25,7 @@ func TestNames(t *testing.T) {
 		}
 	}
 	// Only ASCII case folds: U+017F (long s) upper-cases to S.
-	for _, s := range []string{"", "MD5", "crc", "CRC32CC", "sha", "\u017fha1", "crc32 "} {
+	for _, s := range []string{"", "MD55", "crc", "CRC32CC", "sha", "\u017fha1", "crc32 "} {
 		if Valid(s) || Parse(s) != "" || New(s) != nil {
 			t.Errorf("%q accepted", s)
 		}
@@ -42,6 +42,15 @@ func TestNewKnownValues(t *testing.T) {
 		"CRC32C": "mnG7TA==",
 		"SHA1":   "qvTGHdzF6KLavt4PO0gs2a6pQ00=",
 		"SHA256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=",
+		// Python's hashlib.
+		"MD5":    "XUFAKrxLKna5cZ2REBfFkg==",
+		"SHA512": "m3HSJL1i83hdltRq0+o9czGb+8KJDKra4t/3JRlnPKcjI8PZm6XBHXx6zG4UuMXaDEZjR1wuXDre9G9zvN7AQw==",
+		// The reference C library (libxxhash 0.8.1: XXH64 seed 0,
+		// XXH3_64bits, XXH3_128bits high half first), big-endian as S3
+		// encodes every integer checksum.
+		"XXHASH64":  "JseCfYifbaM=",
+		"XXHASH3":   "lVXoVVxi3P0=",
+		"XXHASH128": "tenBrQcbPn/Hec+qXlI4GA==",
 	} {
 		h := New(algo)
 		h.Write([]byte("hello"))

@@ -149,3 +149,59 @@ func otherAlgo(algo string) string {
 	}
 	return "SHA256"
 }
+
+// The checksums a Complete names for a part, against the part as stored
+// (S3's rules, as versitygw's validatePartChecksum applies them).
+func TestPartChecksumRules(t *testing.T) {
+	data := []byte("part data")
+	crc, sha := b64sum("CRC32", data), b64sum("SHA256", data)
+	stored := Part{PartNumber: 3, Checksums: map[string]string{"CRC32": crc}}
+	other := b64sum("CRC32", []byte("other"))
+	for _, c := range []struct {
+		name string
+		algo string // the upload's
+		sent map[string]string
+		rule ChecksumRule // 0: no ChecksumRuleError
+		want error        // nil: accepted
+	}{
+		{"matching", "CRC32", map[string]string{"CRC32": crc}, 0, nil},
+		{"none sent, upload without algorithm", "", nil, 0, nil},
+		{"matching, upload without algorithm", "", map[string]string{"CRC32": crc}, 0, nil},
+		{"none sent", "CRC32", nil, 0, ErrMissingPartChecksum},
+		{"wrong value", "CRC32", map[string]string{"CRC32": other}, 0, ErrInvalidPart},
+		{"wrong value, upload without algorithm", "", map[string]string{"CRC32": other}, 0, ErrInvalidPart},
+		{"not stored, upload without algorithm", "", map[string]string{"SHA256": sha}, 0, ErrInvalidPart},
+		{"another algorithm", "CRC32", map[string]string{"SHA256": sha}, PartChecksumOtherAlgorithm, nil},
+		{"two", "CRC32", map[string]string{"CRC32": crc, "SHA256": sha}, PartChecksumInvalid, nil},
+		{"not base64", "CRC32", map[string]string{"CRC32": "!!"}, PartChecksumInvalid, nil},
+		{"wrong size", "CRC32", map[string]string{"CRC32": sha}, PartChecksumInvalid, nil},
+	} {
+		err := partChecksumRules(c.algo, CompletePart{PartNumber: 3, Checksums: c.sent}, stored)
+		var re *ChecksumRuleError
+		switch {
+		case c.rule != 0 && (!errors.As(err, &re) || re.Rule != c.rule || re.PartNumber != 3):
+			t.Errorf("%s: got %v, want rule %d", c.name, err, c.rule)
+		case c.rule == 0 && c.want == nil && err != nil, c.rule == 0 && c.want != nil && !errors.Is(err, c.want):
+			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
+		}
+	}
+	// Whole-object rules: the type must be the upload's; a newer
+	// algorithm's checksum must be the upload's algorithm, an older one's
+	// is ignored.
+	meta := ObjectMeta{ChecksumAlgorithm: "CRC32", ChecksumType: "COMPOSITE"}
+	for _, c := range []struct {
+		opts CompleteOptions
+		rule ChecksumRule
+	}{
+		{CompleteOptions{ChecksumType: "COMPOSITE"}, 0},
+		{CompleteOptions{ChecksumType: "FULL_OBJECT"}, ChecksumModeMismatch},
+		{CompleteOptions{ExpectedChecksums: map[string]string{"SHA256": "x"}}, 0},
+		{CompleteOptions{ExpectedChecksums: map[string]string{"SHA512": "x"}}, ObjectChecksumTypeMismatch},
+	} {
+		err := completeChecksumRules(meta, c.opts)
+		var re *ChecksumRuleError
+		if c.rule == 0 && err != nil || c.rule != 0 && (!errors.As(err, &re) || re.Rule != c.rule) {
+			t.Errorf("%+v: got %v, want rule %d", c.opts, err, c.rule)
+		}
+	}
+}

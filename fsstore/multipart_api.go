@@ -31,6 +31,10 @@ type Part struct {
 type CompletePart struct {
 	PartNumber int
 	ETag       string // quotes optional
+	// Checksums are the part's checksums the request names
+	// (<ChecksumCRC32> ...), by algorithm, base64 as sent. Complete
+	// checks them against the part's (see ChecksumRuleError).
+	Checksums map[string]string
 }
 
 // CompleteOptions control CompleteMultipartUpload.
@@ -47,6 +51,9 @@ type CompleteOptions struct {
 	// value is absent, that value, or a COMPOSITE value without its
 	// "-<parts>" suffix. Uploads without an algorithm ignore them.
 	ExpectedChecksums map[string]string
+	// ChecksumType is Complete's x-amz-checksum-type, "" when absent; it
+	// must be the upload's.
+	ChecksumType string
 }
 
 // ListUploadsOptions select one page of ListMultipartUploads.
@@ -81,9 +88,10 @@ var (
 	ErrBadDigest = errors.New("checksum does not match")
 )
 
-// MissingPartChecksumError: a part of an upload created with a checksum
-// algorithm has no checksum of it, so Complete cannot compute the
-// object's. Nothing is published; the upload stays in place.
+// MissingPartChecksumError: Complete of an upload created with a checksum
+// algorithm names a part without a checksum of it, or the part has none,
+// so Complete cannot compute the object's. Nothing is published; the
+// upload stays in place.
 type MissingPartChecksumError struct {
 	Algorithm  string
 	PartNumber int
@@ -109,6 +117,50 @@ func (e *ChecksumMismatchError) Error() string {
 
 // Is makes the typed error match ErrBadDigest.
 func (e *ChecksumMismatchError) Is(target error) bool { return target == ErrBadDigest }
+
+// ChecksumRule names the checksum rule of S3's a Complete broke.
+type ChecksumRule int
+
+const (
+	// PartChecksumInvalid: a part's checksum in the request is not the
+	// base64 of its algorithm's size, or the part names several (Value).
+	PartChecksumInvalid ChecksumRule = iota + 1
+	// PartChecksumWrong: a part's checksum of the upload's algorithm (or
+	// any, for an upload without one) is not the part's; it matches
+	// ErrInvalidPart.
+	PartChecksumWrong
+	// PartChecksumOtherAlgorithm: a part's checksum of another algorithm
+	// than the upload's is not the part's.
+	PartChecksumOtherAlgorithm
+	// ObjectChecksumTypeMismatch: a whole-object checksum of one of S3's
+	// newer algorithms that is not the upload's (Actual; Algorithm ""
+	// when the upload has none).
+	ObjectChecksumTypeMismatch
+	// ChecksumModeMismatch: CompleteOptions.ChecksumType is not the
+	// upload's type (Algorithm holds the upload's type).
+	ChecksumModeMismatch
+)
+
+// ChecksumRuleError: a Complete broke a checksum rule. Nothing is
+// published; the upload stays in place.
+type ChecksumRuleError struct {
+	Rule       ChecksumRule
+	Algorithm  string // the upload's algorithm (its type for ChecksumModeMismatch)
+	Actual     string // the algorithm sent
+	PartNumber int
+	Value      string // the checksum(s) sent, for PartChecksumInvalid; the ETag for PartChecksumWrong
+	UploadID   string
+}
+
+// Is makes a PartChecksumWrong match ErrInvalidPart.
+func (e *ChecksumRuleError) Is(target error) bool {
+	return target == ErrInvalidPart && e.Rule == PartChecksumWrong
+}
+
+func (e *ChecksumRuleError) Error() string {
+	return "fsstore: checksum rule " + strconv.Itoa(int(e.Rule)) + " broken at part " + strconv.Itoa(e.PartNumber) +
+		" (upload " + e.Algorithm + ", sent " + e.Actual + e.Value + ")"
+}
 
 // MinPartSize is S3's minimum size of every part but the last.
 const MinPartSize = 5 << 20

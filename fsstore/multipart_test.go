@@ -54,7 +54,8 @@ func uploadPart(t testing.TB, s *Store, u Upload, n int, data []byte) Part {
 func completeParts(parts ...Part) []CompletePart {
 	var out []CompletePart
 	for _, p := range parts {
-		out = append(out, CompletePart{PartNumber: p.PartNumber, ETag: `"` + p.ETag + `"`})
+		// The request names the part's checksums as UploadPart returned them.
+		out = append(out, CompletePart{PartNumber: p.PartNumber, ETag: `"` + p.ETag + `"`, Checksums: p.Checksums})
 	}
 	return out
 }
@@ -115,7 +116,7 @@ func TestMultipartHappyPath(t *testing.T) {
 		var parts []Part
 		for i, d := range data {
 			p, err := s.UploadPart(ctx, "bkt", "dir/obj", u.UploadID, i+1, bytes.NewReader(d), func() map[string]string {
-				return map[string]string{"CRC32": "c" + strconv.Itoa(i+1)}
+				return map[string]string{"CRC32": b64sum("CRC32", d)}
 			})
 			if err != nil || p.ETag != md5hex(d) || p.Checksums["CRC32"] == "" {
 				t.Fatal(p, err)
@@ -128,7 +129,7 @@ func TestMultipartHappyPath(t *testing.T) {
 		}
 		for i, p := range listed {
 			if p.PartNumber != i+1 || p.ETag != md5hex(data[i]) || p.Size != int64(len(data[i])) ||
-				p.Checksums["CRC32"] != "c"+strconv.Itoa(i+1) || p.LastModified.IsZero() {
+				p.Checksums["CRC32"] != b64sum("CRC32", data[i]) || p.LastModified.IsZero() {
 				t.Fatalf("listed %+v", p)
 			}
 		}
@@ -248,15 +249,15 @@ func TestMultipartErrors(t *testing.T) {
 		mustErr(t, "empty list", complete(nil), ErrInvalidPartOrder)
 		mustErr(t, "descending", complete(completeParts(p2, p1)), ErrInvalidPartOrder)
 		mustErr(t, "duplicate", complete(completeParts(p1, p1)), ErrInvalidPartOrder)
-		mustErr(t, "wrong etag", complete([]CompletePart{{1, p2.ETag}}), ErrInvalidPart)
-		mustErr(t, "missing part", complete([]CompletePart{{1, p1.ETag}, {4, p1.ETag}}), ErrInvalidPart)
+		mustErr(t, "wrong etag", complete([]CompletePart{{PartNumber: 1, ETag: p2.ETag}}), ErrInvalidPart)
+		mustErr(t, "missing part", complete([]CompletePart{{PartNumber: 1, ETag: p1.ETag}, {PartNumber: 4, ETag: p1.ETag}}), ErrInvalidPart)
 		mustErr(t, "too small", complete(completeParts(p2, p3)), ErrEntityTooSmall)
 		mustErr(t, "too small", complete(completeParts(p1, p2, p3)), ErrEntityTooSmall)
 
 		// Every failure left the upload usable; ETags may be unquoted and
 		// in upper case.
 		m, err := s.CompleteMultipartUpload(ctx, "bkt", "k", u.UploadID,
-			[]CompletePart{{1, strings.ToUpper(p1.ETag)}, {3, p3.ETag}}, CompleteOptions{})
+			[]CompletePart{{PartNumber: 1, ETag: strings.ToUpper(p1.ETag)}, {PartNumber: 3, ETag: p3.ETag}}, CompleteOptions{})
 		if err != nil || m.ETag != wantETag(partData(1, 100), partData(3, 10)) {
 			t.Fatal(m, err)
 		}
@@ -349,7 +350,7 @@ func TestAbortMultipartUpload(t *testing.T) {
 		mustErr(t, "get aborted", err, ErrNoSuchUpload)
 		_, err = s.UploadPart(ctx, "bkt", "k", u.UploadID, 3, strings.NewReader("x"), nil)
 		mustErr(t, "part after abort", err, ErrNoSuchUpload)
-		_, err = s.CompleteMultipartUpload(ctx, "bkt", "k", u.UploadID, []CompletePart{{1, md5hex(partData(1, 10))}}, CompleteOptions{})
+		_, err = s.CompleteMultipartUpload(ctx, "bkt", "k", u.UploadID, []CompletePart{{PartNumber: 1, ETag: md5hex(partData(1, 10))}}, CompleteOptions{})
 		mustErr(t, "complete after abort", err, ErrNoSuchUpload)
 		if left := uploadEntries(t, s, "bkt"); len(left) != 0 {
 			t.Fatal(left)
@@ -528,7 +529,7 @@ func TestCompleteRetry(t *testing.T) {
 		// Overwrite the object: the retry must not republish.
 		put(t, s, "bkt", "k", []byte("later"))
 		again, err := s.CompleteMultipartUpload(ctx, "bkt", "k", u.UploadID,
-			[]CompletePart{{1, strings.ToUpper(p1.ETag)}, {2, p2.ETag}}, CompleteOptions{IfNoneMatch: "*"})
+			[]CompletePart{{PartNumber: 1, ETag: strings.ToUpper(p1.ETag)}, {PartNumber: 2, ETag: p2.ETag}}, CompleteOptions{IfNoneMatch: "*"})
 		if err != nil || again.ETag != m.ETag || !again.LastModified.Equal(m.LastModified) || again.Size != m.Size {
 			t.Fatalf("retry %+v %v, first %+v", again, err, m)
 		}

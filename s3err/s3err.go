@@ -29,6 +29,7 @@ const (
 	InvalidAccessKeyId                  Code = "InvalidAccessKeyId"
 	InvalidArgument                     Code = "InvalidArgument"
 	InvalidBucketName                   Code = "InvalidBucketName"
+	InvalidChunkSizeError               Code = "InvalidChunkSizeError"
 	InvalidDigest                       Code = "InvalidDigest"
 	InvalidPart                         Code = "InvalidPart"
 	InvalidPartOrder                    Code = "InvalidPartOrder"
@@ -106,6 +107,7 @@ var table = map[Code]Row{
 	InvalidAccessKeyId:                  {403, "The AWS Access Key Id you provided does not exist in our records."},
 	InvalidArgument:                     {400, "Invalid Argument"},
 	InvalidBucketName:                   {400, "The specified bucket is not valid."},
+	InvalidChunkSizeError:               {400, "Only the last chunk is allowed to have a size less than 8192 bytes"},
 	InvalidDigest:                       {400, "The Content-MD5 or checksum value you specified is not valid."},
 	InvalidPart:                         {400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
 	InvalidPartOrder:                    {400, "The list of parts was not in ascending order. Parts must be ordered by part number."},

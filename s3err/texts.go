@@ -153,10 +153,6 @@ var (
 	InvalidContentSHA256 = Text{InvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value."}
 	// vgw s3err.go ErrMissingContentSha256.
 	MissingContentSHA256 = Text{InvalidRequest, "Missing required header for this request: x-amz-content-sha256"}
-	// vgw s3err.go ErrMultipleChecksumHeaders.
-	MultipleChecksums = Text{InvalidRequest, "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."}
-	// vgw s3err.go GetInvalidChecksumHeaderErr.
-	InvalidHeaderValue = Text{InvalidRequest, "Value for %s header is invalid."}
 	// vgw s3err.go, the error for an unsupported x-amz-trailer value.
 	TrailerNotSupported = Text{InvalidRequest, "The value specified in the x-amz-trailer header is not supported"}
 	// S3's answer to two forms of authentication in one request, as users
@@ -243,13 +239,6 @@ var (
 	// checksum text vgw's backend/posix and CompleteMultipartUpload tests).
 	PartNumberRange      = Text{InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive"}
 	PartNumberNoUploadID = Text{InvalidArgument, "This operation does not accept partNumber without uploadId"}
-	ChecksumUnsupported  = Text{InvalidRequest, "Checksum algorithm provided is unsupported."} // vgw's goes on with the valid types
-	ChecksumTypeAlone    = Text{InvalidRequest, "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."}
-	ChecksumTypeAlgo     = Text{InvalidRequest, "The %s checksum type cannot be used with the %s checksum algorithm."}
-	PartChecksumMissing  = Text{InvalidRequest, "The upload was created using a %s checksum. The complete request must include the checksum for each part. It was missing for part %d in the request."}
-	// CompleteMultipartUpload's whole-object checksum (as answered before
-	// this table; the checksums work owns its wording).
-	ChecksumMismatch = Text{BadDigest, "The %s you specified for the object did not match what was computed."}
 
 	// GetObject's response-* parameters for an anonymous request (vgw
 	// s3err.go ErrAnonymousResponseHeaders).

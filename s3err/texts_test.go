@@ -16,8 +16,15 @@ func TestEveryTextRenders(t *testing.T) {
 	if len(decls) < 50 {
 		t.Fatalf("found %d Text vars", len(decls))
 	}
+	seen := map[s3err.Text]string{}
 	for _, d := range decls {
 		txt := d.Text
+		// One case, one name: work landing in parallel must not declare
+		// the same text twice.
+		if other, dup := seen[txt]; dup {
+			t.Errorf("%s (%s) repeats %s", d.Name, d.File, other)
+		}
+		seen[txt] = d.Name + " (" + d.File + ")"
 		_, ok := s3err.Lookup(txt.Code)
 		switch {
 		case !ok:

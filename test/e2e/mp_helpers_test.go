@@ -107,7 +107,8 @@ func uploadPart(t testing.TB, cl *s3.Client, bucket, key, id string, n int32, da
 	if got := aws.ToString(out.ETag); got != quotedMD5(data) {
 		t.Errorf("UploadPart %d ETag %s, want %s", n, got, quotedMD5(data))
 	}
-	return types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32}
+	return types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32,
+		ChecksumCRC32C: out.ChecksumCRC32C, ChecksumCRC64NVME: out.ChecksumCRC64NVME, ChecksumSHA1: out.ChecksumSHA1, ChecksumSHA256: out.ChecksumSHA256}
 }
 
 // etagsOnly returns CompletedParts with only number and ETag set, as
@@ -198,11 +199,17 @@ func spySDK(endpoint string) (*s3.Client, *headerSpy) {
 	return sdk(alice, endpoint, func(o *s3.Options) { o.HTTPClient = spy }), spy
 }
 
-// xmlCompleteBody renders a CompleteMultipartUpload body by hand.
+// xmlCompleteBody renders a CompleteMultipartUpload body by hand, with
+// the parts' checksums as the SDKs send them.
 func xmlCompleteBody(parts []types.CompletedPart) []byte {
 	type part struct {
-		PartNumber int32  `xml:"PartNumber"`
-		ETag       string `xml:"ETag"`
+		PartNumber        int32  `xml:"PartNumber"`
+		ETag              string `xml:"ETag"`
+		ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
+		ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
+		ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
+		ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
+		ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
 	}
 	type body struct {
 		XMLName xml.Name `xml:"CompleteMultipartUpload"`
@@ -211,7 +218,8 @@ func xmlCompleteBody(parts []types.CompletedPart) []byte {
 	}
 	b := body{Xmlns: "http://s3.amazonaws.com/doc/2006-03-01/"}
 	for _, p := range parts {
-		b.Parts = append(b.Parts, part{aws.ToInt32(p.PartNumber), aws.ToString(p.ETag)})
+		b.Parts = append(b.Parts, part{aws.ToInt32(p.PartNumber), aws.ToString(p.ETag), aws.ToString(p.ChecksumCRC32),
+			aws.ToString(p.ChecksumCRC32C), aws.ToString(p.ChecksumCRC64NVME), aws.ToString(p.ChecksumSHA1), aws.ToString(p.ChecksumSHA256)})
 	}
 	out, _ := xml.Marshal(b)
 	return out
