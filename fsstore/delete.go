@@ -21,51 +21,31 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
 	if p.marker {
 		return s.deleteMarker(bucket, key, p)
 	}
-	d, err := s.root.Open(join(bucket, p.dir()))
+	d, drel, err := s.findDir(bucket, p.dir())
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			return s.checkBucket(bucket)
 		}
 		return err
 	}
-	defer d.Close()
-	name := p.base()
-	var id fileID
-	removed := false
-	err = withFd(d, func(dfd int) error {
-		var st unix.Stat_t
-		if err := unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
-				return nil
-			}
-			return err
-		}
-		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			return nil // a directory is not this key
-		}
-		id = fileID{Ino: st.Ino, Size: st.Size, MTime: st.Mtim.Nano()}
-		// unlinkat without AT_REMOVEDIR never removes a directory.
-		if err := unix.Unlinkat(dfd, name, 0); err != nil {
-			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EISDIR) {
-				return nil
-			}
-			return err
-		}
-		removed = true
-		return nil
-	})
+	id, removed, err := unlinkLeaf(d, p.base())
+	d.Close()
 	if err != nil {
 		return err
 	}
 	if removed {
-		s.meta.removed(id, bucket, key)
-		s.pruneParents(bucket, p.dir())
+		if id.Ino != 0 {
+			s.meta.removed(id, bucket, key)
+		}
+		s.pruneParents(bucket, drel)
 	}
 	return nil
 }
 
+// deleteMarker deletes a key ending in '/' in both its forms: marker
+// metadata on its directory, and the file of its empty last component.
 func (s *Store) deleteMarker(bucket, key string, p objPath) error {
-	d, err := s.root.Open(join(bucket, p.rel))
+	d, drel, err := s.findDir(bucket, p.rel)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			return s.checkBucket(bucket)
@@ -85,12 +65,21 @@ func (s *Store) deleteMarker(bucket, key string, p objPath) error {
 		removed = true
 		return s.meta.removeMarker(fd, bucket, key)
 	})
+	if err == nil {
+		var id fileID
+		var gone bool
+		id, gone, err = unlinkLeaf(d, escEmpty)
+		if gone && id.Ino != 0 {
+			s.meta.removed(id, bucket, key)
+		}
+		removed = removed || gone
+	}
 	d.Close()
 	if err != nil {
 		return err
 	}
 	if removed {
-		s.pruneParents(bucket, p.rel)
+		s.pruneParents(bucket, drel)
 	}
 	return nil
 }
@@ -123,7 +112,11 @@ func (s *Store) rmdirIfNoKey(bucket, rel string) bool {
 	defer pd.Close()
 	name := rel[strings.LastIndexByte(rel, '/')+1:]
 	// AT_REMOVEDIR: never unlinks a file that replaced the directory.
-	return withFd(pd, func(fd int) error { return unix.Unlinkat(fd, name, unix.AT_REMOVEDIR) }) == nil
+	if withFd(pd, func(fd int) error { return unix.Unlinkat(fd, name, unix.AT_REMOVEDIR) }) != nil {
+		return false
+	}
+	s.afterRmdir(bucket, parentOf(rel), name)
+	return true
 }
 
 // isMarker reports whether the open directory d (stored path rel below the
