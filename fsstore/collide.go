@@ -281,7 +281,7 @@ func (s *Store) publishLeaf(ctx context.Context, bucket, drel, name, tmp string,
 		return s.publishEscaped(ctx, bucket, drel, name, tmp, exclusive)
 	case lerr == nil && exclusive:
 		return ErrPreconditionFailed
-	case errors.Is(lerr, fs.ErrNotExist):
+	case errors.Is(lerr, fs.ErrNotExist), errors.Is(lerr, syscall.ENOTDIR):
 		return errRetry // deleted meanwhile
 	}
 	return err
@@ -302,8 +302,8 @@ func (s *Store) publishEscaped(ctx context.Context, bucket, drel, name, tmp stri
 	plain := join(bucket, joinRel(drel, name))
 	fi, err := s.root.Lstat(plain)
 	switch {
-	case errors.Is(err, fs.ErrNotExist), err == nil && !fi.IsDir():
-		return errRetry // the plain name is free again, or a file: use it
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), err == nil && !fi.IsDir():
+		return errRetry // the plain name is free again, or a file, or drel went: start over
 	case err != nil:
 		return err
 	}
@@ -312,7 +312,7 @@ func (s *Store) publishEscaped(ctx context.Context, bucket, drel, name, tmp stri
 	case err == nil:
 	case exclusive && errors.Is(err, fs.ErrExist):
 		return ErrPreconditionFailed
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		return errRetry
 	default:
 		return storageErr(err)
