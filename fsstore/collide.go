@@ -281,8 +281,8 @@ func (s *Store) publishLeaf(ctx context.Context, bucket, drel, name, tmp string,
 		return s.publishEscaped(ctx, bucket, drel, name, tmp, exclusive)
 	case lerr == nil && exclusive:
 		return ErrPreconditionFailed
-	case errors.Is(lerr, fs.ErrNotExist), errors.Is(lerr, syscall.ENOTDIR):
-		return errRetry // deleted meanwhile
+	case lerr == nil, errors.Is(lerr, fs.ErrNotExist), errors.Is(lerr, syscall.ENOTDIR):
+		return errRetry // replaced by a file or deleted meanwhile
 	}
 	return err
 }
@@ -341,21 +341,17 @@ func (s *Store) unescapeLocked(bucket, drel, name string) {
 	}
 }
 
-// afterRmdir runs after the plain directory name in drel was removed: an
-// escaped file of the same name moves back to the plain name.
-func (s *Store) afterRmdir(bucket, drel, name string) {
+// afterRmdirLocked runs, under the name lock, after the plain directory
+// name in drel was removed: an escaped file of the same name moves back to
+// the plain name.
+func (s *Store) afterRmdirLocked(bucket, drel, name string) {
 	if strings.HasPrefix(name, escDir) || len(escFile)+len(name) > maxNameLen {
 		return
 	}
 	if _, err := s.root.Lstat(join(bucket, joinRel(drel, escFile+name))); err != nil {
 		return
 	}
-	l, err := s.lockName(context.Background(), bucket, drel, name)
-	if err != nil {
-		return
-	}
 	s.unescapeLocked(bucket, drel, name)
-	l.unlock()
 }
 
 // openLeaf opens the object named name in the open directory d: the plain

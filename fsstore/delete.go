@@ -3,6 +3,7 @@ package fsstore
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -93,10 +94,28 @@ func (s *Store) pruneParents(bucket, rel string) {
 }
 
 // rmdirIfNoKey removes the directory rel if it is empty and not a folder
-// marker. A marker set between the check and the rmdir would be lost; the
-// window is two syscalls wide.
+// marker. A directory that is not empty (the common case) costs one
+// getdents; an empty one is checked and removed under its name lock,
+// which putMarker holds while it sets a marker, so a marker is never lost
+// to a concurrent prune. When the plain directory n goes, an escaped file
+// %%file.n moves back to n (see collide.go).
 func (s *Store) rmdirIfNoKey(bucket, rel string) bool {
 	d, err := s.root.Open(join(bucket, rel))
+	if err != nil {
+		return false
+	}
+	_, err = d.Readdirnames(1)
+	d.Close()
+	if err != io.EOF {
+		return false // not empty, or unreadable
+	}
+	parent, name := parentOf(rel), rel[strings.LastIndexByte(rel, '/')+1:]
+	l, err := s.lockName(context.Background(), bucket, parent, name)
+	if err != nil {
+		return false
+	}
+	defer l.unlock()
+	d, err = s.root.Open(join(bucket, rel))
 	if err != nil {
 		return false
 	}
@@ -105,17 +124,16 @@ func (s *Store) rmdirIfNoKey(bucket, rel string) bool {
 	if marker || err != nil {
 		return false
 	}
-	pd, err := s.root.Open(join(bucket, parentOf(rel)))
+	pd, err := s.root.Open(join(bucket, parent))
 	if err != nil {
 		return false
 	}
 	defer pd.Close()
-	name := rel[strings.LastIndexByte(rel, '/')+1:]
 	// AT_REMOVEDIR: never unlinks a file that replaced the directory.
 	if withFd(pd, func(fd int) error { return unix.Unlinkat(fd, name, unix.AT_REMOVEDIR) }) != nil {
 		return false
 	}
-	s.afterRmdir(bucket, parentOf(rel), name)
+	s.afterRmdirLocked(bucket, parent, name)
 	return true
 }
 

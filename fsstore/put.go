@@ -323,7 +323,13 @@ func (s *Store) putMarker(ctx context.Context, bucket, key string, p objPath, me
 		var err error
 		drel, err = s.makeDir(ctx, bucket, p.rel)
 		if err == nil {
-			err = s.setMarkerAt(bucket, key, drel, &rec, exclusive)
+			// Under the directory's name lock, against a concurrent prune
+			// (see rmdirIfNoKey).
+			var l *keyLock
+			if l, err = s.lockName(ctx, bucket, parentOf(drel), drel[strings.LastIndexByte(drel, '/')+1:]); err == nil {
+				err = s.setMarkerAt(bucket, key, drel, &rec, exclusive)
+				l.unlock()
+			}
 		}
 		if err == errRetry && attempt < publishAttempts {
 			continue
