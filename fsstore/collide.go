@@ -23,7 +23,9 @@ package fsstore
 //     removes the plain directory n, %%file.n moves back to the plain
 //     name by link(2) + unlink (link fails if a newer plain n was written
 //     meanwhile: then the newer one is the object and the escaped one is
-//     removed, the newer write wins as in S3).
+//     removed, the newer write wins as in S3). Prunes remove an empty
+//     directory under its name lock (rmdirIfNoKey), which is also what
+//     keeps a folder marker being set from being pruned with it.
 //
 // So a key has one place, found by a lookup that walks the plain names and
 // tries an escape only where a plain name failed: a hit costs what it cost
@@ -317,9 +319,9 @@ func (s *Store) publishEscaped(ctx context.Context, bucket, drel, name, tmp stri
 	default:
 		return storageErr(err)
 	}
-	// A prune takes the lock only after its rmdir: if the plain directory
-	// went since the check, the file moves back here (else the prune sees
-	// it and does).
+	// Prunes remove a directory under this lock (rmdirIfNoKey), so the
+	// plain directory is still there; should anything else have removed
+	// it, the file moves back now rather than stay escaped.
 	if fi, err := s.root.Lstat(plain); err != nil || !fi.IsDir() {
 		s.unescapeLocked(bucket, drel, name)
 	}
