@@ -3,6 +3,7 @@ package fsstore
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -21,51 +22,31 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
 	if p.marker {
 		return s.deleteMarker(bucket, key, p)
 	}
-	d, err := s.root.Open(join(bucket, p.dir()))
+	d, drel, err := s.findDir(bucket, p.dir())
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			return s.checkBucket(bucket)
 		}
 		return err
 	}
-	defer d.Close()
-	name := p.base()
-	var id fileID
-	removed := false
-	err = withFd(d, func(dfd int) error {
-		var st unix.Stat_t
-		if err := unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
-				return nil
-			}
-			return err
-		}
-		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			return nil // a directory is not this key
-		}
-		id = fileID{Ino: st.Ino, Size: st.Size, MTime: st.Mtim.Nano()}
-		// unlinkat without AT_REMOVEDIR never removes a directory.
-		if err := unix.Unlinkat(dfd, name, 0); err != nil {
-			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EISDIR) {
-				return nil
-			}
-			return err
-		}
-		removed = true
-		return nil
-	})
+	id, removed, err := unlinkLeaf(d, p.base())
+	d.Close()
 	if err != nil {
 		return err
 	}
 	if removed {
-		s.meta.removed(id, bucket, key)
-		s.pruneParents(bucket, p.dir())
+		if id.Ino != 0 {
+			s.meta.removed(id, bucket, key)
+		}
+		s.pruneParents(bucket, drel)
 	}
 	return nil
 }
 
+// deleteMarker deletes a key ending in '/' in both its forms: marker
+// metadata on its directory, and the file of its empty last component.
 func (s *Store) deleteMarker(bucket, key string, p objPath) error {
-	d, err := s.root.Open(join(bucket, p.rel))
+	d, drel, err := s.findDir(bucket, p.rel)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			return s.checkBucket(bucket)
@@ -85,12 +66,21 @@ func (s *Store) deleteMarker(bucket, key string, p objPath) error {
 		removed = true
 		return s.meta.removeMarker(fd, bucket, key)
 	})
+	if err == nil {
+		var id fileID
+		var gone bool
+		id, gone, err = unlinkLeaf(d, escEmpty)
+		if gone && id.Ino != 0 {
+			s.meta.removed(id, bucket, key)
+		}
+		removed = removed || gone
+	}
 	d.Close()
 	if err != nil {
 		return err
 	}
 	if removed {
-		s.pruneParents(bucket, p.rel)
+		s.pruneParents(bucket, drel)
 	}
 	return nil
 }
@@ -104,10 +94,28 @@ func (s *Store) pruneParents(bucket, rel string) {
 }
 
 // rmdirIfNoKey removes the directory rel if it is empty and not a folder
-// marker. A marker set between the check and the rmdir would be lost; the
-// window is two syscalls wide.
+// marker. A directory that is not empty (the common case) costs one
+// getdents; an empty one is checked and removed under its name lock,
+// which putMarker holds while it sets a marker, so a marker is never lost
+// to a concurrent prune. When the plain directory n goes, an escaped file
+// %%file.n moves back to n (see collide.go).
 func (s *Store) rmdirIfNoKey(bucket, rel string) bool {
 	d, err := s.root.Open(join(bucket, rel))
+	if err != nil {
+		return false
+	}
+	_, err = d.Readdirnames(1)
+	d.Close()
+	if err != io.EOF {
+		return false // not empty, or unreadable
+	}
+	parent, name := parentOf(rel), rel[strings.LastIndexByte(rel, '/')+1:]
+	l, err := s.lockName(context.Background(), bucket, parent, name)
+	if err != nil {
+		return false
+	}
+	defer l.unlock()
+	d, err = s.root.Open(join(bucket, rel))
 	if err != nil {
 		return false
 	}
@@ -116,14 +124,17 @@ func (s *Store) rmdirIfNoKey(bucket, rel string) bool {
 	if marker || err != nil {
 		return false
 	}
-	pd, err := s.root.Open(join(bucket, parentOf(rel)))
+	pd, err := s.root.Open(join(bucket, parent))
 	if err != nil {
 		return false
 	}
 	defer pd.Close()
-	name := rel[strings.LastIndexByte(rel, '/')+1:]
 	// AT_REMOVEDIR: never unlinks a file that replaced the directory.
-	return withFd(pd, func(fd int) error { return unix.Unlinkat(fd, name, unix.AT_REMOVEDIR) }) == nil
+	if withFd(pd, func(fd int) error { return unix.Unlinkat(fd, name, unix.AT_REMOVEDIR) }) != nil {
+		return false
+	}
+	s.afterRmdirLocked(bucket, parent, name)
+	return true
 }
 
 // isMarker reports whether the open directory d (stored path rel below the

@@ -6,6 +6,9 @@
 //
 //	<root>/<bucket>/<key>                 object bytes; '/' in keys are directories
 //	<root>/<bucket>/<dir>/                folder marker "dir/": a directory with metadata
+//	<root>/<bucket>/…/%%dir.<n>, %%file.<n> colliding keys (see Keys, collide.go)
+//	<root>/.caddys3/escapes/<bucket>      the bucket has (or had) a %%dir escape
+//	<root>/.caddys3/locks/names           name locks (byte ranges) of collide.go
 //	<root>/.caddys3/buckets/<bucket>.json bucket record {"owner", "created"}
 //	<root>/.caddys3/tmp/                  staging (same filesystem, so publishing is a rename)
 //	<root>/.caddys3/meta/                 metadata sidecars, only without xattr support
@@ -50,9 +53,26 @@
 // keys: the empty key, invalid UTF-8 or NUL (ErrInvalidKey); more than
 // 1024 bytes, or a component whose stored name exceeds NAME_MAX (255
 // bytes: a component of more than 255 bytes, or more than 254 starting
-// with "%%") (ErrKeyTooLong, S3's KeyTooLongError). A key and a longer key
-// through it ("a" and "a/b") cannot both exist on a POSIX tree: the later
-// put fails with ErrObjectParentIsFile or ErrObjectIsDirectory (409).
+// with "%%") (ErrKeyTooLong, S3's KeyTooLongError).
+//
+// Every key AWS accepts coexists with every other, though a name cannot be
+// a file and a directory at once: "a" and "a/b"; "d/" with a body (the
+// file "d/%%empty", by the rule above: its last component is the empty
+// one) and "d//x" (the directory "d/%%empty"); multipart uploads to any of
+// them. The first one written keeps the plain path; the later one goes
+// under a collision escape in the same directory, %%dir.<n> (the
+// directory of the name n while n is a file) or %%file.<n> (the object
+// named n while n is a directory), where n is the stored name (see
+// collide.go for the invariants and the locks that keep them between
+// processes). Example: put "logs", then "logs/app.log", then "logs/" with a
+// body: <bucket>/logs, <bucket>/%%dir.logs/app.log and
+// <bucket>/%%dir.logs/%%empty. A key ending in '/' with an empty body is a
+// folder marker (a directory with metadata); with a body, the file of its
+// empty last component; writing one form removes the other. Lookups try
+// an escape only where a plain name failed, so keys that do not collide
+// cost what they always did; escaped names are 6–7 bytes longer, so a
+// colliding component of more than 248 bytes is refused with
+// ErrKeyTooLong. Listings sort escaped names as the plain ones.
 //
 // # Metadata
 //
@@ -258,9 +278,12 @@ var (
 	// ErrKeyTooLong: a key of more than 1024 bytes, or with a component
 	// whose stored name exceeds 255 bytes (see Keys).
 	ErrKeyTooLong = errors.New("object key too long")
-	// ErrObjectParentIsFile: a put of "a/b" while "a" is an object.
+	// ErrObjectParentIsFile: a put whose path meets a symlink (or another
+	// non-regular file) planted in the tree. Keys never conflict with each
+	// other (see Keys).
 	ErrObjectParentIsFile = errors.New("object key conflicts: a parent path is an object")
-	// ErrObjectIsDirectory: a put of "a" while keys "a/..." exist.
+	// ErrObjectIsDirectory is no longer returned (keys never conflict); it
+	// stays for callers that map it.
 	ErrObjectIsDirectory  = errors.New("object key conflicts: keys exist below it")
 	ErrPreconditionFailed = errors.New("precondition failed")
 	// ErrInsufficientStorage: the filesystem is full (ENOSPC) or the quota

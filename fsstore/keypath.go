@@ -87,6 +87,20 @@ const (
 	escDot    = escPrefix + "dot"
 	escDotDot = escPrefix + "dotdot"
 	escEsc    = escPrefix + "%" // followed by the rest after escPrefix
+
+	// Collision escapes, each followed by the stored name n of a component
+	// (see collide.go): escDir+n is the directory of n while the plain n
+	// is (or was, when it was made) a file; escFile+n is the object whose
+	// last component is n while the plain n is a directory.
+	escDir  = escPrefix + "dir."
+	escFile = escPrefix + "file."
+)
+
+// Kinds of stored names, as decodeNameKind reports them.
+const (
+	namePlain = iota // any name but the collision escapes
+	nameDir          // escDir + n: must be a directory
+	nameFile         // escFile + n: must be a regular file
 )
 
 // encodeName is the stored name of the key component c (which holds no
@@ -109,6 +123,27 @@ func encodeName(c string) string {
 // encodeName never returns ("." and ".." directory entries, or an escape
 // the store did not make).
 func decodeName(name string) (c string, ok bool) {
+	c, _, ok = decodeNameKind(name)
+	return c, ok
+}
+
+// decodeNameKind is decodeName that also accepts the collision escapes
+// (escDir + n, escFile + n for a stored name n), reporting which it was.
+func decodeNameKind(name string) (c string, kind int, ok bool) {
+	if strings.HasPrefix(name, escDir) {
+		c, ok = decodeSimple(name[len(escDir):])
+		return c, nameDir, ok
+	}
+	if strings.HasPrefix(name, escFile) {
+		c, ok = decodeSimple(name[len(escFile):])
+		return c, nameFile, ok
+	}
+	c, ok = decodeSimple(name)
+	return c, namePlain, ok
+}
+
+// decodeSimple is the inverse of encodeName.
+func decodeSimple(name string) (c string, ok bool) {
 	if !strings.HasPrefix(name, escPrefix) {
 		return name, name != "" && name != "." && name != ".."
 	}

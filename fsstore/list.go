@@ -45,17 +45,14 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (
 			return res, nil // no stored key can have this prefix
 		}
 	}
-	d, err := s.root.Open(join(bucket, startDir))
+	d, startDir, err := s.findDir(bucket, startDir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return res, nil
+			return res, nil // no directory: no key has this prefix
 		}
 		return res, err
 	}
 	defer d.Close()
-	if fi, err := d.Stat(); err != nil || !fi.IsDir() {
-		return res, err // the prefix names an object, not a directory
-	}
 	l := &lister{s: s, ctx: ctx, bucket: bucket, o: o}
 	l.res.Objects = make([]ObjectEntry, 0, min(o.MaxKeys, 1000))
 	w := walker{s: s, ctx: ctx, bucket: bucket, after: o.After, onKey: l.key}
@@ -90,6 +87,7 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 	if err := w.ctx.Err(); err != nil {
 		return true, err
 	}
+	skipEmpty := false // the body form of the marker listed here
 	if namePrefix == "" && base != "" && base > w.after {
 		// The directory's own marker sorts before everything in it.
 		var rec metaRecord
@@ -109,6 +107,7 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 			if stop || err != nil {
 				return true, err
 			}
+			skipEmpty = true
 		}
 	}
 	list, err := w.s.dirList(d, w.bucket, rel)
@@ -128,13 +127,16 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 		}
 		k := base + sk
 		if !isDirKey(sk) {
-			stop, err := w.onKey(k, w.fileLoader(d, storedName(sk), k))
+			if sk == "" && (skipEmpty || base == "") {
+				continue // listed as the marker, or not a key (the empty key)
+			}
+			stop, err := w.onKey(k, w.fileLoader(d, list.stored(i), k))
 			if stop || err != nil {
 				return true, err
 			}
 			continue
 		}
-		name := storedName(sk)
+		name := list.stored(i)
 		crel := joinRel(rel, name)
 		open := func() (*os.File, error) { return openDirAt(d, name, crel) }
 		if top && w.onDir != nil {

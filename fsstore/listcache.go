@@ -78,11 +78,31 @@ type dirList struct {
 	buf   string
 	off   []uint32 // entry i is buf[off[i]:off[i+1]]
 	stamp dirStamp
+	// esc holds, in ascending order, the indices of the entries stored
+	// under a collision escape (%%dir.n, %%file.n; see collide.go): nil
+	// for almost every directory.
+	esc []uint32
 }
 
 func (l *dirList) len() int        { return len(l.off) - 1 }
 func (l *dirList) at(i int) string { return l.buf[l.off[i]:l.off[i+1]] }
-func (l *dirList) cost() int64     { return int64(len(l.buf)) + 4*int64(len(l.off)) + 256 }
+func (l *dirList) cost() int64 {
+	return int64(len(l.buf)) + 4*int64(len(l.off)) + 4*int64(len(l.esc)) + 256
+}
+
+// stored is the on-disk name of entry i.
+func (l *dirList) stored(i int) string {
+	sk := l.at(i)
+	if l.esc != nil {
+		if _, found := slices.BinarySearch(l.esc, uint32(i)); found {
+			if isDirKey(sk) {
+				return escDir + storedName(sk)
+			}
+			return escFile + storedName(sk)
+		}
+	}
+	return storedName(sk)
+}
 
 // lowerBound is the index of the first sort key >= s.
 func (l *dirList) lowerBound(s string) int {
@@ -302,8 +322,9 @@ func (s *Store) readDirList(fd int, stamp dirStamp) (*dirList, error) {
 	bp := direntBufs.Get().(*[]byte)
 	defer direntBufs.Put(bp)
 	buf := *bp
-	var raw []byte    // sort keys, unsorted
-	var offs []uint32 // start of each in raw
+	var raw []byte             // sort keys, unsorted
+	var offs []uint32          // start of each in raw
+	var escaped map[string]int // sort keys of collision escapes, counted
 	esc := []byte(escPrefix)
 	for {
 		n, err := unix.Getdents(fd, buf)
@@ -345,17 +366,24 @@ func (s *Store) readDirList(fd int, stamp dirStamp) (*dirList, error) {
 			if typ != unix.DT_REG && typ != unix.DT_DIR {
 				continue // symlinks, sockets, ...: not keys
 			}
+			kind := namePlain
 			if bytes.HasPrefix(name, esc) || len(name) <= 2 && name[0] == '.' && (len(name) == 1 || name[1] == '.') {
-				c, ok := decodeName(string(name))
-				if !ok || c == "" && typ == unix.DT_REG {
-					continue // a file's key never ends in '/': not made by the store
+				c, k, ok := decodeNameKind(string(name))
+				if !ok || k == nameDir && typ != unix.DT_DIR || k == nameFile && typ != unix.DT_REG {
+					continue // not made by the store
 				}
-				name = []byte(c)
+				name, kind = []byte(c), k
 			}
 			offs = append(offs, uint32(len(raw)))
 			raw = append(raw, name...)
 			if typ == unix.DT_DIR {
 				raw = append(raw, '/')
+			}
+			if kind != namePlain {
+				if escaped == nil {
+					escaped = map[string]int{}
+				}
+				escaped[string(raw[offs[len(offs)-1]:])]++
 			}
 		}
 	}
@@ -374,6 +402,10 @@ func (s *Store) readDirList(fd int, stamp dirStamp) (*dirList, error) {
 		names[i] = all[o:end]
 	}
 	slices.Sort(names)
+	var escIdx []uint32
+	if escaped != nil {
+		names, escIdx = dedupEscaped(names, escaped)
+	}
 	var b strings.Builder
 	b.Grow(len(all))
 	off := make([]uint32, len(names)+1)
@@ -382,5 +414,27 @@ func (s *Store) readDirList(fd int, stamp dirStamp) (*dirList, error) {
 		b.WriteString(name)
 	}
 	off[len(names)] = uint32(b.Len())
-	return &dirList{buf: b.String(), off: off, stamp: stamp}, nil
+	return &dirList{buf: b.String(), off: off, stamp: stamp, esc: escIdx}, nil
+}
+
+// dedupEscaped keeps one entry per sort key in the sorted names, the plain
+// one where a plain and an escaped entry share it (only after a crash or
+// in a race's window, see collide.go: the plain one is then the newer),
+// and returns the indices of the entries kept that are escaped (escaped
+// counts the escaped entries per sort key).
+func dedupEscaped(names []string, escaped map[string]int) ([]string, []uint32) {
+	var idx []uint32
+	out := names[:0]
+	for i := 0; i < len(names); {
+		j := i + 1
+		for j < len(names) && names[j] == names[i] {
+			j++
+		}
+		if escaped[names[i]] == j-i {
+			idx = append(idx, uint32(len(out)))
+		}
+		out = append(out, names[i])
+		i = j
+	}
+	return out, idx
 }

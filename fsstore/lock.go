@@ -82,6 +82,13 @@ const (
 // is free or ctx is done (then it returns ctx's error).
 func (s *Store) lockKey(ctx context.Context, bucket, key string) (*keyLock, error) {
 	dir, file := lockPath(bucket, key)
+	return s.lockRange(ctx, dir, file, 0, 0)
+}
+
+// lockRange takes an exclusive lock on the byte range [start, start+n) of
+// the lock file (n == 0: to the end), creating the file and its directory
+// if needed, waiting until it is free or ctx is done.
+func (s *Store) lockRange(ctx context.Context, dir, file string, start, n int64) (*keyLock, error) {
 	f, err := s.root.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o644)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = s.root.MkdirAll(dir, 0o755); err != nil {
@@ -94,7 +101,7 @@ func (s *Store) lockKey(ctx context.Context, bucket, key string) (*keyLock, erro
 	}
 	wait := lockWaitMin
 	for {
-		ok, err := tryLock(f)
+		ok, err := tryLock(f, start, n)
 		if err != nil {
 			f.Close()
 			return nil, storageErr(err)
@@ -117,11 +124,12 @@ func (s *Store) lockKey(ctx context.Context, bucket, key string) (*keyLock, erro
 }
 
 // tryLock tries to take an exclusive lock on f without blocking: an OFD
-// fcntl lock on the whole file, or flock(2) where OFD locks are missing.
-func tryLock(f *os.File) (locked bool, err error) {
+// fcntl lock on the byte range [start, start+n) (n == 0: to the end of
+// the file), or flock(2) of the whole file where OFD locks are missing.
+func tryLock(f *os.File, start, n int64) (locked bool, err error) {
 	err = withFd(f, func(fd int) error {
 		for {
-			lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}
+			lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: start, Len: n}
 			err := unix.FcntlFlock(uintptr(fd), unix.F_OFD_SETLK, &lk)
 			if errors.Is(err, unix.EINVAL) {
 				err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)

@@ -136,7 +136,7 @@ func resolveUpload(bucket, key, id string) (objPath, error) {
 	if errors.Is(err, ErrNoSuchBucket) {
 		return p, err
 	}
-	if err != nil || p.marker || !validUploadID(id) {
+	if err != nil || !validUploadID(id) {
 		return p, ErrNoSuchUpload
 	}
 	return p, nil
@@ -145,12 +145,9 @@ func resolveUpload(bucket, key, id string) (objPath, error) {
 // CreateMultipartUpload starts an upload of key with meta (Size, ETag and
 // LastModified are ignored).
 func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key string, meta ObjectMeta) (Upload, error) {
-	p, err := resolve(bucket, key)
+	_, err := resolve(bucket, key)
 	if err != nil {
 		return Upload{}, err
-	}
-	if p.marker {
-		return Upload{}, fmt.Errorf("%w: a key ending in '/' cannot hold data", ErrInvalidKey)
 	}
 	if err := s.checkBucket(bucket); err != nil {
 		return Upload{}, err

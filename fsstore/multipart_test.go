@@ -294,13 +294,14 @@ func TestCompleteFailuresKeepUpload(t *testing.T) {
 		if b, _ := readObject(t, s, "bkt", "k"); string(b) != "old" {
 			t.Fatal("object replaced")
 		}
-		// A key below an object cannot be completed, but the upload stays.
+		// A key below an object completes next to it.
 		u2 := create(t, s, "bkt", "file/sub")
 		p2 := uploadPart(t, s, u2, 1, []byte("y"))
-		_, err = s.CompleteMultipartUpload(ctx, "bkt", "file/sub", u2.UploadID, completeParts(p2), CompleteOptions{})
-		mustErr(t, "parent is file", err, ErrObjectParentIsFile)
-		if _, err := s.GetUpload(ctx, "bkt", "file/sub", u2.UploadID); err != nil {
+		if _, err = s.CompleteMultipartUpload(ctx, "bkt", "file/sub", u2.UploadID, completeParts(p2), CompleteOptions{}); err != nil {
 			t.Fatal(err)
+		}
+		if b, _ := readObject(t, s, "bkt", "file/sub"); string(b) != "y" {
+			t.Fatalf("file/sub: %q", b)
 		}
 
 		m, err := s.CompleteMultipartUpload(ctx, "bkt", "k", u.UploadID, completeParts(p), CompleteOptions{IfMatch: `"` + md5hex([]byte("old")) + `"`})

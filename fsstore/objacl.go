@@ -7,18 +7,14 @@ import "context"
 // file (or marker directory): a put that replaces the key meanwhile wins,
 // as if the ACL change had come just before it.
 func (s *Store) SetObjectACL(ctx context.Context, bucket, key string, acl []byte) error {
-	f, p, err := s.openKey(bucket, key)
+	f, rec, id, marker, err := s.openKey(bucket, key)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	rec.ACL = acl
 	return withFd(f, func(fd int) error {
-		rec, id, err := s.keyRecord(fd, p, bucket, key)
-		if err != nil {
-			return err
-		}
-		rec.ACL = acl
-		if p.marker {
+		if marker {
 			return s.meta.setMarker(fd, id.Ino, bucket, key, &rec, false)
 		}
 		// stage writes the record for this very file (xattr on the fd, or

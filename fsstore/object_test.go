@@ -218,38 +218,71 @@ func TestMissing(t *testing.T) {
 	})
 }
 
-func TestKeyConflicts(t *testing.T) {
+// TestKeyCollisions: keys that are prefixes of others coexist, in both
+// write orders, and live where the package doc says.
+func TestKeyCollisions(t *testing.T) {
 	modes(t, func(t *testing.T, s *Store) {
 		mustBucket(t, s, "bkt")
+		root := filepath.Join(rootPath(s), "bkt")
 		put(t, s, "bkt", "a", []byte("file"))
 		put(t, s, "bkt", "d/x", []byte("x"))
 		for _, k := range []string{"a/b", "a/b/c", "a/"} {
-			if _, err := s.PutObject(ctx, "bkt", k, bytes.NewReader(nil), PutOptions{}); !errors.Is(err, ErrObjectParentIsFile) {
-				t.Errorf("put %q: %v", k, err)
-			}
+			put(t, s, "bkt", k, nil)
 		}
-		if _, err := s.PutObject(ctx, "bkt", "d", bytes.NewReader([]byte("y")), PutOptions{}); !errors.Is(err, ErrObjectIsDirectory) {
-			t.Errorf("put d: %v", err)
-		}
-		if _, err := s.PutObject(ctx, "bkt", "d", bytes.NewReader([]byte("y")), PutOptions{IfNoneMatch: "*"}); !errors.Is(err, ErrObjectIsDirectory) {
+		put(t, s, "bkt", "d", []byte("y"))
+		if _, err := s.PutObject(ctx, "bkt", "d", bytes.NewReader([]byte("y")), PutOptions{IfNoneMatch: "*"}); !errors.Is(err, ErrPreconditionFailed) {
 			t.Errorf("put d if-none-match: %v", err)
 		}
-		// A folder marker coexists with keys below it and blocks a plain key.
+		// A folder marker coexists with keys below it and with a plain key.
 		put(t, s, "bkt", "m/", nil)
-		if _, err := s.PutObject(ctx, "bkt", "m", bytes.NewReader(nil), PutOptions{}); !errors.Is(err, ErrObjectIsDirectory) {
-			t.Errorf("put m over marker: %v", err)
-		}
+		put(t, s, "bkt", "m", []byte("m"))
 		// An empty leftover directory (no marker) is not a key and is replaced.
-		if err := os.MkdirAll(filepath.Join(rootPath(s), "bkt", "left", "over"), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(root, "left", "over"), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		put(t, s, "bkt", "left/over", []byte("now a file"))
+		// A key ending in '/' may hold data, next to keys below it.
+		put(t, s, "bkt", "data/", []byte("body"))
+		put(t, s, "bkt", "data//x", []byte("x"))
 		if len(tmpEntries(t, s)) != 0 {
 			t.Fatal("temp files left")
 		}
-		// Markers cannot hold data.
-		if _, err := s.PutObject(ctx, "bkt", "data/", bytes.NewReader([]byte("x")), PutOptions{}); !errors.Is(err, ErrInvalidKey) {
-			t.Errorf("put data/ with body: %v", err)
+		want := map[string]string{"a": "file", "a/b": "", "a/b/c": "", "a/": "", "d": "y", "d/x": "x",
+			"m/": "", "m": "m", "left/over": "now a file", "data/": "body", "data//x": "x"}
+		for k, v := range want {
+			if b, _ := readObject(t, s, "bkt", k); string(b) != v {
+				t.Errorf("get %q: %q, want %q", k, b, v)
+			}
+		}
+		keys := listAll(t, s, "bkt", ListOptions{})
+		if w := []string{"a", "a/", "a/b", "a/b/c", "d", "d/x", "data/", "data//x", "left/over", "m", "m/"}; !equalStrings(keys, w) {
+			t.Fatalf("keys %q want %q", keys, w)
+		}
+		// Where an operator finds them: the first writer has the plain names.
+		for _, p := range []string{"a", "%%dir.a/b", "%%dir.a/%%dir.b/c", "d/x", "%%file.d", "m", "data/%%empty", "data/%%dir.%%empty/x"} {
+			if !exists(t, filepath.Join(root, p)) {
+				t.Errorf("%s missing", p)
+			}
+		}
+		// Deleting the plain object moves the escaped one back.
+		for _, k := range []string{"d/x", "a/b/c"} {
+			if err := s.DeleteObject(ctx, "bkt", k); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if fi, err := os.Lstat(filepath.Join(root, "d")); err != nil || !fi.Mode().IsRegular() || exists(t, filepath.Join(root, "%%file.d")) {
+			t.Errorf("d not moved back: %v %v", fi, err)
+		}
+		if b, _ := readObject(t, s, "bkt", "a/b"); len(b) != 0 || !exists(t, filepath.Join(root, "%%dir.a", "b")) {
+			t.Error("a/b not moved back")
+		}
+		for k := range want {
+			if err := s.DeleteObject(ctx, "bkt", k); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if names, _ := os.ReadDir(root); len(names) != 0 {
+			t.Errorf("left %v", names)
 		}
 	})
 }

@@ -68,10 +68,6 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err := s.checkBucket(bucket); err != nil {
 		return ObjectMeta{}, err
 	}
-	if p.marker {
-		return s.putMarker(ctx, bucket, key, p, body, opts)
-	}
-
 	tmp, f, err := s.createTemp("put-")
 	if err != nil {
 		return ObjectMeta{}, err
@@ -80,6 +76,10 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err != nil {
 		s.discardTemp(tmp, f)
 		return ObjectMeta{}, err
+	}
+	if p.marker && size == 0 {
+		s.discardTemp(tmp, f)
+		return s.putMarker(ctx, bucket, key, p, opts.metaAtEOF(0, etag), opts)
 	}
 	m, _, err := s.publishTemp(ctx, bucket, key, p, tmp, f, opts.metaAtEOF(size, etag), opts.IfMatch, opts.IfNoneMatch)
 	return m, err
@@ -140,28 +140,15 @@ func (s *Store) publishTemp(ctx context.Context, bucket, key string, p objPath, 
 	if testHookStaged != nil {
 		testHookStaged(bucket, key)
 	}
-	if ifMatch != "" {
-		// Check and rename under the key's lock (see lock.go).
-		l, err := s.lockKey(ctx, bucket, key)
-		if err != nil {
-			return ObjectMeta{}, false, err
-		}
-		err = s.checkIfMatch(ctx, bucket, key, ifMatch)
-		if err == nil {
-			err = s.publish(bucket, p, tmp, ifNoneMatch == "*")
-		}
-		l.unlock()
-		if err != nil {
-			return ObjectMeta{}, false, err
-		}
-	} else if err := s.publish(bucket, p, tmp, ifNoneMatch == "*"); err != nil {
+	drel, err := s.publishLocked(ctx, bucket, key, p, tmp, ifMatch, ifNoneMatch == "*")
+	if err != nil {
 		return ObjectMeta{}, false, err
 	}
 	published = true
 	s.meta.published(id, bucket, key)
 	m := rec.meta(meta.Size, unixSec(id.MTime))
 	if s.fsync {
-		if err := s.syncDir(join(bucket, p.dir())); err != nil {
+		if err := s.syncDir(join(bucket, drel)); err != nil {
 			return m, true, storageErr(err)
 		}
 	}
@@ -228,125 +215,121 @@ func (s *Store) checkIfMatch(ctx context.Context, bucket, key, want string) erro
 	return nil
 }
 
-// publish moves the staged temp file to the key's path, creating parent
-// directories as needed and retrying when a concurrent delete prunes them.
-func (s *Store) publish(bucket string, p objPath, tmp string, exclusive bool) error {
-	target := join(bucket, p.rel)
-	for attempt := 1; ; attempt++ {
-		var err error
-		if exclusive {
-			err = s.root.Link(tmp, target)
-		} else {
-			err = s.root.Rename(tmp, target)
-		}
-		if err == nil {
-			if exclusive {
-				s.root.Remove(tmp)
-			}
-			return nil
-		}
-		retry := attempt < publishAttempts
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			if merr := s.mkdirAllIn(bucket, p.dir()); merr != nil && merr != errRetry {
-				return merr
-			}
-			if !retry {
-				return err
-			}
-		case errors.Is(err, syscall.ENOTDIR):
-			return ErrObjectParentIsFile
-		case errors.Is(err, fs.ErrExist), errors.Is(err, syscall.EISDIR), errors.Is(err, syscall.ENOTEMPTY):
-			fi, lerr := s.root.Lstat(target)
-			switch {
-			case lerr == nil && fi.IsDir():
-				// An empty leftover directory is not a key: replace it.
-				if !retry || !s.rmdirIfNoKey(bucket, p.rel) {
-					return ErrObjectIsDirectory
-				}
-			case lerr == nil && exclusive:
-				return ErrPreconditionFailed
-			case errors.Is(lerr, fs.ErrNotExist) && retry:
-				// deleted meanwhile: try again
-			default:
-				return err
-			}
-		default:
-			return storageErr(err)
-		}
-	}
-}
-
-// mkdirAllIn creates rel and its parents below the bucket directory,
-// never the bucket directory itself.
-func (s *Store) mkdirAllIn(bucket, rel string) error {
-	if rel == "" {
-		return s.checkBucket(bucket)
-	}
-	br, err := s.root.OpenRoot(bucket)
-	if errors.Is(err, fs.ErrNotExist) {
-		return ErrNoSuchBucket
-	}
-	if err != nil {
-		return err
-	}
-	defer br.Close()
-	err = br.MkdirAll(rel, 0o755)
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, fs.ErrExist) && !errors.Is(err, fs.ErrNotExist) {
-		return storageErr(err)
-	}
-	// A file in the way, or a directory pruned under our feet: look.
-	if berr := s.checkBucket(bucket); berr != nil {
-		return berr
-	}
-	for i := 0; i <= len(rel); i++ {
-		if i < len(rel) && rel[i] != '/' {
-			continue
-		}
-		fi, err := br.Lstat(rel[:i])
-		if errors.Is(err, fs.ErrNotExist) {
-			return errRetry
-		}
+// publishLocked publishes the staged temp file at key, taking the key's
+// lock when the publish must be atomic with a check: If-Match (see
+// lock.go), and a key ending in '/', which has two forms (a marker
+// directory when empty, else the file named by the empty last component,
+// see putMarker) that writers must not interleave. It returns the actual
+// stored path of the directory the file went to.
+func (s *Store) publishLocked(ctx context.Context, bucket, key string, p objPath, tmp, ifMatch string, exclusive bool) (string, error) {
+	if ifMatch != "" || p.marker {
+		l, err := s.lockKey(ctx, bucket, key)
 		if err != nil {
-			return err
+			return "", err
 		}
-		if !fi.IsDir() {
-			return ErrObjectParentIsFile
+		defer l.unlock()
+	}
+	if ifMatch != "" {
+		if err := s.checkIfMatch(ctx, bucket, key, ifMatch); err != nil {
+			return "", err
 		}
 	}
-	return errRetry
+	if !p.marker {
+		return s.publish(ctx, bucket, p, tmp, exclusive)
+	}
+	if exclusive {
+		if _, err := s.HeadObject(ctx, bucket, key); err == nil {
+			return "", ErrPreconditionFailed
+		}
+	}
+	drel, err := s.publish(ctx, bucket, bodyPath(p), tmp, exclusive)
+	if err == nil {
+		s.clearMarker(bucket, key, drel)
+	}
+	return drel, err
 }
 
-// putMarker stores a folder marker: the directory rel with marker metadata.
-// Markers hold no bytes.
-func (s *Store) putMarker(ctx context.Context, bucket, key string, p objPath, body io.Reader, opts PutOptions) (ObjectMeta, error) {
-	size, etag, err := s.copyBody(ctx, io.Discard, body)
+// bodyPath is where the bytes of the marker-shaped key p ("d/") go when it
+// has a body, or comes from a multipart upload: the file named by its
+// empty last component ("d/%%empty"), by the general rule.
+func bodyPath(p objPath) objPath {
+	return objPath{rel: p.rel + "/" + escEmpty}
+}
+
+// clearMarker removes the marker metadata of the directory drel, whose key
+// now has a body.
+func (s *Store) clearMarker(bucket, key, drel string) {
+	d, err := s.root.Open(join(bucket, drel))
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	withFd(d, func(fd int) error { return s.meta.removeMarker(fd, bucket, key) })
+}
+
+// publish moves the staged temp file to the key's path, creating parent
+// directories as needed (with collision escapes, see collide.go) and
+// retrying when a concurrent delete prunes them. It returns the actual
+// stored path of the directory holding the file.
+func (s *Store) publish(ctx context.Context, bucket string, p objPath, tmp string, exclusive bool) (string, error) {
+	// The common case: the plain path, one rename (or link).
+	err := s.placeFile(tmp, join(bucket, p.rel), exclusive)
+	switch {
+	case err == nil:
+		return p.dir(), nil
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, fs.ErrExist),
+		errors.Is(err, syscall.EISDIR), errors.Is(err, syscall.ENOTEMPTY):
+	default:
+		return "", storageErr(err)
+	}
+	for range publishAttempts {
+		drel, err := s.makeDir(ctx, bucket, p.dir())
+		if err == nil {
+			err = s.publishLeaf(ctx, bucket, drel, p.base(), tmp, exclusive)
+		}
+		if err != errRetry {
+			return drel, err
+		}
+	}
+	return "", fmt.Errorf("fsstore: publishing %s: its directory kept vanishing", join(bucket, p.rel))
+}
+
+// putMarker stores an empty key ending in '/' ("d/") as a folder marker:
+// the directory of its last non-empty component ("d", or its %%dir escape)
+// with marker metadata. The same key with a body is the file "d/%%empty"
+// (see publishLocked); writing one form removes the other, under the
+// key's lock.
+func (s *Store) putMarker(ctx context.Context, bucket, key string, p objPath, meta ObjectMeta, opts PutOptions) (ObjectMeta, error) {
+	l, err := s.lockKey(ctx, bucket, key)
 	if err != nil {
 		return ObjectMeta{}, err
 	}
-	if size != 0 {
-		return ObjectMeta{}, fmt.Errorf("%w: a key ending in '/' cannot hold data", ErrInvalidKey)
-	}
-	meta := opts.metaAtEOF(0, etag)
+	defer l.unlock()
 	if opts.IfMatch != "" {
-		l, err := s.lockKey(ctx, bucket, key)
-		if err != nil {
-			return ObjectMeta{}, err
-		}
-		defer l.unlock()
 		if err := s.checkIfMatch(ctx, bucket, key, opts.IfMatch); err != nil {
 			return ObjectMeta{}, err
 		}
 	}
+	exclusive := opts.IfNoneMatch == "*"
+	if exclusive {
+		if _, err := s.HeadObject(ctx, bucket, key); err == nil {
+			return ObjectMeta{}, ErrPreconditionFailed
+		}
+	}
 	rec := recordOf(&meta)
 	rec.MTime = time.Now().Unix()
+	var drel string
 	for attempt := 1; ; attempt++ {
-		err := s.mkdirAllIn(bucket, p.rel)
+		var err error
+		drel, err = s.makeDir(ctx, bucket, p.rel)
 		if err == nil {
-			err = s.setMarkerAt(bucket, key, p.rel, &rec, opts.IfNoneMatch == "*")
+			// Under the directory's name lock, against a concurrent prune
+			// (see rmdirIfNoKey).
+			var l *keyLock
+			if l, err = s.lockName(ctx, bucket, parentOf(drel), drel[strings.LastIndexByte(drel, '/')+1:]); err == nil {
+				err = s.setMarkerAt(bucket, key, drel, &rec, exclusive)
+				l.unlock()
+			}
 		}
 		if err == errRetry && attempt < publishAttempts {
 			continue
@@ -356,9 +339,17 @@ func (s *Store) putMarker(ctx context.Context, bucket, key string, p objPath, bo
 		}
 		break
 	}
+	// Drop the body form, if the key had one.
+	if d, err := s.root.Open(join(bucket, drel)); err == nil {
+		id, removed, _ := unlinkLeaf(d, escEmpty)
+		d.Close()
+		if removed {
+			s.meta.removed(id, bucket, key)
+		}
+	}
 	if s.fsync {
-		s.syncDir(join(bucket, p.rel))
-		if err := s.syncDir(join(bucket, p.dir())); err != nil {
+		s.syncDir(join(bucket, drel))
+		if err := s.syncDir(join(bucket, parentOf(drel))); err != nil {
 			return ObjectMeta{}, storageErr(err)
 		}
 	}
@@ -372,10 +363,8 @@ func (s *Store) setMarkerAt(bucket, key, rel string, rec *metaRecord, exclusive 
 	path := join(bucket, rel)
 	d, err := s.root.Open(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return errRetry
-	case errors.Is(err, syscall.ENOTDIR):
-		return ErrObjectParentIsFile
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+		return errRetry // pruned or replaced since made
 	case err != nil:
 		return err
 	}
@@ -387,7 +376,7 @@ func (s *Store) setMarkerAt(bucket, key, rel string, rec *metaRecord, exclusive 
 			return err
 		}
 		if mode != unix.S_IFDIR {
-			return ErrObjectParentIsFile
+			return errRetry
 		}
 		ino = id.Ino
 		return s.meta.setMarker(fd, ino, bucket, key, rec, exclusive)

@@ -29,108 +29,94 @@ func (s *Store) HeadObject(ctx context.Context, bucket, key string) (ObjectMeta,
 	return o.Meta, nil
 }
 
-// openKey opens the file (or marker directory) of an existing key: a
-// missing one is ErrNoSuchKey, or ErrNoSuchBucket when the bucket is gone.
-func (s *Store) openKey(bucket, key string) (*os.File, objPath, error) {
+// openKey opens the file (or marker directory) of an existing key and
+// reads its metadata record: a missing one is ErrNoSuchKey, or
+// ErrNoSuchBucket when the bucket is gone. A data file without a record
+// (dropped in by hand) gets an empty one. marker reports a marker
+// directory (whose record holds its time); a key ending in '/' with a
+// body is the file of its empty last component (see putMarker).
+//
+// The directory and the file are looked up at their plain names first, so
+// a key that does not collide costs what it always did; collision escapes
+// are tried only where a plain name failed (see collide.go).
+func (s *Store) openKey(bucket, key string) (f *os.File, rec metaRecord, id fileID, marker bool, err error) {
 	p, err := resolve(bucket, key)
 	if err != nil {
-		return nil, p, err
+		return nil, rec, id, false, err
 	}
-	f, err := s.openNoFollow(bucket, p)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP) {
-			if berr := s.checkBucket(bucket); berr != nil {
-				return nil, p, berr
-			}
-			return nil, p, ErrNoSuchKey
-		}
-		return nil, p, err // e.g. permission: never disguised as a missing key
+	dir, name := p.dir(), p.base()
+	if p.marker {
+		dir, name = p.rel, escEmpty
 	}
-	return f, p, nil
-}
-
-// keyRecord reads the metadata record of the key open at fd: a marker
-// directory must have one; a data file without one (dropped in by hand)
-// gets an empty record.
-func (s *Store) keyRecord(fd int, p objPath, bucket, key string) (metaRecord, fileID, error) {
-	id, mode, err := statID(fd)
+	d, _, err := s.findDir(bucket, dir)
 	if err != nil {
-		return metaRecord{}, id, err
+		return nil, rec, id, false, s.missing(bucket, err)
 	}
 	if p.marker {
-		if mode != unix.S_IFDIR {
-			return metaRecord{}, id, ErrNoSuchKey
+		var ok bool
+		err = withFd(d, func(fd int) error {
+			var mode uint32
+			if id, mode, err = statID(fd); err != nil || mode != unix.S_IFDIR {
+				return err
+			}
+			rec, ok, err = s.meta.loadMarker(fd, id.Ino, bucket, key)
+			return err
+		})
+		if err != nil || ok {
+			if err != nil {
+				d.Close()
+				return nil, rec, id, false, err
+			}
+			return d, rec, id, true, nil
 		}
-		rec, ok, err := s.meta.loadMarker(fd, id.Ino, bucket, key)
-		if err != nil || !ok {
-			return metaRecord{}, id, cmpErr(err, ErrNoSuchKey)
-		}
-		return rec, id, nil
 	}
-	if mode != unix.S_IFREG {
-		return metaRecord{}, id, ErrNoSuchKey
-	}
-	rec, _, err := s.meta.load(fd, id, bucket, key)
-	return rec, id, err
-}
-
-func (s *Store) openObject(bucket, key string, forMarkerBody bool) (*Object, error) {
-	f, p, err := s.openKey(bucket, key)
+	f, id, err = openLeaf(d, name)
+	d.Close()
 	if err != nil {
-		return nil, err
+		return nil, rec, id, false, s.missing(bucket, err)
 	}
-	var meta ObjectMeta
 	err = withFd(f, func(fd int) error {
-		rec, id, err := s.keyRecord(fd, p, bucket, key)
-		if p.marker {
-			meta = rec.meta(0, rec.MTime)
-		} else {
-			meta = rec.meta(id.Size, unixSec(id.MTime))
-		}
+		rec, _, err = s.meta.load(fd, id, bucket, key)
 		return err
 	})
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, rec, id, false, err
 	}
-	if p.marker {
-		// A marker has no bytes; hand out the shared empty file so callers
-		// can treat every object alike.
-		f.Close()
-		f = nil
-		if forMarkerBody {
-			if f, err = s.root.Open(emptyFile); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return &Object{File: f, Meta: meta}, nil
+	return f, rec, id, false, nil
 }
 
-// openNoFollow opens the object's file (or marker directory) refusing a
-// symlink as the last component: the root confines symlinks, but a planted
-// link must not alias another key, bucket or the internal directory.
-func (s *Store) openNoFollow(bucket string, p objPath) (*os.File, error) {
-	d, err := s.root.Open(join(bucket, p.dir()))
+// missing maps a failed lookup of a key: a missing path is ErrNoSuchKey
+// (or ErrNoSuchBucket); other errors (e.g. permission) are never
+// disguised as a missing key.
+func (s *Store) missing(bucket string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP) {
+		if berr := s.checkBucket(bucket); berr != nil {
+			return berr
+		}
+		return ErrNoSuchKey
+	}
+	return err
+}
+
+func (s *Store) openObject(bucket, key string, forMarkerBody bool) (*Object, error) {
+	f, rec, id, marker, err := s.openKey(bucket, key)
 	if err != nil {
 		return nil, err
 	}
-	defer d.Close()
-	flags := unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_CLOEXEC
-	if p.marker {
-		flags |= unix.O_DIRECTORY
+	if !marker {
+		return &Object{File: f, Meta: rec.meta(id.Size, unixSec(id.MTime))}, nil
 	}
-	var f *os.File
-	name := p.base()
-	err = withFd(d, func(dfd int) error {
-		fd, err := unix.Openat(dfd, name, flags, 0)
-		if err != nil {
-			return &os.PathError{Op: "openat", Path: join(bucket, p.rel), Err: err}
+	// A marker has no bytes; hand out the shared empty file so callers
+	// can treat every object alike.
+	f.Close()
+	f = nil
+	if forMarkerBody {
+		if f, err = s.root.Open(emptyFile); err != nil {
+			return nil, err
 		}
-		f = os.NewFile(uintptr(fd), join(bucket, p.rel))
-		return nil
-	})
-	return f, err
+	}
+	return &Object{File: f, Meta: rec.meta(0, rec.MTime)}, nil
 }
 
 // cmpErr returns err, or def when err is nil.
