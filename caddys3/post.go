@@ -86,7 +86,7 @@ func (h *Handler) postObject(req *request) (*response, error) {
 	if pa.MaxLength >= 0 && pa.MaxLength < limit {
 		limit = pa.MaxLength
 	}
-	var body io.Reader = &minLengthReader{r: &limitedReader{r: req.form.File, n: limit}, min: pa.MinLength, marker: strings.HasSuffix(key, "/")}
+	var body io.Reader = &minLengthReader{r: &limitedReader{r: req.form.File, n: limit}, min: pa.MinLength}
 	opts := fsstore.PutOptions{Meta: meta}
 	if algo != "" {
 		body = newVerifyingReader(body, algo, sum)
@@ -136,19 +136,17 @@ func (h *Handler) postObject(req *request) (*response, error) {
 
 // minLengthReader answers EntityTooSmall instead of io.EOF when the file
 // ended before min bytes (the policy's content-length-range), so the store
-// never publishes it. A folder marker (a key ending in "/") holds no bytes:
-// the store refuses any with InvalidArgument, which is the answer to a
-// non-empty file there however small.
+// never publishes it, whatever the key (one ending in "/" may hold bytes
+// too).
 type minLengthReader struct {
 	r      io.Reader
 	n, min int64
-	marker bool
 }
 
 func (m *minLengthReader) Read(p []byte) (int, error) {
 	n, err := m.r.Read(p)
 	m.n += int64(n)
-	if err == io.EOF && m.n < m.min && (m.n == 0 || !m.marker) {
+	if err == io.EOF && m.n < m.min {
 		return n, newError(s3err.EntityTooSmall).
 			with("ProposedSize", strconv.FormatInt(m.n, 10)).
 			with("MinSizeAllowed", strconv.FormatInt(m.min, 10))
