@@ -175,6 +175,8 @@ type BucketInfo struct {
 	// ACL, Policy and CORS are the documents set with SetBucketDoc (nil
 	// when unset), opaque to the store.
 	ACL, Policy, CORS []byte
+	// Versioning is "" (never enabled), "Enabled" or "Suspended".
+	Versioning string
 }
 
 // ObjectMeta is what is stored with an object besides its bytes.
@@ -202,6 +204,12 @@ type ObjectMeta struct {
 	// ACL is the object's access control list as the handler encoded it
 	// (opaque to the store; nil: the owner-only default).
 	ACL []byte
+	// VersionID is the version's id, "" for the null version; set by the
+	// store on writes in an Enabled bucket.
+	VersionID string
+	// DeleteMarker is set only in VersionEntry.Meta and listings of
+	// versions.
+	DeleteMarker bool
 }
 
 // PutOptions control one PutObject.
