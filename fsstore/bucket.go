@@ -91,6 +91,11 @@ func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return BucketInfo{}, fmt.Errorf("fsstore: bucket record %s: %w", name, err)
 	}
+	if rec.Versioning != "" {
+		if err := s.healVersionedFlag(name); err != nil && !errors.Is(err, ErrNoSuchBucket) {
+			return BucketInfo{}, fmt.Errorf("fsstore: bucket %s: versioning flag: %w", name, err)
+		}
+	}
 	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created,
 		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning}, nil
 }

@@ -253,22 +253,7 @@ func (s *Store) SetBucketVersioning(ctx context.Context, bucket, status string) 
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return fmt.Errorf("fsstore: bucket record %s: %w", bucket, err)
 	}
-	d, err := s.root.Open(bucket)
-	if err != nil {
-		return s.missing(bucket, err)
-	}
-	err = withFd(d, func(fd int) error {
-		var st unix.Stat_t
-		if err := unix.Fstat(fd, &st); err != nil {
-			return err
-		}
-		if st.Mode&unix.S_ISVTX != 0 {
-			return nil
-		}
-		return unix.Fchmod(fd, st.Mode&0o7777|unix.S_ISVTX)
-	})
-	d.Close()
-	if err != nil {
+	if err := s.flagVersioned(bucket); err != nil {
 		return err
 	}
 	if err := s.root.MkdirAll(versionsDir+"/"+bucket, 0o755); err != nil {
@@ -282,6 +267,39 @@ func (s *Store) SetBucketVersioning(ctx context.Context, bucket, status string) 
 		return err
 	}
 	return s.writeAtomic(recordPath(bucket), b, false)
+}
+
+// flagVersioned sets the sticky bit of the bucket directory (bucketState's
+// flag) unless it is set.
+func (s *Store) flagVersioned(bucket string) error {
+	d, err := s.root.Open(bucket)
+	if err != nil {
+		return s.missing(bucket, err)
+	}
+	defer d.Close()
+	return withFd(d, func(fd int) error {
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			return err
+		}
+		if st.Mode&unix.S_ISVTX != 0 {
+			return nil
+		}
+		return unix.Fchmod(fd, st.Mode&0o7777|unix.S_ISVTX)
+	})
+}
+
+// healVersionedFlag restores the flag of a bucket whose record says it is
+// versioned when the directory lost it (a restore or copy that dropped
+// the mode bits): without it, writes would replace the plain file without
+// keeping a version. Bucket calls it, so the first request to the bucket
+// after such a restore heals it; one Lstat, for versioned buckets only.
+func (s *Store) healVersionedFlag(bucket string) error {
+	versioned, err := s.bucketState(bucket)
+	if err != nil || versioned {
+		return err
+	}
+	return s.flagVersioned(bucket)
 }
 
 // plainVer is the plain file (or marker directory) of a key in a

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -343,5 +345,31 @@ func TestVersionsCrashBetweenLinkAndRename(t *testing.T) {
 	testHookVersionLinked = nil
 	if got, err := vget(t, s, "new", ""); got != "n" || err != nil {
 		t.Fatalf("new %q %v", got, err)
+	}
+}
+
+// A restore that drops the bucket directory's mode bits (cp -r, a tar
+// without modes) must not make a versioned bucket overwrite silently: the
+// next Bucket (every request loads it) restores the flag from the record.
+func TestVersionsFlagHealed(t *testing.T) {
+	s := newStore(t, false)
+	vstoreBucket(t, s, VersioningEnabled)
+	first := put(t, s, "vbk", "k", []byte("one"))
+	dir := filepath.Join(s.root.Name(), "vbk")
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if versioned, _ := s.bucketState("vbk"); versioned {
+		t.Fatal("the chmod left the flag")
+	}
+	if _, err := s.Bucket(ctx, "vbk"); err != nil {
+		t.Fatal(err)
+	}
+	second := put(t, s, "vbk", "k", []byte("two"))
+	if second.VersionID == "" || second.VersionID == first.VersionID {
+		t.Fatalf("second put made version %q (first %q)", second.VersionID, first.VersionID)
+	}
+	if got, err := vget(t, s, "k", first.VersionID); err != nil || got != "one" {
+		t.Fatalf("first version: %q, %v", got, err)
 	}
 }
