@@ -25,6 +25,8 @@ type bucketRecord struct {
 	ACL    json.RawMessage `json:"acl,omitempty"`
 	Policy string          `json:"policy,omitempty"`
 	CORS   json.RawMessage `json:"cors,omitempty"`
+	// Versioning is "" (never set), "Enabled" or "Suspended".
+	Versioning string `json:"versioning,omitempty"`
 }
 
 func recordPath(name string) string { return bucketsDir + "/" + name + ".json" }
@@ -90,7 +92,7 @@ func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
 		return BucketInfo{}, fmt.Errorf("fsstore: bucket record %s: %w", name, err)
 	}
 	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created,
-		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS}, nil
+		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning}, nil
 }
 
 // BucketDoc names a document kept with a bucket.
@@ -176,6 +178,12 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	if _, err := s.Bucket(ctx, name); err != nil {
 		return err
 	}
+	// Versions and delete markers keep a bucket, as in S3.
+	if has, err := s.areaHasEntries(versionsDir + "/" + name); err != nil {
+		return err
+	} else if has {
+		return ErrBucketNotEmpty
+	}
 	err := s.root.Remove(name)
 	if isNotEmpty(err) {
 		// Empty directories left by crashed or racing writers are not keys.
@@ -194,6 +202,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	// In-progress uploads do not keep a bucket; a CreateMultipartUpload
 	// racing with this sees the directory gone and undoes itself.
 	s.dropUploads(name)
+	s.root.RemoveAll(versionsDir + "/" + name)
 	if err := s.root.Remove(recordPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}

@@ -185,7 +185,14 @@ func (s *Store) complete(ctx context.Context, bucket, key, uploadID string, p ob
 	}
 	meta := rec.Meta
 	meta.Size, meta.ETag, meta.Checksums = size, multipartETag(used), sums
-	m, published, err := s.publishTemp(ctx, bucket, key, p, tmp, f, meta, opts.IfMatch, opts.IfNoneMatch)
+	versioned, err := s.bucketState(bucket)
+	var m ObjectMeta
+	published := false
+	if err != nil {
+		s.discardTemp(tmp, f)
+	} else {
+		m, published, err = s.publishTemp(ctx, bucket, key, p, tmp, f, meta, opts.IfMatch, opts.IfNoneMatch, versioned)
+	}
 	if !published {
 		if errors.Is(err, ErrNoSuchBucket) {
 			// Final: the bucket is gone, and its uploads with it.

@@ -14,7 +14,26 @@ import (
 
 // DeleteObject removes key; a missing key is not an error. Directories
 // left empty are removed up to the bucket directory.
+//
+// In a bucket that has versioning it is DeleteObjectVersion(key, ""): a
+// delete marker.
 func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
+	if _, err := resolve(bucket, key); err != nil {
+		return err
+	}
+	versioned, err := s.bucketState(bucket)
+	if err != nil {
+		return err
+	}
+	if versioned {
+		_, err := s.DeleteObjectVersion(ctx, bucket, key, "")
+		return err
+	}
+	return s.deletePlain(bucket, key)
+}
+
+// deletePlain removes the plain file (or marker) of key.
+func (s *Store) deletePlain(bucket, key string) error {
 	p, err := resolve(bucket, key)
 	if err != nil {
 		return err

@@ -32,6 +32,11 @@ type metaRecord struct {
 	Owner              string            `json:"o,omitempty"`
 	ACL                json.RawMessage   `json:"a,omitempty"`
 	MTime              int64             `json:"mt,omitempty"` // markers: unix seconds
+	// V is the name of the version's entry in the version area (see
+	// versions.go), "" for an object written while the bucket was never
+	// versioned (the null version); DM marks a delete marker.
+	V  string `json:"v,omitempty"`
+	DM bool   `json:"dm,omitempty"`
 }
 
 func recordOf(m *ObjectMeta) metaRecord {
@@ -69,6 +74,8 @@ func (r *metaRecord) meta(size int64, mtime int64) ObjectMeta {
 		ChecksumType:       r.ChecksumType,
 		Owner:              r.Owner,
 		ACL:                r.ACL,
+		VersionID:          exposedID(r.V),
+		DeleteMarker:       r.DM,
 	}
 }
 

@@ -49,10 +49,7 @@ func resolve(bucket, key string) (objPath, error) {
 // Object operations never create it, so a bucket being deleted cannot be
 // resurrected by a racing put.
 func (s *Store) checkBucket(bucket string) error {
-	fi, err := s.root.Lstat(bucket)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()) {
-		return ErrNoSuchBucket
-	}
+	_, err := s.bucketState(bucket)
 	return err
 }
 
@@ -65,7 +62,8 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err != nil {
 		return ObjectMeta{}, err
 	}
-	if err := s.checkBucket(bucket); err != nil {
+	versioned, err := s.bucketState(bucket)
+	if err != nil {
 		return ObjectMeta{}, err
 	}
 	tmp, f, err := s.createTemp("put-")
@@ -77,11 +75,11 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		s.discardTemp(tmp, f)
 		return ObjectMeta{}, err
 	}
-	if p.marker && size == 0 {
+	if p.marker && size == 0 && !versioned {
 		s.discardTemp(tmp, f)
 		return s.putMarker(ctx, bucket, key, p, opts.metaAtEOF(0, etag), opts)
 	}
-	m, _, err := s.publishTemp(ctx, bucket, key, p, tmp, f, opts.metaAtEOF(size, etag), opts.IfMatch, opts.IfNoneMatch)
+	m, _, err := s.publishTemp(ctx, bucket, key, p, tmp, f, opts.metaAtEOF(size, etag), opts.IfMatch, opts.IfNoneMatch, versioned)
 	return m, err
 }
 
@@ -106,13 +104,16 @@ func (s *Store) stageMeta(f *os.File, bucket, key string, rec *metaRecord) (file
 	return id, err
 }
 
-// publishTemp makes the temp file f (at tmp, holding meta.Size bytes) the
+// publishTemp (in a versioned bucket: publishVersioned) makes the temp file f (at tmp, holding meta.Size bytes) the
 // object at key with meta (ETag set, LastModified ignored): metadata staged
 // with the file, optional fsync, the IfMatch check, then rename (or link
 // for ifNoneMatch "*"). It always consumes f and tmp. published reports
 // whether the object became visible; an error after that is a failed
 // directory fsync.
-func (s *Store) publishTemp(ctx context.Context, bucket, key string, p objPath, tmp string, f *os.File, meta ObjectMeta, ifMatch, ifNoneMatch string) (_ ObjectMeta, published bool, _ error) {
+func (s *Store) publishTemp(ctx context.Context, bucket, key string, p objPath, tmp string, f *os.File, meta ObjectMeta, ifMatch, ifNoneMatch string, versioned bool) (_ ObjectMeta, published bool, _ error) {
+	if versioned {
+		return s.publishVersioned(ctx, bucket, key, p, tmp, f, meta, ifMatch, ifNoneMatch)
+	}
 	var id fileID
 	staged := false
 	defer func() {

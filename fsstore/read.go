@@ -3,6 +3,7 @@ package fsstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
@@ -91,16 +92,27 @@ func (s *Store) openKey(bucket, key string) (f *os.File, rec metaRecord, id file
 // disguised as a missing key.
 func (s *Store) missing(bucket string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP) {
-		if berr := s.checkBucket(bucket); berr != nil {
+		versioned, berr := s.bucketState(bucket)
+		if berr != nil {
 			return berr
+		}
+		if versioned {
+			return errMissVersioned
 		}
 		return ErrNoSuchKey
 	}
 	return err
 }
 
+// errMissVersioned is ErrNoSuchKey from missing in a versioned bucket: the
+// plain file is missing, the version area says why (see latestFromArea).
+var errMissVersioned = fmt.Errorf("%w (versioned bucket)", ErrNoSuchKey)
+
 func (s *Store) openObject(bucket, key string, forMarkerBody bool) (*Object, error) {
 	f, rec, id, marker, err := s.openKey(bucket, key)
+	if errors.Is(err, errMissVersioned) {
+		return s.latestFromArea(bucket, key, forMarkerBody)
+	}
 	if err != nil {
 		return nil, err
 	}

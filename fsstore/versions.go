@@ -2,9 +2,18 @@ package fsstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Bucket versioning states (BucketInfo.Versioning).
@@ -19,9 +28,6 @@ const NullVersion = "null"
 // ErrNoSuchVersion: a version id that the key never had (S3: 404
 // NoSuchVersion).
 var ErrNoSuchVersion = errors.New("fsstore: no such version")
-
-// errNotBuiltYet marks the parts of the versioning API not implemented yet.
-var errNotBuiltYet = errors.New("fsstore: versioning not built yet")
 
 // DeleteMarkerError: the addressed object is a delete marker.
 // errors.Is(err, ErrNoSuchKey) is true when the latest version of the key is
@@ -71,34 +77,524 @@ type ListVersionsResult struct {
 	NextKeyMarker, NextVersionIDMarker string
 }
 
+// versionsDir holds the version area: versionsDir/<bucket>/<vrel>/%%v/<entry>.
+const versionsDir = internalDir + "/versions"
+
+// vSub is the directory of a key's entries; an escape, so it never
+// collides with a stored component.
+const vSub = escPrefix + "v"
+
+// vrelOf is the path of key p in the version area: its stored path, or for
+// a key ending in '/' the path of its body form (see bodyPath), so that
+// "d" and "d/" differ. It never needs collision escapes: every component
+// there is a directory.
+func vrelOf(p objPath) string {
+	if p.marker {
+		return p.rel + "/" + escEmpty
+	}
+	return p.rel
+}
+
+func vdirOf(bucket string, p objPath) string {
+	return versionsDir + "/" + bucket + "/" + vrelOf(p) + "/" + vSub
+}
+
+// Entry names: 13 characters of Crockford base32 of the inverted
+// nanosecond time (so names sort newest first), a kind ('d' data, 'm'
+// delete marker), then 6 random base32 characters (the version id is the
+// whole name) or "null" (the null version).
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+const (
+	entryTimeLen = 13
+	entryIDLen   = entryTimeLen + 1 + 6
+	nullTail     = "null"
+)
+
+func encTime(ns int64) string {
+	v := ^uint64(ns)
+	var b [entryTimeLen]byte
+	for i := entryTimeLen - 1; i >= 0; i-- {
+		b[i] = crockford[v&31]
+		v >>= 5
+	}
+	return string(b[:])
+}
+
+func decTime(s string) (int64, bool) {
+	if len(s) < entryTimeLen {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < entryTimeLen; i++ {
+		j := strings.IndexByte(crockford, s[i])
+		if j < 0 {
+			return 0, false
+		}
+		v = v<<5 | uint64(j)
+	}
+	return int64(^v), true
+}
+
+func newEntryName(ns int64, marker, null bool) string {
+	kind := "d"
+	if marker {
+		kind = "m"
+	}
+	if null {
+		return encTime(ns) + kind + nullTail
+	}
+	var r [6]byte
+	rand.Read(r[:])
+	b := []byte(encTime(ns) + kind + "000000")
+	for i := range r {
+		b[entryTimeLen+1+i] = crockford[r[i]&31]
+	}
+	return string(b)
+}
+
+// parseEntry checks an entry name (or a client's version id).
+func parseEntry(name string) (ns int64, marker, null, ok bool) {
+	ns, ok = decTime(name)
+	if !ok || len(name) < entryTimeLen+1 {
+		return 0, false, false, false
+	}
+	switch name[entryTimeLen] {
+	case 'd':
+	case 'm':
+		marker = true
+	default:
+		return 0, false, false, false
+	}
+	tail := name[entryTimeLen+1:]
+	if tail == nullTail {
+		return ns, marker, true, true
+	}
+	if len(tail) != 6 {
+		return 0, false, false, false
+	}
+	for i := 0; i < len(tail); i++ {
+		if strings.IndexByte(crockford, tail[i]) < 0 {
+			return 0, false, false, false
+		}
+	}
+	return ns, marker, false, true
+}
+
+func isNullEntry(name string) bool { return strings.HasSuffix(name, nullTail) }
+
+// exposedID is the version id of entry name for ObjectMeta: "" for the
+// null version.
+func exposedID(name string) string {
+	if name == "" || isNullEntry(name) {
+		return ""
+	}
+	return name
+}
+
+// listedID is the version id of entry name in listings and errors.
+func listedID(name string) string {
+	if id := exposedID(name); id != "" {
+		return id
+	}
+	return NullVersion
+}
+
+// testHookVersionLinked, set by tests only, runs when a versioned write
+// has linked its entry into the version area and not yet published the
+// plain file; a panic there stands for a kill.
+var testHookVersionLinked func(bucket, key string)
+
+// bucketState reports ErrNoSuchBucket unless the bucket directory exists,
+// and whether versioning was ever set on the bucket: the sticky bit of the
+// bucket directory, set by SetBucketVersioning before its record, so that
+// the Lstat every put already made tells an unversioned bucket at no
+// extra cost.
+func (s *Store) bucketState(bucket string) (versioned bool, err error) {
+	fi, err := s.root.Lstat(bucket)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()) {
+		return false, ErrNoSuchBucket
+	}
+	if err != nil {
+		return false, err
+	}
+	return fi.Sys().(*unix.Stat_t).Mode&unix.S_ISVTX != 0, nil
+}
+
+// versioningOf reads the bucket's versioning status from its record.
+func (s *Store) versioningOf(ctx context.Context, bucket string) (string, error) {
+	info, err := s.Bucket(ctx, bucket)
+	return info.Versioning, err
+}
+
 // SetBucketVersioning sets the bucket's versioning status, "Enabled" or
-// "Suspended".
+// "Suspended". The bucket directory gets its sticky bit first (the cheap
+// flag of bucketState, never cleared), then the record its status.
 func (s *Store) SetBucketVersioning(ctx context.Context, bucket, status string) error {
-	return errNotBuiltYet
+	if status != VersioningEnabled && status != VersioningSuspended {
+		return fmt.Errorf("fsstore: invalid versioning status %q", status)
+	}
+	if !ValidBucketName(bucket) {
+		return ErrNoSuchBucket
+	}
+	lk, err := s.lockKey(ctx, "", bucket)
+	if err != nil {
+		return err
+	}
+	defer lk.unlock()
+	b, err := s.root.ReadFile(recordPath(bucket))
+	if errors.Is(err, fs.ErrNotExist) {
+		return ErrNoSuchBucket
+	}
+	if err != nil {
+		return err
+	}
+	var rec bucketRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return fmt.Errorf("fsstore: bucket record %s: %w", bucket, err)
+	}
+	d, err := s.root.Open(bucket)
+	if err != nil {
+		return s.missing(bucket, err)
+	}
+	err = withFd(d, func(fd int) error {
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			return err
+		}
+		if st.Mode&unix.S_ISVTX != 0 {
+			return nil
+		}
+		return unix.Fchmod(fd, st.Mode&0o7777|unix.S_ISVTX)
+	})
+	d.Close()
+	if err != nil {
+		return err
+	}
+	if err := s.root.MkdirAll(versionsDir+"/"+bucket, 0o755); err != nil {
+		return storageErr(err)
+	}
+	if rec.Versioning == status {
+		return nil
+	}
+	rec.Versioning = status
+	if b, err = json.Marshal(rec); err != nil {
+		return err
+	}
+	return s.writeAtomic(recordPath(bucket), b, false)
+}
+
+// plainVer is the plain file (or marker directory) of a key in a
+// versioned bucket: its latest version.
+type plainVer struct {
+	name      string // its entry name: rec.V, or for a legacy null version one made of its time
+	legacy    bool   // rec.V == "": written before versioning, not yet in the area
+	markerDir bool
+	f         *os.File
+	rec       metaRecord
+	id        fileID
+}
+
+func (pv *plainVer) meta() ObjectMeta {
+	if pv.markerDir {
+		return pv.rec.meta(0, pv.rec.MTime)
+	}
+	return pv.rec.meta(pv.id.Size, unixSec(pv.id.MTime))
+}
+
+// vstate is what a versioned key has: the entries of its version area and
+// its plain file. The rule: the plain file, when present, is the latest
+// version (whether or not its entry is in the area yet); when absent, the
+// newest entry of the area is.
+type vstate struct {
+	bucket, key string
+	p           objPath
+	vdir        string
+	names       []string // area entries, sorted: newest first
+	plain       *plainVer
+}
+
+func (st *vstate) close() {
+	if st.plain != nil && st.plain.f != nil {
+		st.plain.f.Close()
+	}
+}
+
+func (st *vstate) inArea(name string) bool {
+	i := sort.SearchStrings(st.names, name)
+	return i < len(st.names) && st.names[i] == name
+}
+
+// order is every version of the key, newest first.
+func (st *vstate) order() []string {
+	if st.plain == nil || st.inArea(st.plain.name) {
+		return st.names
+	}
+	out := make([]string, 0, len(st.names)+1)
+	out = append(out, st.names...)
+	out = append(out, st.plain.name)
+	sort.Strings(out)
+	return out
+}
+
+// latest is the entry name of the latest version, "" when none.
+func (st *vstate) latest() string {
+	if st.plain != nil {
+		return st.plain.name
+	}
+	if len(st.names) > 0 {
+		return st.names[0]
+	}
+	return ""
+}
+
+// newestNs is the time of the newest version (0 when none).
+func (st *vstate) newestNs() int64 {
+	o := st.order()
+	if len(o) == 0 {
+		return 0
+	}
+	ns, _, _, _ := parseEntry(o[0])
+	return ns
+}
+
+// loadState reads the version area and the plain file of key.
+func (s *Store) loadState(bucket, key string) (*vstate, error) {
+	p, err := resolve(bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	st := &vstate{bucket: bucket, key: key, p: p, vdir: vdirOf(bucket, p)}
+	names, err := s.readDirNames(st.vdir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+		return nil, err
+	}
+	for _, n := range names {
+		if _, _, _, ok := parseEntry(n); ok {
+			st.names = append(st.names, n)
+		}
+	}
+	sort.Strings(st.names)
+	f, rec, id, marker, err := s.openKey(bucket, key)
+	switch {
+	case err == nil:
+		pv := &plainVer{f: f, rec: rec, id: id, markerDir: marker, name: rec.V}
+		if pv.name == "" {
+			pv.legacy = true
+			sec := unixSec(id.MTime)
+			if marker {
+				sec = rec.MTime
+			}
+			pv.name = encTime(sec*1e9) + "d" + nullTail
+		}
+		st.plain = pv
+	case errors.Is(err, ErrNoSuchKey):
+	default:
+		return nil, err
+	}
+	return st, nil
+}
+
+// openEntry opens the entry name of the key's area and reads its record.
+func (s *Store) openEntry(st *vstate, name string) (*Object, error) {
+	f, err := s.root.OpenFile(st.vdir+"/"+name, os.O_RDONLY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	var id fileID
+	var rec metaRecord
+	err = withFd(f, func(fd int) error {
+		var err error
+		if id, _, err = statID(fd); err != nil {
+			return err
+		}
+		rec, _, err = s.meta.load(fd, id, st.bucket, st.key)
+		return err
+	})
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if rec.V == "" {
+		rec.V = name
+	}
+	_, rec.DM, _, _ = parseEntry(name)
+	return &Object{File: f, Meta: rec.meta(id.Size, unixSec(id.MTime))}, nil
+}
+
+// markerErr is the error for a delete marker named name.
+func markerErr(name string, m ObjectMeta, addressed bool) error {
+	return &DeleteMarkerError{VersionID: listedID(name), Addressed: addressed, LastModified: m.LastModified}
+}
+
+// openVersion opens entry name of st: the plain file when it is that
+// version, else the area's entry. A delete marker is a DeleteMarkerError.
+func (s *Store) openVersion(st *vstate, name string, addressed, forBody bool) (*Object, error) {
+	var o *Object
+	if st.plain != nil && st.plain.name == name {
+		pv := st.plain
+		o = &Object{File: pv.f, Meta: pv.meta()}
+		pv.f = nil // handed over
+		if pv.markerDir {
+			o.File.Close()
+			o.File = nil
+			if forBody {
+				f, err := s.root.Open(emptyFile)
+				if err != nil {
+					return nil, err
+				}
+				o.File = f
+			}
+		}
+	} else {
+		var err error
+		if o, err = s.openEntry(st, name); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, ErrNoSuchVersion
+			}
+			return nil, err
+		}
+	}
+	if o.Meta.DeleteMarker {
+		if o.File != nil {
+			o.File.Close()
+		}
+		return nil, markerErr(name, o.Meta, addressed)
+	}
+	return o, nil
 }
 
 // OpenObjectVersion opens one version of key: versionID "" is the latest,
 // NullVersion the null version.
 func (s *Store) OpenObjectVersion(ctx context.Context, bucket, key, versionID string) (*Object, error) {
-	return nil, errNotBuiltYet
+	return s.openObjectVersion(ctx, bucket, key, versionID, true)
 }
 
 // HeadObjectVersion is OpenObjectVersion without the bytes.
 func (s *Store) HeadObjectVersion(ctx context.Context, bucket, key, versionID string) (ObjectMeta, error) {
-	return ObjectMeta{}, errNotBuiltYet
+	o, err := s.openObjectVersion(ctx, bucket, key, versionID, false)
+	if err != nil {
+		return ObjectMeta{}, err
+	}
+	if o.File != nil {
+		o.Close()
+	}
+	return o.Meta, nil
 }
 
-// SetObjectACLVersion replaces the ACL of one version of key.
+func (s *Store) openObjectVersion(ctx context.Context, bucket, key, versionID string, forBody bool) (*Object, error) {
+	if versionID == "" {
+		return s.openObject(bucket, key, forBody)
+	}
+	if versionID != NullVersion {
+		if _, _, null, ok := parseEntry(versionID); !ok || null {
+			if _, err := resolve(bucket, key); err != nil {
+				return nil, err
+			}
+			if _, err := s.bucketState(bucket); err != nil {
+				return nil, err
+			}
+			return nil, ErrNoSuchVersion
+		}
+	}
+	st, err := s.loadState(bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	defer st.close()
+	name := ""
+	if versionID == NullVersion {
+		for _, n := range st.order() {
+			if isNullEntry(n) {
+				name = n
+				break
+			}
+		}
+	} else if (st.plain != nil && st.plain.name == versionID) || st.inArea(versionID) {
+		name = versionID
+	}
+	if name == "" {
+		if _, err := s.bucketState(bucket); err != nil {
+			return nil, err
+		}
+		return nil, ErrNoSuchVersion
+	}
+	return s.openVersion(st, name, true, forBody)
+}
+
+// latestFromArea answers a read of the latest version of a key whose plain
+// file is missing in a versioned bucket: the newest entry of its area, a
+// delete marker (a DeleteMarkerError) or, after a crash between a write's
+// link and rename, that version.
+func (s *Store) latestFromArea(bucket, key string, forBody bool) (*Object, error) {
+	st, err := s.loadState(bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	defer st.close()
+	name := st.latest()
+	if name == "" {
+		return nil, ErrNoSuchKey
+	}
+	o, err := s.openVersion(st, name, false, forBody)
+	if errors.Is(err, ErrNoSuchVersion) {
+		return nil, ErrNoSuchKey // deleted meanwhile
+	}
+	return o, err
+}
+
+// SetObjectACLVersion replaces the ACL of one version of key. A version
+// and the plain file that holds it share one inode, so one write of the
+// record changes both.
 func (s *Store) SetObjectACLVersion(ctx context.Context, bucket, key, versionID string, acl []byte) error {
-	return errNotBuiltYet
+	if versionID == "" {
+		return s.SetObjectACL(ctx, bucket, key, acl)
+	}
+	o, err := s.openObjectVersion(ctx, bucket, key, versionID, false)
+	if err != nil {
+		return err
+	}
+	if o.File == nil { // the plain marker directory
+		return s.SetObjectACL(ctx, bucket, key, acl)
+	}
+	defer o.Close()
+	return withFd(o.File, func(fd int) error {
+		id, _, err := statID(fd)
+		if err != nil {
+			return err
+		}
+		rec, _, err := s.meta.load(fd, id, bucket, key)
+		if err != nil {
+			return err
+		}
+		rec.ACL = acl
+		return s.meta.stage(fd, id, bucket, key, &rec)
+	})
 }
 
-// DeleteObjectVersion deletes key (versionID "") or one version of it.
-func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (DeleteResult, error) {
-	return DeleteResult{}, errNotBuiltYet
-}
-
-// ListObjectVersions returns one page of the bucket's versions.
-func (s *Store) ListObjectVersions(ctx context.Context, bucket string, o ListVersionsOptions) (ListVersionsResult, error) {
-	return ListVersionsResult{}, errNotBuiltYet
+// areaHasEntries reports whether the area directory dir holds any file,
+// removing empty directories on the way.
+func (s *Store) areaHasEntries(dir string) (bool, error) {
+	names, err := s.readDirNames(dir)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, n := range names {
+		fi, err := s.root.Lstat(dir + "/" + n)
+		if err != nil {
+			continue
+		}
+		if !fi.IsDir() {
+			return true, nil
+		}
+		has, err := s.areaHasEntries(dir + "/" + n)
+		if err != nil || has {
+			return has, err
+		}
+		s.root.Remove(dir + "/" + n)
+	}
+	return false, nil
 }

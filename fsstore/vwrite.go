@@ -1,0 +1,428 @@
+package fsstore
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Versioned writes. Every write of a key in a bucket that has (or had)
+// versioning holds the key's lock (lock.go) from reading the key's state
+// to publishing, so the writes of one key are serialized in every process
+// sharing the root, and each takes a time strictly after the newest
+// version's: ids are strictly ordered by completion. A write links its
+// staged file into the version area first, then renames it over the plain
+// file: a kill between the two leaves a whole version in the area that is
+// not the latest (the plain file still is, see vstate), and nothing lost.
+
+// newVersionNs is the time of a new version of st: now, or just after the
+// newest version if the clock says otherwise.
+func newVersionNs(st *vstate) int64 {
+	return max(time.Now().UnixNano(), st.newestNs()+1)
+}
+
+// latestMeta is the metadata of the latest version of st, and whether
+// there is one that is not a delete marker.
+func (s *Store) latestMeta(st *vstate) (ObjectMeta, bool) {
+	name := st.latest()
+	if name == "" {
+		return ObjectMeta{}, false
+	}
+	if st.plain != nil && st.plain.name == name {
+		m := st.plain.meta()
+		return m, !m.DeleteMarker
+	}
+	o, err := s.openEntry(st, name)
+	if err != nil {
+		return ObjectMeta{}, false
+	}
+	o.Close()
+	return o.Meta, !o.Meta.DeleteMarker
+}
+
+// checkConds applies If-None-Match "*" and If-Match to the latest version
+// of st (a delete marker counts as absent).
+func (s *Store) checkConds(st *vstate, ifMatch, ifNoneMatch string) error {
+	if ifMatch == "" && ifNoneMatch != "*" {
+		return nil
+	}
+	m, ok := s.latestMeta(st)
+	if ifNoneMatch == "*" && ok {
+		return ErrPreconditionFailed
+	}
+	if ifMatch != "" && (!ok || ifMatch != "*" && strings.Trim(ifMatch, `"`) != m.ETag) {
+		return ErrPreconditionFailed
+	}
+	return nil
+}
+
+// linkEntry links the file at the root-relative path src (or, when src is
+// "", the open file f) into the area of st as name, making the area's
+// directories as needed.
+func (s *Store) linkEntry(st *vstate, src string, f *os.File, name string) error {
+	for attempt := 0; ; attempt++ {
+		var err error
+		if src != "" {
+			err = s.root.Link(src, st.vdir+"/"+name)
+		} else {
+			var d *os.File
+			if d, err = s.root.Open(st.vdir); err == nil {
+				err = withFd(f, func(ffd int) error {
+					return withFd(d, func(dfd int) error {
+						return unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(ffd), dfd, name, unix.AT_SYMLINK_FOLLOW)
+					})
+				})
+				d.Close()
+			}
+		}
+		if err == nil || errors.Is(err, fs.ErrExist) {
+			return nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) || attempt >= publishAttempts {
+			return storageErr(err)
+		}
+		if err := s.root.MkdirAll(st.vdir, 0o755); err != nil {
+			return storageErr(err)
+		}
+	}
+}
+
+// adopt puts the plain version of st into the area if it is not there
+// yet (a null version written before versioning, or a write killed after
+// its rename... never: writes link first; or a version whose entry a
+// killed delete removed): the plain file is about to be replaced or
+// removed. A legacy file first gets its entry name in its record; a
+// marker directory gets an empty file carrying its record.
+func (s *Store) adopt(st *vstate) error {
+	pv := st.plain
+	if pv == nil || st.inArea(pv.name) {
+		return nil
+	}
+	rec := pv.rec
+	rec.V = pv.name
+	if pv.markerDir {
+		tmp, f, err := s.createTemp("vm-")
+		if err != nil {
+			return err
+		}
+		defer s.discardTemp(tmp, f)
+		if err := withFd(f, func(fd int) error {
+			unix.Futimes(fd, []unix.Timeval{{Sec: rec.MTime}, {Sec: rec.MTime}})
+			id, _, err := statID(fd)
+			if err != nil {
+				return err
+			}
+			return s.meta.stage(fd, id, st.bucket, st.key, &rec)
+		}); err != nil {
+			return err
+		}
+		return s.linkEntry(st, tmp, nil, pv.name)
+	}
+	if pv.legacy {
+		if err := withFd(pv.f, func(fd int) error { return s.meta.stage(fd, pv.id, st.bucket, st.key, &rec) }); err != nil {
+			return err
+		}
+		pv.rec, pv.legacy = rec, false
+	}
+	return s.linkEntry(st, "", pv.f, pv.name)
+}
+
+// unlinkEntry removes name from the area of st (a missing one is no
+// error) and forgets its metadata when it was the inode's last link.
+func (s *Store) unlinkEntry(st *vstate, name string) error {
+	var stt unix.Stat_t
+	var found bool
+	err := s.root.at("unlink", st.vdir+"/"+name, func(dfd int, base string) error {
+		if err := unix.Fstatat(dfd, base, &stt, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return err
+		}
+		found = true
+		return unix.Unlinkat(dfd, base, 0)
+	})
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if found && stt.Nlink <= 1 {
+		s.meta.removed(fileID{Ino: stt.Ino, Size: stt.Size, MTime: stt.Mtim.Nano()}, st.bucket, st.key)
+	}
+	return nil
+}
+
+// dropNulls removes the area's null entries other than keep (Suspended
+// writes replace the null version).
+func (s *Store) dropNulls(st *vstate, keep string) {
+	for _, n := range st.names {
+		if n != keep && isNullEntry(n) {
+			s.unlinkEntry(st, n)
+		}
+	}
+}
+
+// pruneArea removes the key's area directories while they are empty, up
+// to the bucket's area.
+func (s *Store) pruneArea(st *vstate) {
+	top := versionsDir + "/" + st.bucket
+	for dir := st.vdir; dir != top && strings.HasPrefix(dir, top+"/"); dir = parentOf(dir) {
+		if s.root.Remove(dir) != nil {
+			return
+		}
+	}
+}
+
+// placePlain publishes the file at tmp as the plain file of st's key
+// (the body form for a key ending in '/').
+func (s *Store) placePlain(ctx context.Context, st *vstate, tmp string) (string, error) {
+	if !st.p.marker {
+		return s.publish(ctx, st.bucket, st.p, tmp, false)
+	}
+	drel, err := s.publish(ctx, st.bucket, bodyPath(st.p), tmp, false)
+	if err == nil {
+		s.clearMarker(st.bucket, st.key, drel)
+	}
+	return drel, err
+}
+
+// lockState takes the key's lock and reads its state.
+func (s *Store) lockState(ctx context.Context, bucket, key string) (*keyLock, *vstate, error) {
+	l, err := s.lockKey(ctx, bucket, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := s.loadState(bucket, key)
+	if err != nil {
+		l.unlock()
+		return nil, nil, err
+	}
+	return l, st, nil
+}
+
+// publishVersioned is publishTemp in a versioned bucket: under the key's
+// lock, the conditions, the record with the new entry name, link into the
+// area, rename over the plain file. It always consumes f and tmp.
+func (s *Store) publishVersioned(ctx context.Context, bucket, key string, p objPath, tmp string, f *os.File, meta ObjectMeta, ifMatch, ifNoneMatch string) (_ ObjectMeta, published bool, _ error) {
+	var id fileID
+	staged := false
+	defer func() {
+		if !published {
+			s.discardTemp(tmp, f)
+			if staged {
+				s.meta.unstage(id, bucket, key)
+			}
+		}
+	}()
+	status, err := s.versioningOf(ctx, bucket)
+	if err != nil {
+		return ObjectMeta{}, false, err
+	}
+	l, st, err := s.lockState(ctx, bucket, key)
+	if err != nil {
+		return ObjectMeta{}, false, err
+	}
+	defer l.unlock()
+	defer st.close()
+	if err := s.checkConds(st, ifMatch, ifNoneMatch); err != nil {
+		return ObjectMeta{}, false, err
+	}
+	suspended := status != VersioningEnabled
+	name := newEntryName(newVersionNs(st), false, suspended)
+	rec := recordOf(&meta)
+	rec.V = name
+	if id, err = s.stageMeta(f, bucket, key, &rec); err != nil {
+		return ObjectMeta{}, false, err
+	}
+	staged = true
+	if s.fsync {
+		if err := f.Sync(); err != nil {
+			return ObjectMeta{}, false, storageErr(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return ObjectMeta{}, false, storageErr(err)
+	}
+	f = nil
+	if testHookStaged != nil {
+		testHookStaged(bucket, key)
+	}
+	if !(suspended && st.plain != nil && isNullEntry(st.plain.name)) {
+		if err := s.adopt(st); err != nil {
+			return ObjectMeta{}, false, err
+		}
+	}
+	if err := s.linkEntry(st, tmp, nil, name); err != nil {
+		return ObjectMeta{}, false, err
+	}
+	if testHookVersionLinked != nil {
+		testHookVersionLinked(bucket, key)
+	}
+	drel, err := s.placePlain(ctx, st, tmp)
+	if err != nil {
+		// The version is in the area, whole; without its plain file it
+		// is the latest only if the plain file is missing. Undo it.
+		s.unlinkEntry(st, name)
+		return ObjectMeta{}, false, err
+	}
+	published = true
+	if suspended {
+		s.dropNulls(st, name)
+	}
+	m := rec.meta(meta.Size, unixSec(id.MTime))
+	if s.fsync {
+		s.syncDir(st.vdir)
+		if err := s.syncDir(join(bucket, drel)); err != nil {
+			return m, true, storageErr(err)
+		}
+	}
+	return m, true, nil
+}
+
+// DeleteObjectVersion deletes key (versionID "") or one version of it.
+// versionID "": unversioned bucket → as DeleteObject; Enabled → a new
+// delete marker; Suspended → a null delete marker replacing the null
+// version. A versionID: that version is removed for good (no error if it
+// does not exist), the plain file re-published from the next newest
+// version (or removed if that is a marker or there is none).
+func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (DeleteResult, error) {
+	if _, err := resolve(bucket, key); err != nil {
+		return DeleteResult{}, err
+	}
+	versioned, err := s.bucketState(bucket)
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	if !versioned {
+		if versionID == "" || versionID == NullVersion {
+			return DeleteResult{}, s.deletePlain(bucket, key)
+		}
+		return DeleteResult{VersionID: versionID}, nil
+	}
+	if versionID == "" {
+		return s.deleteMarkerVersion(ctx, bucket, key)
+	}
+	if versionID != NullVersion {
+		if _, _, null, ok := parseEntry(versionID); !ok || null {
+			return DeleteResult{VersionID: versionID}, nil
+		}
+	}
+	l, st, err := s.lockState(ctx, bucket, key)
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	defer l.unlock()
+	defer st.close()
+	order := st.order()
+	var targets []string
+	for _, n := range order {
+		if n == versionID || versionID == NullVersion && isNullEntry(n) {
+			targets = append(targets, n)
+		}
+	}
+	res := DeleteResult{VersionID: exposedID(versionID)}
+	if versionID == NullVersion {
+		res.VersionID = ""
+	}
+	if len(targets) == 0 {
+		return res, nil
+	}
+	_, res.DeleteMarker, _, _ = parseEntry(targets[0])
+	latest := st.latest()
+	wasLatest := false
+	for _, t := range targets {
+		if t == latest {
+			wasLatest = true
+		}
+		if err := s.unlinkEntry(st, t); err != nil {
+			return res, err
+		}
+	}
+	if wasLatest {
+		// The next newest remaining version becomes the plain file.
+		next := ""
+		for _, n := range order {
+			if n != versionID && !(versionID == NullVersion && isNullEntry(n)) {
+				next = n
+				break
+			}
+		}
+		if err := s.republish(ctx, st, next); err != nil {
+			return res, err
+		}
+	}
+	if len(order) == len(targets) {
+		s.pruneArea(st)
+	}
+	return res, nil
+}
+
+// republish makes entry name of st's area the plain file, or removes the
+// plain file when name is "" or a delete marker.
+func (s *Store) republish(ctx context.Context, st *vstate, name string) error {
+	if _, marker, _, ok := parseEntry(name); !ok || marker {
+		if st.plain == nil {
+			return nil
+		}
+		return s.deletePlain(st.bucket, st.key)
+	}
+	tmp := s.tempName("rp-")
+	if err := s.root.Link(st.vdir+"/"+name, tmp); err != nil {
+		return storageErr(err)
+	}
+	if _, err := s.placePlain(ctx, st, tmp); err != nil {
+		s.root.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// deleteMarkerVersion writes a delete marker as the latest version of key
+// (a null one in a Suspended bucket, replacing the null version): linked
+// into the area first, then the plain file removed.
+func (s *Store) deleteMarkerVersion(ctx context.Context, bucket, key string) (DeleteResult, error) {
+	status, err := s.versioningOf(ctx, bucket)
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	l, st, err := s.lockState(ctx, bucket, key)
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	defer l.unlock()
+	defer st.close()
+	suspended := status != VersioningEnabled
+	name := newEntryName(newVersionNs(st), true, suspended)
+	tmp, f, err := s.createTemp("dm-")
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	rec := metaRecord{V: name, DM: true}
+	_, err = s.stageMeta(f, bucket, key, &rec)
+	f.Close()
+	if err == nil && !(suspended && st.plain != nil && isNullEntry(st.plain.name)) {
+		err = s.adopt(st)
+	}
+	if err == nil {
+		err = s.linkEntry(st, tmp, nil, name)
+	}
+	s.root.Remove(tmp)
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	if st.plain != nil {
+		if err := s.deletePlain(bucket, key); err != nil {
+			return DeleteResult{}, err
+		}
+	}
+	if suspended {
+		s.dropNulls(st, name)
+	}
+	return DeleteResult{VersionID: exposedID(name), DeleteMarker: true}, nil
+}
