@@ -29,17 +29,19 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
 		_, err := s.DeleteObjectVersion(ctx, bucket, key, "")
 		return err
 	}
-	return s.deletePlain(bucket, key)
+	return s.deletePlain(bucket, key, true)
 }
 
-// deletePlain removes the plain file (or marker) of key.
-func (s *Store) deletePlain(bucket, key string) error {
+// deletePlain removes the plain file (or marker) of key; forget drops
+// its metadata (not in versioned buckets, whose version area may still
+// link the same inode: see deletePlainV).
+func (s *Store) deletePlain(bucket, key string, forget bool) error {
 	p, err := resolve(bucket, key)
 	if err != nil {
 		return err
 	}
 	if p.marker {
-		return s.deleteMarker(bucket, key, p)
+		return s.deleteMarker(bucket, key, p, forget)
 	}
 	d, drel, err := s.findDir(bucket, p.dir())
 	if err != nil {
@@ -54,7 +56,7 @@ func (s *Store) deletePlain(bucket, key string) error {
 		return err
 	}
 	if removed {
-		if id.Ino != 0 {
+		if id.Ino != 0 && forget {
 			s.meta.removed(id, bucket, key)
 		}
 		s.pruneParents(bucket, drel)
@@ -64,7 +66,7 @@ func (s *Store) deletePlain(bucket, key string) error {
 
 // deleteMarker deletes a key ending in '/' in both its forms: marker
 // metadata on its directory, and the file of its empty last component.
-func (s *Store) deleteMarker(bucket, key string, p objPath) error {
+func (s *Store) deleteMarker(bucket, key string, p objPath, forget bool) error {
 	d, drel, err := s.findDir(bucket, p.rel)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
@@ -89,7 +91,7 @@ func (s *Store) deleteMarker(bucket, key string, p objPath) error {
 		var id fileID
 		var gone bool
 		id, gone, err = unlinkLeaf(d, escEmpty)
-		if gone && id.Ino != 0 {
+		if gone && id.Ino != 0 && forget {
 			s.meta.removed(id, bucket, key)
 		}
 		removed = removed || gone

@@ -16,6 +16,8 @@
 //	<root>/.caddys3/uploads/<bucket>/     multipart uploads (see multipart.go)
 //	<root>/.caddys3/locks/<h[:2]>/<h>     If-Match publish locks, h = sha256(bucket\x00key) (see lock.go)
 //	<root>/.caddys3/nodes/<node>          heartbeat of a live Store (see node.go)
+//	<root>/.caddys3/versions/<bucket>/<stored key path>/%%v/<entry>
+//	                                      versions and delete markers (see Versions)
 //
 // Bucket names never start with '.', so .caddys3 is never a bucket. Every
 // path is resolved below <root> without crossing a symlink (see fsRoot:
@@ -73,6 +75,19 @@
 // cost what they always did; escaped names are 6–7 bytes longer, so a
 // colliding component of more than 248 bytes is refused with
 // ErrKeyTooLong. Listings sort escaped names as the plain ones.
+//
+// # Versions
+//
+// SetBucketVersioning sets the sticky bit of the bucket directory (so the
+// Lstat every put makes tells an unversioned bucket, which pays nothing)
+// and the status in the record. In such a bucket every write and delete
+// of a key holds the key's lock (lock.go), takes a time after the newest
+// version's, and links its file (a hard link: same inode, same metadata)
+// or a delete marker into the version area before renaming over (or
+// removing) the plain file, which stays the latest version and the object
+// ListObjects shows. Entry names sort newest first and are the version
+// ids (see versions.go). A kill at any point loses no completed version;
+// see docs/design-versions-and-keys.md, Part 2, "As built".
 //
 // # Metadata
 //

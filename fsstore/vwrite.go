@@ -301,7 +301,7 @@ func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID 
 	}
 	if !versioned {
 		if versionID == "" || versionID == NullVersion {
-			return DeleteResult{}, s.deletePlain(bucket, key)
+			return DeleteResult{}, s.deletePlain(bucket, key, true)
 		}
 		return DeleteResult{VersionID: versionID}, nil
 	}
@@ -370,7 +370,7 @@ func (s *Store) republish(ctx context.Context, st *vstate, name string) error {
 		if st.plain == nil {
 			return nil
 		}
-		return s.deletePlain(st.bucket, st.key)
+		return s.deletePlainV(st)
 	}
 	tmp := s.tempName("rp-")
 	if err := s.root.Link(st.vdir+"/"+name, tmp); err != nil {
@@ -417,7 +417,7 @@ func (s *Store) deleteMarkerVersion(ctx context.Context, bucket, key string) (De
 		return DeleteResult{}, err
 	}
 	if st.plain != nil {
-		if err := s.deletePlain(bucket, key); err != nil {
+		if err := s.deletePlainV(st); err != nil {
 			return DeleteResult{}, err
 		}
 	}
@@ -425,4 +425,19 @@ func (s *Store) deleteMarkerVersion(ctx context.Context, bucket, key string) (De
 		s.dropNulls(st, name)
 	}
 	return DeleteResult{VersionID: exposedID(name), DeleteMarker: true}, nil
+}
+
+// deletePlainV removes the plain file of st's key, and its metadata only
+// when no entry of the area links the same inode.
+func (s *Store) deletePlainV(st *vstate) error {
+	if err := s.deletePlain(st.bucket, st.key, false); err != nil {
+		return err
+	}
+	if pv := st.plain; pv != nil && pv.f != nil && !pv.markerDir {
+		var stt unix.Stat_t
+		if withFd(pv.f, func(fd int) error { return unix.Fstat(fd, &stt) }) == nil && stt.Nlink == 0 {
+			s.meta.removed(pv.id, st.bucket, st.key)
+		}
+	}
+	return nil
 }
