@@ -411,3 +411,153 @@ func TestVersioning(t *testing.T) {
 		}
 	}
 }
+
+// TestVersioningOperations: the other operations' versionId and version
+// answers, one row each on a fresh Enabled bucket.
+func TestVersioningOperations(t *testing.T) {
+	cl := aliceSDK()
+	enabled := func(t *testing.T) string {
+		b := makeBucket(t, alice, "vops")
+		_, err := cl.PutBucketVersioning(ctxT(t), &s3.PutBucketVersioningInput{Bucket: aws.String(b),
+			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	rows := []struct {
+		name, doc string
+		run       func(t *testing.T, b string)
+	}{
+		{"CompleteMultipartUpload answers the new version",
+			"CompleteMultipartUpload, \"Response Syntax\": x-amz-version-id",
+			func(t *testing.T, b string) {
+				id := createUpload(t, cl, b, "mp")
+				p, err := cl.UploadPart(ctxT(t), &s3.UploadPartInput{Bucket: aws.String(b), Key: aws.String("mp"), UploadId: aws.String(id),
+					PartNumber: aws.Int32(1), Body: bytes.NewReader([]byte("part"))})
+				if err != nil {
+					t.Fatal(err)
+				}
+				out, err := cl.CompleteMultipartUpload(ctxT(t), &s3.CompleteMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("mp"), UploadId: aws.String(id),
+					MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{ETag: p.ETag, PartNumber: aws.Int32(1)}}}})
+				if err != nil || aws.ToString(out.VersionId) == "" {
+					t.Fatalf("Complete: %+v %v", out, err)
+				}
+				h, err := cl.HeadObject(ctxT(t), &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("mp")})
+				if err != nil || aws.ToString(h.VersionId) != aws.ToString(out.VersionId) {
+					t.Errorf("HEAD after Complete: %v %v", err, h)
+				}
+			}},
+		{"UploadPartCopy from a version",
+			"UploadPartCopy: x-amz-copy-source with versionId; x-amz-copy-source-version-id",
+			func(t *testing.T, b string) {
+				v1 := aws.ToString(putBytes(t, cl, b, "src", []byte("old bytes")).VersionId)
+				putBytes(t, cl, b, "src", []byte("new bytes"))
+				id := createUpload(t, cl, b, "dst")
+				out, err := cl.UploadPartCopy(ctxT(t), &s3.UploadPartCopyInput{Bucket: aws.String(b), Key: aws.String("dst"), UploadId: aws.String(id),
+					PartNumber: aws.Int32(1), CopySource: aws.String(b + "/src?versionId=" + v1)})
+				if err != nil || aws.ToString(out.CopySourceVersionId) != v1 {
+					t.Fatalf("UploadPartCopy: %+v %v", out, err)
+				}
+				_, err = cl.CompleteMultipartUpload(ctxT(t), &s3.CompleteMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("dst"), UploadId: aws.String(id),
+					MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{ETag: out.CopyPartResult.ETag, PartNumber: aws.Int32(1)}}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := getBytes(t, cl, b, "dst"); string(got) != "old bytes" {
+					t.Errorf("copied %q", got)
+				}
+			}},
+		{"copying a version onto its own key restores it",
+			"User Guide, \"Restoring previous versions\": copy a previous version into the same bucket",
+			func(t *testing.T, b string) {
+				v1 := aws.ToString(putBytes(t, cl, b, "k", []byte("first")).VersionId)
+				putBytes(t, cl, b, "k", []byte("second"))
+				_, err := cl.CopyObject(ctxT(t), &s3.CopyObjectInput{Bucket: aws.String(b), Key: aws.String("k"), CopySource: aws.String(b + "/k?versionId=" + v1)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := getBytes(t, cl, b, "k"); string(got) != "first" {
+					t.Errorf("restored %q", got)
+				}
+			}},
+		{"ACL of one version",
+			"GetObjectAcl/PutObjectAcl versionId (s3:GetObjectVersionAcl, s3:PutObjectVersionAcl)",
+			func(t *testing.T, b string) {
+				v1 := aws.ToString(putBytes(t, cl, b, "k", []byte("first")).VersionId)
+				putBytes(t, cl, b, "k", []byte("second"))
+				_, err := cl.PutObjectAcl(ctxT(t), &s3.PutObjectAclInput{Bucket: aws.String(b), Key: aws.String("k"), VersionId: aws.String(v1), ACL: types.ObjectCannedACLPublicRead})
+				if err != nil {
+					t.Fatal(err)
+				}
+				public := func(version string) bool {
+					in := &s3.GetObjectAclInput{Bucket: aws.String(b), Key: aws.String("k")}
+					if version != "" {
+						in.VersionId = aws.String(version)
+					}
+					out, err := cl.GetObjectAcl(ctxT(t), in)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, g := range out.Grants {
+						if g.Grantee != nil && strings.HasSuffix(aws.ToString(g.Grantee.URI), "/AllUsers") {
+							return true
+						}
+					}
+					return false
+				}
+				if !public(v1) || public("") {
+					t.Errorf("public-read on v1: v1 %v, latest %v", public(v1), public(""))
+				}
+				// Anonymous: v1 is readable by its id, the latest is not.
+				r := doRaw(t, rawReq{Method: "GET", Path: objPath(b, "k"), RawQuery: "versionId=" + v1})
+				wantStatus(t, r, 200)
+				wantXMLError(t, doRaw(t, rawReq{Method: "GET", Path: objPath(b, "k")}), 403, "AccessDenied")
+			}},
+		{"listing with delimiter, prefix and encoding-type=url",
+			"ListObjectVersions: CommonPrefixes, EncodingType url encodes Key, Prefix, Delimiter, KeyMarker",
+			func(t *testing.T, b string) {
+				putBytes(t, cl, b, "dir/a b", []byte("1"))
+				putBytes(t, cl, b, "dir/a b", []byte("2"))
+				putBytes(t, cl, b, "dir/sub/x", []byte("3"))
+				putBytes(t, cl, b, "top", []byte("4"))
+				r := doRaw(t, rawReq{Method: "GET", Path: "/" + b, RawQuery: "versions&prefix=dir%2F&delimiter=%2F&encoding-type=url", Creds: &alice})
+				wantStatus(t, r, 200)
+				body := string(r.Body)
+				for _, want := range []string{"<Key>dir/a+b</Key>", "<Prefix>dir/sub/</Prefix>", "<EncodingType>url</EncodingType>", "<Delimiter>/</Delimiter>", "<Owner><ID>"} {
+					if !strings.Contains(body, want) {
+						t.Errorf("listing lacks %s: %s", want, body)
+					}
+				}
+				if strings.Contains(body, "<Key>top</Key>") || strings.Count(body, "<Version>") != 2 {
+					t.Errorf("listing of dir/: %s", body)
+				}
+				out, err := cl.ListObjectVersions(ctxT(t), &s3.ListObjectVersionsInput{Bucket: aws.String(b), Prefix: aws.String("dir/"), Delimiter: aws.String("/")})
+				if err != nil || len(out.Versions) != 2 || len(out.CommonPrefixes) != 1 || aws.ToString(out.CommonPrefixes[0].Prefix) != "dir/sub/" {
+					t.Errorf("SDK listing: %+v %v", out, err)
+				}
+			}},
+		{"a versionId on an operation that takes none is NotImplemented",
+			"no wrong success: PutObject does not write a version by id",
+			func(t *testing.T, b string) {
+				r := doRaw(t, rawReq{Method: "PUT", Path: objPath(b, "k"), RawQuery: "versionId=null", Body: []byte("x"), Creds: &alice})
+				wantXMLError(t, r, 501, "NotImplemented")
+			}},
+		{"DeleteObjects: VersionId in a bucket never versioned",
+			"localstack provider.py delete_objects (AWS-validated): NoSuchVersion with Key and VersionId",
+			func(t *testing.T, _ string) {
+				plain := makeBucket(t, alice, "vops-plain")
+				out, err := cl.DeleteObjects(ctxT(t), &s3.DeleteObjectsInput{Bucket: aws.String(plain), Delete: &types.Delete{
+					Objects: []types.ObjectIdentifier{{Key: aws.String("k"), VersionId: aws.String("0000000000000d000000")}}}})
+				if err != nil || len(out.Errors) != 1 || aws.ToString(out.Errors[0].Code) != "NoSuchVersion" || aws.ToString(out.Errors[0].VersionId) != "0000000000000d000000" {
+					t.Errorf("DeleteObjects: %+v %v", out, err)
+				}
+			}},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			t.Logf("follows %s", row.doc)
+			row.run(t, enabled(t))
+		})
+	}
+}
