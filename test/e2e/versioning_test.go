@@ -226,6 +226,11 @@ func TestVersioning(t *testing.T) {
 				// test_s3.snapshot.json "put-acl-delete-marker").
 				r = raw("PUT", path, "acl", http.Header{"X-Amz-Acl": {"private"}}, nil)
 				wantXMLError(t, r, 405, "MethodNotAllowed")
+				// GetObjectAcl of it is NoSuchKey ("get-acl-delete-marker"),
+				// GetObjectTagging 405 (localstack provider.py
+				// get_object_tagging).
+				wantXMLError(t, raw("GET", path, "acl", nil, nil), 404, "NoSuchKey")
+				wantXMLError(t, raw("GET", path, "tagging", nil, nil), 405, "MethodNotAllowed")
 			}},
 		{"ListObjects hides the key",
 			"ListObjectsV2 lists current versions only",
