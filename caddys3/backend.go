@@ -33,6 +33,7 @@ type Backend interface {
 	HeadObjectVersion(ctx context.Context, bucket, key, versionID string) (fsstore.ObjectMeta, error)
 	SetObjectACLVersion(ctx context.Context, bucket, key, versionID string, acl []byte) error
 	DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (fsstore.DeleteResult, error)
+	ListObjectVersions(ctx context.Context, bucket string, o fsstore.ListVersionsOptions) (fsstore.ListVersionsResult, error)
 
 	CreateMultipartUpload(ctx context.Context, bucket, key string, meta fsstore.ObjectMeta) (fsstore.Upload, error)
 	GetUpload(ctx context.Context, bucket, key, uploadID string) (fsstore.Upload, error)
@@ -49,9 +50,3 @@ type Backend interface {
 }
 
 var _ Backend = (*fsstore.Store)(nil)
-
-// versionLister is ListObjectVersions of a store that has it; a store
-// without it answers GET ?versions NotImplemented.
-type versionLister interface {
-	ListObjectVersions(ctx context.Context, bucket string, o fsstore.ListVersionsOptions) (fsstore.ListVersionsResult, error)
-}

@@ -230,11 +230,7 @@ func (h *Handler) listObjectVersions(req *request) (*response, error) {
 	if maxKeys == 0 {
 		return xmlResponse(res)
 	}
-	lister, ok := h.store.(versionLister)
-	if !ok {
-		return nil, newError(s3err.NotImplemented)
-	}
-	page, err := lister.ListObjectVersions(req.ctx, req.t.bucket, opts)
+	page, err := h.store.ListObjectVersions(req.ctx, req.t.bucket, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -83,14 +83,6 @@ func TestVersioning(t *testing.T) {
 		b, err := io.ReadAll(out.Body)
 		return b, out, err
 	}
-	// Until the store lists versions the server answers GET ?versions
-	// NotImplemented; the steps that list say so and are skipped.
-	needListing := func(t *testing.T) {
-		t.Helper()
-		if r := raw("GET", "/"+st.bucket, "versions&max-keys=1", nil, nil); r.Status == http.StatusNotImplemented {
-			t.Skip("the store has no ListObjectVersions yet: GET ?versions answers 501")
-		}
-	}
 	putVersioning := func(body string) rawResp {
 		return raw("PUT", "/"+st.bucket, "versioning", nil, []byte(body))
 	}
@@ -243,7 +235,6 @@ func TestVersioning(t *testing.T) {
 		{"ListObjectVersions",
 			"ListObjectVersions: versions of a key newest first, Version and DeleteMarker in one order, IsLatest",
 			func(t *testing.T) {
-				needListing(t)
 				out, err := st.cl.ListObjectVersions(ctxT(t), &s3.ListObjectVersionsInput{Bucket: aws.String(st.bucket)})
 				if err != nil {
 					t.Fatal(err)
@@ -270,7 +261,6 @@ func TestVersioning(t *testing.T) {
 		{"ListObjectVersions pages",
 			"ListObjectVersions: max-keys, NextKeyMarker/NextVersionIdMarker, key-marker/version-id-marker; version-id-marker without key-marker",
 			func(t *testing.T) {
-				needListing(t)
 				var ids []string
 				km, vm := "", ""
 				for page := 0; page < 10; page++ {
@@ -343,7 +333,6 @@ func TestVersioning(t *testing.T) {
 		{"minio-go: versioned listing",
 			"minio-go ListObjectsOptions.WithVersions (ListObjectVersions)",
 			func(t *testing.T) {
-				needListing(t)
 				var seen []string
 				for o := range mc(t, alice, false).ListObjects(ctxT(t), st.bucket, minio.ListObjectsOptions{WithVersions: true, Prefix: "doc"}) {
 					if o.Err != nil {
