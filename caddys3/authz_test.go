@@ -105,6 +105,14 @@ func azOpCases() []*azOpCase {
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest { return azReq("DELETE", "/"+f.empty) }},
 		{name: "GetBucketLocation", op: OpGetBucketLocation, ok: "200", build: simple("GET", "?location")},
 		{name: "GetBucketVersioning", op: OpGetBucketVersioning, ok: "200", build: simple("GET", "?versioning")},
+		{name: "PutBucketVersioning", op: OpPutBucketVersioning, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", b(f)+"?versioning")
+				r.body = []byte(`<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>`)
+				return r
+			}},
+		// s3:ListBucketVersions, granted by the bucket ACL's READ.
+		{name: "ListObjectVersions", op: OpListObjectVersions, ok: "200", build: simple("GET", "?versions")},
 		{name: "ListObjects", op: OpListObjects, ok: "200", build: simple("GET", ""),
 			check: func(_ *Handler, _ *azFixture, _ *azPrincipal, body string) string {
 				if !strings.Contains(body, "<Key>protected/obj</Key>") || !strings.Contains(body, "<Key>by-bob</Key>") {
@@ -174,6 +182,12 @@ func azOpCases() []*azOpCase {
 				}
 				return ""
 			}},
+		// s3:GetObjectVersion, granted by the object ACL's READ, not by a
+		// policy's s3:GetObject.
+		{name: "GetObject versionId=null", op: OpGetObject, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				return azReq("GET", o(f, "obj")+"?versionId=null")
+			}},
 		{name: "GetObject missing", op: OpGetObject, ok: "200",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest { return azReq("GET", o(f, "missing")) }},
 		{name: "HeadObject", op: OpHeadObject, ok: "200",
@@ -219,6 +233,11 @@ func azOpCases() []*azOpCase {
 			}},
 		{name: "DeleteObject", op: OpDeleteObject, needs: azNeeds{objects: []string{"obj"}}, ok: "204",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest { return azReq("DELETE", o(f, "obj")) }},
+		// s3:DeleteObjectVersion, granted by the bucket ACL's WRITE.
+		{name: "DeleteObject versionId=null", op: OpDeleteObject, needs: azNeeds{objects: []string{"obj"}}, ok: "204",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				return azReq("DELETE", o(f, "obj")+"?versionId=null")
+			}},
 		{name: "DeleteObject protected/obj", op: OpDeleteObject, needs: azNeeds{objects: []string{"protected/obj"}}, ok: "204",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
 				return azReq("DELETE", o(f, "protected/obj"))
@@ -303,7 +322,9 @@ var azBase = map[string]string{
 	"DeleteBucket":                  "ok AD AD ok AD",
 	"GetBucketLocation":             "ok AD AD ok ok",
 	"GetBucketVersioning":           "ok AD AD ok ok",
+	"PutBucketVersioning":           "ok AD AD ok AD",
 	"ListObjects":                   "ok AD AD ok ok",
+	"ListObjectVersions":            "ok AD AD ok ok",
 	"ListObjectsV2":                 "ok AD AD ok ok",
 	"ListMultipartUploads":          "ok AD AD ok ok",
 	"GetBucketAcl":                  "ok AD AD ok ok",
@@ -318,6 +339,7 @@ var azBase = map[string]string{
 	"PostObject":                    "ok AD AD ok AD",
 	"PostObject acl field":          "ok AD AD ok AD",
 	"GetObject":                     "ok AD AD ok ok",
+	"GetObject versionId=null":      "ok AD AD ok ok",
 	"GetObject missing":             "NSK AD AD NSK NSK",
 	"HeadObject":                    "ok AD AD ok ok",
 	"HeadObject missing":            "NSK AD AD NSK NSK",
@@ -331,6 +353,7 @@ var azBase = map[string]string{
 	"PutObject":                     "ok AD AD ok AD",
 	"PutObject x-amz-acl":           "ok AD AD ok AD",
 	"DeleteObject":                  "ok AD AD ok AD",
+	"DeleteObject versionId=null":   "ok AD AD ok AD",
 	"DeleteObject protected/obj":    "ok AD AD ok AD",
 	"DeleteObject bob/obj":          "ok AD AD ok AD",
 	"CopyObject":                    "ok AD AD ok AD",
@@ -363,6 +386,7 @@ var (
 	azEveryoneLists = map[string]string{
 		"HeadBucket":             "ok ok ok ok ok",
 		"ListObjects":            "ok ok ok ok ok",
+		"ListObjectVersions":     "ok ok ok ok ok",
 		"ListObjectsV2":          "ok ok ok ok ok",
 		"ListMultipartUploads":   "ok ok ok ok ok",
 		"ListParts":              "ok ok ok ok ok",
@@ -376,26 +400,28 @@ var (
 	// bucket's configuration); copying still needs read access to the
 	// source.
 	azEveryoneWrites = map[string]string{
-		"DeleteObjects":              "ok ok ok ok AD",
-		"PostObject":                 "ok ok ok ok AD",
-		"PostObject acl field":       "ok ok ok ok AD",
-		"PutObject":                  "ok ok ok ok AD",
-		"PutObject x-amz-acl":        "ok ok ok ok AD",
-		"DeleteObject":               "ok ok ok ok AD",
-		"DeleteObject protected/obj": "ok ok ok ok AD",
-		"DeleteObject bob/obj":       "ok ok ok ok AD",
-		"CopyObject":                 "ok ok ok ok AD",
-		"CopyObject missing source":  "NSK NSK AD NSK AD", // bob may list the source bucket, anon may not
-		"CreateMultipartUpload":      "ok ok ok ok AD",
-		"UploadPart":                 "ok ok ok ok AD",
-		"UploadPartCopy":             "ok ok ok ok AD",
-		"CompleteMultipartUpload":    "ok ok ok ok AD",
-		"AbortMultipartUpload":       "ok ok ok ok AD",
+		"DeleteObjects":               "ok ok ok ok AD",
+		"PostObject":                  "ok ok ok ok AD",
+		"PostObject acl field":        "ok ok ok ok AD",
+		"PutObject":                   "ok ok ok ok AD",
+		"PutObject x-amz-acl":         "ok ok ok ok AD",
+		"DeleteObject":                "ok ok ok ok AD",
+		"DeleteObject versionId=null": "ok ok ok ok AD",
+		"DeleteObject protected/obj":  "ok ok ok ok AD",
+		"DeleteObject bob/obj":        "ok ok ok ok AD",
+		"CopyObject":                  "ok ok ok ok AD",
+		"CopyObject missing source":   "NSK NSK AD NSK AD", // bob may list the source bucket, anon may not
+		"CreateMultipartUpload":       "ok ok ok ok AD",
+		"UploadPart":                  "ok ok ok ok AD",
+		"UploadPartCopy":              "ok ok ok ok AD",
+		"CompleteMultipartUpload":     "ok ok ok ok AD",
+		"AbortMultipartUpload":        "ok ok ok ok AD",
 	}
 	// The bucket ACL lets bob (every authenticated account) list.
 	azBobLists = map[string]string{
 		"HeadBucket":           "ok ok AD ok ok",
 		"ListObjects":          "ok ok AD ok ok",
+		"ListObjectVersions":   "ok ok AD ok ok",
 		"ListObjectsV2":        "ok ok AD ok ok",
 		"ListMultipartUploads": "ok ok AD ok ok",
 		"ListParts":            "ok ok AD ok ok",
@@ -406,21 +432,22 @@ var (
 	}
 	// The bucket ACL lets bob write objects.
 	azBobWrites = map[string]string{
-		"DeleteObjects":              "ok ok AD ok AD",
-		"PostObject":                 "ok ok AD ok AD",
-		"PostObject acl field":       "ok ok AD ok AD",
-		"PutObject":                  "ok ok AD ok AD",
-		"PutObject x-amz-acl":        "ok ok AD ok AD",
-		"DeleteObject":               "ok ok AD ok AD",
-		"DeleteObject protected/obj": "ok ok AD ok AD",
-		"DeleteObject bob/obj":       "ok ok AD ok AD",
-		"CopyObject":                 "ok ok AD ok AD",
-		"CopyObject missing source":  "NSK NSK AD NSK AD",
-		"CreateMultipartUpload":      "ok ok AD ok AD",
-		"UploadPart":                 "ok ok AD ok AD",
-		"UploadPartCopy":             "ok ok AD ok AD",
-		"CompleteMultipartUpload":    "ok ok AD ok AD",
-		"AbortMultipartUpload":       "ok ok AD ok AD",
+		"DeleteObjects":               "ok ok AD ok AD",
+		"PostObject":                  "ok ok AD ok AD",
+		"PostObject acl field":        "ok ok AD ok AD",
+		"PutObject":                   "ok ok AD ok AD",
+		"PutObject x-amz-acl":         "ok ok AD ok AD",
+		"DeleteObject":                "ok ok AD ok AD",
+		"DeleteObject versionId=null": "ok ok AD ok AD",
+		"DeleteObject protected/obj":  "ok ok AD ok AD",
+		"DeleteObject bob/obj":        "ok ok AD ok AD",
+		"CopyObject":                  "ok ok AD ok AD",
+		"CopyObject missing source":   "NSK NSK AD NSK AD",
+		"CreateMultipartUpload":       "ok ok AD ok AD",
+		"UploadPart":                  "ok ok AD ok AD",
+		"UploadPartCopy":              "ok ok AD ok AD",
+		"CompleteMultipartUpload":     "ok ok AD ok AD",
+		"AbortMultipartUpload":        "ok ok AD ok AD",
 	}
 	// Any bucket policy: alice (and her read-only key) can read it, and
 	// DeleteObjects decides key by key, refusing each key inside a 200.
@@ -480,25 +507,28 @@ var azWorlds = []*azWorld{
 	{name: "objects public-read",
 		objectACL: []access.Grant{azGroupGrant(azAllUsers, access.PermRead)},
 		changes: map[string]string{
-			"GetObject":        "ok ok ok ok ok",
-			"HeadObject":       "ok ok ok ok ok",
-			"GetObjectTagging": "ok ok ok ok ok",
+			"GetObject":                "ok ok ok ok ok",
+			"GetObject versionId=null": "ok ok ok ok ok",
+			"HeadObject":               "ok ok ok ok ok",
+			"GetObjectTagging":         "ok ok ok ok ok",
 		}},
 	{name: "objects grant bob READ",
 		objectACL: []access.Grant{azUserGrant("bob", access.PermRead)},
 		changes: map[string]string{
-			"GetObject":        "ok ok AD ok ok",
-			"HeadObject":       "ok ok AD ok ok",
-			"GetObjectTagging": "ok ok AD ok ok",
+			"GetObject":                "ok ok AD ok ok",
+			"GetObject versionId=null": "ok ok AD ok ok",
+			"HeadObject":               "ok ok AD ok ok",
+			"GetObjectTagging":         "ok ok AD ok ok",
 		}},
 	{name: "objects grant bob FULL_CONTROL",
 		objectACL: []access.Grant{azUserGrant("bob", access.PermFullControl)},
 		changes: map[string]string{
-			"GetObject":        "ok ok AD ok ok",
-			"HeadObject":       "ok ok AD ok ok",
-			"GetObjectTagging": "ok ok AD ok ok",
-			"GetObjectAcl":     "ok ok AD ok ok",
-			"PutObjectAcl":     "ok ok AD ok AD",
+			"GetObject":                "ok ok AD ok ok",
+			"GetObject versionId=null": "ok ok AD ok ok",
+			"HeadObject":               "ok ok AD ok ok",
+			"GetObjectTagging":         "ok ok AD ok ok",
+			"GetObjectAcl":             "ok ok AD ok ok",
+			"PutObjectAcl":             "ok ok AD ok AD",
 		}},
 	{name: "policy Allow bob s3:GetObject",
 		policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["bob"]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*"}]}`,
@@ -560,7 +590,9 @@ var azWorlds = []*azWorld{
 			"DeleteBucket":                  "AD AD AD ok AD",
 			"GetBucketLocation":             "AD AD AD ok AD",
 			"GetBucketVersioning":           "AD AD AD ok AD",
+			"PutBucketVersioning":           "AD AD AD ok AD",
 			"ListObjects":                   "AD AD AD ok AD",
+			"ListObjectVersions":            "AD AD AD ok AD",
 			"ListObjectsV2":                 "AD AD AD ok AD",
 			"ListMultipartUploads":          "AD AD AD ok AD",
 			"GetBucketAcl":                  "AD AD AD ok AD",
@@ -573,6 +605,7 @@ var azWorlds = []*azWorld{
 			"PostObject":                    "AD AD AD ok AD",
 			"PostObject acl field":          "AD AD AD ok AD",
 			"GetObject":                     "AD AD AD ok AD",
+			"GetObject versionId=null":      "AD AD AD ok AD",
 			"GetObject missing":             "AD AD AD NSK AD",
 			"HeadObject":                    "AD AD AD ok AD",
 			"HeadObject missing":            "AD AD AD NSK AD",
@@ -586,6 +619,7 @@ var azWorlds = []*azWorld{
 			"PutObject":                     "AD AD AD ok AD",
 			"PutObject x-amz-acl":           "AD AD AD ok AD",
 			"DeleteObject":                  "AD AD AD ok AD",
+			"DeleteObject versionId=null":   "AD AD AD ok AD",
 			"DeleteObject protected/obj":    "AD AD AD ok AD",
 			"DeleteObject bob/obj":          "AD AD AD ok AD",
 			"CopyObject":                    "AD AD AD ok AD",

@@ -11,7 +11,7 @@ import (
 // Backend is what the handler needs of the store: buckets and their
 // documents, objects, listings and multipart uploads, in the store's own
 // small types and sentinel errors (mapped in errors.go). fsstore
-// implements it; versioning, tagging and locking will extend it.
+// implements it; tagging and locking will extend it.
 type Backend interface {
 	ListBuckets(ctx context.Context) ([]fsstore.BucketInfo, error)
 	CreateBucketWithACL(ctx context.Context, name, owner string, acl []byte) error
@@ -25,6 +25,15 @@ type Backend interface {
 	SetObjectACL(ctx context.Context, bucket, key string, acl []byte) error
 	DeleteObject(ctx context.Context, bucket, key string) error
 	ListObjects(ctx context.Context, bucket string, o fsstore.ListOptions) (fsstore.ListResult, error)
+
+	// Versioning (docs/design-versions-and-keys.md, Part 2): versionID ""
+	// is the latest version, fsstore.NullVersion the null version.
+	SetBucketVersioning(ctx context.Context, bucket, status string) error
+	OpenObjectVersion(ctx context.Context, bucket, key, versionID string) (*fsstore.Object, error)
+	HeadObjectVersion(ctx context.Context, bucket, key, versionID string) (fsstore.ObjectMeta, error)
+	SetObjectACLVersion(ctx context.Context, bucket, key, versionID string, acl []byte) error
+	DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (fsstore.DeleteResult, error)
+	ListObjectVersions(ctx context.Context, bucket string, o fsstore.ListVersionsOptions) (fsstore.ListVersionsResult, error)
 
 	CreateMultipartUpload(ctx context.Context, bucket, key string, meta fsstore.ObjectMeta) (fsstore.Upload, error)
 	GetUpload(ctx context.Context, bucket, key, uploadID string) (fsstore.Upload, error)

@@ -156,9 +156,3 @@ func (h *Handler) getBucketLocation(req *request) (*response, error) {
 	}
 	return xmlResponse(locationConstraint{Xmlns: s3Namespace, Region: region})
 }
-
-// getBucketVersioning reports versioning as never enabled (an empty
-// configuration, as S3 answers for such buckets); tools such as rclone ask.
-func (h *Handler) getBucketVersioning(req *request) (*response, error) {
-	return xmlResponse(versioningConfiguration{Xmlns: s3Namespace})
-}

@@ -54,10 +54,21 @@ func (h *Handler) putObjectACL(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.store.SetObjectACL(req.ctx, req.t.bucket, req.t.key, enc); err != nil {
+	resp := &response{}
+	if version, named := req.versionID(); named {
+		err = h.store.SetObjectACLVersion(req.ctx, req.t.bucket, req.t.key, version, enc)
+	} else {
+		err = h.store.SetObjectACL(req.ctx, req.t.bucket, req.t.key, enc)
+	}
+	if err != nil {
 		return nil, err
 	}
-	return ok()
+	// PutObjectAcl answers the version it changed (x-amz-version-id,
+	// "Response Syntax").
+	if v := versionHeader(req.bucket, req.object.Meta); v != "" {
+		resp.setHeader("X-Amz-Version-Id", v)
+	}
+	return resp, nil
 }
 
 // aclFromRequest is the ACL a Put Bucket/Object ACL asks for, encoded for

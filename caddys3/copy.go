@@ -12,24 +12,40 @@ import (
 )
 
 // parseCopySource splits x-amz-copy-source ("/bucket/key" or "bucket/key",
-// URL-encoded, optionally "?versionId=…") into bucket and key.
-func parseCopySource(v string) (bucket, key string, err error) {
+// URL-encoded, optionally "?versionId=…") into bucket, key and the version
+// it names (named: a versionId was given).
+func parseCopySource(v string) (bucket, key, version string, named bool, err error) {
 	path, query, _ := strings.Cut(v, "?")
 	if query != "" {
 		q, qerr := url.ParseQuery(query)
-		if qerr != nil || (q.Get("versionId") != "" && q.Get("versionId") != "null") {
-			return "", "", newError(s3err.NotImplemented)
+		if qerr != nil {
+			return "", "", "", false, newTextError(s3err.CopySourceEncoding).withArgument("x-amz-copy-source", v)
+		}
+		if vs, ok := q["versionId"]; ok {
+			named = true
+			if len(vs) > 0 {
+				version = vs[0]
+			}
 		}
 	}
 	decoded, derr := url.PathUnescape(path)
 	if derr != nil {
-		return "", "", newTextError(s3err.CopySourceEncoding).withArgument("x-amz-copy-source", v)
+		return "", "", "", false, newTextError(s3err.CopySourceEncoding).withArgument("x-amz-copy-source", v)
 	}
 	bucket, key = splitPath("/" + strings.TrimPrefix(decoded, "/"))
 	if bucket == "" || key == "" {
-		return "", "", newTextError(s3err.CopySourceForm).withArgument("x-amz-copy-source", v)
+		return "", "", "", false, newTextError(s3err.CopySourceForm).withArgument("x-amz-copy-source", v)
 	}
-	return bucket, key, nil
+	return bucket, key, version, named, nil
+}
+
+// copySourceVersion sets x-amz-copy-source-version-id: the version of the
+// source that was copied (CopyObject and UploadPartCopy, "Response
+// Syntax"), when the source has versions.
+func copySourceVersion(req *request, resp *response) {
+	if v := versionHeader(req.srcBucket, req.source.Meta); v != "" {
+		resp.setHeader("X-Amz-Copy-Source-Version-Id", v)
+	}
 }
 
 // copyObject serves CopyObject: the source the scope opened streams from
@@ -47,7 +63,10 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if req.src == req.t && directive != "REPLACE" && algo == "" {
+	// Copying a version named by its id onto its own key restores it: not
+	// a copy onto itself (Amazon S3 User Guide, "Restoring previous
+	// versions").
+	if req.src == req.t && !req.srcNamed && directive != "REPLACE" && algo == "" {
 		return nil, newTextError(s3err.CopyToItself)
 	}
 	src := req.source
@@ -86,7 +105,10 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 	if a, typ := objectChecksum(stored); a != "" {
 		res.ChecksumType, res.checksumElements = typ, checksumXML(map[string]string{a: stored.Checksums[a]})
 	}
-	return xmlResponse(res)
+	resp := &response{xml: res}
+	copySourceVersion(req, resp)
+	setVersionHeader(resp, stored)
+	return resp, nil
 }
 
 // checkCopyConditions evaluates x-amz-copy-source-if-*; every failure is

@@ -28,7 +28,18 @@ type apiError struct {
 	Key      string
 	// extra XML elements some errors carry (StringToSign, ServerTime, ...).
 	extra []xmlField
-	cause error
+	// header: response headers some errors carry (x-amz-delete-marker,
+	// x-amz-version-id, Allow of a delete marker's 405).
+	header http.Header
+	cause  error
+}
+
+// setHeader adds a response header to the error's answer.
+func (e *apiError) setHeader(k, v string) {
+	if e.header == nil {
+		e.header = http.Header{}
+	}
+	e.header.Set(k, v)
 }
 
 func (e *apiError) Error() string {
@@ -118,6 +129,20 @@ func (e *apiError) requestElements(req *request) {
 				v = q[0]
 			}
 			e.with("ArgumentValue", v)
+		}
+	case s3err.MethodNotAllowed:
+		// First: <Method> comes before <ResourceType>.
+		if !e.has("Method") {
+			e.extra = append([]xmlField{{XMLName: xml.Name{Local: "Method"}, Value: req.r.Method}}, e.extra...)
+		}
+	case s3err.NoSuchVersion:
+		// S3 names the key and the version (localstack models.py
+		// S3Bucket.get_object: NoSuchVersion with Key and VersionId).
+		if e.Key == "" {
+			e.Key = req.t.key
+		}
+		if v, ok := req.versionID(); ok && !e.has("VersionId") {
+			e.with("VersionId", v)
 		}
 	case s3err.NoSuchUpload, s3err.InvalidPart:
 		// First: InvalidPart's UploadId comes before PartNumber and ETag.
@@ -222,6 +247,10 @@ func toAPIError(err error) *apiError {
 			e.withArgument(ae.ArgumentName, ae.ArgumentValue)
 		}
 		return e
+	}
+	if dm, ok := asDeleteMarker(err); ok {
+		// The method is the request's (requestElements).
+		return deleteMarkerError(dm, "", false)
 	}
 	var missing *fsstore.MissingPartChecksumError
 	if errors.As(err, &missing) {
@@ -335,6 +364,7 @@ var sentinelCodes = []struct {
 	{err: auth.ErrCredentialsUnavailable, code: s3err.ServiceUnavailable},
 	{err: fsstore.ErrNoSuchBucket, code: s3err.NoSuchBucket},
 	{err: fsstore.ErrNoSuchKey, code: s3err.NoSuchKey},
+	{err: fsstore.ErrNoSuchVersion, code: s3err.NoSuchVersion},
 	{err: fsstore.ErrBucketExists, code: s3err.BucketAlreadyExists},
 	{err: fsstore.ErrBucketAlreadyOwned, code: s3err.BucketAlreadyOwnedByYou},
 	{err: fsstore.ErrBucketNotEmpty, code: s3err.BucketNotEmpty},
@@ -370,6 +400,9 @@ func writeError(w http.ResponseWriter, r *http.Request, reqID string, e *apiErro
 	// Headers meant for the success response must not leak into an error.
 	for _, k := range []string{"ETag", "Last-Modified", "Content-Range", "Accept-Ranges", "Content-Encoding", "Content-Disposition", "Cache-Control", "Expires", "Content-Language"} {
 		h.Del(k)
+	}
+	for k, v := range e.header {
+		h[k] = v
 	}
 	if e.Status == http.StatusNotModified || r.Method == http.MethodHead {
 		h.Del("Content-Type")

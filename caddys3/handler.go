@@ -43,8 +43,13 @@ type request struct {
 	// source is the open copy source (scopeCopy), src its address.
 	source *fsstore.Object
 	src    target
-	// allowKey authorizes one key of a batch (scopeEachKey).
-	allowKey func(key string) error
+	// srcBucket is the copy source's bucket (scopeCopy); srcNamed: the
+	// source names a version.
+	srcBucket *fsstore.BucketInfo
+	srcNamed  bool
+	// allowKey authorizes one key of a batch (scopeEachKey), or one
+	// version of it.
+	allowKey func(key string, version bool) error
 	// form and post are the browser upload's form and signed policy
 	// (signedForm).
 	form *auth.PostForm

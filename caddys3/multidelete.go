@@ -28,30 +28,62 @@ func (h *Handler) deleteObjects(req *request) (*response, error) {
 	}
 	res := deleteResult{Xmlns: s3Namespace}
 	for _, o := range dr.Objects {
-		var err error
-		switch {
-		case o.VersionID != "" && o.VersionID != "null":
-			err = newError(s3err.NoSuchVersion)
-		default:
-			if err = req.allowKey(o.Key); err != nil {
-				break
-			}
-			err = h.store.DeleteObject(req.ctx, req.t.bucket, o.Key)
-			if errors.Is(err, fsstore.ErrNoSuchKey) {
-				err = nil
-			}
-		}
+		d, err := h.deleteOne(req, o.Key, o.VersionID)
 		if err != nil {
 			ae := toAPIError(err)
 			if ae.Status >= 500 {
 				h.logger.Error("s3 delete failed", zapRequestID(req), zapErr(err))
 			}
-			res.Errors = append(res.Errors, deleteError{Key: o.Key, Code: ae.Code, Message: ae.Message})
+			res.Errors = append(res.Errors, deleteError{Key: o.Key, VersionID: o.VersionID, Code: ae.Code, Message: ae.Message})
 			continue
 		}
 		if !dr.Quiet {
-			res.Deleted = append(res.Deleted, deletedObject{Key: o.Key})
+			res.Deleted = append(res.Deleted, d)
 		}
 	}
 	return xmlResponse(res)
+}
+
+// deleteOne deletes one object of a DeleteObjects batch, or one version
+// of it, and says what it did as S3's <Deleted> does (DeletedObject,
+// Amazon S3 API Reference): a marker made → DeleteMarker and
+// DeleteMarkerVersionId; a version removed → its VersionId, and
+// DeleteMarker with DeleteMarkerVersionId when it was a marker. A
+// VersionId other than "null" in a bucket that never had versioning, or
+// one that no version could have, is NoSuchVersion (localstack provider.py
+// delete_objects, validated against AWS).
+func (h *Handler) deleteOne(req *request, key, version string) (deletedObject, error) {
+	d := deletedObject{Key: key}
+	named := version != ""
+	if named && (!wellFormedVersionID(version) || req.bucket.Versioning == "" && version != fsstore.NullVersion) {
+		return d, newError(s3err.NoSuchVersion)
+	}
+	if err := req.allowKey(key, named); err != nil {
+		return d, err
+	}
+	if !named && req.bucket.Versioning == "" {
+		err := h.store.DeleteObject(req.ctx, req.t.bucket, key)
+		if errors.Is(err, fsstore.ErrNoSuchKey) {
+			err = nil
+		}
+		return d, err
+	}
+	r, err := h.store.DeleteObjectVersion(req.ctx, req.t.bucket, key, version)
+	if errors.Is(err, fsstore.ErrNoSuchKey) {
+		err = nil
+	}
+	if err != nil {
+		return d, err
+	}
+	id := r.VersionID
+	if id == "" {
+		id = fsstore.NullVersion
+	}
+	if named {
+		d.VersionID = version
+	}
+	if r.DeleteMarker {
+		d.DeleteMarker, d.DeleteMarkerVersionID = true, id
+	}
+	return d, nil
 }

@@ -157,8 +157,10 @@ func (h *Handler) uploadPartCopy(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse(copyResult{XMLName: xml.Name{Local: "CopyPartResult"}, Xmlns: s3Namespace, ETag: quoteETag(part.ETag),
-		LastModified: timeISO(part.LastModified), checksumElements: checksumXML(part.Checksums)})
+	resp := &response{xml: copyResult{XMLName: xml.Name{Local: "CopyPartResult"}, Xmlns: s3Namespace, ETag: quoteETag(part.ETag),
+		LastModified: timeISO(part.LastModified), checksumElements: checksumXML(part.Checksums)}}
+	copySourceVersion(req, resp)
+	return resp, nil
 }
 
 // completeMultipartUpload joins the parts. It may take long for large
@@ -201,7 +203,13 @@ func (h *Handler) completeMultipartUpload(req *request) (*response, error) {
 			Bucket: req.t.bucket, Key: req.t.key, ETag: quoteETag(m.ETag),
 		}
 		setChecksumFields(&out, m)
-		done <- outcome{resp: &response{xml: out}}
+		// The new version's id (CompleteMultipartUpload, "Response
+		// Syntax": x-amz-version-id); a Complete that outlived
+		// keepAliveAfter has committed its headers already and answers
+		// without it.
+		resp := &response{xml: out}
+		setVersionHeader(resp, m)
+		done <- outcome{resp: resp}
 	}()
 	return &response{pending: done}, nil
 }

@@ -59,6 +59,7 @@ func objectWritten(m fsstore.ObjectMeta) *response {
 	if _, typ := objectChecksum(m); typ != "" {
 		resp.setHeader("X-Amz-Checksum-Type", typ)
 	}
+	setVersionHeader(resp, m)
 	return resp
 }
 
@@ -228,6 +229,9 @@ func (h *Handler) getObject(req *request) (*response, error) {
 	resp := &response{header: http.Header{}, head: req.r.Method == http.MethodHead}
 	hdr := resp.header
 	setObjectHeaders(hdr, m)
+	if v := versionHeader(req.bucket, m); v != "" {
+		hdr.Set("X-Amz-Version-Id", v)
+	}
 
 	if status := checkConditions(req.r.Header, m); status != 0 {
 		if status == http.StatusNotModified {
@@ -394,10 +398,39 @@ func parseRange(header string, size int64) (start, length int64, partial bool, e
 	return s, e - s + 1, true, nil
 }
 
+// deleteObject serves DeleteObject: in a bucket that never had versioning
+// the object goes; otherwise the store makes a delete marker (Enabled; a
+// null marker when Suspended) or, with a versionId, removes that version
+// for good. The answer says what happened (DeleteObject, "Response
+// Syntax"): x-amz-version-id of the marker made or the version removed,
+// x-amz-delete-marker: true when that is a marker.
 func (h *Handler) deleteObject(req *request) (*response, error) {
-	err := h.store.DeleteObject(req.ctx, req.t.bucket, req.t.key)
+	version, named := req.versionID()
+	if named {
+		if err := checkVersionID(req.bucket, version); err != nil {
+			return nil, err
+		}
+	}
+	if !named && req.bucket.Versioning == "" {
+		err := h.store.DeleteObject(req.ctx, req.t.bucket, req.t.key)
+		if err != nil && !errors.Is(err, fsstore.ErrNoSuchKey) {
+			return nil, err
+		}
+		return noContent()
+	}
+	r, err := h.store.DeleteObjectVersion(req.ctx, req.t.bucket, req.t.key, version)
 	if err != nil && !errors.Is(err, fsstore.ErrNoSuchKey) {
 		return nil, err
 	}
-	return noContent()
+	resp := &response{status: http.StatusNoContent}
+	switch {
+	case r.VersionID != "":
+		resp.setHeader("X-Amz-Version-Id", r.VersionID)
+	case named || r.DeleteMarker:
+		resp.setHeader("X-Amz-Version-Id", fsstore.NullVersion)
+	}
+	if r.DeleteMarker {
+		resp.setHeader("X-Amz-Delete-Marker", "true")
+	}
+	return resp, nil
 }

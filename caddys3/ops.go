@@ -22,6 +22,10 @@ type operation struct {
 	// rule is what authorizes it: the IAM action a bucket policy names
 	// and the ACL permission that also allows it.
 	rule rule
+	// versionRule, when set, is the rule of a request that names a
+	// version (?versionId=…: s3:GetObjectVersion for GetObject); a row
+	// without one does not take versionId (see classify).
+	versionRule *rule
 	// scope is what is authorized (see scope).
 	scope scope
 	// writes: a read-only key (CloudStack 4.23 key pair) may not call it.
@@ -120,6 +124,8 @@ const (
 	OpDeleteBucket            Op = "DeleteBucket"
 	OpGetBucketLocation       Op = "GetBucketLocation"
 	OpGetBucketVersioning     Op = "GetBucketVersioning"
+	OpPutBucketVersioning     Op = "PutBucketVersioning"
+	OpListObjectVersions      Op = "ListObjectVersions"
 	OpListObjects             Op = "ListObjects"
 	OpListObjectsV2           Op = "ListObjectsV2"
 	OpPutObject               Op = "PutObject"
@@ -175,6 +181,10 @@ func init() {
 		{name: OpListBuckets, match: match{level: svc, method: get}, scope: scopeService, serve: (*Handler).listBuckets},
 
 		{name: OpGetBucketVersioning, match: match{level: bkt, method: get, sub: "versioning"}, rule: rule{"s3:GetBucketVersioning", ""}, scope: scopeBucket, serve: (*Handler).getBucketVersioning},
+		{name: OpPutBucketVersioning, match: match{level: bkt, method: put, sub: "versioning"}, rule: rule{"s3:PutBucketVersioning", ""}, scope: scopeBucket, writes: true, serve: (*Handler).putBucketVersioning},
+		// READ on the bucket grants s3:ListBucketVersions (Amazon S3 User
+		// Guide, "Mapping of ACL permissions and access policy permissions").
+		{name: OpListObjectVersions, match: match{level: bkt, method: get, sub: "versions"}, rule: rule{"s3:ListBucketVersions", read}, scope: scopeBucket, serve: (*Handler).listObjectVersions},
 		{name: OpDeleteObjects, match: match{level: bkt, method: post, sub: "delete"}, rule: rule{"s3:DeleteObject", write}, scope: scopeEachKey, writes: true, serve: (*Handler).deleteObjects},
 		{name: OpGetBucketACL, match: match{level: bkt, method: get, sub: "acl"}, rule: rule{"s3:GetBucketAcl", readACP}, scope: scopeBucket, serve: (*Handler).getBucketACL},
 		{name: OpPutBucketACL, match: match{level: bkt, method: put, sub: "acl"}, rule: rule{"s3:PutBucketAcl", writeACP}, scope: scopeBucket, writes: true, serve: (*Handler).putBucketACL},
@@ -198,11 +208,11 @@ func init() {
 		{name: OpPostObject, match: match{level: bkt, method: post, when: formUpload}, rule: rule{"s3:PutObject", write}, scope: scopeBucket, writes: true, signedBy: signedForm, upload: true, serve: (*Handler).postObject},
 		{name: OpNotImplemented, match: match{level: bkt, method: post}, serve: refuse(newError(s3err.NotImplemented))},
 
-		{name: OpGetObjectACL, match: match{level: obj, method: get, sub: "acl"}, rule: rule{"s3:GetObjectAcl", readACP}, scope: scopeObjectMeta, serve: (*Handler).getObjectACL},
-		{name: OpPutObjectACL, match: match{level: obj, method: put, sub: "acl"}, rule: rule{"s3:PutObjectAcl", writeACP}, scope: scopeObjectMeta, writes: true, serve: (*Handler).putObjectACL},
+		{name: OpGetObjectACL, match: match{level: obj, method: get, sub: "acl"}, rule: rule{"s3:GetObjectAcl", readACP}, versionRule: &rule{"s3:GetObjectVersionAcl", readACP}, scope: scopeObjectMeta, serve: (*Handler).getObjectACL},
+		{name: OpPutObjectACL, match: match{level: obj, method: put, sub: "acl"}, rule: rule{"s3:PutObjectAcl", writeACP}, versionRule: &rule{"s3:PutObjectVersionAcl", writeACP}, scope: scopeObjectMeta, writes: true, serve: (*Handler).putObjectACL},
 		// Tags are not stored, so every object has the empty tag set;
 		// aws-cli v2 reads it before every multipart copy.
-		{name: OpGetObjectTagging, match: match{level: obj, method: get, sub: "tagging"}, rule: rule{"s3:GetObjectTagging", read}, scope: scopeObjectMeta, serve: (*Handler).getObjectTagging},
+		{name: OpGetObjectTagging, match: match{level: obj, method: get, sub: "tagging"}, rule: rule{"s3:GetObjectTagging", read}, versionRule: &rule{"s3:GetObjectVersionTagging", read}, scope: scopeObjectMeta, serve: (*Handler).getObjectTagging},
 	}...)
 	operations = append(operations, refusals(obj, refusedObjectSubresources...)...)
 	operations = append(operations, []*operation{
@@ -227,11 +237,15 @@ func init() {
 	// GetObject/HeadObject of one part.
 	operations = append(operations, refusals(obj, "partNumber")...)
 	operations = append(operations, []*operation{
-		{name: OpGetObject, match: match{level: obj, method: get}, rule: rule{"s3:GetObject", read}, scope: scopeObjectFile, serve: (*Handler).getObject},
-		{name: OpHeadObject, match: match{level: obj, method: head}, rule: rule{"s3:GetObject", read}, scope: scopeObjectFile, serve: (*Handler).getObject},
+		// The ACL permissions that grant the version actions are those of
+		// the plain ones (User Guide, "Mapping of ACL permissions and access
+		// policy permissions": READ → s3:GetObjectVersion, READ_ACP →
+		// s3:GetObjectVersionAcl, WRITE_ACP → s3:PutObjectVersionAcl).
+		{name: OpGetObject, match: match{level: obj, method: get}, rule: rule{"s3:GetObject", read}, versionRule: &rule{"s3:GetObjectVersion", read}, scope: scopeObjectFile, serve: (*Handler).getObject},
+		{name: OpHeadObject, match: match{level: obj, method: head}, rule: rule{"s3:GetObject", read}, versionRule: &rule{"s3:GetObjectVersion", read}, scope: scopeObjectFile, serve: (*Handler).getObject},
 		{name: OpCopyObject, match: match{level: obj, method: put, when: copySource}, rule: rule{"s3:PutObject", write}, scope: scopeCopy, writes: true, serve: (*Handler).copyObject},
 		{name: OpPutObject, match: match{level: obj, method: put}, rule: rule{"s3:PutObject", write}, scope: scopeBucket, writes: true, upload: true, serve: (*Handler).putObject},
-		{name: OpDeleteObject, match: match{level: obj, method: del}, rule: rule{"s3:DeleteObject", write}, scope: scopeBucket, writes: true, serve: (*Handler).deleteObject},
+		{name: OpDeleteObject, match: match{level: obj, method: del}, rule: rule{"s3:DeleteObject", write}, versionRule: &rule{"s3:DeleteObjectVersion", write}, scope: scopeBucket, writes: true, serve: (*Handler).deleteObject},
 	}...)
 	methodNotAllowed = &operation{name: OpMethodNotAllowed, serve: refuseMethod}
 	opByName = make(map[Op]*operation, len(operations))
@@ -256,15 +270,26 @@ var (
 		"intelligent-tiering", "inventory", "lifecycle", "logging", "metadataTable",
 		"metrics", "notification", "object-lock", "ownershipControls",
 		"policyStatus", "publicAccessBlock", "replication", "requestPayment",
-		"tagging", "versioning", "versions", "website", "session",
+		"tagging", "website", "session",
 	}
 	refusedObjectSubresources = []string{
 		"attributes", "legal-hold", "restore", "retention",
 		"select", "tagging", "torrent", "renameObject",
-		// A version other than "null" (see subresourcePresent).
-		"versionId",
 	}
 )
+
+// versionNotTaken answers a versionId sent to an object operation that
+// does not take one (a row without versionRule: PutObject, the multipart
+// operations, CopyObject's destination): acting on the current object
+// instead of the version named would be a wrong success.
+var versionNotTaken = &operation{name: OpNotImplemented, match: match{level: levelObject, sub: "versionId"}, serve: refuse(newError(s3err.NotImplemented))}
+
+// versionRequested reports whether the query names a version
+// (?versionId=…, "null" included: it names the null version).
+func versionRequested(q url.Values) bool {
+	_, ok := q["versionId"]
+	return ok
+}
 
 // refusals returns a NotImplemented row for each sub-resource, any method.
 func refusals(lvl level, subs ...string) []*operation {

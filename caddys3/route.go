@@ -49,6 +49,9 @@ func classify(method, bucket, key string, query url.Values, header http.Header) 
 			m.when != nil && !m.when(query, header):
 			continue
 		}
+		if lvl == levelObject && op.scope != scopeNone && op.versionRule == nil && versionRequested(query) {
+			return versionNotTaken
+		}
 		return op
 	}
 	return methodNotAllowed
@@ -90,13 +93,8 @@ func claim(lvl level, query url.Values) string {
 }
 
 // subresourcePresent reports whether the query names the sub-resource.
-// versionId=null is the only version an unversioned bucket has: it names
-// the current object, not a version.
 func subresourcePresent(q url.Values, sub string) bool {
-	v, ok := q[sub]
-	if sub == "versionId" {
-		return ok && (len(v) != 1 || v[0] != "null")
-	}
+	_, ok := q[sub]
 	return ok
 }
 

@@ -25,7 +25,11 @@ func TestClassify(t *testing.T) {
 		{"GET", "b", "", "list-type=2&prefix=a", nil, OpListObjectsV2},
 		{"GET", "b", "", "list-type=1", nil, OpListObjects},
 		{"GET", "b", "", "versioning", nil, OpGetBucketVersioning},
-		{"PUT", "b", "", "versioning", nil, OpNotImplemented},
+		{"PUT", "b", "", "versioning", nil, OpPutBucketVersioning},
+		{"DELETE", "b", "", "versioning", nil, OpMethodNotAllowed},
+		{"GET", "b", "", "versions", nil, OpListObjectVersions},
+		{"GET", "b", "", "versions&prefix=a&key-marker=k&version-id-marker=v", nil, OpListObjectVersions},
+		{"PUT", "b", "", "versions", nil, OpMethodNotAllowed},
 		{"PUT", "b", "", "acl", nil, OpPutBucketACL},
 		{"GET", "b", "", "acl", nil, OpGetBucketACL},
 		{"DELETE", "b", "", "acl", nil, OpMethodNotAllowed},
@@ -88,7 +92,17 @@ func TestClassify(t *testing.T) {
 		{"PUT", "b", "k", "acl", nil, OpPutObjectACL},
 		{"DELETE", "b", "k", "acl", nil, OpMethodNotAllowed},
 		{"GET", "b", "k", "versionId=null", nil, OpGetObject},
-		{"GET", "b", "k", "versionId=3", nil, OpNotImplemented},
+		{"GET", "b", "k", "versionId=3", nil, OpGetObject},
+		{"HEAD", "b", "k", "versionId=3", nil, OpHeadObject},
+		{"DELETE", "b", "k", "versionId=3", nil, OpDeleteObject},
+		{"GET", "b", "k", "acl&versionId=3", nil, OpGetObjectACL},
+		{"PUT", "b", "k", "acl&versionId=3", nil, OpPutObjectACL},
+		{"GET", "b", "k", "tagging&versionId=3", nil, OpGetObjectTagging},
+		// Operations that take no versionId refuse one.
+		{"PUT", "b", "k", "versionId=3", nil, OpNotImplemented},
+		{"PUT", "b", "k", "versionId=null", nil, OpNotImplemented},
+		{"PUT", "b", "k", "versionId=3", copyHdr, OpNotImplemented},
+		{"POST", "b", "k", "uploads&versionId=3", nil, OpNotImplemented},
 		{"POST", "b", "k", "", nil, OpMethodNotAllowed},
 		// Over 8 KiB of headers is refused before anything else.
 		{"GET", "b", "k", "", http.Header{"X-Amz-Meta-Big": {strings.Repeat("v", 8200)}}, OpRejected},
@@ -160,13 +174,13 @@ func TestParseCopySource(t *testing.T) {
 		{"/b/dir/a%20b%2Bc", "b", "dir/a b+c", true},
 		{"b/%E2%9C%93", "b", "✓", true},
 		{"b/k?versionId=null", "b", "k", true},
-		{"b/k?versionId=123", "", "", false},
+		{"b/k?versionId=123", "b", "k", true},
 		{"b", "", "", false},
 		{"/b/", "", "", false},
 		{"b/%zz", "", "", false},
 	}
 	for _, c := range cases {
-		b, k, err := parseCopySource(c.in)
+		b, k, _, _, err := parseCopySource(c.in)
 		if (err == nil) != c.ok || b != c.bucket || k != c.key {
 			t.Errorf("parseCopySource(%q) = %q, %q, %v", c.in, b, k, err)
 		}

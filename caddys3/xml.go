@@ -152,13 +152,17 @@ type deleteResult struct {
 }
 
 type deletedObject struct {
-	Key string `xml:"Key"`
+	Key                   string `xml:"Key"`
+	VersionID             string `xml:"VersionId,omitempty"`
+	DeleteMarker          bool   `xml:"DeleteMarker,omitempty"`
+	DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
 }
 
 type deleteError struct {
-	Key     string     `xml:"Key"`
-	Code    s3err.Code `xml:"Code"`
-	Message string     `xml:"Message"`
+	Key       string     `xml:"Key"`
+	VersionID string     `xml:"VersionId,omitempty"`
+	Code      s3err.Code `xml:"Code"`
+	Message   string     `xml:"Message"`
 }
 
 type initiateResult struct {
@@ -272,10 +276,47 @@ type locationConstraint struct {
 type versioningConfiguration struct {
 	XMLName xml.Name `xml:"VersioningConfiguration"`
 	Xmlns   string   `xml:"xmlns,attr"`
+	Status  string   `xml:"Status,omitempty"`
 }
 
 type tagging struct {
 	XMLName xml.Name `xml:"Tagging"`
 	Xmlns   string   `xml:"xmlns,attr"`
 	TagSet  struct{} `xml:"TagSet"`
+}
+
+// listVersionsResult is ListObjectVersions' answer (ListObjectVersions,
+// Amazon S3 API Reference, "Response Syntax" and its example: Version and
+// DeleteMarker entries interleaved in key order, newest first per key).
+type listVersionsResult struct {
+	XMLName             xml.Name       `xml:"ListVersionsResult"`
+	Xmlns               string         `xml:"xmlns,attr"`
+	Name                string         `xml:"Name"`
+	Prefix              string         `xml:"Prefix"`
+	KeyMarker           string         `xml:"KeyMarker"`
+	VersionIDMarker     string         `xml:"VersionIdMarker"`
+	NextKeyMarker       string         `xml:"NextKeyMarker,omitempty"`
+	NextVersionIDMarker string         `xml:"NextVersionIdMarker,omitempty"`
+	MaxKeys             int            `xml:"MaxKeys"`
+	Delimiter           string         `xml:"Delimiter,omitempty"`
+	EncodingType        string         `xml:"EncodingType,omitempty"`
+	IsTruncated         bool           `xml:"IsTruncated"`
+	Entries             []versionItem  `xml:",any"`
+	CommonPrefixes      []commonPrefix `xml:"CommonPrefixes"`
+}
+
+// versionItem is a <Version> or a <DeleteMarker> (XMLName says which);
+// a marker has no ETag, checksum, size or storage class.
+type versionItem struct {
+	XMLName           xml.Name
+	Key               string `xml:"Key"`
+	VersionID         string `xml:"VersionId"`
+	IsLatest          bool   `xml:"IsLatest"`
+	LastModified      string `xml:"LastModified"`
+	ETag              string `xml:"ETag,omitempty"`
+	ChecksumAlgorithm string `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType      string `xml:"ChecksumType,omitempty"`
+	Size              *int64 `xml:"Size,omitempty"`
+	StorageClass      string `xml:"StorageClass,omitempty"`
+	Owner             *owner `xml:"Owner,omitempty"`
 }

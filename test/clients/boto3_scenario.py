@@ -246,10 +246,98 @@ def main():
     code, status = error_code(lambda: s3.head_bucket(Bucket=bucket))
     report(status == 404, t + "head_bucket after delete is 404", "got %s %s" % (status, code))
 
+    versions(label, t, s3)
     if ARGS.keys:
         many(label, t)
     if ARGS.vhost:
         vhost(label, t, f1, workdir)
+
+
+def versions(label, t, s3):
+    """Versioning (issue 15): put_bucket_versioning, versions made by
+    put_object, get_object by VersionId (and the null version), a delete
+    marker (404 with x-amz-delete-marker; 405 when named), list_object_versions
+    and its paginator, delete_objects with VersionId, delete_bucket refused
+    while versions remain, suspension."""
+    bucket = "ver-%s-%s" % (label.replace("_", "-"), uuid.uuid4().hex[:8])
+    t = t + "versions: "
+    if check(t + "create_bucket", lambda: s3.create_bucket(Bucket=bucket)) is None:
+        return
+    check(t + "get_bucket_versioning before: no Status",
+          lambda: "Status" not in s3.get_bucket_versioning(Bucket=bucket))
+    check(t + "put_object before versioning (the null version)",
+          lambda: s3.put_object(Bucket=bucket, Key="doc", Body=b"v0"))
+    check(t + "put_bucket_versioning Enabled", lambda: s3.put_bucket_versioning(
+        Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}))
+    check(t + "get_bucket_versioning Enabled",
+          lambda: s3.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled")
+    ids = {}
+
+    def put_two():
+        ids["v1"] = s3.put_object(Bucket=bucket, Key="doc", Body=b"v1")["VersionId"]
+        ids["v2"] = s3.put_object(Bucket=bucket, Key="doc", Body=b"v2")["VersionId"]
+        assert ids["v1"] and ids["v2"] and ids["v1"] != ids["v2"], ids
+        return True
+    if check(t + "put_object answers distinct VersionIds", put_two) is None:
+        return
+
+    def reads():
+        for vid, want in ((ids["v1"], b"v1"), (ids["v2"], b"v2"), ("null", b"v0")):
+            r = s3.get_object(Bucket=bucket, Key="doc", VersionId=vid)
+            assert r["Body"].read() == want and r["VersionId"] == vid, (vid, r["VersionId"])
+        assert s3.head_object(Bucket=bucket, Key="doc")["VersionId"] == ids["v2"]
+    check(t + "get_object by VersionId (v1, v2, null); head_object latest", reads)
+
+    def marker():
+        r = s3.delete_object(Bucket=bucket, Key="doc")
+        assert r.get("DeleteMarker") is True and r.get("VersionId"), r
+        ids["dm"] = r["VersionId"]
+        try:
+            s3.get_object(Bucket=bucket, Key="doc")
+            raise AssertionError("the deleted key is readable")
+        except ClientError as e:
+            hdr = e.response["ResponseMetadata"]["HTTPHeaders"]
+            assert e.response["Error"]["Code"] == "NoSuchKey" and hdr.get("x-amz-delete-marker") == "true", e.response
+        code, status = error_code(lambda: s3.get_object(Bucket=bucket, Key="doc", VersionId=ids["dm"]))
+        assert (code, status) == ("MethodNotAllowed", 405), (code, status)
+    check(t + "delete_object makes a marker: GET 404 NoSuchKey, by id 405", marker)
+
+    def listing():
+        r = s3.list_object_versions(Bucket=bucket)
+        got = [v["VersionId"] for v in r.get("Versions", [])]
+        assert got == [ids["v2"], ids["v1"], "null"], got
+        dms = r.get("DeleteMarkers", [])
+        assert [(d["VersionId"], d["IsLatest"]) for d in dms] == [(ids["dm"], True)], dms
+        paged = []
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, PaginationConfig={"PageSize": 1}):
+            paged += [v["VersionId"] for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        assert sorted(paged) == sorted(got + [ids["dm"]]) and len(paged) == 4, paged
+    check(t + "list_object_versions (and pages of 1)", listing)
+
+    code, status = error_code(lambda: s3.delete_bucket(Bucket=bucket))
+    report(code == "BucketNotEmpty" and status == 409, t + "delete_bucket with versions is BucketNotEmpty 409",
+           "got %s %s" % (status, code))
+
+    def restore():
+        r = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "doc", "VersionId": ids["dm"]}]})
+        d = r["Deleted"][0]
+        assert d.get("DeleteMarker") is True and d.get("DeleteMarkerVersionId") == ids["dm"], r
+        assert s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"v2"
+    check(t + "delete_objects with the marker's VersionId brings the object back", restore)
+
+    def suspend():
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+        r = s3.put_object(Bucket=bucket, Key="doc", Body=b"s")
+        assert "VersionId" not in r, r
+        assert s3.get_object(Bucket=bucket, Key="doc", VersionId=ids["v1"])["Body"].read() == b"v1"
+    check(t + "suspended: put_object makes no version, old versions stay", suspend)
+
+    def empty():
+        objs = [{"Key": "doc", "VersionId": v} for v in (ids["v1"], ids["v2"], "null")]
+        r = s3.delete_objects(Bucket=bucket, Delete={"Objects": objs})
+        assert not r.get("Errors") and len(r["Deleted"]) == 3, r
+        s3.delete_bucket(Bucket=bucket)
+    check(t + "delete every version, then delete_bucket", empty)
 
 
 def many(label, t):

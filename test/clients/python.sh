@@ -5,7 +5,8 @@
 # aws-cli: mb, 1 MiB and 20 MiB single-PUT uploads, downloads + cmp, metadata
 # round trip, ranged get, s3->s3 copy (COPY and REPLACE metadata), batch
 # delete (delete-objects), listings with prefix/delimiter (v1 and v2),
-# sync down, rm, rb; aws-cli v1 also 1,050 keys (s3 sync up, list-objects-v2
+# sync down, rm, rb; versioning (put-bucket-versioning, list-object-versions,
+# get-object/delete-object --version-id); aws-cli v1 also 1,050 keys (s3 sync up, list-objects-v2
 # and list-objects paginated, every key once, batch delete in pages of
 # 1000). boto3: boto3_scenario.py (the same ground plus presigned GET;
 # 1,050 keys with pip's boto3). Over https each client also proves that TLS
@@ -117,6 +118,58 @@ awscli_vhost() {
 	check "$label: vhost: s3 rb --force" "${AWS[@]}" s3 rb --force "s3://$vb"
 }
 
+# awscli_versions LABEL AWS... : versioning (issue 15): put-bucket-versioning,
+# put-object makes versions, get-object --version-id, a delete marker
+# (delete-object), list-object-versions (versions newest first, the marker
+# latest), delete-object --version-id of the marker brings the object back,
+# every version deleted for good, then rb.
+awscli_versions() {
+	local label="$1"
+	shift
+	local -a AWS=("$@")
+	local b="ver-${label}-$$-${RANDOM}" v1 v2 dm
+	local d="$WORK/$label-ver"
+	mkdir -p "$d"
+	printf 'first\n' >"$d/one.txt"
+	printf 'second\n' >"$d/two.txt"
+	check "$label: versions: s3 mb" "${AWS[@]}" s3 mb "s3://$b" || return
+	check "$label: versions: put-bucket-versioning Status=Enabled" "${AWS[@]}" s3api put-bucket-versioning --bucket "$b" \
+		--versioning-configuration Status=Enabled || return
+	check "$label: versions: get-bucket-versioning is Enabled" expect_exact Enabled \
+		"${AWS[@]}" s3api get-bucket-versioning --bucket "$b" --query Status
+	v1="$("${AWS[@]}" s3api put-object --bucket "$b" --key doc.txt --body "$d/one.txt" --query VersionId 2>&1)"
+	v2="$("${AWS[@]}" s3api put-object --bucket "$b" --key doc.txt --body "$d/two.txt" --query VersionId 2>&1)"
+	if [ -n "$v1" ] && [ -n "$v2" ] && [ "$v1" != "$v2" ] && [ "$v1" != None ]; then
+		pass "$label: versions: put-object answers two version ids"
+	else
+		fail "$label: versions: put-object version ids: '$v1' '$v2'"
+		return
+	fi
+	check "$label: versions: get-object --version-id (the first) + cmp" bash -c '"$@" s3api get-object --bucket "'"$b"'" --key doc.txt \
+		--version-id "'"$v1"'" "'"$d/got1.txt"'" >/dev/null && cmp "'"$d/one.txt"'" "'"$d/got1.txt"'"' _ "${AWS[@]}"
+	dm="$("${AWS[@]}" s3api delete-object --bucket "$b" --key doc.txt --query '[DeleteMarker,VersionId]' 2>&1)"
+	if [[ "$dm" == True$'\t'* ]]; then
+		pass "$label: versions: delete-object makes a delete marker"
+		dm="${dm#True$'\t'}"
+	else
+		fail "$label: versions: delete-object: $dm"
+		return
+	fi
+	check "$label: versions: get-object of the deleted key fails (404)" expect_fail_output "NoSuchKey" \
+		"${AWS[@]}" s3api get-object --bucket "$b" --key doc.txt "$d/none.txt"
+	check "$label: versions: list-object-versions: the versions newest first" expect_exact "$(printf '%s\t%s' "$v2" "$v1")" \
+		"${AWS[@]}" s3api list-object-versions --bucket "$b" --query 'Versions[].VersionId'
+	check "$label: versions: list-object-versions: the marker is latest" expect_exact "$(printf '%s\tTrue' "$dm")" \
+		"${AWS[@]}" s3api list-object-versions --bucket "$b" --query 'DeleteMarkers[].[VersionId,IsLatest]'
+	check "$label: versions: delete-object --version-id of the marker" "${AWS[@]}" s3api delete-object --bucket "$b" --key doc.txt --version-id "$dm"
+	check "$label: versions: the latest version is back + cmp" bash -c '"$@" s3api get-object --bucket "'"$b"'" --key doc.txt \
+		"'"$d/got2.txt"'" >/dev/null && cmp "'"$d/two.txt"'" "'"$d/got2.txt"'"' _ "${AWS[@]}"
+	check "$label: versions: s3 rb fails while versions exist" expect_fail "${AWS[@]}" s3 rb "s3://$b"
+	check "$label: versions: delete-object --version-id of each version" bash -c '"$@" s3api delete-object --bucket "'"$b"'" --key doc.txt --version-id "'"$v1"'" >/dev/null &&
+		"$@" s3api delete-object --bucket "'"$b"'" --key doc.txt --version-id "'"$v2"'" >/dev/null' _ "${AWS[@]}"
+	check "$label: versions: s3 rb once every version is gone" "${AWS[@]}" s3 rb "s3://$b"
+}
+
 # awscli_scenario LABEL WANTVERSION VHOSTBUCKET MANY CMD... : the aws-cli
 # scenario with CMD as `aws`; MANY=1 adds the 1,050-key listings.
 awscli_scenario() {
@@ -194,6 +247,7 @@ awscli_scenario() {
 	check "$label: s3 rb" "${AWS[@]}" s3 rb "s3://$b"
 	check "$label: bucket is gone (head-bucket fails)" expect_fail "${AWS[@]}" s3api head-bucket --bucket "$b"
 
+	awscli_versions "$label" "${AWS[@]}"
 	[ "$many" = 1 ] && [ -n "$KEYS" ] && awscli_many "$label" "${AWS[@]}"
 	awscli_vhost "$label" "$vb" "${AWS[@]}"
 }

@@ -4,7 +4,8 @@
 # (delimiter listing), sync after changes, copy back + diff, ranged cat,
 # metadata (-M --metadata-set), server-side copyto, link (presigned URL)
 # fetched with curl, 1,050 keys (copy with 16 transfers, listed past the
-# first 1000-key page: every key once), purge; over https the certificate is
+# first 1000-key page: every key once), purge, versioning (backend
+# versioning, --s3-versions, --s3-version-at, purge --s3-versions); over https the certificate is
 # verified against the CA (--ca-cert) and the bucket vhost-rclone.<domain>
 # is used in virtual-hosted style (force_path_style = false).
 #
@@ -117,6 +118,34 @@ check "$label: lsf -R lists each of the 1,050 keys once" keys_once "$KEYS" "" "$
 check "$label: check the 1,050 files" "${RC[@]}" check --checkers 16 "$KEYS" "s3p:$b/many"
 check "$label: purge bucket" "${RC[@]}" purge "s3p:$b"
 check "$label: bucket is gone" expect_fail "${RC[@]}" lsf "s3p:$b"
+
+# Versioning (issue 15): backend versioning enables it, an overwrite and a
+# delete keep the old versions, --s3-versions lists them (name-vDATE.ext),
+# --s3-version-at reads the bucket as it was, and purge --s3-versions
+# removes every version (a plain rmdir is BucketNotEmpty while they exist).
+vb="rclone-ver-$$-$RANDOM"
+printf 'one\n' >"$d/ver1.txt"
+check "$label: versions: mkdir" "${RC[@]}" mkdir "s3p:$vb"
+check "$label: versions: backend versioning Enabled" expect_exact Enabled "${RC[@]}" backend versioning "s3p:$vb" Enabled
+check "$label: versions: copyto the first content" "${RC[@]}" copyto "$d/ver1.txt" "s3p:$vb/a.txt"
+# rclone names versions to the second: the second write, and the time
+# between, fall in later seconds.
+sleep 1.2
+at="$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)"
+sleep 1.2
+# Written now: same size, a later modification time (else rclone skips it).
+printf 'two\n' >"$d/ver2.txt"
+check "$label: versions: copyto over it" "${RC[@]}" copyto "$d/ver2.txt" "s3p:$vb/a.txt"
+check "$label: versions: lsf --s3-versions shows the old version" expect_output "a-v" "${RC[@]}" lsf --s3-versions "s3p:$vb"
+check "$label: versions: cat --s3-version-at reads the first content" expect_exact one "${RC[@]}" cat --s3-version-at "$at" "s3p:$vb/a.txt"
+check "$label: versions: cat reads the latest" expect_exact two "${RC[@]}" cat "s3p:$vb/a.txt"
+check "$label: versions: deletefile" "${RC[@]}" deletefile "s3p:$vb/a.txt"
+check "$label: versions: the file is not listed" expect_empty "${RC[@]}" lsf "s3p:$vb"
+check "$label: versions: --s3-versions still lists two versions" expect_exact 2 bash -c '"$@" lsf --s3-versions "s3p:'"$vb"'" | wc -l' _ "${RC[@]}"
+check "$label: versions: --s3-version-at still reads the deleted file" expect_exact one "${RC[@]}" cat --s3-version-at "$at" "s3p:$vb/a.txt"
+check "$label: versions: rmdir fails while versions exist" expect_fail "${RC[@]}" rmdir "s3p:$vb"
+check "$label: versions: purge --s3-versions" "${RC[@]}" purge --s3-versions "s3p:$vb"
+check "$label: versions: bucket is gone" expect_fail "${RC[@]}" lsf "s3p:$vb"
 
 # Virtual-hosted style.
 vb=vhost-rclone
