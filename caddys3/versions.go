@@ -3,7 +3,6 @@ package caddys3
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/caddys3/caddys3/fsstore"
 	"github.com/caddys3/caddys3/s3err"
@@ -35,28 +34,10 @@ func (req *request) rule() rule {
 	return req.op.rule
 }
 
-// crockford is the alphabet of the store's version ids (Crockford base32).
-const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
 // wellFormedVersionID reports whether v could name a version: "null" or
-// an id of the store's form (fsstore/versions.go, "Entry names": 13
-// characters of the inverted time, 'd' or 'm', 6 random characters; a test
-// checks the ids the store makes). Anything else is S3's InvalidArgument
+// an id of the store's form. Anything else is S3's InvalidArgument
 // "Invalid version id specified", never a lookup.
-func wellFormedVersionID(v string) bool {
-	if v == fsstore.NullVersion {
-		return true
-	}
-	if len(v) != 20 || v[13] != 'd' && v[13] != 'm' {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		if i != 13 && strings.IndexByte(crockford, v[i]) < 0 {
-			return false
-		}
-	}
-	return true
-}
+func wellFormedVersionID(v string) bool { return fsstore.ValidVersionID(v) }
 
 // invalidVersionID is S3's answer to a versionId it could never have made,
 // and to one other than "null" in a bucket that never had versioning

@@ -181,6 +181,17 @@ func parseEntry(name string) (ns int64, marker, null, ok bool) {
 	return ns, marker, false, true
 }
 
+// ValidVersionID reports whether v could name a version of this store:
+// NullVersion or an id of the entry form above. Anything else is not
+// worth a lookup (S3 answers a malformed id with InvalidArgument).
+func ValidVersionID(v string) bool {
+	if v == NullVersion {
+		return true
+	}
+	_, _, null, ok := parseEntry(v)
+	return ok && !null && len(v) == entryIDLen
+}
+
 func isNullEntry(name string) bool { return strings.HasSuffix(name, nullTail) }
 
 // exposedID is the version id of entry name for ObjectMeta: "" for the
