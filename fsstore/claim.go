@@ -72,6 +72,10 @@ func (s *Store) holdClaim(claimed string) (stop func()) {
 // been refreshed for staleAfter (see the comment above), returning the
 // upload to its un-claimed state or, when its Complete had published,
 // removing it. It reports whether it did either.
+// testHookReclaimed, set by tests only, runs while a recoverer holds a
+// claim under its private name.
+var testHookReclaimed func()
+
 func (s *Store) recoverClaim(bucket, id string, staleAfter time.Duration) bool {
 	claimed := claimedDir(bucket, id)
 	fi, err := s.root.Lstat(claimed)
@@ -81,6 +85,9 @@ func (s *Store) recoverClaim(bucket, id string, staleAfter time.Duration) bool {
 	private := uploadDir(bucket, id) + reclaimSuffix + rand.Text()
 	if s.root.Rename(claimed, private) != nil {
 		return false // taken over (or finished) by someone else
+	}
+	if testHookReclaimed != nil {
+		testHookReclaimed()
 	}
 	return s.finishRecover(bucket, id, private, staleAfter)
 }
@@ -101,6 +108,23 @@ func (s *Store) finishRecover(bucket, id, private string, staleAfter time.Durati
 		return false
 	}
 	return true
+}
+
+// takeOverInProgress reports whether a recoverer holds the claim on id
+// under its private name (between recoverClaim's rename and
+// finishRecover's): then neither the upload nor its claim nor its result
+// is visible, yet the upload is not gone.
+func (s *Store) takeOverInProgress(bucket, id string) bool {
+	names, err := s.readDirNames(bucketUploads(bucket))
+	if err != nil {
+		return false
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, id+reclaimSuffix) {
+			return true
+		}
+	}
+	return false
 }
 
 // uploadIDOf returns the upload id in a name of the bucket's uploads

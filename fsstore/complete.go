@@ -93,7 +93,12 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			if m, ok, err := s.completedResult(bucket, key, uploadID, want); ok || err != nil {
 				return m, err
 			}
-			return ObjectMeta{}, s.noSuchUpload(bucket, ErrNoSuchUpload)
+			// A recoverer may hold the claim under its private name for a
+			// moment (recoverClaim): then wait for the upload, its claim
+			// or its result to reappear.
+			if !s.takeOverInProgress(bucket, uploadID) && !s.fileExists(claimed) && !s.fileExists(dir) {
+				return ObjectMeta{}, s.noSuchUpload(bucket, ErrNoSuchUpload)
+			}
 		case err != nil:
 			return ObjectMeta{}, err
 		}

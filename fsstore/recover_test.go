@@ -157,6 +157,11 @@ func TestStaleClaimTakeOverRace(t *testing.T) {
 			}
 		}
 
+		// The recoverer holds the claim under its private name long
+		// enough for the other Completes to look: they must wait, not
+		// answer NoSuchUpload.
+		testHookReclaimed = func() { time.Sleep(50 * time.Millisecond) }
+		defer func() { testHookReclaimed = nil }()
 		u, parts, data, _ := crashedClaim(t, s, "c")
 		time.Sleep(s.claimStaleAfter() + 20*time.Millisecond)
 		etags := make([]string, 6)

@@ -100,7 +100,7 @@ func TestNotImplemented(t *testing.T) {
 	}{
 		{"GET", "/" + bucket, "tagging"},
 		{"PUT", "/" + bucket, "tagging"},
-		{"PUT", "/" + bucket, "versioning"},
+		{"GET", "/" + bucket, "object-lock"},
 		{"GET", "/" + bucket, "lifecycle"},
 		{"PUT", "/" + bucket, "website"},
 		{"GET", "/" + bucket + "/k", "legal-hold"},
@@ -261,8 +261,8 @@ func TestRequestIDs(t *testing.T) {
 	}
 }
 
-// Versioning is never enabled: GetBucketVersioning answers an empty
-// configuration (rclone and others ask) rather than 501.
+// A bucket where versioning was never enabled: GetBucketVersioning answers
+// an empty configuration (rclone and others ask), and only to the owner.
 func TestGetBucketVersioning(t *testing.T) {
 	bucket := makeBucket(t, alice, "vers")
 	out, err := aliceSDK().GetBucketVersioning(ctxT(t), &s3.GetBucketVersioningInput{Bucket: aws.String(bucket)})
