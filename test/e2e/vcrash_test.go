@@ -343,3 +343,68 @@ func TestTwoNodesVersionedRace(t *testing.T) {
 		t.Fatalf("%d versions listed, %d writes acknowledged", listed, len(all))
 	}
 }
+
+// TestVersionedCompleteKilled is TestServerKilledMidComplete on a
+// versioned bucket whose key already has a version: the server is killed
+// while it joins the upload, restarted on the same root, and the retried
+// Complete finishes; the key then has exactly one new version (the
+// upload's bytes, the latest), the old version is untouched, and a second
+// retry (answered from the recorded result) adds none.
+func TestVersionedCompleteKilled(t *testing.T) {
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	first := startExtraServer(t, filepath.Join(dir, "first"), port, root)
+	bucket := newBucketName("vcrashmpu")
+	cl := sdk(alice, first.URL())
+	if _, err := cl.CreateBucket(ctxT(t), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	enableVersioning(t, cl, bucket)
+	old := []byte("the version before the upload")
+	v0 := aws.ToString(putBytes(t, cl, bucket, "big", old).VersionId)
+
+	// Fewer parts than TestServerKilledMidComplete (its 600 MiB take most
+	// of a minute to upload here); the join of 240 MiB is still caught.
+	const nParts = 48
+	mc := killMidComplete(t, first, root, bucket, "big", nParts)
+	second := startExtraServer(t, filepath.Join(dir, "second"), port, root)
+	mc.complete.Base = second.URL()
+	etag, vid, took := retryComplete(t, mc.hc, mc.complete)
+	t.Logf("retried Complete answered in %v (%v after the kill)", took.Round(time.Millisecond), time.Since(mc.killed).Round(time.Millisecond))
+	if want := mpETag(mc.parts...); etag != want {
+		t.Fatalf("retried Complete ETag %s, want %s", etag, want)
+	}
+	if took > time.Minute {
+		t.Errorf("the retried Complete took %v", took)
+	}
+	again, vid2, _ := retryComplete(t, mc.hc, mc.complete)
+	if again != etag {
+		t.Errorf("second retry ETag %s, want the recorded %s", again, etag)
+	}
+
+	byKey := wantWholeHistory(t, []string{second.URL()}, bucket)
+	got := byKey["big"]
+	if len(got) != 2 || got[1].VersionID != v0 || got[0].XMLName.Local != "Version" {
+		t.Fatalf("versions of the key after the retried Complete: %+v, want one new version over %s", got, v0)
+	}
+	for _, v := range []string{vid, vid2} {
+		// A Complete answered after keepAliveAfter has sent its headers
+		// already and carries no version id.
+		if v != "" && v != got[0].VersionID {
+			t.Errorf("a Complete answered version %s, the new version is %s", v, got[0].VersionID)
+		}
+	}
+	head := doRaw(t, rawReq{Method: "HEAD", Base: second.URL(), Path: "/" + bucket + "/big",
+		Query: url.Values{"versionId": {got[0].VersionID}}, Creds: &alice})
+	wantStatus(t, head, 200)
+	if head.Header.Get("ETag") != etag || head.Header.Get("Content-Length") != fmt.Sprint(nParts*len(mc.parts[0])) {
+		t.Errorf("new version: ETag %s Content-Length %s", head.Header.Get("ETag"), head.Header.Get("Content-Length"))
+	}
+	if b := getVersion(t, second.URL(), bucket, "big", v0); !bytes.Equal(b, old) {
+		t.Errorf("the old version now holds %d other bytes", len(b))
+	}
+}
