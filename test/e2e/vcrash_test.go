@@ -388,7 +388,7 @@ func TestVersionedCompleteKilled(t *testing.T) {
 
 	byKey := wantWholeHistory(t, []string{second.URL()}, bucket)
 	got := byKey["big"]
-	if len(got) != 2 || got[1].VersionID != v0 || got[0].XMLName.Local != "Version" {
+	if len(got) != 2 || got[1].VersionID != v0 || got[0].XMLName.Local != "Version" || got[0].VersionID == "null" {
 		t.Fatalf("versions of the key after the retried Complete: %+v, want one new version over %s", got, v0)
 	}
 	for _, v := range []string{vid, vid2} {
