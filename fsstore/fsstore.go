@@ -82,11 +82,14 @@
 // Lstat every put makes tells an unversioned bucket, which pays nothing)
 // and the status in the record. In such a bucket every write and delete
 // of a key holds the key's lock (lock.go), takes a time after the newest
-// version's, and links its file (a hard link: same inode, same metadata)
-// or a delete marker into the version area before renaming over (or
-// removing) the plain file, which stays the latest version and the object
-// ListObjects shows. Entry names sort newest first and are the version
-// ids (see versions.go). A kill at any point loses no completed version;
+// version's. A write renames its file over the plain file, then links it
+// (a hard link: same inode, same metadata) into the version area; a delete
+// links a marker into the area, then removes the plain file. The plain
+// file is the latest version and the object ListObjects shows; it is
+// missing only when the latest is a delete marker (a read repairs a root
+// where that does not hold, see latestFromArea). Entry names sort newest
+// first and are the version ids (see versions.go). A kill at any point
+// loses no completed version, and readers and listings agree after it;
 // see docs/design-versions-and-keys.md, Part 2, "As built".
 //
 // # Metadata

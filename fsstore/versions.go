@@ -211,10 +211,15 @@ func listedID(name string) string {
 	return NullVersion
 }
 
-// testHookVersionLinked, set by tests only, runs when a versioned write
-// has linked its entry into the version area and not yet published the
-// plain file; a panic there stands for a kill.
-var testHookVersionLinked func(bucket, key string)
+// testHookVersionRenamed, set by tests only, runs when a versioned write
+// has renamed its file over the plain file and not yet linked its entry
+// into the version area; a panic there stands for a kill.
+var testHookVersionRenamed func(bucket, key string)
+
+// testHookVersionDeleteStep, set by tests only, runs between the two steps
+// of deleting the latest version by id (re-publishing the next newest and
+// removing the entry, in the order DeleteObjectVersion explains).
+var testHookVersionDeleteStep func(bucket, key string)
 
 // bucketState reports ErrNoSuchBucket unless the bucket directory exists,
 // and whether versioning was ever set on the bucket: the sticky bit of the
@@ -553,8 +558,13 @@ func (s *Store) openObjectVersion(ctx context.Context, bucket, key, versionID st
 
 // latestFromArea answers a read of the latest version of a key whose plain
 // file is missing in a versioned bucket: the newest entry of its area, a
-// delete marker (a DeleteMarkerError) or, after a crash between a write's
-// link and rename, that version.
+// delete marker (a DeleteMarkerError) or a data version. Writes and deletes
+// never leave the latter (vwrite.go: a plain file is missing only when the
+// latest is a marker), but a root written by a build that linked before
+// renaming, or a power loss without fsync that kept a link and lost a
+// rename, can: ListObjects would not show the version GET serves. So the
+// read re-publishes it as the plain file first (repairPlain), and from then
+// on every reader and listing agrees.
 func (s *Store) latestFromArea(bucket, key string, forBody bool) (*Object, error) {
 	st, err := s.loadState(bucket, key)
 	if err != nil {
@@ -565,11 +575,41 @@ func (s *Store) latestFromArea(bucket, key string, forBody bool) (*Object, error
 	if name == "" {
 		return nil, ErrNoSuchKey
 	}
+	if _, marker, _, _ := parseEntry(name); !marker && st.plain == nil {
+		s.repairPlain(bucket, key)
+	}
 	o, err := s.openVersion(st, name, false, forBody)
 	if errors.Is(err, ErrNoSuchVersion) {
 		return nil, ErrNoSuchKey // deleted meanwhile
 	}
 	return o, err
+}
+
+// repairWait bounds how long a read waits for a key's lock to repair it.
+const repairWait = 5 * time.Second
+
+// repairPlain re-publishes the newest entry of key's area as its plain
+// file when the plain file is missing and that entry is a data version.
+// It holds the key's lock and looks again under it, so it is safe against
+// writers and repairers in every process sharing the root; the publish is
+// a link to a temp name and a rename, so a kill leaves the state as it
+// was or repaired. Best effort: a read that cannot take the lock (a busy
+// key, a read-only root) is still answered from the area.
+func (s *Store) repairPlain(bucket, key string) {
+	ctx, cancel := context.WithTimeout(context.Background(), repairWait)
+	defer cancel()
+	l, st, err := s.lockState(ctx, bucket, key)
+	if err != nil {
+		return
+	}
+	defer l.unlock()
+	defer st.close()
+	if st.plain != nil || len(st.names) == 0 {
+		return
+	}
+	if _, marker, _, _ := parseEntry(st.names[0]); !marker {
+		s.republish(ctx, st, st.names[0])
+	}
 }
 
 // SetObjectACLVersion replaces the ACL of one version of key. A version

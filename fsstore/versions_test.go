@@ -310,41 +310,51 @@ func TestVersionsConcurrent(t *testing.T) {
 	}
 }
 
-func TestVersionsCrashBetweenLinkAndRename(t *testing.T) {
+func TestVersionsCrashBetweenRenameAndLink(t *testing.T) {
 	s := newStore(t, false)
 	vstoreBucket(t, s, VersioningEnabled)
 	m1 := put(t, s, "vbk", "k", []byte("one"))
-	testHookVersionLinked = func(bucket, key string) { panic("killed") }
+	testHookVersionRenamed = func(bucket, key string) { panic("killed") }
 	func() {
 		defer func() { recover() }()
 		s.PutObject(ctx, "vbk", "k", strings.NewReader("two"), PutOptions{})
 	}()
-	testHookVersionLinked = nil
-	// The plain file is still the latest; the crashed version is whole.
-	if got, err := vget(t, s, "k", ""); got != "one" || err != nil {
+	testHookVersionRenamed = nil
+	// The killed write's version is the plain file, the latest, listed
+	// from its record though its entry is not in the area yet.
+	if got, err := vget(t, s, "k", ""); got != "two" || err != nil {
 		t.Fatalf("latest %q %v", got, err)
 	}
 	lv, _ := s.ListObjectVersions(ctx, "vbk", ListVersionsOptions{MaxKeys: 10})
-	if len(lv.Entries) != 2 || lv.Entries[1].VersionID != m1.VersionID || !lv.Entries[1].IsLatest {
+	if len(lv.Entries) != 2 || !lv.Entries[0].IsLatest || lv.Entries[1].VersionID != m1.VersionID || lv.Entries[1].IsLatest {
 		t.Fatalf("versions %+v", lv.Entries)
 	}
-	if got, err := vget(t, s, "k", lv.Entries[0].VersionID); got != "two" || err != nil {
-		t.Fatalf("crashed version %q %v", got, err)
+	crashed := lv.Entries[0].VersionID
+	if got, err := vget(t, s, "k", m1.VersionID); got != "one" || err != nil {
+		t.Fatalf("first version %q %v", got, err)
 	}
-	// The next write is newer than both and latest.
+	// The next write is newer than both and latest; it adopts the killed
+	// one into the area.
 	m3 := put(t, s, "vbk", "k", []byte("three"))
-	if m3.VersionID >= lv.Entries[0].VersionID {
+	if m3.VersionID >= crashed {
 		t.Fatalf("id %s not newest", m3.VersionID)
 	}
-	// A crash on a key with no plain file: the area's version is the latest.
-	testHookVersionLinked = func(bucket, key string) { panic("killed") }
+	if got, err := vget(t, s, "k", crashed); got != "two" || err != nil {
+		t.Fatalf("crashed version %q %v", got, err)
+	}
+	// A crash on a key with no plain file: the version is the latest, and
+	// ListObjects shows it (TestVersionsKilledWriteAgrees checks more).
+	testHookVersionRenamed = func(bucket, key string) { panic("killed") }
 	func() {
 		defer func() { recover() }()
 		s.PutObject(ctx, "vbk", "new", strings.NewReader("n"), PutOptions{})
 	}()
-	testHookVersionLinked = nil
+	testHookVersionRenamed = nil
 	if got, err := vget(t, s, "new", ""); got != "n" || err != nil {
 		t.Fatalf("new %q %v", got, err)
+	}
+	if keys := listAll(t, s, "vbk", ListOptions{}); !equalStrings(keys, []string{"k", "new"}) {
+		t.Fatalf("listed %v", keys)
 	}
 }
 

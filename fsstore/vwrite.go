@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,10 +18,13 @@ import (
 // versioning holds the key's lock (lock.go) from reading the key's state
 // to publishing, so the writes of one key are serialized in every process
 // sharing the root, and each takes a time strictly after the newest
-// version's: ids are strictly ordered by completion. A write links its
-// staged file into the version area first, then renames it over the plain
-// file: a kill between the two leaves a whole version in the area that is
-// not the latest (the plain file still is, see vstate), and nothing lost.
+// version's: ids are strictly ordered by completion. A write renames its
+// staged file over the plain file first, then links it into the version
+// area: a kill between the two leaves the new version as the plain file,
+// the latest (see vstate), whose entry the next locked write adds
+// (adopt), and nothing lost. So a plain file is missing only when the
+// key's latest version is a delete marker (or it has none); see
+// latestFromArea for roots where that does not hold.
 
 // newVersionNs is the time of a new version of st: now, or just after the
 // newest version if the clock says otherwise.
@@ -207,8 +211,8 @@ func (s *Store) lockState(ctx context.Context, bucket, key string) (*keyLock, *v
 }
 
 // publishVersioned is publishTemp in a versioned bucket: under the key's
-// lock, the conditions, the record with the new entry name, link into the
-// area, rename over the plain file. It always consumes f and tmp.
+// lock, the conditions, the record with the new entry name, rename over
+// the plain file, link into the area. It always consumes f and tmp.
 func (s *Store) publishVersioned(ctx context.Context, bucket, key string, p objPath, tmp string, f *os.File, meta ObjectMeta, ifMatch, ifNoneMatch string) (_ ObjectMeta, published bool, _ error) {
 	var id fileID
 	staged := false
@@ -258,27 +262,43 @@ func (s *Store) publishVersioned(ctx context.Context, bucket, key string, p objP
 			return ObjectMeta{}, false, err
 		}
 	}
-	if err := s.linkEntry(st, tmp, nil, name); err != nil {
-		return ObjectMeta{}, false, err
+	// Rename first, then link: a kill between the two leaves the new
+	// version as the plain file, the latest, listed from its record, and
+	// the next locked write adopts it into the area. (Link first would
+	// leave, on a key with no plain file, a latest version that GET
+	// serves from the area but ListObjects does not show.) The open fd
+	// keeps the file to link whatever name the rename gave it.
+	vf, err := s.root.OpenFile(tmp, os.O_RDONLY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return ObjectMeta{}, false, storageErr(err)
 	}
-	if testHookVersionLinked != nil {
-		testHookVersionLinked(bucket, key)
-	}
+	defer vf.Close()
 	drel, err := s.placePlain(ctx, st, tmp)
 	if err != nil {
-		// The version is in the area, whole; without its plain file it
-		// is the latest only if the plain file is missing. Undo it.
-		s.unlinkEntry(st, name)
 		return ObjectMeta{}, false, err
 	}
 	published = true
+	m := rec.meta(meta.Size, unixSec(id.MTime))
+	if s.fsync {
+		// The rename is durable before the link: a power loss cannot
+		// keep the link and lose the rename.
+		if err := s.syncDir(join(bucket, drel)); err != nil {
+			return m, true, storageErr(err)
+		}
+	}
+	if testHookVersionRenamed != nil {
+		testHookVersionRenamed(bucket, key)
+	}
+	if err := s.linkEntry(st, "", vf, name); err != nil {
+		// The version is whole and the latest (the plain file); the next
+		// locked write of the key adopts it into the area.
+		return m, true, err
+	}
 	if suspended {
 		s.dropNulls(st, name)
 	}
-	m := rec.meta(meta.Size, unixSec(id.MTime))
 	if s.fsync {
-		s.syncDir(st.vdir)
-		if err := s.syncDir(join(bucket, drel)); err != nil {
+		if err := s.syncDir(st.vdir); err != nil {
 			return m, true, storageErr(err)
 		}
 	}
@@ -334,24 +354,41 @@ func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID 
 		return res, nil
 	}
 	_, res.DeleteMarker, _, _ = parseEntry(targets[0])
+	// Deleting the latest version re-publishes the next newest as the
+	// plain file. When that is a data version it is placed first and the
+	// targets removed after; otherwise the targets go first, then the
+	// plain file. Either way a kill in between leaves a plain file
+	// whenever the newest entry of the area is a data version, so readers
+	// and listings agree (see latestFromArea).
 	latest := st.latest()
-	wasLatest := false
-	for _, t := range targets {
-		if t == latest {
-			wasLatest = true
-		}
-		if err := s.unlinkEntry(st, t); err != nil {
-			return res, err
-		}
-	}
+	wasLatest := slices.Contains(targets, latest)
+	next := ""
 	if wasLatest {
-		// The next newest remaining version becomes the plain file.
-		next := ""
 		for _, n := range order {
 			if n != versionID && !(versionID == NullVersion && isNullEntry(n)) {
 				next = n
 				break
 			}
+		}
+	}
+	_, nextMarker, _, nextOK := parseEntry(next)
+	nextData := wasLatest && nextOK && !nextMarker
+	if nextData {
+		if err := s.republish(ctx, st, next); err != nil {
+			return res, err
+		}
+		if testHookVersionDeleteStep != nil {
+			testHookVersionDeleteStep(bucket, key)
+		}
+	}
+	for _, t := range targets {
+		if err := s.unlinkEntry(st, t); err != nil {
+			return res, err
+		}
+	}
+	if wasLatest && !nextData {
+		if testHookVersionDeleteStep != nil {
+			testHookVersionDeleteStep(bucket, key)
 		}
 		if err := s.republish(ctx, st, next); err != nil {
 			return res, err
