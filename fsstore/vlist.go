@@ -157,7 +157,10 @@ func (l *vlister) run() (ListVersionsResult, error) {
 			return l.finish(err)
 		}
 	}
-	plain := &plainStream{s: l.s, ctx: l.ctx, bucket: l.bucket, prefix: l.o.Prefix, delim: l.o.Delimiter, after: after}
+	plain := &plainStream{s: l.s, ctx: l.ctx, bucket: l.bucket, prefix: l.o.Prefix, delim: l.o.Delimiter, after: after,
+		// Each key or common prefix yields at least one item of the
+		// page, and one more says it is truncated.
+		need: func() int { return l.o.MaxKeys - l.n + 1 }}
 	area := &areaStream{s: l.s, bucket: l.bucket, prefix: l.o.Prefix, after: after}
 	// A key marker that is a common prefix: the previous page listed it,
 	// and nothing under it is listed again.
@@ -226,20 +229,24 @@ func pastPrefix(cp, delim string) string {
 
 // plainStream yields, in order, the keys of the plain tree and, with a
 // delimiter, its common prefixes in place of the keys they roll up: a
-// ListObjects page at a time, so a common prefix costs what it costs
-// ListObjects (with "/" a probe of its directory, not a walk).
+// ListObjects page at a time (see batch),
+// so a common prefix costs what it costs ListObjects (with "/" a probe of
+// its directory, not a walk).
 type plainStream struct {
 	s                     *Store
 	ctx                   context.Context
 	bucket, prefix, delim string
 	after                 string
+	need                  func() int // how many more keys the page can take
+	size                  int        // of the last ListObjects page
 	buf                   []string
 	eof                   bool
 }
 
 func (p *plainStream) peek() (string, bool, error) {
 	for len(p.buf) == 0 && !p.eof {
-		r, err := p.s.ListObjects(p.ctx, p.bucket, ListOptions{Prefix: p.prefix, Delimiter: p.delim, After: p.after, MaxKeys: 1000})
+		r, err := p.s.ListObjects(p.ctx, p.bucket, ListOptions{Prefix: p.prefix, Delimiter: p.delim, After: p.after,
+			MaxKeys: p.batch()})
 		if err != nil {
 			return "", false, err
 		}
@@ -266,6 +273,14 @@ func (p *plainStream) peek() (string, bool, error) {
 		return "", false, nil
 	}
 	return p.buf[0], true, nil
+}
+
+// batch is the size of the next ListObjects page: 32 keys, doubling
+// with each page, at most what the listing page can still take (a key
+// with many versions fills it sooner) and at most 1000.
+func (p *plainStream) batch() int {
+	p.size = min(max(2*p.size, 32), 1000)
+	return max(min(p.size, p.need()), 1)
 }
 
 func (p *plainStream) pop() { p.buf = p.buf[1:] }
