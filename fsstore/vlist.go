@@ -3,6 +3,7 @@ package fsstore
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"sort"
 	"strings"
@@ -161,7 +162,7 @@ func (l *vlister) run() (ListVersionsResult, error) {
 		// Each key or common prefix yields at least one item of the
 		// page, and one more says it is truncated.
 		need: func() int { return l.o.MaxKeys - l.n + 1 }}
-	area := &areaStream{s: l.s, bucket: l.bucket, prefix: l.o.Prefix, after: after}
+	area := &areaStream{s: l.s, bucket: l.bucket, prefix: l.o.Prefix, delim: l.o.Delimiter, after: after}
 	// A key marker that is a common prefix: the previous page listed it,
 	// and nothing under it is listed again.
 	if d := l.o.Delimiter; d != "" && strings.HasPrefix(after, l.o.Prefix) {
@@ -303,17 +304,18 @@ func (p *plainStream) skip(cp string) {
 // byte order. The area mirrors stored key paths, every component a
 // directory and a key's entries in its %%v directory. It is walked
 // depth first, lazily: each directory is read once per page, when the
-// walk reaches it, and a subtree skipped (a rolled-up common prefix) is
-// never opened.
+// walk reaches it, a subtree skipped (a rolled-up common prefix) is never
+// opened, and a subtree whose keys all roll up into one common prefix is
+// only probed for one key (hasKey), as ListObjects probes a directory.
 type areaStream struct {
-	s              *Store
-	bucket, prefix string
-	after          string // only keys > after
-	past           string // and, if set, none starting with past
-	stack          []areaFrame
-	started        bool
-	next           string
-	hasNext        bool
+	s                     *Store
+	bucket, prefix, delim string
+	after                 string // only keys > after
+	past                  string // and, if set, none starting with past
+	stack                 []areaFrame
+	started               bool
+	next                  string
+	hasNext               bool
 }
 
 type areaFrame struct {
@@ -378,6 +380,20 @@ func (a *areaStream) peek() (string, bool, error) {
 		if a.subtreeDone(it.s) {
 			continue
 		}
+		if cp, ok := a.rollup(it.s); ok {
+			// Every key below rolls up into cp, and all sort after
+			// after: one key anywhere below is enough, and cp stands
+			// for it (cp sorts before them, after what came before).
+			found, err := a.hasKey(dir + "/" + it.name)
+			if err != nil {
+				return "", false, err
+			}
+			if found {
+				a.next, a.hasNext = cp, true
+				return cp, true, nil
+			}
+			continue
+		}
 		if err := a.push(dir+"/"+it.name, it.s); err != nil {
 			return "", false, err
 		}
@@ -386,6 +402,58 @@ func (a *areaStream) peek() (string, bool, error) {
 }
 
 func (a *areaStream) pop() { a.hasNext = false }
+
+// rollup returns the common prefix every key starting with sub rolls up
+// into, if there is one and after does not lie below sub (then the walk
+// must find the first key after it, in order).
+func (a *areaStream) rollup(sub string) (string, bool) {
+	if a.delim == "" || !strings.HasPrefix(sub, a.prefix) || strings.HasPrefix(a.after, sub) {
+		return "", false
+	}
+	i := strings.Index(sub[len(a.prefix):], a.delim)
+	if i < 0 {
+		return "", false
+	}
+	return sub[:len(a.prefix)+i+len(a.delim)], true
+}
+
+// hasKey reports whether the area directory dir holds a key below it (a
+// directory with a %%v directory, at any depth). It reads a few names at
+// a time and stops at the first key, in no particular order.
+func (a *areaStream) hasKey(dir string) (bool, error) {
+	a.s.dirReads.Add(1)
+	d, err := a.s.root.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer d.Close()
+	for {
+		names, err := d.Readdirnames(64)
+		for _, n := range names {
+			if n == vSub {
+				continue
+			}
+			if _, ok := decodeName(n); !ok {
+				continue
+			}
+			if _, err := a.s.root.Lstat(dir + "/" + n + "/" + vSub); err == nil {
+				return true, nil
+			}
+			if found, err := a.hasKey(dir + "/" + n); err != nil || found {
+				return found, err
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, syscall.ENOENT) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+}
 
 // skip drops every key starting with cp not yet yielded, and leaves the
 // directories below cp the walk is in.
