@@ -32,7 +32,17 @@ import (
 //	CADDYS3_VBENCH=1 go test ./fsstore -run XXX -bench 'VersionsPage|V2Page' -benchtime 20x
 //
 // dirreads/op counts directory listings read from disk per page (plain
-// tree and version area).
+// tree and version area; a key's own version-area directory is one).
+//
+// Figures (2-core shared VM, ext4, -benchtime 20x -count 3, medians;
+// noisy): ListObjectVersions, no delimiter, start/middle/end: 26.9/26.4/—
+// ms (1,000 keys; the end page has 140 versions) and 26.0/25.9/25.6 ms
+// (100,000 keys), 1,000 versions a page; delimiter "/", 100/49/1 common
+// prefixes: 5.7/2.6/0.14 ms and 10.1/4.8/0.20 ms. ListObjects (V2),
+// 1,000 keys a page: 14.4/13.3/13.1 ms (100,000 keys); delimiter "/":
+// 1.6/0.83/0.28 ms. Before the delimiter fix a delimiter page of
+// ListObjectVersions on the large bucket took 15.2 s (start) and 2.7 s
+// (middle), walking every key.
 
 const vbenchVersions = 10
 
