@@ -3,6 +3,7 @@ package fsstore
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"sort"
 	"strings"
@@ -151,21 +152,25 @@ func (l *vlister) add(key string) (bool, error) {
 
 func (l *vlister) run() (ListVersionsResult, error) {
 	after := l.o.KeyMarker
-	first := true
 	// The key marker itself still has older versions to list.
 	if l.o.KeyMarker != "" && l.o.VersionIDMarker != "" && strings.HasPrefix(l.o.KeyMarker, l.o.Prefix) {
 		if stop, err := l.add(l.o.KeyMarker); err != nil || stop {
 			return l.finish(err)
 		}
 	}
-	_ = first
-	skipUnder := ""
-	if l.o.Delimiter != "" && strings.HasPrefix(after, l.o.Prefix) && strings.HasSuffix(after, l.o.Delimiter) &&
-		strings.Contains(after[len(l.o.Prefix):], l.o.Delimiter) {
-		skipUnder = after
+	plain := &plainStream{s: l.s, ctx: l.ctx, bucket: l.bucket, prefix: l.o.Prefix, delim: l.o.Delimiter, after: after,
+		// Each key or common prefix yields at least one item of the
+		// page, and one more says it is truncated.
+		need: func() int { return l.o.MaxKeys - l.n + 1 }}
+	area := &areaStream{s: l.s, bucket: l.bucket, prefix: l.o.Prefix, delim: l.o.Delimiter, after: after}
+	// A key marker that is a common prefix: the previous page listed it,
+	// and nothing under it is listed again.
+	if d := l.o.Delimiter; d != "" && strings.HasPrefix(after, l.o.Prefix) {
+		if i := strings.Index(after[len(l.o.Prefix):], d); i >= 0 && len(l.o.Prefix)+i+len(d) == len(after) {
+			plain.skip(after)
+			area.skip(after)
+		}
 	}
-	plain := &plainStream{s: l.s, ctx: l.ctx, bucket: l.bucket, prefix: l.o.Prefix, after: after}
-	area := &areaStream{s: l.s, bucket: l.bucket, prefix: l.o.Prefix, after: after}
 	for {
 		pk, pok, err := plain.peek()
 		if err != nil {
@@ -191,12 +196,15 @@ func (l *vlister) run() (ListVersionsResult, error) {
 			plain.pop()
 			area.pop()
 		}
-		if skipUnder != "" && strings.HasPrefix(k, skipUnder) {
-			continue
-		}
 		stop, err := l.add(k)
 		if err != nil || stop {
 			return l.finish(err)
+		}
+		// k rolled up into a common prefix: nothing more under it is
+		// read, in either tree.
+		if cp := l.lastCP; cp != "" && strings.HasPrefix(k, cp) {
+			plain.skip(cp)
+			area.skip(cp)
 		}
 	}
 }
@@ -208,29 +216,58 @@ func (l *vlister) finish(err error) (ListVersionsResult, error) {
 	return l.res, err
 }
 
-// plainStream yields the keys of the plain tree in order, a ListObjects
-// page at a time.
+// pastPrefix is an After for ListObjects that skips every key starting
+// with cp: keys are UTF-8, so no key holds the byte 0xff and every key
+// under cp sorts before cp+"\xff", every other key after cp beyond it.
+// With delimiter "/" the common prefix itself does it without a probe of
+// its directory (ListObjects skips the common prefix equal to After).
+func pastPrefix(cp, delim string) string {
+	if delim == "/" {
+		return cp
+	}
+	return cp + "\xff"
+}
+
+// plainStream yields, in order, the keys of the plain tree and, with a
+// delimiter, its common prefixes in place of the keys they roll up: a
+// ListObjects page at a time (see batch),
+// so a common prefix costs what it costs ListObjects (with "/" a probe of
+// its directory, not a walk).
 type plainStream struct {
-	s              *Store
-	ctx            context.Context
-	bucket, prefix string
-	after          string
-	buf            []string
-	eof            bool
+	s                     *Store
+	ctx                   context.Context
+	bucket, prefix, delim string
+	after                 string
+	need                  func() int // how many more keys the page can take
+	size                  int        // of the last ListObjects page
+	buf                   []string
+	eof                   bool
 }
 
 func (p *plainStream) peek() (string, bool, error) {
 	for len(p.buf) == 0 && !p.eof {
-		r, err := p.s.ListObjects(p.ctx, p.bucket, ListOptions{Prefix: p.prefix, After: p.after, MaxKeys: 1000})
+		r, err := p.s.ListObjects(p.ctx, p.bucket, ListOptions{Prefix: p.prefix, Delimiter: p.delim, After: p.after,
+			MaxKeys: p.batch()})
 		if err != nil {
 			return "", false, err
 		}
-		for _, ob := range r.Objects {
-			p.buf = append(p.buf, ob.Key)
+		// Merge keys and common prefixes (each sorted).
+		obs, cps := r.Objects, r.CommonPrefixes
+		for len(obs) > 0 || len(cps) > 0 {
+			if len(cps) == 0 || len(obs) > 0 && obs[0].Key < cps[0] {
+				p.buf = append(p.buf, obs[0].Key)
+				obs = obs[1:]
+			} else {
+				p.buf = append(p.buf, cps[0])
+				cps = cps[1:]
+			}
 		}
 		p.eof = !r.IsTruncated
-		if len(r.Objects) > 0 {
-			p.after = r.Objects[len(r.Objects)-1].Key
+		if r.Next != "" {
+			p.after = r.Next
+			if len(r.CommonPrefixes) > 0 && r.Next == r.CommonPrefixes[len(r.CommonPrefixes)-1] {
+				p.after = pastPrefix(r.Next, p.delim)
+			}
 		}
 	}
 	if len(p.buf) == 0 {
@@ -239,51 +276,53 @@ func (p *plainStream) peek() (string, bool, error) {
 	return p.buf[0], true, nil
 }
 
+// batch is the size of the next ListObjects page: 32 keys, doubling
+// with each page, at most what the listing page can still take (a key
+// with many versions fills it sooner) and at most 1000.
+func (p *plainStream) batch() int {
+	p.size = min(max(2*p.size, 32), 1000)
+	return max(min(p.size, p.need()), 1)
+}
+
 func (p *plainStream) pop() { p.buf = p.buf[1:] }
 
+// skip drops every key starting with cp not yet yielded.
+func (p *plainStream) skip(cp string) {
+	for len(p.buf) > 0 && strings.HasPrefix(p.buf[0], cp) {
+		p.buf = p.buf[1:]
+	}
+	switch {
+	case len(p.buf) > 0:
+	case p.after <= cp:
+		p.after = pastPrefix(cp, p.delim)
+	case strings.HasPrefix(p.after, cp):
+		p.after = cp + "\xff"
+	}
+}
+
 // areaStream yields the keys that have entries in the version area, in
-// order. The area mirrors stored key paths, every component a directory
-// and a key's entries in its %%v directory; walkArea visits it lazily.
+// byte order. The area mirrors stored key paths, every component a
+// directory and a key's entries in its %%v directory. It is walked
+// depth first, lazily: each directory is read once per page, when the
+// walk reaches it, a subtree skipped (a rolled-up common prefix) is never
+// opened, and a subtree whose keys all roll up into one common prefix is
+// only probed for one key (hasKey), as ListObjects probes a directory.
 type areaStream struct {
-	s              *Store
-	bucket, prefix string
-	after          string
-	buf            []string
-	eof            bool
+	s                     *Store
+	bucket, prefix, delim string
+	after                 string // only keys > after
+	past                  string // and, if set, none starting with past
+	stack                 []areaFrame
+	started               bool
+	next                  string
+	hasNext               bool
 }
 
-const areaBatch = 256
-
-func (a *areaStream) peek() (string, bool, error) {
-	if len(a.buf) == 0 && !a.eof {
-		var keys []string
-		err := a.s.walkArea(a.bucket, a.prefix, a.after, func(k string) bool {
-			keys = append(keys, k)
-			return len(keys) >= areaBatch
-		})
-		if err != nil {
-			return "", false, err
-		}
-		a.buf = keys
-		a.eof = len(keys) < areaBatch
-		if len(keys) > 0 {
-			a.after = keys[len(keys)-1]
-		}
-	}
-	if len(a.buf) == 0 {
-		return "", false, nil
-	}
-	return a.buf[0], true, nil
-}
-
-func (a *areaStream) pop() { a.buf = a.buf[1:] }
-
-// walkArea calls fn for each key with a %%v directory in the bucket's
-// version area, in byte order, that starts with prefix and sorts after
-// after, until fn returns true.
-func (s *Store) walkArea(bucket, prefix, after string, fn func(key string) bool) error {
-	_, err := s.walkAreaDir(versionsDir+"/"+bucket, "", true, prefix, after, fn)
-	return err
+type areaFrame struct {
+	dir   string // the stored path of the directory
+	sub   string // the keys' prefix below it, ending in '/' ("" at the top)
+	items []areaItem
+	i     int
 }
 
 type areaItem struct {
@@ -292,13 +331,155 @@ type areaItem struct {
 	subtree bool
 }
 
-func (s *Store) walkAreaDir(dir, kprefix string, top bool, prefix, after string, fn func(string) bool) (bool, error) {
-	names, err := s.readDirNames(dir)
+// done reports whether the key k is before the stream's position.
+func (a *areaStream) done(k string) bool {
+	return k <= a.after || a.past != "" && strings.HasPrefix(k, a.past)
+}
+
+// subtreeDone reports whether every key starting with sub is done or
+// outside the prefix.
+func (a *areaStream) subtreeDone(sub string) bool {
+	if !strings.HasPrefix(sub, a.prefix) && !strings.HasPrefix(a.prefix, sub) {
+		return true
+	}
+	if a.after >= sub && !strings.HasPrefix(a.after, sub) {
+		return true
+	}
+	return a.past != "" && strings.HasPrefix(sub, a.past)
+}
+
+func (a *areaStream) peek() (string, bool, error) {
+	if a.hasNext {
+		return a.next, true, nil
+	}
+	if !a.started {
+		a.started = true
+		if err := a.push(versionsDir+"/"+a.bucket, ""); err != nil {
+			return "", false, err
+		}
+	}
+	for len(a.stack) > 0 {
+		f := &a.stack[len(a.stack)-1]
+		if f.i == len(f.items) {
+			a.stack = a.stack[:len(a.stack)-1]
+			continue
+		}
+		it := f.items[f.i]
+		f.i++
+		dir := f.dir
+		if !it.subtree {
+			if a.done(it.s) || !strings.HasPrefix(it.s, a.prefix) {
+				continue
+			}
+			if _, err := a.s.root.Lstat(dir + "/" + it.name + "/" + vSub); err != nil {
+				continue
+			}
+			a.next, a.hasNext = it.s, true
+			return it.s, true, nil
+		}
+		if a.subtreeDone(it.s) {
+			continue
+		}
+		if cp, ok := a.rollup(it.s); ok {
+			// Every key below rolls up into cp, and all sort after
+			// after: one key anywhere below is enough, and cp stands
+			// for it (cp sorts before them, after what came before).
+			found, err := a.hasKey(dir + "/" + it.name)
+			if err != nil {
+				return "", false, err
+			}
+			if found {
+				a.next, a.hasNext = cp, true
+				return cp, true, nil
+			}
+			continue
+		}
+		if err := a.push(dir+"/"+it.name, it.s); err != nil {
+			return "", false, err
+		}
+	}
+	return "", false, nil
+}
+
+func (a *areaStream) pop() { a.hasNext = false }
+
+// rollup returns the common prefix every key starting with sub rolls up
+// into, if there is one and after does not lie below sub (then the walk
+// must find the first key after it, in order).
+func (a *areaStream) rollup(sub string) (string, bool) {
+	if a.delim == "" || !strings.HasPrefix(sub, a.prefix) || strings.HasPrefix(a.after, sub) {
+		return "", false
+	}
+	i := strings.Index(sub[len(a.prefix):], a.delim)
+	if i < 0 {
+		return "", false
+	}
+	return sub[:len(a.prefix)+i+len(a.delim)], true
+}
+
+// hasKey reports whether the area directory dir holds a key below it (a
+// directory with a %%v directory, at any depth). It reads a few names at
+// a time and stops at the first key, in no particular order.
+func (a *areaStream) hasKey(dir string) (bool, error) {
+	a.s.dirReads.Add(1)
+	d, err := a.s.root.Open(dir)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
+	}
+	defer d.Close()
+	for {
+		names, err := d.Readdirnames(64)
+		for _, n := range names {
+			if n == vSub {
+				continue
+			}
+			if _, ok := decodeName(n); !ok {
+				continue
+			}
+			if _, err := a.s.root.Lstat(dir + "/" + n + "/" + vSub); err == nil {
+				return true, nil
+			}
+			if found, err := a.hasKey(dir + "/" + n); err != nil || found {
+				return found, err
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, syscall.ENOENT) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+}
+
+// skip drops every key starting with cp not yet yielded, and leaves the
+// directories below cp the walk is in.
+func (a *areaStream) skip(cp string) {
+	if a.past == "" || !strings.HasPrefix(cp, a.past) {
+		a.past = cp
+	}
+	if a.hasNext && strings.HasPrefix(a.next, cp) {
+		a.hasNext = false
+	}
+	for len(a.stack) > 0 && a.stack[len(a.stack)-1].sub != "" && strings.HasPrefix(a.stack[len(a.stack)-1].sub, cp) {
+		a.stack = a.stack[:len(a.stack)-1]
+	}
+}
+
+// push reads the area directory dir, whose keys start with sub, onto the
+// walk's stack, its entries in byte order of the keys and subtrees they
+// stand for.
+func (a *areaStream) push(dir, sub string) error {
+	a.s.dirReads.Add(1)
+	names, err := a.s.readDirNames(dir)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil
+	}
+	if err != nil {
+		return err
 	}
 	items := make([]areaItem, 0, 2*len(names))
 	for _, n := range names {
@@ -309,35 +490,10 @@ func (s *Store) walkAreaDir(dir, kprefix string, top bool, prefix, after string,
 		if !ok {
 			continue
 		}
-		k := kprefix + c
-		if !top {
-			k = kprefix + "/" + c
-		}
+		k := sub + c
 		items = append(items, areaItem{k, n, false}, areaItem{k + "/", n, true})
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].s < items[j].s })
-	for _, it := range items {
-		if !it.subtree {
-			if it.s <= after || !strings.HasPrefix(it.s, prefix) {
-				continue
-			}
-			if _, err := s.root.Lstat(dir + "/" + it.name + "/" + vSub); err != nil {
-				continue
-			}
-			if fn(it.s) {
-				return true, nil
-			}
-			continue
-		}
-		if !(strings.HasPrefix(it.s, prefix) || strings.HasPrefix(prefix, it.s)) {
-			continue
-		}
-		if after >= it.s && !strings.HasPrefix(after, it.s) {
-			continue
-		}
-		if stop, err := s.walkAreaDir(dir+"/"+it.name, strings.TrimSuffix(it.s, "/"), false, prefix, after, fn); err != nil || stop {
-			return stop, err
-		}
-	}
-	return false, nil
+	a.stack = append(a.stack, areaFrame{dir: dir, sub: sub, items: items})
+	return nil
 }
