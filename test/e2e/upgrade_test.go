@@ -291,15 +291,20 @@ func observe(t *testing.T, base string, f *upgradeFixture) map[string]string {
 	get := func(c *creds, path string, q url.Values, h http.Header) rawResp {
 		return doRaw(t, rawReq{Method: "GET", Base: base, Path: path, Query: q, Header: h, Creds: c})
 	}
+	// Failures are errors, not fatal: one misread must not hide the
+	// others.
 	must := func(what string, r rawResp) rawResp {
 		if r.Status != 200 {
-			t.Fatalf("%s on %s: %s", what, base, r)
+			t.Errorf("%s on %s: %s", what, base, r)
 		}
 		return r
 	}
 	decode := func(what string, r rawResp, v any) {
-		if err := xml.Unmarshal(must(what, r).Body, v); err != nil {
-			t.Fatalf("%s on %s: %v\n%s", what, base, err, r.Body)
+		if must(what, r).Status != 200 {
+			return
+		}
+		if err := xml.Unmarshal(r.Body, v); err != nil {
+			t.Errorf("%s on %s: %v\n%s", what, base, err, r.Body)
 		}
 	}
 	line := func(v any) string { return fmt.Sprintf("%+v", v) }
@@ -388,7 +393,9 @@ func observe(t *testing.T, base string, f *upgradeFixture) map[string]string {
 								q.Set("marker", token)
 							}
 							var l upgList
-							decode("list "+q.Encode(), get(&alice, "/"+b, q, nil), &l)
+							if r := get(&alice, "/"+b, q, nil); r.Status != 200 || xml.Unmarshal(r.Body, &l) != nil {
+								t.Fatalf("list %s on %s: %s", q.Encode(), base, r)
+							}
 							for _, c := range l.Contents {
 								all = append(all, line(c))
 							}
