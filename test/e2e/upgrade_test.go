@@ -78,7 +78,7 @@ func buildPreviousRelease(t *testing.T, dir string) string {
 	}
 	bin := filepath.Join(dir, "caddy-"+previousRelease)
 	start := time.Now()
-	build := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-o", bin, "./cmd/caddy")
+	build := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-buildvcs=false", "-o", bin, "./cmd/caddy")
 	build.Dir = src
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the previous release %s: %v\n%s", previousRelease, err, out)
