@@ -30,7 +30,7 @@ import (
 // commit before issue 15 changed fsstore's layout (collision escapes,
 // keys ending in '/' with a body, the version area, name locks). A clone
 // without it (a shallow one) fails the test: fetch the full history.
-const previousRelease = "acd13fe"
+const previousRelease = "acd13fee57e9f0141e3e8120b933b8aed580609d"
 
 // buildPreviousRelease extracts previousRelease (git archive) into dir and
 // builds its cmd/caddy there, with -trimpath so the build cache serves the
