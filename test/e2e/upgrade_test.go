@@ -433,6 +433,17 @@ func observe(t *testing.T, base string, f *upgradeFixture) map[string]string {
 	return obs
 }
 
+// TestUpgradeFromPreviousRelease builds the previous release, starts it on
+// a fresh root (xattr metadata: the filesystems of the test machines have
+// user xattrs, so sidecar roots are not covered here), writes a
+// representative root through the HTTP API, and records what that server
+// answers about it (observe). Then this release starts on the same root,
+// with no step between, and must answer the same (bytes, headers with
+// ETags, checksums and metadata, ACLs, policy, CORS and their effect,
+// listings V1 and V2 with and without delimiter, whole and paged, the
+// unfinished upload and its part), complete the old upload, and apply the
+// new features to the old data: a key through an old object, versioning
+// with the old object as the null version, a delete marker.
 func TestUpgradeFromPreviousRelease(t *testing.T) {
 	dir := t.TempDir()
 	oldBin := buildPreviousRelease(t, dir)
