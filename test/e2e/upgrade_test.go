@@ -5,8 +5,11 @@ package e2e
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"encoding/xml"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -108,17 +111,48 @@ const (
 // markers, besides plain ones.
 var upgradeKeys = []string{"a//b", "./x", "a/../b", "%%x", "a/%%y/z", "/lead", "a/b", "sp ace/ü+.txt", "d/", "d/inside.txt", "pub/open.txt"}
 
-func writeOldRoot(t *testing.T, base string) *upgradeFixture {
+// repeatBytes is n bytes of seed repeated: deterministic, so the test
+// knows the bytes of the golden root without storing them twice, and
+// compressible, so the golden tarball stays small.
+func repeatBytes(n int, seed string) []byte {
+	return bytes.Repeat([]byte(seed), n/len(seed)+1)[:n]
+}
+
+// newUpgradeFixture is what writeOldRoot writes into bucket and vbucket,
+// all but the unfinished upload's id and part, which the server chooses.
+func newUpgradeFixture(bucket, vbucket string) *upgradeFixture {
+	f := &upgradeFixture{bucket: bucket, vbucket: vbucket, objects: map[string][]byte{}}
+	f.objects["plain.txt"] = []byte("plain text, written by the previous release\n")
+	f.objects["bin/data.bin"] = repeatBytes(100<<10, "bin/data.bin, 100 KiB\n")
+	for i, k := range upgradeKeys {
+		body := []byte(fmt.Sprintf("key %q, %d\n", k, i))
+		if strings.HasSuffix(k, "/") {
+			body = nil // a folder marker
+		}
+		f.objects[k] = body
+	}
+	f.mpKey = "mp/big.bin"
+	f.mpParts = [][]byte{repeatBytes(5*mib, "mp/big.bin part 1\n"), repeatBytes(1000, "mp/big.bin part 2\n")}
+	f.objects[f.mpKey] = concat(f.mpParts...)
+	f.openKey = "mp/open.bin"
+	f.openPart1 = repeatBytes(5*mib, "mp/open.bin part 1\n")
+	for i := range 900 {
+		f.many = append(f.many, fmt.Sprintf("many/key-with-a-longer-name-%04d", i))
+	}
+	return f
+}
+
+// writeOldRoot writes f through the server at base (the previous release)
+// and fills in the unfinished upload's id and part.
+func writeOldRoot(t *testing.T, base string, f *upgradeFixture) {
 	ctx := ctxT(t)
 	a := sdk(alice, base)
-	f := &upgradeFixture{bucket: newBucketName("upg"), vbucket: newBucketName("upgv"), objects: map[string][]byte{}}
 	for _, b := range []string{f.bucket, f.vbucket} {
 		if _, err := a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			t.Fatalf("old server: CreateBucket %s: %v", b, err)
 		}
 	}
 	// A plain object with every stored header.
-	f.objects["plain.txt"] = []byte("plain text, written by the previous release\n")
 	if _, err := a.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(f.bucket), Key: aws.String("plain.txt"), Body: bytes.NewReader(f.objects["plain.txt"]),
 		ContentType: aws.String("text/plain; charset=utf-8"), CacheControl: aws.String("max-age=60"),
@@ -128,19 +162,13 @@ func writeOldRoot(t *testing.T, base string) *upgradeFixture {
 	}); err != nil {
 		t.Fatalf("old server: PutObject plain.txt: %v", err)
 	}
-	f.objects["bin/data.bin"] = randomBytes(100 << 10)
 	if _, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(f.bucket), Key: aws.String("bin/data.bin"),
 		Body: bytes.NewReader(f.objects["bin/data.bin"]), ContentType: aws.String("application/x-test"),
 		GrantRead: aws.String(`id="bob"`)}); err != nil {
 		t.Fatalf("old server: PutObject bin/data.bin: %v", err)
 	}
 	for i, k := range upgradeKeys {
-		body := []byte(fmt.Sprintf("key %q, %d\n", k, i))
-		if strings.HasSuffix(k, "/") {
-			body = nil // a folder marker
-		}
-		f.objects[k] = body
-		if _, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(k), Body: bytes.NewReader(body),
+		if _, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(k), Body: bytes.NewReader(f.objects[k]),
 			Metadata: map[string]string{"n": fmt.Sprint(i)}}); err != nil {
 			t.Fatalf("old server: PutObject %q: %v", k, err)
 		}
@@ -162,8 +190,6 @@ func writeOldRoot(t *testing.T, base string) *upgradeFixture {
 		t.Fatalf("old server: PutBucketCors: %v", err)
 	}
 	// A completed multipart object with CRC32 checksums.
-	f.mpKey = "mp/big.bin"
-	f.mpParts = [][]byte{randomBytes(5 * mib), randomBytes(1000)}
 	crc := func(in *s3.CreateMultipartUploadInput) {
 		in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
 		in.ContentType = aws.String("application/x-mp")
@@ -177,24 +203,17 @@ func writeOldRoot(t *testing.T, base string) *upgradeFixture {
 		}))
 	}
 	completeUpload(t, a, f.bucket, f.mpKey, id, parts)
-	f.objects[f.mpKey] = concat(f.mpParts...)
 	// An unfinished upload, one part in.
-	f.openKey = "mp/open.bin"
 	f.openID = createUpload(t, a, f.bucket, f.openKey, crc)
-	f.openPart1 = randomBytes(5 * mib)
 	f.openParts = []types.CompletedPart{uploadPart(t, a, f.bucket, f.openKey, f.openID, 1, f.openPart1, func(in *s3.UploadPartInput) {
 		in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
 	})}
 	// A directory large enough for the list cache (16 KiB of entries).
-	for i := range 900 {
-		f.many = append(f.many, fmt.Sprintf("many/key-with-a-longer-name-%04d", i))
-	}
 	putAll(t, a, f.bucket, f.many)
 	// The bucket that gets versioning after the upgrade.
 	for _, k := range []string{"keep.txt", "over.txt", "gone.txt"} {
 		putBytes(t, a, f.vbucket, k, []byte("old "+k))
 	}
-	return f
 }
 
 // putAll puts each key with its name as body, 8 at a time.
@@ -433,18 +452,34 @@ func observe(t *testing.T, base string, f *upgradeFixture) map[string]string {
 	return obs
 }
 
-// TestUpgradeFromPreviousRelease builds the previous release, starts it on
-// a fresh root (xattr metadata: the filesystems of the test machines have
-// user xattrs, so sidecar roots are not covered here), writes a
-// representative root through the HTTP API, and records what that server
-// answers about it (observe). Then this release starts on the same root,
-// with no step between, and must answer the same (bytes, headers with
-// ETags, checksums and metadata, ACLs, policy, CORS and their effect,
-// listings V1 and V2 with and without delimiter, whole and paged, the
-// unfinished upload and its part), complete the old upload, and apply the
-// new features to the old data: a key through an old object, versioning
-// with the old object as the null version, a delete marker.
-func TestUpgradeFromPreviousRelease(t *testing.T) {
+// The golden root: written by the previous release, kept in testdata.
+const (
+	upgradeRootTar = "testdata/upgrade-root-acd13fe.tar.gz"
+	upgradeGolden  = "testdata/upgrade-root-acd13fe.json.gz" // gzip: 2.5 MB of JSON, listings mostly
+)
+
+var updateUpgradeRoot = flag.Bool("update-upgrade-root", false,
+	"TestUpgradeFromPreviousRelease: build the previous release from git, write the golden root and its observations in testdata anew, then test as usual")
+
+// upgradeGoldenDoc is upgradeGolden: what the previous release chose while
+// writing the root, and what it answered about it (observe).
+type upgradeGoldenDoc struct {
+	PreviousRelease string
+	Bucket, VBucket string
+	OpenID          string
+	OpenParts       []upgradeGoldenPart
+	Observations    map[string]string
+}
+
+type upgradeGoldenPart struct {
+	PartNumber          int32
+	ETag, ChecksumCRC32 string
+}
+
+// generateUpgradeRoot builds the previous release, starts it on a fresh
+// root, writes the fixture, records what it answers (observe), stops it,
+// and saves the root as upgradeRootTar and the answers as upgradeGolden.
+func generateUpgradeRoot(t *testing.T) {
 	dir := t.TempDir()
 	oldBin := buildPreviousRelease(t, dir)
 	root := filepath.Join(dir, "root")
@@ -452,21 +487,103 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
-
-	// The previous release writes the root.
 	cfg := extraConfig(port, root, "off")
 	cfg.Bin, cfg.Dir = oldBin, filepath.Join(dir, "old")
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	old := testserver.Start(t, cfg)
-	f := writeOldRoot(t, old.URL())
-	before := observe(t, old.URL(), f)
+	f := newUpgradeFixture("upg-golden", "upgv-golden")
+	writeOldRoot(t, old.URL(), f)
+	doc := upgradeGoldenDoc{PreviousRelease: previousRelease, Bucket: f.bucket, VBucket: f.vbucket, OpenID: f.openID,
+		Observations: observe(t, old.URL(), f)}
+	for _, p := range f.openParts {
+		doc.OpenParts = append(doc.OpenParts, upgradeGoldenPart{aws.ToInt32(p.PartNumber), aws.ToString(p.ETag), aws.ToString(p.ChecksumCRC32)})
+	}
 	old.Stop()
-	t.Logf("previous release: wrote and read the root in %v", time.Since(start).Round(time.Millisecond))
+	if t.Failed() {
+		t.Fatal("the previous release did not write or read the root; nothing saved")
+	}
+	if err := tarRoot(root, upgradeRootTar); err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.MarshalIndent(doc, "", "\t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	if _, err := zw.Write(append(js, '\n')); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(upgradeGolden, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s and %s", upgradeRootTar, upgradeGolden)
+}
 
-	// This release on the same root, without any step between.
+// TestUpgradeFromPreviousRelease: this release starts, with no step
+// between, on a root the previous release (previousRelease) wrote through
+// the HTTP API (xattr metadata: the filesystems of the test machines have
+// user xattrs, so sidecar roots are not covered here), and must answer
+// what the previous release answered about it (observe: bytes, headers
+// with ETags, checksums and metadata, ACLs, policy, CORS and their effect,
+// listings V1 and V2 with and without delimiter, whole and paged, the
+// unfinished upload and its part); then it completes the old upload and
+// applies the new features to the old data: a key through an old object,
+// versioning with the old object as the null version, a delete marker.
+//
+// The root is golden: upgradeRootTar holds it as the previous release left
+// it (everything, its node heartbeat and temporary directories included,
+// with modes, mtimes and user.* xattrs of files and directories), and
+// upgradeGolden (gzip-compressed JSON: zcat to read) what the previous
+// release answered about it before it stopped. Golden, because building the previous release at test time
+// needs its commit in the clone (CI may clone shallow) and its modules
+// (CI has only this go.mod's), and takes minutes. To regenerate (only
+// when the fixture changes; the previous release does not), with the full
+// git history and network for the old modules:
+//
+//	go test ./test/e2e -run TestUpgradeFromPreviousRelease -count=1 -update-upgrade-root
+//
+// which builds previousRelease from git, writes both files anew, and then
+// runs the test on them.
+func TestUpgradeFromPreviousRelease(t *testing.T) {
+	if *updateUpgradeRoot {
+		generateUpgradeRoot(t)
+	}
+	var g upgradeGoldenDoc
+	if err := readGzipJSON(upgradeGolden, &g); err != nil {
+		t.Fatalf("%s: %v", upgradeGolden, err)
+	}
+	if g.PreviousRelease != previousRelease || len(g.Observations) == 0 || g.OpenID == "" || len(g.OpenParts) != 1 {
+		t.Fatalf("%s is not a golden root of %s with observations and an unfinished upload: regenerate it (-update-upgrade-root)", upgradeGolden, previousRelease)
+	}
+	f := newUpgradeFixture(g.Bucket, g.VBucket)
+	f.openID = g.OpenID
+	for _, p := range g.OpenParts {
+		f.openParts = append(f.openParts, types.CompletedPart{PartNumber: aws.Int32(p.PartNumber), ETag: aws.String(p.ETag), ChecksumCRC32: aws.String(p.ChecksumCRC32)})
+	}
+	before := g.Observations
+
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := untarRoot(upgradeRootTar, root); err != nil {
+		t.Fatalf("extracting %s: %v", upgradeRootTar, err)
+	}
+	t.Logf("extracted the golden root in %v", time.Since(start).Round(time.Millisecond))
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// This release on the root, without any step between.
 	cur := startExtraServer(t, filepath.Join(dir, "new"), port, root)
 	base := cur.URL()
 	after := observe(t, base, f)
@@ -593,7 +710,21 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ListObjectVersions of the old bucket:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	t.Logf("upgrade steps took %v (without the build)", time.Since(start).Round(time.Millisecond))
+	t.Logf("upgrade steps took %v (the extraction included)", time.Since(start).Round(time.Millisecond))
+}
+
+// readGzipJSON decodes the gzip-compressed JSON file at path into v.
+func readGzipJSON(path string, v any) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return err
+	}
+	return json.NewDecoder(zr).Decode(v)
 }
 
 func must200(t *testing.T, r rawResp) rawResp {
