@@ -238,3 +238,68 @@ func untarRoot(src, root string) error {
 	}
 	return nil
 }
+
+// describeTree returns one line per entry under root (root included as
+// "."): type, mode, mtime to the nanosecond, size, sha256 of a file's
+// bytes, and user.* xattrs.
+func describeTree(root string) (map[string]string, error) {
+	out := map[string]string{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return err
+		}
+		xa, err := userXattrs(path)
+		if err != nil {
+			return err
+		}
+		var xs []string
+		for k, v := range xa {
+			xs = append(xs, fmt.Sprintf("%s=%q", k, v))
+		}
+		sort.Strings(xs)
+		sum := ""
+		if fi.Mode().IsRegular() {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			sum = sha256Hex(b)
+		}
+		out[rel] = fmt.Sprintf("%v mtime=%d size=%d sha256=%s xattrs=%v", fi.Mode(), fi.ModTime().UnixNano(), fi.Size(), sum, xs)
+		return nil
+	})
+	return out, err
+}
+
+// sameTrees returns how the trees at a and b differ, nil if they do not.
+func sameTrees(a, b string) ([]string, error) {
+	da, err := describeTree(a)
+	if err != nil {
+		return nil, err
+	}
+	db, err := describeTree(b)
+	if err != nil {
+		return nil, err
+	}
+	var diffs []string
+	for k, v := range da {
+		if db[k] != v {
+			diffs = append(diffs, fmt.Sprintf("%s: %s, then %s", k, v, db[k]))
+		}
+	}
+	for k, v := range db {
+		if _, ok := da[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s: only in the copy: %s", k, v))
+		}
+	}
+	sort.Strings(diffs)
+	return diffs, nil
+}

@@ -507,6 +507,17 @@ func generateUpgradeRoot(t *testing.T) {
 	if err := tarRoot(root, upgradeRootTar); err != nil {
 		t.Fatal(err)
 	}
+	// The archive restores the root exactly, or it is no golden root.
+	back := filepath.Join(dir, "back")
+	if err := os.Mkdir(back, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := untarRoot(upgradeRootTar, back); err != nil {
+		t.Fatal(err)
+	}
+	if diffs, err := sameTrees(root, back); err != nil || len(diffs) > 0 {
+		t.Fatalf("%s does not restore the root (%v):\n%s", upgradeRootTar, err, strings.Join(diffs, "\n"))
+	}
 	js, err := json.MarshalIndent(doc, "", "\t")
 	if err != nil {
 		t.Fatal(err)
