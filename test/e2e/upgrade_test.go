@@ -1,7 +1,9 @@
 package e2e
 
 // TestUpgradeFromPreviousRelease: a root written by the previous release is
-// read by this one without any step (issue 15, "Done when").
+// read by this one without any step (issue 15, "Done when"). The root is
+// golden, in testdata; see the test's comment for why and how to write it
+// anew.
 
 import (
 	"bytes"
@@ -31,8 +33,9 @@ import (
 
 // previousRelease is the commit whose server writes the root: the last
 // commit before issue 15 changed fsstore's layout (collision escapes,
-// keys ending in '/' with a body, the version area, name locks). A clone
-// without it (a shallow one) fails the test: fetch the full history.
+// keys ending in '/' with a body, the version area, name locks). Only
+// -update-upgrade-root needs it in the clone (and its modules): the test
+// itself reads the golden root.
 const previousRelease = "acd13fee57e9f0141e3e8120b933b8aed580609d"
 
 // buildPreviousRelease extracts previousRelease (git archive) into dir and
@@ -47,7 +50,7 @@ func buildPreviousRelease(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command("git", "-C", repo, "cat-file", "-e", previousRelease+"^{commit}").CombinedOutput(); err != nil {
-		t.Fatalf("the previous release %s is not in this clone (%v %s): the upgrade test needs the full git history (git fetch --unshallow)", previousRelease, err, out)
+		t.Fatalf("the previous release %s is not in this clone (%v %s): -update-upgrade-root needs the full git history (git fetch --unshallow)", previousRelease, err, out)
 	}
 	src := filepath.Join(dir, "src")
 	if err := os.MkdirAll(src, 0o755); err != nil {
