@@ -2,6 +2,8 @@ package caddys3
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -122,4 +124,23 @@ func TestProvisionCloudStackBadConfig(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	h.Cleanup()
+}
+
+// A store that cannot be opened fails Provision with its reason, and the
+// Cleanup Caddy runs after a failed Provision closes nothing: h.store
+// must not hold a nil *fsstore.Store (a non-nil interface) that panics.
+func TestProvisionStoreFailsCleanly(t *testing.T) {
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
+	defer cancel()
+	file := filepath.Join(t.TempDir(), "not-a-directory")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Root: filepath.Join(file, "root")}
+	if err := h.Provision(ctx); err == nil || !strings.Contains(err.Error(), "opening store") {
+		t.Fatalf("Provision: %v", err)
+	}
+	if err := h.Cleanup(); err != nil {
+		t.Fatalf("Cleanup: %v", err)
+	}
 }

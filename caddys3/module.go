@@ -149,15 +149,18 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.AbortIncompleteAfter == 0 {
 		h.AbortIncompleteAfter = caddy.Duration(7 * 24 * time.Hour)
 	}
-	h.store, err = fsstore.Open(fsstore.Options{
+	store, err := fsstore.Open(fsstore.Options{
 		Root:            filepath.Clean(root),
 		Fsync:           h.Fsync == "always",
 		NoCopyFileRange: h.CopyFileRange == "off",
 		StaleTempAge:    time.Duration(h.StaleTempAge),
 	})
 	if err != nil {
+		// h.store stays a nil interface (not a nil *Store), so Cleanup
+		// after this failed Provision closes nothing.
 		return fmt.Errorf("s3: opening store at %s: %w", root, err)
 	}
+	h.store = store
 	cleanupCtx, cancel := context.WithCancel(context.Background())
 	h.stopCleanup = cancel
 	go h.cleanupLoop(cleanupCtx)
