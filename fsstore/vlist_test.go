@@ -211,3 +211,28 @@ func TestVersionsListFlatBucketCached(t *testing.T) {
 		t.Fatalf("page after another Store's writes:\n got %v\nwant %v", got, want)
 	}
 }
+
+// TestVersionsListAreaOrder: keys only in the version area (their latest
+// a delete marker) are listed in byte order although the area directory's
+// listing sorts them as subtrees ("a-/" before "a/", but key "a" before
+// "a-"), in one page and page by page.
+func TestVersionsListAreaOrder(t *testing.T) {
+	listModes(t, func(t *testing.T, s *Store) {
+		vstoreBucket(t, s, VersioningEnabled)
+		keys := []string{"a", "a!b", "a-", "a-/x", "a/c", "b"}
+		for _, k := range []string{"a/c", "a-", "b", "a", "a-/x", "a!b"} {
+			if _, err := s.DeleteObjectVersion(ctx, "vbk", k, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, mk := range []int{1, 2, 1000} {
+			var got []string
+			for _, e := range listVersionsAll(t, s, ListVersionsOptions{MaxKeys: mk}) {
+				got = append(got, e[:strings.IndexByte(e, ' ')])
+			}
+			if !equalStrings(got, keys) {
+				t.Fatalf("maxkeys %d: %q, want %q", mk, got, keys)
+			}
+		}
+	})
+}
