@@ -82,12 +82,16 @@ type dirList struct {
 	// under a collision escape (%%dir.n, %%file.n; see collide.go): nil
 	// for almost every directory.
 	esc []uint32
+	// byName, in listings of the version area only (see areaList), holds
+	// the indices of the directory entries in byte order of their names
+	// without the trailing '/': the order of the keys they stand for.
+	byName []uint32
 }
 
 func (l *dirList) len() int        { return len(l.off) - 1 }
 func (l *dirList) at(i int) string { return l.buf[l.off[i]:l.off[i+1]] }
 func (l *dirList) cost() int64 {
-	return int64(len(l.buf)) + 4*int64(len(l.off)) + 4*int64(len(l.esc)) + 256
+	return int64(len(l.buf)) + 4*int64(len(l.off)) + 4*int64(len(l.esc)) + 4*int64(len(l.byName)) + 256
 }
 
 // stored is the on-disk name of entry i.
@@ -214,6 +218,12 @@ func (c *listCache) stats() (int, int64) {
 // it was cached, else read (and cached if the directory is large and its
 // stamp settled).
 func (s *Store) dirList(d *os.File, bucket, rel string) (*dirList, error) {
+	return s.cachedList(d, bucket+"/"+rel, nil)
+}
+
+// cachedList is dirList under the cache key key; prep, if set, completes
+// a listing just read, before it is cached.
+func (s *Store) cachedList(d *os.File, key string, prep func(*dirList)) (*dirList, error) {
 	var l *dirList
 	err := withFd(d, func(fd int) error {
 		var st unix.Stat_t
@@ -224,9 +234,11 @@ func (s *Store) dirList(d *os.File, bucket, rel string) (*dirList, error) {
 		if c == nil || st.Size < s.listCacheMin {
 			var err error
 			l, err = s.readDirList(fd, stampOf(&st))
+			if err == nil && prep != nil {
+				prep(l)
+			}
 			return goneEmpty(&l, err)
 		}
-		key := bucket + "/" + rel
 		if l = c.get(key, stampOf(&st)); l != nil {
 			return nil
 		}
@@ -236,6 +248,9 @@ func (s *Store) dirList(d *os.File, bucket, rel string) (*dirList, error) {
 		}
 		if l, err = s.readDirList(fd, stampOf(&st)); err != nil {
 			return goneEmpty(&l, err)
+		}
+		if prep != nil {
+			prep(l)
 		}
 		if settled {
 			c.put(key, l)

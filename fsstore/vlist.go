@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -319,16 +320,74 @@ type areaStream struct {
 }
 
 type areaFrame struct {
-	dir   string // the stored path of the directory
-	sub   string // the keys' prefix below it, ending in '/' ("" at the top)
-	items []areaItem
-	i     int
+	dir string // the stored path of the directory
+	sub string // the keys' prefix below it, ending in '/' ("" at the top)
+	// l is the directory's sorted listing: its entries in the order of
+	// the subtrees they stand for (sub + name + "/"); l.byName in the
+	// order of the keys (sub + name). The walk merges the two, next key
+	// l.byName[ki] and next subtree l.at(si).
+	l      *dirList
+	ki, si int
 }
 
 type areaItem struct {
 	s       string // the key, or the subtree's prefix ending in '/'
 	name    string // stored name of the child directory
 	subtree bool
+}
+
+// next returns the frame's next item in byte order: a key, or a subtree
+// (its prefix, ending in '/'), with the stored name of its directory.
+func (f *areaFrame) next() (s, name string, subtree, ok bool) {
+	for f.si < f.l.len() && !isDirKey(f.l.at(f.si)) {
+		f.si++ // not a directory: no key
+	}
+	var k string
+	if f.ki < len(f.l.byName) {
+		k = f.sub + strings.TrimSuffix(f.l.at(int(f.l.byName[f.ki])), "/")
+	}
+	if f.si < f.l.len() {
+		if t := f.sub + f.l.at(f.si); f.ki == len(f.l.byName) || t < k {
+			f.si++
+			return t, f.l.stored(f.si - 1), true, true
+		}
+	}
+	if f.ki == len(f.l.byName) {
+		return "", "", false, false
+	}
+	f.ki++
+	return k, f.l.stored(int(f.l.byName[f.ki-1])), false, true
+}
+
+// seek moves the frame's cursors to the first key and the first subtree
+// sorting at or after the start of rest (the part below sub of a key or
+// prefix), or strictly after every one starting with rest when past.
+// It never moves them back.
+func (f *areaFrame) seek(rest string, past bool) {
+	if past {
+		rest += "\xff" // keys are UTF-8: no 0xff byte
+	}
+	ks := sort.Search(len(f.l.byName), func(i int) bool {
+		return strings.TrimSuffix(f.l.at(int(f.l.byName[i])), "/") >= rest
+	})
+	f.ki, f.si = max(f.ki, ks), max(f.si, f.l.lowerBound(rest))
+}
+
+// areaByName sets l.byName (see dirList): the version area's listings
+// are walked in key order too.
+func areaByName(l *dirList) {
+	var idx []uint32
+	for i := range l.len() {
+		if isDirKey(l.at(i)) {
+			idx = append(idx, uint32(i))
+		}
+	}
+	name := func(i uint32) string { return strings.TrimSuffix(l.at(int(i)), "/") }
+	slices.SortFunc(idx, func(a, b uint32) int { return strings.Compare(name(a), name(b)) })
+	if idx == nil {
+		idx = []uint32{}
+	}
+	l.byName = idx
 }
 
 // done reports whether the key k is before the stream's position.
@@ -360,12 +419,12 @@ func (a *areaStream) peek() (string, bool, error) {
 	}
 	for len(a.stack) > 0 {
 		f := &a.stack[len(a.stack)-1]
-		if f.i == len(f.items) {
+		s, name, subtree, ok := f.next()
+		if !ok {
 			a.stack = a.stack[:len(a.stack)-1]
 			continue
 		}
-		it := f.items[f.i]
-		f.i++
+		it := areaItem{s, name, subtree}
 		dir := f.dir
 		if !it.subtree {
 			if a.done(it.s) || !strings.HasPrefix(it.s, a.prefix) {
@@ -467,33 +526,51 @@ func (a *areaStream) skip(cp string) {
 	for len(a.stack) > 0 && a.stack[len(a.stack)-1].sub != "" && strings.HasPrefix(a.stack[len(a.stack)-1].sub, cp) {
 		a.stack = a.stack[:len(a.stack)-1]
 	}
+	// Past cp in the directory the walk is in, when cp ends in it (in a
+	// flat bucket, a prefix rolling up many keys is not stepped through).
+	if n := len(a.stack); n > 0 {
+		f := &a.stack[n-1]
+		if rest, ok := strings.CutPrefix(cp, f.sub); ok && !strings.Contains(rest, "/") {
+			f.seek(rest, true)
+		}
+	}
 }
 
-// push reads the area directory dir, whose keys start with sub, onto the
-// walk's stack, its entries in byte order of the keys and subtrees they
-// stand for.
+// push puts the area directory dir, whose keys start with sub, onto the
+// walk's stack, its sorted listing from the Store's listing cache (see
+// listcache.go: a large directory is read once, then validated by one
+// fstat per page) and its cursors at the first key and subtree that can
+// still be listed (past after and before the prefix), by binary search.
 func (a *areaStream) push(dir, sub string) error {
-	a.s.dirReads.Add(1)
-	names, err := a.s.readDirNames(dir)
+	d, err := a.s.root.Open(dir)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	items := make([]areaItem, 0, 2*len(names))
-	for _, n := range names {
-		if n == vSub {
-			continue
-		}
-		c, ok := decodeName(n)
-		if !ok {
-			continue
-		}
-		k := sub + c
-		items = append(items, areaItem{k, n, false}, areaItem{k + "/", n, true})
+	l, err := a.s.cachedList(d, dir, areaByName)
+	d.Close()
+	if err != nil {
+		return err
 	}
-	sort.Slice(items, func(i, j int) bool { return items[i].s < items[j].s })
-	a.stack = append(a.stack, areaFrame{dir: dir, sub: sub, items: items})
+	f := areaFrame{dir: dir, sub: sub, l: l}
+	if rest, ok := strings.CutPrefix(a.after, sub); ok {
+		// The first key after rest, the subtree holding it.
+		f.ki = sort.Search(len(l.byName), func(i int) bool {
+			return strings.TrimSuffix(l.at(int(l.byName[i])), "/") > rest
+		})
+		f.si = l.startAfter(rest)
+	}
+	if rest, ok := strings.CutPrefix(a.prefix, sub); ok {
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			// Only the subtree rest[:i+1] holds keys of the prefix.
+			f.ki = len(l.byName)
+			f.seek(rest[:i+1], false)
+		} else {
+			f.seek(rest, false)
+		}
+	}
+	a.stack = append(a.stack, f)
 	return nil
 }

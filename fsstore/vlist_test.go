@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestVersionsListDelimiterSkipsSubtrees: a delimiter page of
@@ -126,4 +127,112 @@ func TestVersionsListPrefixDelimiterModel(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestVersionsListFlatBucketCached: in a flat bucket (no '/' in the keys)
+// the version area's bucket directory holds every key, so a walk that
+// read it for every page would cost the bucket's size per page. Through
+// the listing cache it is read once across pages, and a change made by
+// another Store on the same root (a delete marker on a new key: only in
+// the version area, not in the plain tree) still shows in the next page.
+func TestVersionsListFlatBucketCached(t *testing.T) {
+	s := newStore(t, false)
+	s.listCacheMin = 0 // 2,000 names count as a large directory
+	vstoreBucket(t, s, VersioningEnabled)
+	const n = 2000
+	for i := range n {
+		k := fmt.Sprintf("k%05d", i)
+		put(t, s, "vbk", k, []byte("1"))
+		put(t, s, "vbk", k, []byte("2"))
+	}
+	// Let the filesystem clock pass the directories' last change, so that
+	// their listings can be cached (see "Validation" in listcache.go).
+	time.Sleep(50 * time.Millisecond)
+
+	o := ListVersionsOptions{MaxKeys: 100}
+	page := func() ListVersionsResult {
+		t.Helper()
+		r, err := s.ListObjectVersions(ctx, "vbk", o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.IsTruncated || len(r.Entries) != o.MaxKeys {
+			t.Fatalf("page after %q: %d entries, truncated %v", o.KeyMarker, len(r.Entries), r.IsTruncated)
+		}
+		o.KeyMarker, o.VersionIDMarker = r.NextKeyMarker, r.NextVersionIDMarker
+		return r
+	}
+	pages := func() int64 {
+		t.Helper()
+		o.KeyMarker, o.VersionIDMarker = "", ""
+		before := s.dirReads.Load()
+		for p := range 5 {
+			r := page()
+			if want := fmt.Sprintf("k%05d", 50*p); r.Entries[0].Key != want {
+				t.Fatalf("page %d starts at %q, want %q", p, r.Entries[0].Key, want)
+			}
+		}
+		return s.dirReads.Load() - before
+	}
+	// The walk reads each listed key's own version-area directory (tiny:
+	// its %%v), and with listCacheMin 0 caches those too. So the first
+	// five pages read 250 key directories and each tree's bucket
+	// directory once; the same five pages again read nothing: only fstats.
+	if reads := pages(); reads > 250+2 {
+		t.Errorf("five pages of a flat bucket read %d directories, want 250 keys' and each tree's bucket directory once", reads)
+	}
+	if reads := pages(); reads != 0 {
+		t.Errorf("five pages of a flat bucket again read %d directories, want none (all cached)", reads)
+	}
+
+	// Another Store on the same root: a delete marker on a new key just
+	// after the marker (so in the version area only) and a third version
+	// of a key of the next page.
+	s2, err := Open(Options{Root: rootPath(s)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if _, err := s2.DeleteObjectVersion(ctx, "vbk", "k00250a", ""); err != nil {
+		t.Fatal(err)
+	}
+	put(t, s2, "vbk", "k00260", []byte("3"))
+	r := page()
+	var got []string
+	for _, e := range r.Entries[:25] {
+		got = append(got, fmt.Sprintf("%s:%v", e.Key, e.DeleteMarker))
+	}
+	want := []string{"k00250:false", "k00250:false", "k00250a:true"}
+	for i := 251; i < 260; i++ {
+		want = append(want, fmt.Sprintf("k%05d:false", i), fmt.Sprintf("k%05d:false", i))
+	}
+	want = append(want, "k00260:false", "k00260:false", "k00260:false", "k00261:false")
+	if !equalStrings(got[:len(want)], want) {
+		t.Fatalf("page after another Store's writes:\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestVersionsListAreaOrder: keys only in the version area (their latest
+// a delete marker) are listed in byte order although the area directory's
+// listing sorts them as subtrees ("a-/" before "a/", but key "a" before
+// "a-"), in one page and page by page.
+func TestVersionsListAreaOrder(t *testing.T) {
+	listModes(t, func(t *testing.T, s *Store) {
+		vstoreBucket(t, s, VersioningEnabled)
+		keys := []string{"a", "a!b", "a-", "a-/x", "a/c", "b"}
+		for _, k := range []string{"a/c", "a-", "b", "a", "a-/x", "a!b"} {
+			if _, err := s.DeleteObjectVersion(ctx, "vbk", k, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, mk := range []int{1, 2, 1000} {
+			var got []string
+			for _, e := range listVersionsAll(t, s, ListVersionsOptions{MaxKeys: mk}) {
+				got = append(got, e[:strings.IndexByte(e, ' ')])
+			}
+			if !equalStrings(got, keys) {
+				t.Fatalf("maxkeys %d: %q, want %q", mk, got, keys)
+			}
+		}
+	})
 }
