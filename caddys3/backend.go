@@ -32,7 +32,7 @@ type Backend interface {
 	OpenObjectVersion(ctx context.Context, bucket, key, versionID string) (*fsstore.Object, error)
 	HeadObjectVersion(ctx context.Context, bucket, key, versionID string) (fsstore.ObjectMeta, error)
 	SetObjectACLVersion(ctx context.Context, bucket, key, versionID string, acl []byte) error
-	DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (fsstore.DeleteResult, error)
+	DeleteObjectVersion(ctx context.Context, bucket, key, versionID, owner string) (fsstore.DeleteResult, error)
 	ListObjectVersions(ctx context.Context, bucket string, o fsstore.ListVersionsOptions) (fsstore.ListVersionsResult, error)
 
 	CreateMultipartUpload(ctx context.Context, bucket, key string, meta fsstore.ObjectMeta) (fsstore.Upload, error)

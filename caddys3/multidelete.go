@@ -68,7 +68,7 @@ func (h *Handler) deleteOne(req *request, key, version string) (deletedObject, e
 		}
 		return d, err
 	}
-	r, err := h.store.DeleteObjectVersion(req.ctx, req.t.bucket, key, version)
+	r, err := h.store.DeleteObjectVersion(req.ctx, req.t.bucket, key, version, req.who.Owner)
 	if errors.Is(err, fsstore.ErrNoSuchKey) {
 		err = nil
 	}

@@ -418,7 +418,7 @@ func (h *Handler) deleteObject(req *request) (*response, error) {
 		}
 		return noContent()
 	}
-	r, err := h.store.DeleteObjectVersion(req.ctx, req.t.bucket, req.t.key, version)
+	r, err := h.store.DeleteObjectVersion(req.ctx, req.t.bucket, req.t.key, version, req.who.Owner)
 	if err != nil && !errors.Is(err, fsstore.ErrNoSuchKey) {
 		return nil, err
 	}

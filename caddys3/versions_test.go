@@ -27,7 +27,7 @@ func TestStoreVersionIDsAreWellFormed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := st.DeleteObjectVersion(ctx, "vbucket", "k", "")
+	d, err := st.DeleteObjectVersion(ctx, "vbucket", "k", "", "owner")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
 		return err
 	}
 	if versioned {
-		_, err := s.DeleteObjectVersion(ctx, bucket, key, "")
+		_, err := s.DeleteObjectVersion(ctx, bucket, key, "", "")
 		return err
 	}
 	return s.deletePlain(bucket, key, true)

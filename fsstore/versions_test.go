@@ -60,7 +60,7 @@ func TestVersionsSemantics(t *testing.T) {
 			t.Errorf("unknown id: %v", err)
 		}
 		// A delete marker.
-		dr, err := s.DeleteObjectVersion(ctx, "vbk", "k", "")
+		dr, err := s.DeleteObjectVersion(ctx, "vbk", "k", "", "owner")
 		if err != nil || !dr.DeleteMarker || dr.VersionID == "" {
 			t.Fatalf("delete: %+v %v", dr, err)
 		}
@@ -76,6 +76,11 @@ func TestVersionsSemantics(t *testing.T) {
 		if r, _ := s.ListObjects(ctx, "vbk", ListOptions{MaxKeys: 10}); len(r.Objects) != 0 {
 			t.Fatalf("list shows %v", r.Objects)
 		}
+		// The marker names who deleted (ListObjectVersions' Owner).
+		if vr, err := s.ListObjectVersions(ctx, "vbk", ListVersionsOptions{MaxKeys: 1}); err != nil || len(vr.Entries) != 1 ||
+			!vr.Entries[0].DeleteMarker || vr.Entries[0].Meta.Owner != "owner" {
+			t.Fatalf("marker entry: %+v %v", vr.Entries, err)
+		}
 		// If-None-Match * treats a marker as absent.
 		if _, err := s.PutObject(ctx, "vbk", "k", strings.NewReader("x"), PutOptions{IfNoneMatch: "*", IfMatch: ""}); err != nil {
 			t.Fatalf("if-none-match over a marker: %v", err)
@@ -89,13 +94,13 @@ func TestVersionsSemantics(t *testing.T) {
 		}
 		// Deleting the latest re-publishes the next newest (a marker: none).
 		latest := lv.Entries[0].VersionID
-		if _, err := s.DeleteObjectVersion(ctx, "vbk", "k", latest); err != nil {
+		if _, err := s.DeleteObjectVersion(ctx, "vbk", "k", latest, "owner"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := vget(t, s, "k", ""); !errors.As(err, &dme) {
 			t.Fatalf("after deleting the latest: %v", err)
 		}
-		if _, err := s.DeleteObjectVersion(ctx, "vbk", "k", dr.VersionID); err != nil {
+		if _, err := s.DeleteObjectVersion(ctx, "vbk", "k", dr.VersionID, "owner"); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := vget(t, s, "k", ""); got != "two" || err != nil {
@@ -120,7 +125,7 @@ func TestVersionsSemantics(t *testing.T) {
 		if want := []string{NullVersion, m2.VersionID, m1.VersionID}; !equalStrings(ids, want) {
 			t.Fatalf("suspended versions %v, want %v", ids, want)
 		}
-		dr, _ = s.DeleteObjectVersion(ctx, "vbk", "k", "")
+		dr, _ = s.DeleteObjectVersion(ctx, "vbk", "k", "", "owner")
 		if !dr.DeleteMarker || dr.VersionID != "" {
 			t.Fatalf("suspended delete %+v", dr)
 		}
@@ -128,7 +133,7 @@ func TestVersionsSemantics(t *testing.T) {
 			t.Fatalf("delete bucket: %v", err)
 		}
 		for _, v := range []string{NullVersion, m2.VersionID, m1.VersionID} {
-			if _, err := s.DeleteObjectVersion(ctx, "vbk", "k", v); err != nil {
+			if _, err := s.DeleteObjectVersion(ctx, "vbk", "k", v, "owner"); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -205,7 +210,7 @@ func TestVersionsListModel(t *testing.T) {
 			me := put(t, s, "vbk", k, body)
 			m[k] = append([]string{me.VersionID}, m[k]...)
 		case r < 8:
-			dr, err := s.DeleteObjectVersion(ctx, "vbk", k, "")
+			dr, err := s.DeleteObjectVersion(ctx, "vbk", k, "", "owner")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -216,7 +221,7 @@ func TestVersionsListModel(t *testing.T) {
 			}
 			j := rng.IntN(len(m[k]))
 			id := strings.TrimPrefix(m[k][j], "m:")
-			if _, err := s.DeleteObjectVersion(ctx, "vbk", k, id); err != nil {
+			if _, err := s.DeleteObjectVersion(ctx, "vbk", k, id, "owner"); err != nil {
 				t.Fatal(err)
 			}
 			m[k] = append(m[k][:j:j], m[k][j+1:]...)

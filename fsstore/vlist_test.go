@@ -25,7 +25,7 @@ func TestVersionsListDelimiterSkipsSubtrees(t *testing.T) {
 			put(t, s, "vbk", k, []byte("1"))
 			put(t, s, "vbk", k, []byte("2"))
 			if p == "z" {
-				if _, err := s.DeleteObjectVersion(ctx, "vbk", k, ""); err != nil {
+				if _, err := s.DeleteObjectVersion(ctx, "vbk", k, "", "owner"); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -90,7 +90,7 @@ func TestVersionsListPrefixDelimiterModel(t *testing.T) {
 	for i := range 200 {
 		k := keys[rng.IntN(len(keys))]
 		if rng.IntN(4) == 0 {
-			if _, err := s.DeleteObjectVersion(ctx, "vbk", k, ""); err != nil {
+			if _, err := s.DeleteObjectVersion(ctx, "vbk", k, "", "owner"); err != nil {
 				t.Fatal(err)
 			}
 			continue
@@ -193,7 +193,7 @@ func TestVersionsListFlatBucketCached(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	if _, err := s2.DeleteObjectVersion(ctx, "vbk", "k00250a", ""); err != nil {
+	if _, err := s2.DeleteObjectVersion(ctx, "vbk", "k00250a", "", "owner"); err != nil {
 		t.Fatal(err)
 	}
 	put(t, s2, "vbk", "k00260", []byte("3"))
@@ -221,7 +221,7 @@ func TestVersionsListAreaOrder(t *testing.T) {
 		vstoreBucket(t, s, VersioningEnabled)
 		keys := []string{"a", "a!b", "a-", "a-/x", "a/c", "b"}
 		for _, k := range []string{"a/c", "a-", "b", "a", "a-/x", "a!b"} {
-			if _, err := s.DeleteObjectVersion(ctx, "vbk", k, ""); err != nil {
+			if _, err := s.DeleteObjectVersion(ctx, "vbk", k, "", "owner"); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -71,7 +71,7 @@ func TestVersionsKilledWriteAgrees(t *testing.T) {
 		vstoreBucket(t, s, VersioningEnabled)
 		put(t, s, "vbk", "k", []byte("one"))
 		put(t, s, "vbk", "gone", []byte("old"))
-		if _, err := s.DeleteObjectVersion(ctx, "vbk", "gone", ""); err != nil {
+		if _, err := s.DeleteObjectVersion(ctx, "vbk", "gone", "", "owner"); err != nil {
 			t.Fatal(err)
 		}
 		for key, before := range map[string]string{"new": "", "gone": "", "k": "one"} {
@@ -120,14 +120,14 @@ func TestVersionsKilledDeleteAgrees(t *testing.T) {
 	modes(t, func(t *testing.T, s *Store) {
 		vstoreBucket(t, s, VersioningEnabled)
 		put(t, s, "vbk", "undel", []byte("kept"))
-		dm, err := s.DeleteObjectVersion(ctx, "vbk", "undel", "")
+		dm, err := s.DeleteObjectVersion(ctx, "vbk", "undel", "", "owner")
 		if err != nil {
 			t.Fatal(err)
 		}
 		put(t, s, "vbk", "two", []byte("old"))
 		newer := put(t, s, "vbk", "two", []byte("new"))
 		put(t, s, "vbk", "overm", []byte("x"))
-		if _, err := s.DeleteObjectVersion(ctx, "vbk", "overm", ""); err != nil {
+		if _, err := s.DeleteObjectVersion(ctx, "vbk", "overm", "", "owner"); err != nil {
 			t.Fatal(err)
 		}
 		last := put(t, s, "vbk", "overm", []byte("y"))
@@ -139,11 +139,11 @@ func TestVersionsKilledDeleteAgrees(t *testing.T) {
 			func() {
 				testHookVersionDeleteStep = func(bucket, key string) { panic("killed") }
 				defer func() { testHookVersionDeleteStep = nil; recover() }()
-				s.DeleteObjectVersion(ctx, "vbk", c.key, c.vid)
+				s.DeleteObjectVersion(ctx, "vbk", c.key, c.vid, "owner")
 				t.Fatalf("%q: the hook did not run", c.key)
 			}()
 			vagree(t, s, c.key)
-			if _, err := s.DeleteObjectVersion(ctx, "vbk", c.key, c.vid); err != nil {
+			if _, err := s.DeleteObjectVersion(ctx, "vbk", c.key, c.vid, "owner"); err != nil {
 				t.Fatal(err)
 			}
 			if got, _ := vagree(t, s, c.key); got != c.after {

@@ -311,7 +311,7 @@ func (s *Store) publishVersioned(ctx context.Context, bucket, key string, p objP
 // version. A versionID: that version is removed for good (no error if it
 // does not exist), the plain file re-published from the next newest
 // version (or removed if that is a marker or there is none).
-func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (DeleteResult, error) {
+func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID, owner string) (DeleteResult, error) {
 	if _, err := resolve(bucket, key); err != nil {
 		return DeleteResult{}, err
 	}
@@ -326,7 +326,7 @@ func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID 
 		return DeleteResult{VersionID: versionID}, nil
 	}
 	if versionID == "" {
-		return s.deleteMarkerVersion(ctx, bucket, key)
+		return s.deleteMarkerVersion(ctx, bucket, key, owner)
 	}
 	if versionID != NullVersion {
 		if _, _, null, ok := parseEntry(versionID); !ok || null {
@@ -423,7 +423,7 @@ func (s *Store) republish(ctx context.Context, st *vstate, name string) error {
 // deleteMarkerVersion writes a delete marker as the latest version of key
 // (a null one in a Suspended bucket, replacing the null version): linked
 // into the area first, then the plain file removed.
-func (s *Store) deleteMarkerVersion(ctx context.Context, bucket, key string) (DeleteResult, error) {
+func (s *Store) deleteMarkerVersion(ctx context.Context, bucket, key, owner string) (DeleteResult, error) {
 	status, err := s.versioningOf(ctx, bucket)
 	if err != nil {
 		return DeleteResult{}, err
@@ -440,7 +440,7 @@ func (s *Store) deleteMarkerVersion(ctx context.Context, bucket, key string) (De
 	if err != nil {
 		return DeleteResult{}, err
 	}
-	rec := metaRecord{V: name, DM: true}
+	rec := metaRecord{V: name, DM: true, Owner: owner}
 	_, err = s.stageMeta(f, bucket, key, &rec)
 	f.Close()
 	if err == nil && !(suspended && st.plain != nil && isNullEntry(st.plain.name)) {

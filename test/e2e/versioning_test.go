@@ -251,6 +251,10 @@ func TestVersioning(t *testing.T) {
 				}
 				if len(out.DeleteMarkers) != 1 || aws.ToString(out.DeleteMarkers[0].VersionId) != st.marker || !aws.ToBool(out.DeleteMarkers[0].IsLatest) {
 					t.Errorf("delete markers %+v", out.DeleteMarkers)
+				} else if m := out.DeleteMarkers[0]; m.Owner == nil || aws.ToString(m.Owner.ID) != aws.ToString(out.Versions[0].Owner.ID) || aws.ToString(m.Owner.ID) == "" {
+					// DeleteMarkerEntry.Owner: the account that deleted
+					// (alice, who also wrote the versions).
+					t.Errorf("delete marker owner %+v, versions' %+v", m.Owner, out.Versions[0].Owner)
 				}
 				// The document interleaves them, newest first.
 				r := raw("GET", "/"+st.bucket, "versions", nil, nil)
