@@ -77,19 +77,9 @@ func (s *Store) CreateBucketWithACL(ctx context.Context, name, owner string, acl
 
 // Bucket returns the record of bucket name.
 func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
-	if !ValidBucketName(name) {
-		return BucketInfo{}, ErrNoSuchBucket
-	}
-	b, err := s.root.ReadFile(recordPath(name))
-	if errors.Is(err, fs.ErrNotExist) {
-		return BucketInfo{}, ErrNoSuchBucket
-	}
+	rec, err := s.readRecord(name)
 	if err != nil {
 		return BucketInfo{}, err
-	}
-	var rec bucketRecord
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return BucketInfo{}, fmt.Errorf("fsstore: bucket record %s: %w", name, err)
 	}
 	if rec.Versioning != "" {
 		if err := s.healVersionedFlag(name); err != nil && !errors.Is(err, ErrNoSuchBucket) {
@@ -109,12 +99,50 @@ const (
 	BucketCORS
 )
 
-// SetBucketDoc replaces (data nil: removes) one of the bucket's documents.
-// Read-modify-write of the record is serialised across processes with the
-// per-key lock (bucket "" never names a real bucket), so concurrent updates
-// of different documents do not lose each other; the record is replaced by
-// rename, so readers see the old or the new one.
+// SetBucketDoc replaces (data nil: removes) one of the bucket's documents
+// (see updateRecord).
 func (s *Store) SetBucketDoc(ctx context.Context, name string, doc BucketDoc, data []byte) error {
+	return s.updateRecord(ctx, name, func(rec *bucketRecord) (bool, error) {
+		switch doc {
+		case BucketACL:
+			rec.ACL = data
+		case BucketPolicy:
+			rec.Policy = string(data)
+		case BucketCORS:
+			rec.CORS = data
+		default:
+			return false, fmt.Errorf("fsstore: unknown bucket document %d", doc)
+		}
+		return true, nil
+	})
+}
+
+// readRecord reads and decodes the bucket's record (ErrNoSuchBucket when
+// there is none).
+func (s *Store) readRecord(name string) (bucketRecord, error) {
+	if !ValidBucketName(name) {
+		return bucketRecord{}, ErrNoSuchBucket
+	}
+	b, err := s.root.ReadFile(recordPath(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return bucketRecord{}, ErrNoSuchBucket
+	}
+	if err != nil {
+		return bucketRecord{}, err
+	}
+	var rec bucketRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return bucketRecord{}, fmt.Errorf("fsstore: bucket record %s: %w", name, err)
+	}
+	return rec, nil
+}
+
+// updateRecord changes the bucket's record with change and publishes it
+// when change reports a change. Read-modify-write is serialised across
+// processes with the per-key lock (bucket "" never names a real bucket),
+// so concurrent updates of different fields do not lose each other; the
+// record is replaced by rename, so readers see the old or the new one.
+func (s *Store) updateRecord(ctx context.Context, name string, change func(*bucketRecord) (bool, error)) error {
 	if !ValidBucketName(name) {
 		return ErrNoSuchBucket
 	}
@@ -123,28 +151,16 @@ func (s *Store) SetBucketDoc(ctx context.Context, name string, doc BucketDoc, da
 		return err
 	}
 	defer lk.unlock()
-	b, err := s.root.ReadFile(recordPath(name))
-	if errors.Is(err, fs.ErrNotExist) {
-		return ErrNoSuchBucket
-	}
+	rec, err := s.readRecord(name)
 	if err != nil {
 		return err
 	}
-	var rec bucketRecord
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return fmt.Errorf("fsstore: bucket record %s: %w", name, err)
+	changed, err := change(&rec)
+	if err != nil || !changed {
+		return err
 	}
-	switch doc {
-	case BucketACL:
-		rec.ACL = data
-	case BucketPolicy:
-		rec.Policy = string(data)
-	case BucketCORS:
-		rec.CORS = data
-	default:
-		return fmt.Errorf("fsstore: unknown bucket document %d", doc)
-	}
-	if b, err = json.Marshal(rec); err != nil {
+	b, err := json.Marshal(rec)
+	if err != nil {
 		return err
 	}
 	return s.writeAtomic(recordPath(name), b, false)

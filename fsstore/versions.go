@@ -3,7 +3,6 @@ package fsstore
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -250,39 +249,17 @@ func (s *Store) SetBucketVersioning(ctx context.Context, bucket, status string) 
 	if status != VersioningEnabled && status != VersioningSuspended {
 		return fmt.Errorf("fsstore: invalid versioning status %q", status)
 	}
-	if !ValidBucketName(bucket) {
-		return ErrNoSuchBucket
-	}
-	lk, err := s.lockKey(ctx, "", bucket)
-	if err != nil {
-		return err
-	}
-	defer lk.unlock()
-	b, err := s.root.ReadFile(recordPath(bucket))
-	if errors.Is(err, fs.ErrNotExist) {
-		return ErrNoSuchBucket
-	}
-	if err != nil {
-		return err
-	}
-	var rec bucketRecord
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return fmt.Errorf("fsstore: bucket record %s: %w", bucket, err)
-	}
-	if err := s.flagVersioned(bucket); err != nil {
-		return err
-	}
-	if err := s.root.MkdirAll(versionsDir+"/"+bucket, 0o755); err != nil {
-		return storageErr(err)
-	}
-	if rec.Versioning == status {
-		return nil
-	}
-	rec.Versioning = status
-	if b, err = json.Marshal(rec); err != nil {
-		return err
-	}
-	return s.writeAtomic(recordPath(bucket), b, false)
+	return s.updateRecord(ctx, bucket, func(rec *bucketRecord) (bool, error) {
+		if err := s.flagVersioned(bucket); err != nil {
+			return false, err
+		}
+		if err := s.root.MkdirAll(versionsDir+"/"+bucket, 0o755); err != nil {
+			return false, storageErr(err)
+		}
+		changed := rec.Versioning != status
+		rec.Versioning = status
+		return changed, nil
+	})
 }
 
 // flagVersioned sets the sticky bit of the bucket directory (bucketState's
