@@ -2,6 +2,7 @@ package caddys3
 
 import (
 	"encoding/base64"
+	"net/url"
 
 	"github.com/caddys3/caddys3/fsstore"
 	"github.com/caddys3/caddys3/s3err"
@@ -11,20 +12,34 @@ const maxListKeys = 1000
 
 func (h *Handler) listObjectsV1(req *request) (*response, error) { return h.listObjects(req, false) }
 
+// listParams reads what every listing takes: its page size (the query
+// parameter name, at most 1,000) and encoding-type (only "url"), and
+// returns the encoder of keys and prefixes for that encoding.
+func listParams(q url.Values, sizeParam string) (size int, encoding string, enc func(string) string, err error) {
+	size, err = nonNegativeInt(q, sizeParam, maxListKeys)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	encoding = firstValue(q, "encoding-type")
+	if encoding != "" && encoding != "url" {
+		return 0, "", nil, newTextError(s3err.EncodingType).withArgument("encoding-type", encoding)
+	}
+	enc = func(s string) string { return s }
+	if encoding == "url" {
+		enc = s3URLEncode
+	}
+	return min(size, maxListKeys), encoding, enc, nil
+}
+
 func (h *Handler) listObjectsV2(req *request) (*response, error) { return h.listObjects(req, true) }
 
 // listObjects serves ListObjects (v1) and ListObjectsV2. Continuation is
 // stateless: the V2 token is the last returned key, base64-encoded.
 func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 	q := req.query
-	maxKeys, err := nonNegativeInt(q, "max-keys", maxListKeys)
+	maxKeys, encoding, enc, err := listParams(q, "max-keys")
 	if err != nil {
 		return nil, err
-	}
-	maxKeys = min(maxKeys, maxListKeys)
-	encoding := firstValue(q, "encoding-type")
-	if encoding != "" && encoding != "url" {
-		return nil, newTextError(s3err.EncodingType).withArgument("encoding-type", encoding)
 	}
 	opts := fsstore.ListOptions{Prefix: firstValue(q, "prefix"), Delimiter: firstValue(q, "delimiter"), MaxKeys: maxKeys}
 	res := listObjectsResult{
@@ -53,12 +68,6 @@ func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 	page, err := h.store.ListObjects(req.ctx, req.t.bucket, opts)
 	if err != nil {
 		return nil, err
-	}
-	enc := func(s string) string {
-		if encoding == "url" {
-			return s3URLEncode(s)
-		}
-		return s
 	}
 	fetchOwner := !v2 || firstValue(q, "fetch-owner") == "true"
 	res.Contents = make([]listEntry, 0, len(page.Objects))

@@ -320,24 +320,14 @@ func (h *Handler) listParts(req *request) (*response, error) {
 }
 
 func (h *Handler) listMultipartUploads(req *request) (*response, error) {
-	maxUploads, err := nonNegativeInt(req.query, "max-uploads", maxListKeys)
+	maxUploads, encoding, enc, err := listParams(req.query, "max-uploads")
 	if err != nil {
 		return nil, err
-	}
-	encoding := firstValue(req.query, "encoding-type")
-	if encoding != "" && encoding != "url" {
-		return nil, newTextError(s3err.EncodingType).withArgument("encoding-type", encoding)
-	}
-	enc := func(s string) string {
-		if encoding == "url" {
-			return s3URLEncode(s)
-		}
-		return s
 	}
 	opts := fsstore.ListUploadsOptions{
 		Prefix: firstValue(req.query, "prefix"), Delimiter: firstValue(req.query, "delimiter"),
 		KeyMarker: firstValue(req.query, "key-marker"), UploadIDMarker: firstValue(req.query, "upload-id-marker"),
-		MaxUploads: min(maxUploads, maxListKeys),
+		MaxUploads: maxUploads,
 	}
 	page, err := h.store.ListMultipartUploads(req.ctx, req.t.bucket, opts)
 	if err != nil {

@@ -171,14 +171,9 @@ func (h *Handler) getBucketVersioning(req *request) (*response, error) {
 // "list-suspended": ChecksumAlgorithm, ChecksumType).
 func (h *Handler) listObjectVersions(req *request) (*response, error) {
 	q := req.query
-	maxKeys, err := nonNegativeInt(q, "max-keys", maxListKeys)
+	maxKeys, encoding, enc, err := listParams(q, "max-keys")
 	if err != nil {
 		return nil, err
-	}
-	maxKeys = min(maxKeys, maxListKeys)
-	encoding := firstValue(q, "encoding-type")
-	if encoding != "" && encoding != "url" {
-		return nil, newTextError(s3err.EncodingType).withArgument("encoding-type", encoding)
 	}
 	opts := fsstore.ListVersionsOptions{
 		Prefix: firstValue(q, "prefix"), Delimiter: firstValue(q, "delimiter"),
@@ -196,12 +191,6 @@ func (h *Handler) listObjectVersions(req *request) (*response, error) {
 		if !wellFormedVersionID(opts.VersionIDMarker) {
 			return nil, newTextError(s3err.VersionIDInvalid).withArgument("version-id-marker", opts.VersionIDMarker)
 		}
-	}
-	enc := func(s string) string {
-		if encoding == "url" {
-			return s3URLEncode(s)
-		}
-		return s
 	}
 	res := listVersionsResult{
 		Xmlns: s3Namespace, Name: req.t.bucket, Prefix: enc(opts.Prefix),
