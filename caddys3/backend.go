@@ -40,6 +40,9 @@ type Backend interface {
 	UploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string) (fsstore.Part, error)
 	ListParts(ctx context.Context, bucket, key, uploadID string, partNumberMarker, maxParts int) ([]fsstore.Part, bool, error)
 	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []fsstore.CompletePart, opts fsstore.CompleteOptions) (fsstore.ObjectMeta, error)
+	// FixVersion fixes the version id of a Complete before it publishes
+	// (fsstore.VersionSlot).
+	FixVersion(ctx context.Context, bucket string, slot *fsstore.VersionSlot) string
 	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error
 	ListMultipartUploads(ctx context.Context, bucket string, o fsstore.ListUploadsOptions) (fsstore.ListUploadsResult, error)
 	// CleanupUploads removes uploads older than olderThan (and stale temp

@@ -188,6 +188,9 @@ func (h *Handler) completeMultipartUpload(req *request) (*response, error) {
 	if t := opts.ChecksumType; t != "" && t != "COMPOSITE" && t != "FULL_OBJECT" {
 		return nil, newTextError(s3err.ChecksumHeaderInvalid, "x-amz-checksum-type")
 	}
+	// A Complete that outlives keepAliveAfter commits its headers before
+	// it publishes: the version id is fixed then (fsstore.VersionSlot).
+	opts.Version = new(fsstore.VersionSlot)
 	done := make(chan outcome, 1)
 	// The complete must not be cancelled half-way by a client that went away
 	// while we hold the claim: it runs to its end and publishes or rolls back.
@@ -204,14 +207,17 @@ func (h *Handler) completeMultipartUpload(req *request) (*response, error) {
 		}
 		setChecksumFields(&out, m)
 		// The new version's id (CompleteMultipartUpload, "Response
-		// Syntax": x-amz-version-id); a Complete that outlived
-		// keepAliveAfter has committed its headers already and answers
-		// without it.
+		// Syntax": x-amz-version-id).
 		resp := &response{xml: out}
 		setVersionHeader(resp, m)
 		done <- outcome{resp: resp}
 	}()
-	return &response{pending: done}, nil
+	committing := func(hd http.Header) {
+		if id := h.store.FixVersion(ctx, req.t.bucket, opts.Version); id != "" {
+			hd.Set("x-amz-version-id", id)
+		}
+	}
+	return &response{pending: done, committing: committing}, nil
 }
 
 // objectLocation is CompleteMultipartUpload's <Location>: the object's

@@ -34,6 +34,10 @@ type response struct {
 	// committed as 200 and kept alive with whitespace, as S3 does; a
 	// later failure goes inside the 200 body.
 	pending <-chan outcome
+	// committing, when set, adds headers to a pending response at the
+	// moment its 200 is committed (the version id a Complete is about to
+	// publish under).
+	committing func(http.Header)
 }
 
 // xmlDeclaration starts every XML document we send.
@@ -64,7 +68,7 @@ func (resp *response) setHeader(k, v string) {
 // is answered as an S3 error by the caller.
 func (h *Handler) writeResponse(req *request, w http.ResponseWriter, resp *response) error {
 	if resp.pending != nil {
-		return h.writePending(req, w, resp.pending)
+		return h.writePending(req, w, resp)
 	}
 	var prefix, body []byte // prefix: the XML declaration of a marshalled document
 	switch {
@@ -112,14 +116,14 @@ func (h *Handler) writeResponse(req *request, w http.ResponseWriter, resp *respo
 // written as usual; after that the status is committed as 200 and
 // whitespace keeps the connection alive until the answer (a document or
 // an error) goes into the body.
-func (h *Handler) writePending(req *request, w http.ResponseWriter, pending <-chan outcome) error {
+func (h *Handler) writePending(req *request, w http.ResponseWriter, resp *response) error {
 	timer := time.NewTimer(h.keepAliveAfter)
 	defer timer.Stop()
 	rc := http.NewResponseController(w)
 	committed := false
 	for {
 		select {
-		case res := <-pending:
+		case res := <-resp.pending:
 			if !committed {
 				if res.err != nil {
 					return res.err
@@ -131,6 +135,9 @@ func (h *Handler) writePending(req *request, w http.ResponseWriter, pending <-ch
 		case <-timer.C:
 			if !committed {
 				committed = true
+				if resp.committing != nil {
+					resp.committing(w.Header())
+				}
 				w.Header().Set("Content-Type", "application/xml")
 				w.WriteHeader(http.StatusOK)
 				_, _ = io.WriteString(w, xml.Header)

@@ -172,6 +172,40 @@ func TestCompleteKeepAlive(t *testing.T) {
 	mustStatus(t, serveSigned(t, h, "GET", "/"+bucket+"/obj", nil), 404)
 }
 
+// A committed Complete in a versioning-Enabled bucket sends the new
+// version's id among its headers, as S3 does (CompleteMultipartUpload,
+// "Response Syntax": x-amz-version-id), and that is the id GET finds.
+func TestCompleteKeepAliveVersionID(t *testing.T) {
+	h := provisionServeTestHandler(t, func(h *Handler) {
+		h.keepAliveAfter = time.Nanosecond
+		h.keepAliveInterval = time.Nanosecond
+	})
+	for attempt := 0; ; attempt++ {
+		bucket := "keepalive-v" + strconv.Itoa(attempt)
+		mustStatus(t, serveSigned(t, h, "PUT", "/"+bucket, nil), 200)
+		mustStatus(t, serveSigned(t, h, "PUT", "/"+bucket+"?versioning", []byte(`<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)), 200)
+		id, etag := startUpload(t, h, bucket, "obj")
+		rec := serveSigned(t, h, "POST", "/"+bucket+"/obj?uploadId="+id, completeBody(etag))
+		mustStatus(t, rec, 200)
+		if rec.Header().Get("Content-Length") != "" {
+			if attempt < 20 {
+				continue // answered before the keep-alive committed: try again
+			}
+			t.Fatal("the keep-alive never committed in 20 tries")
+		}
+		vid := rec.Header().Get("X-Amz-Version-Id")
+		if vid == "" || vid == "null" {
+			t.Fatalf("committed Complete answered x-amz-version-id %q", vid)
+		}
+		got := serveSigned(t, h, "GET", "/"+bucket+"/obj", nil)
+		mustStatus(t, got, 200)
+		if got.Header().Get("X-Amz-Version-Id") != vid || got.Body.String() != "only part" {
+			t.Fatalf("GET: version %q body %q, Complete answered %q", got.Header().Get("X-Amz-Version-Id"), got.Body.String(), vid)
+		}
+		return
+	}
+}
+
 // Without a slow complete the answer is an ordinary response with a length.
 func TestCompleteFastIsPlain(t *testing.T) {
 	h := provisionServeTestHandler(t, nil)

@@ -150,6 +150,7 @@ func (s *Store) complete(ctx context.Context, bucket, key, uploadID string, p ob
 		}
 	}()
 	defer s.holdClaim(claimed)() // the heartbeat, stopped before un-claiming
+	opts.Version.claim()
 
 	used := make([]Part, len(want))
 	for i, w := range want {
@@ -196,7 +197,7 @@ func (s *Store) complete(ctx context.Context, bucket, key, uploadID string, p ob
 	if err != nil {
 		s.discardTemp(tmp, f)
 	} else {
-		m, published, err = s.publishTemp(ctx, bucket, key, p, tmp, f, meta, opts.IfMatch, opts.IfNoneMatch, versioned)
+		m, published, err = s.publishTemp(ctx, bucket, key, p, tmp, f, meta, opts.IfMatch, opts.IfNoneMatch, versioned, opts.Version)
 	}
 	if !published {
 		if errors.Is(err, ErrNoSuchBucket) {

@@ -54,6 +54,9 @@ type CompleteOptions struct {
 	// ChecksumType is Complete's x-amz-checksum-type, "" when absent; it
 	// must be the upload's.
 	ChecksumType string
+	// Version, when not nil, lets the caller fix the new version's id
+	// before the Complete publishes (Store.FixVersion).
+	Version *VersionSlot
 }
 
 // ListUploadsOptions select one page of ListMultipartUploads.

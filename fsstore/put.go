@@ -62,8 +62,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err != nil {
 		return ObjectMeta{}, err
 	}
-	versioned, err := s.bucketState(bucket)
-	if err != nil {
+	if err := s.checkBucket(bucket); err != nil {
 		return ObjectMeta{}, err
 	}
 	tmp, f, err := s.createTemp("put-")
@@ -75,11 +74,19 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		s.discardTemp(tmp, f)
 		return ObjectMeta{}, err
 	}
+	// Whether the bucket is versioned is read once the body is in: a long
+	// upload during which versioning is first enabled publishes as a
+	// versioned write, under the key's lock.
+	versioned, err := s.bucketState(bucket)
+	if err != nil {
+		s.discardTemp(tmp, f)
+		return ObjectMeta{}, err
+	}
 	if p.marker && size == 0 && !versioned {
 		s.discardTemp(tmp, f)
 		return s.putMarker(ctx, bucket, key, p, opts.metaAtEOF(0, etag), opts)
 	}
-	m, _, err := s.publishTemp(ctx, bucket, key, p, tmp, f, opts.metaAtEOF(size, etag), opts.IfMatch, opts.IfNoneMatch, versioned)
+	m, _, err := s.publishTemp(ctx, bucket, key, p, tmp, f, opts.metaAtEOF(size, etag), opts.IfMatch, opts.IfNoneMatch, versioned, nil)
 	return m, err
 }
 
@@ -107,12 +114,13 @@ func (s *Store) stageMeta(f *os.File, bucket, key string, rec *metaRecord) (file
 // publishTemp (in a versioned bucket: publishVersioned) makes the temp file f (at tmp, holding meta.Size bytes) the
 // object at key with meta (ETag set, LastModified ignored): metadata staged
 // with the file, optional fsync, the IfMatch check, then rename (or link
-// for ifNoneMatch "*"). It always consumes f and tmp. published reports
+// for ifNoneMatch "*"). It always consumes f and tmp. slot, when not
+// nil, may hold the version id fixed in advance (see VersionSlot). published reports
 // whether the object became visible; an error after that is a failed
 // directory fsync.
-func (s *Store) publishTemp(ctx context.Context, bucket, key string, p objPath, tmp string, f *os.File, meta ObjectMeta, ifMatch, ifNoneMatch string, versioned bool) (_ ObjectMeta, published bool, _ error) {
-	if versioned {
-		return s.publishVersioned(ctx, bucket, key, p, tmp, f, meta, ifMatch, ifNoneMatch)
+func (s *Store) publishTemp(ctx context.Context, bucket, key string, p objPath, tmp string, f *os.File, meta ObjectMeta, ifMatch, ifNoneMatch string, versioned bool, slot *VersionSlot) (_ ObjectMeta, published bool, _ error) {
+	if versioned || slot.isFixed() {
+		return s.publishVersioned(ctx, bucket, key, p, tmp, f, meta, ifMatch, ifNoneMatch, slot)
 	}
 	var id fileID
 	staged := false

@@ -386,7 +386,20 @@ func (s *Store) loadState(bucket, key string) (*vstate, error) {
 		}
 	}
 	sort.Strings(st.names)
-	f, rec, id, marker, err := s.openKey(bucket, key)
+	if err := s.loadPlain(st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// loadPlain reads the plain file of st's key into st.plain (nil when
+// there is none).
+func (s *Store) loadPlain(st *vstate) error {
+	if st.plain != nil && st.plain.f != nil {
+		st.plain.f.Close()
+	}
+	st.plain = nil
+	f, rec, id, marker, err := s.openKey(st.bucket, st.key)
 	switch {
 	case err == nil:
 		pv := &plainVer{f: f, rec: rec, id: id, markerDir: marker, name: rec.V}
@@ -401,9 +414,9 @@ func (s *Store) loadState(bucket, key string) (*vstate, error) {
 		st.plain = pv
 	case errors.Is(err, ErrNoSuchKey):
 	default:
-		return nil, err
+		return err
 	}
-	return st, nil
+	return nil
 }
 
 // openEntry opens the entry name of the key's area and reads its record.

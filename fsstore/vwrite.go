@@ -89,6 +89,9 @@ func (s *Store) linkEntry(st *vstate, src string, f *os.File, name string) error
 		if err == nil || errors.Is(err, fs.ErrExist) {
 			return nil
 		}
+		if f != nil && errors.Is(err, fs.ErrNotExist) && unlinked(f) {
+			return errPlainGone
+		}
 		if !errors.Is(err, fs.ErrNotExist) || attempt >= publishAttempts {
 			return storageErr(err)
 		}
@@ -104,7 +107,33 @@ func (s *Store) linkEntry(st *vstate, src string, f *os.File, name string) error
 // killed delete removed): the plain file is about to be replaced or
 // removed. A legacy file first gets its entry name in its record; a
 // marker directory gets an empty file carrying its record.
+//
+// Only writers that hold the key's lock change a versioned key, except
+// one that found the bucket unversioned just before versioning was first
+// enabled: when the plain file was replaced or removed under us by such a
+// writer, look again (its object, if any, is the one to adopt).
 func (s *Store) adopt(st *vstate) error {
+	for attempt := 0; ; attempt++ {
+		err := s.adoptPlain(st)
+		if !errors.Is(err, errPlainGone) || attempt >= publishAttempts {
+			return err
+		}
+		if err := s.loadPlain(st); err != nil {
+			return err
+		}
+	}
+}
+
+// errPlainGone: the plain file to link into the area had been unlinked.
+var errPlainGone = errors.New("fsstore: the plain file went away")
+
+// unlinked reports whether f's file has no name left.
+func unlinked(f *os.File) bool {
+	var stt unix.Stat_t
+	return withFd(f, func(fd int) error { return unix.Fstat(fd, &stt) }) == nil && stt.Nlink == 0
+}
+
+func (s *Store) adoptPlain(st *vstate) error {
 	pv := st.plain
 	if pv == nil || st.inArea(pv.name) {
 		return nil
@@ -212,8 +241,10 @@ func (s *Store) lockState(ctx context.Context, bucket, key string) (*keyLock, *v
 
 // publishVersioned is publishTemp in a versioned bucket: under the key's
 // lock, the conditions, the record with the new entry name, rename over
-// the plain file, link into the area. It always consumes f and tmp.
-func (s *Store) publishVersioned(ctx context.Context, bucket, key string, p objPath, tmp string, f *os.File, meta ObjectMeta, ifMatch, ifNoneMatch string) (_ ObjectMeta, published bool, _ error) {
+// the plain file, link into the area. It always consumes f and tmp. A
+// version whose id slot fixed earlier and that another write has
+// overtaken since goes into the area only (publishNoncurrent).
+func (s *Store) publishVersioned(ctx context.Context, bucket, key string, p objPath, tmp string, f *os.File, meta ObjectMeta, ifMatch, ifNoneMatch string, slot *VersionSlot) (_ ObjectMeta, published bool, _ error) {
 	var id fileID
 	staged := false
 	defer func() {
@@ -238,7 +269,10 @@ func (s *Store) publishVersioned(ctx context.Context, bucket, key string, p objP
 		return ObjectMeta{}, false, err
 	}
 	suspended := status != VersioningEnabled
-	name := newEntryName(newVersionNs(st), false, suspended)
+	name, fixed := slot.take(func() string { return newEntryName(newVersionNs(st), false, suspended) })
+	if fixed {
+		suspended = false // the id was fixed while versioning was Enabled
+	}
 	rec := recordOf(&meta)
 	rec.V = name
 	if id, err = s.stageMeta(f, bucket, key, &rec); err != nil {
@@ -256,6 +290,11 @@ func (s *Store) publishVersioned(ctx context.Context, bucket, key string, p objP
 	f = nil
 	if testHookStaged != nil {
 		testHookStaged(bucket, key)
+	}
+	if ns, _, _, _ := parseEntry(name); fixed && ns <= st.newestNs() {
+		var m ObjectMeta
+		m, published, err = s.publishNoncurrent(st, tmp, id, &rec, meta.Size)
+		return m, published, err
 	}
 	if !(suspended && st.plain != nil && isNullEntry(st.plain.name)) {
 		if err := s.adopt(st); err != nil {
@@ -289,7 +328,11 @@ func (s *Store) publishVersioned(ctx context.Context, bucket, key string, p objP
 	if testHookVersionRenamed != nil {
 		testHookVersionRenamed(bucket, key)
 	}
-	if err := s.linkEntry(st, "", vf, name); err != nil {
+	if err := s.linkEntry(st, "", vf, name); errors.Is(err, errPlainGone) {
+		// A writer that found the bucket unversioned, as versioning was
+		// being enabled, replaced or deleted the new version at once.
+		return m, true, nil
+	} else if err != nil {
 		// The version is whole and the latest (the plain file); the next
 		// locked write of the key adopts it into the area.
 		return m, true, err
@@ -297,6 +340,24 @@ func (s *Store) publishVersioned(ctx context.Context, bucket, key string, p objP
 	if suspended {
 		s.dropNulls(st, name)
 	}
+	if s.fsync {
+		if err := s.syncDir(st.vdir); err != nil {
+			return m, true, storageErr(err)
+		}
+	}
+	return m, true, nil
+}
+
+// publishNoncurrent publishes the staged file at tmp as the version rec.V
+// of st's key that is older than its latest: linked into the area, the
+// plain file left alone (it is the newer latest, or the key's latest is a
+// delete marker), then the temp name removed.
+func (s *Store) publishNoncurrent(st *vstate, tmp string, id fileID, rec *metaRecord, size int64) (ObjectMeta, bool, error) {
+	if err := s.linkEntry(st, tmp, nil, rec.V); err != nil {
+		return ObjectMeta{}, false, err
+	}
+	s.root.Remove(tmp)
+	m := rec.meta(size, unixSec(id.MTime))
 	if s.fsync {
 		if err := s.syncDir(st.vdir); err != nil {
 			return m, true, storageErr(err)
