@@ -348,6 +348,32 @@ func (st *vstate) order() []string {
 	return out
 }
 
+// listed is order without the null entries older than the newest one: a
+// Suspended write killed after linking its null version and before
+// dropping the previous one leaves two, and a key has one null version
+// (a read of "null" takes the newest; a delete of "null" removes all).
+func (st *vstate) listed() []string {
+	o := st.order()
+	seenNull := false
+	for i, n := range o {
+		if !isNullEntry(n) {
+			continue
+		}
+		if !seenNull {
+			seenNull = true
+			continue
+		}
+		out := append([]string(nil), o[:i]...)
+		for _, m := range o[i+1:] {
+			if !isNullEntry(m) {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	return o
+}
+
 // latest is the entry name of the latest version, "" when none.
 func (st *vstate) latest() string {
 	if st.plain != nil {

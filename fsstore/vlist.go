@@ -105,7 +105,7 @@ func (l *vlister) add(key string) (bool, error) {
 		return false, err
 	}
 	defer st.close()
-	order := st.order()
+	order := st.listed()
 	latest := st.latest()
 	start := 0
 	if key == o.KeyMarker && o.VersionIDMarker != "" {
