@@ -179,7 +179,7 @@ func (h *Handler) openCopySource(req *request) error {
 	var obj *fsstore.Object
 	if named {
 		getRule = *opByName[OpGetObject].versionRule
-		if err := checkVersionID(&src, version); err != nil {
+		if err := checkCopySourceVersion(req, &src, version); err != nil {
 			return err
 		}
 		obj, err = h.store.OpenObjectVersion(req.ctx, srcBucket, srcKey, version)

@@ -280,9 +280,11 @@ var (
 
 // versionNotTaken answers a versionId sent to an object operation that
 // does not take one (a row without versionRule: PutObject, the multipart
-// operations, CopyObject's destination): acting on the current object
-// instead of the version named would be a wrong success.
-var versionNotTaken = &operation{name: OpNotImplemented, match: match{level: levelObject, sub: "versionId"}, serve: refuse(newError(s3err.NotImplemented))}
+// operations, CopyObject's destination) as S3 does, whatever the value:
+// acting on the current object instead would be a wrong success.
+var versionNotTaken = &operation{name: OpRejected, match: match{level: levelObject, sub: "versionId"}, serve: func(_ *Handler, req *request) (*response, error) {
+	return nil, newTextError(s3err.VersionIDNotTaken).withArgument("versionId", firstValue(req.query, "versionId"))
+}}
 
 // versionRequested reports whether the query names a version
 // (?versionId=…, "null" included: it names the null version).

@@ -99,10 +99,10 @@ func TestClassify(t *testing.T) {
 		{"PUT", "b", "k", "acl&versionId=3", nil, OpPutObjectACL},
 		{"GET", "b", "k", "tagging&versionId=3", nil, OpGetObjectTagging},
 		// Operations that take no versionId refuse one.
-		{"PUT", "b", "k", "versionId=3", nil, OpNotImplemented},
-		{"PUT", "b", "k", "versionId=null", nil, OpNotImplemented},
-		{"PUT", "b", "k", "versionId=3", copyHdr, OpNotImplemented},
-		{"POST", "b", "k", "uploads&versionId=3", nil, OpNotImplemented},
+		{"PUT", "b", "k", "versionId=3", nil, OpRejected},
+		{"PUT", "b", "k", "versionId=null", nil, OpRejected},
+		{"PUT", "b", "k", "versionId=3", copyHdr, OpRejected},
+		{"POST", "b", "k", "uploads&versionId=3", nil, OpRejected},
 		{"POST", "b", "k", "", nil, OpMethodNotAllowed},
 		// Over 8 KiB of headers is refused before anything else.
 		{"GET", "b", "k", "", http.Header{"X-Amz-Meta-Big": {strings.Repeat("v", 8200)}}, OpRejected},

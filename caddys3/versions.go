@@ -49,10 +49,29 @@ func invalidVersionID(v string) *apiError {
 
 // checkVersionID validates the version a request names in bucket b.
 func checkVersionID(b *fsstore.BucketInfo, v string) error {
+	if v == "" {
+		return newTextError(s3err.VersionIDEmpty).withArgument("versionId", "")
+	}
 	if !wellFormedVersionID(v) || b.Versioning == "" && v != fsstore.NullVersion {
 		return invalidVersionID(v)
 	}
 	return nil
+}
+
+// checkCopySourceVersion validates the version x-amz-copy-source names in
+// bucket b. S3 names the header as the argument, and answers a malformed
+// id in CopyObject with a bare InvalidRequest (the AWS recording cited
+// at s3err.VersionIDEmpty, tests i2 and j2).
+func checkCopySourceVersion(req *request, b *fsstore.BucketInfo, v string) error {
+	switch {
+	case v == "":
+		return newTextError(s3err.VersionIDEmpty).withArgument("x-amz-copy-source", "")
+	case wellFormedVersionID(v) && (b.Versioning != "" || v == fsstore.NullVersion):
+		return nil
+	case req.op.name == OpCopyObject:
+		return newError(s3err.InvalidRequest)
+	}
+	return newTextError(s3err.VersionIDInvalid).withArgument("x-amz-copy-source", v)
 }
 
 // versionHeader is the x-amz-version-id of an object version m of bucket

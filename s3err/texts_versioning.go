@@ -15,6 +15,23 @@ var (
 	// ArgumentValue the id).
 	VersionIDInvalid = Text{InvalidArgument, "Invalid version id specified"}
 
+	// VersionIDEmpty: versionId= (empty) on an operation that takes a
+	// version, or "?versionId=" in x-amz-copy-source; ArgumentName
+	// versionId (x-amz-copy-source for a copy source), ArgumentValue
+	// empty. Recorded against AWS (us-east-1, 2026-04-05) in the report
+	// "S3 Compliance: Versioning Mix — DeleteMarker as Source", tests
+	// i1, j1, k1, l1 (CopyObject, UploadPartCopy, GetObjectAcl,
+	// PutObjectAcl).
+	VersionIDEmpty = Text{InvalidArgument, "Version id cannot be the empty string"}
+
+	// VersionIDNotTaken: a versionId (any value, a real one included) on
+	// an object operation that takes none. The same AWS recording, tests
+	// j2a-j2c (UploadPart: ArgumentName versionId, ArgumentValue as
+	// sent); Scality CloudServer answers PutObject, CopyObject and
+	// CompleteMultipartUpload so too (checkQueryVersionId, its
+	// functional tests run against AWS).
+	VersionIDNotTaken = Text{InvalidArgument, "This operation does not accept a version-id."}
+
 	// VersionIDMarkerWithoutKeyMarker: ListObjectVersions with
 	// version-id-marker and no key-marker (localstack provider.py
 	// list_object_versions, ArgumentName version-id-marker, validated

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -535,11 +536,43 @@ func TestVersioningOperations(t *testing.T) {
 					t.Errorf("SDK listing: %+v %v", out, err)
 				}
 			}},
-		{"a versionId on an operation that takes none is NotImplemented",
-			"no wrong success: PutObject does not write a version by id",
+		{"versionId answers: not taken, empty, malformed in a copy source",
+			"recorded against AWS in the report \"S3 Compliance: Versioning Mix\" (tests i1, i2, j1, j2, j2a-c, k1, l1); Scality checkQueryVersionId for PutObject, CopyObject, CompleteMultipartUpload",
 			func(t *testing.T, b string) {
-				r := doRaw(t, rawReq{Method: "PUT", Path: objPath(b, "k"), RawQuery: "versionId=null", Body: []byte("x"), Creds: &alice})
-				wantXMLError(t, r, 501, "NotImplemented")
+				put := doRaw(t, rawReq{Method: "PUT", Path: objPath(b, "src"), Body: []byte("x"), Creds: &alice})
+				wantStatus(t, put, 200)
+				real := put.Header.Get("X-Amz-Version-Id")
+				init := doRaw(t, rawReq{Method: "POST", Path: objPath(b, "mp"), RawQuery: "uploads", Creds: &alice})
+				wantStatus(t, init, 200)
+				uploadID := regexp.MustCompile(`<UploadId>([^<]+)</UploadId>`).FindStringSubmatch(string(init.Body))[1]
+				src := func(q string) http.Header { return http.Header{"X-Amz-Copy-Source": {b + "/src?" + q}} }
+				for _, c := range []struct {
+					method, key, query string
+					hdr                http.Header
+					code, msg, arg     string
+					value              string
+				}{
+					{"PUT", "k", "versionId=" + real, nil, "InvalidArgument", "This operation does not accept a version-id.", "versionId", real},
+					{"PUT", "k", "versionId=null", src("versionId=null"), "InvalidArgument", "This operation does not accept a version-id.", "versionId", "null"},
+					{"PUT", "mp", "partNumber=1&uploadId=" + uploadID + "&versionId=", nil, "InvalidArgument", "This operation does not accept a version-id.", "versionId", ""},
+					{"PUT", "mp", "partNumber=1&uploadId=" + uploadID + "&versionId=abc", nil, "InvalidArgument", "This operation does not accept a version-id.", "versionId", "abc"},
+					{"POST", "mp", "uploads&versionId=" + real, nil, "InvalidArgument", "This operation does not accept a version-id.", "versionId", real},
+					{"GET", "src", "acl&versionId=", nil, "InvalidArgument", "Version id cannot be the empty string", "versionId", ""},
+					{"PUT", "k2", "", src("versionId="), "InvalidArgument", "Version id cannot be the empty string", "x-amz-copy-source", ""},
+					{"PUT", "mp", "partNumber=1&uploadId=" + uploadID, src("versionId="), "InvalidArgument", "Version id cannot be the empty string", "x-amz-copy-source", ""},
+					{"PUT", "mp", "partNumber=1&uploadId=" + uploadID, src("versionId=abc"), "InvalidArgument", "Invalid version id specified", "x-amz-copy-source", "abc"},
+					{"PUT", "k2", "", src("versionId=abc"), "InvalidRequest", "Invalid Request", "", ""},
+				} {
+					r := doRaw(t, rawReq{Method: c.method, Path: objPath(b, c.key), RawQuery: c.query, Header: c.hdr, Body: []byte("x"), Creds: &alice})
+					e := wantXMLError(t, r, 400, c.code)
+					body := string(r.Body)
+					if e.Message != c.msg || c.arg != "" && !strings.Contains(body, "<ArgumentName>"+c.arg+"</ArgumentName><ArgumentValue>"+c.value+"</ArgumentValue>") {
+						t.Errorf("%s %s?%s: %s, want %q with argument %s=%q", c.method, c.key, c.query, body, c.msg, c.arg, c.value)
+					}
+				}
+				if _, err := cl.HeadObject(ctxT(t), &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("k")}); err == nil {
+					t.Error("a refused PUT wrote k")
+				}
 			}},
 		{"DeleteObjects: VersionId in a bucket never versioned",
 			"localstack provider.py delete_objects (AWS-validated): NoSuchVersion with Key and VersionId",
