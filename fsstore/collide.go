@@ -263,7 +263,12 @@ func (s *Store) placeFile(tmp, target string, exclusive bool) error {
 func (s *Store) publishLeaf(ctx context.Context, bucket, drel, name, tmp string, exclusive bool) error {
 	rel := joinRel(drel, name)
 	target := join(bucket, rel)
-	err := s.placeFile(tmp, target, exclusive)
+	var err error
+	if exclusive {
+		err = s.placeExclusive(ctx, bucket, drel, name, tmp, target)
+	} else {
+		err = s.placeFile(tmp, target, false)
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -287,6 +292,25 @@ func (s *Store) publishLeaf(ctx context.Context, bucket, drel, name, tmp string,
 		return errRetry // replaced by a file or deleted meanwhile
 	}
 	return err
+}
+
+// placeExclusive links tmp to the plain name (If-None-Match "*") under
+// the name lock. A prune removes the plain directory and moves %%file.n
+// back to the plain name under that lock, so the link cannot slip in
+// between and succeed over a key that exists; an escape left behind by a
+// prune killed in between is moved back first.
+func (s *Store) placeExclusive(ctx context.Context, bucket, drel, name, tmp, target string) error {
+	l, err := s.lockName(ctx, bucket, drel, name)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	if len(escFile)+len(name) <= maxNameLen {
+		if _, err := s.root.Lstat(join(bucket, joinRel(drel, escFile+name))); err == nil {
+			s.unescapeLocked(bucket, drel, name)
+		}
+	}
+	return s.placeFile(tmp, target, true)
 }
 
 // publishEscaped publishes tmp at the %%file escape of name in drel, under

@@ -281,8 +281,14 @@ func (s *Store) clearMarker(bucket, key, drel string) {
 // retrying when a concurrent delete prunes them. It returns the actual
 // stored path of the directory holding the file.
 func (s *Store) publish(ctx context.Context, bucket string, p objPath, tmp string, exclusive bool) (string, error) {
-	// The common case: the plain path, one rename (or link).
-	err := s.placeFile(tmp, join(bucket, p.rel), exclusive)
+	// The common case: the plain path, one rename (or, under the name
+	// lock, link).
+	var err error
+	if exclusive {
+		err = s.placeExclusive(ctx, bucket, p.dir(), p.base(), tmp, join(bucket, p.rel))
+	} else {
+		err = s.placeFile(tmp, join(bucket, p.rel), false)
+	}
 	switch {
 	case err == nil:
 		return p.dir(), nil
