@@ -152,3 +152,32 @@ func TestVersionsKilledDeleteAgrees(t *testing.T) {
 		}
 	})
 }
+
+// Deleting by id a version that only the plain file held (its write was
+// killed before the link into the area) drops its sidecar record with it:
+// the key's sidecar directory holds the records of the versions left.
+func TestVersionsKilledWriteDeletedLeavesNoRecord(t *testing.T) {
+	s := newStore(t, true)
+	vstoreBucket(t, s, VersioningEnabled)
+	m1 := put(t, s, "vbk", "k", []byte("one"))
+	testHookVersionRenamed = func(bucket, key string) { panic("killed") }
+	func() {
+		defer func() { recover() }()
+		s.PutObject(ctx, "vbk", "k", strings.NewReader("two"), PutOptions{})
+	}()
+	testHookVersionRenamed = nil
+	lv, err := s.ListObjectVersions(ctx, "vbk", ListVersionsOptions{MaxKeys: 10})
+	if err != nil || len(lv.Entries) != 2 {
+		t.Fatalf("versions %+v %v", lv.Entries, err)
+	}
+	if _, err := s.DeleteObjectVersion(ctx, "vbk", "k", lv.Entries[0].VersionID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := vget(t, s, "k", ""); got != "one" || err != nil {
+		t.Fatalf("latest %q %v, want the first version", got, err)
+	}
+	names, err := os.ReadDir(filepath.Join(rootPath(s), sidecarDir("vbk", "k")))
+	if err != nil || len(names) != 1 {
+		t.Fatalf("sidecar records of k after deleting the killed version: %v %v, want the one of %s", names, err, m1.VersionID)
+	}
+}

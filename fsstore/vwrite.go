@@ -478,7 +478,17 @@ func (s *Store) republish(ctx context.Context, st *vstate, name string) error {
 		s.root.Remove(tmp)
 		return err
 	}
+	s.forgetIfUnlinked(st)
 	return nil
+}
+
+// forgetIfUnlinked drops the metadata of st's former plain file once it
+// has no name left (a version only the plain file held: a write killed
+// before its link into the area), so sidecar records do not outlive it.
+func (s *Store) forgetIfUnlinked(st *vstate) {
+	if pv := st.plain; pv != nil && pv.f != nil && !pv.markerDir && unlinked(pv.f) {
+		s.meta.removed(pv.id, st.bucket, st.key)
+	}
 }
 
 // deleteMarkerVersion writes a delete marker as the latest version of key
@@ -531,11 +541,6 @@ func (s *Store) deletePlainV(st *vstate) error {
 	if err := s.deletePlain(st.bucket, st.key, false); err != nil {
 		return err
 	}
-	if pv := st.plain; pv != nil && pv.f != nil && !pv.markerDir {
-		var stt unix.Stat_t
-		if withFd(pv.f, func(fd int) error { return unix.Fstat(fd, &stt) }) == nil && stt.Nlink == 0 {
-			s.meta.removed(pv.id, st.bucket, st.key)
-		}
-	}
+	s.forgetIfUnlinked(st)
 	return nil
 }
