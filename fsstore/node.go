@@ -75,6 +75,9 @@ func tempNode(name string) string {
 	return id
 }
 
+// newHeartbeat starts the name of a heartbeat file being written.
+const newHeartbeat = ".new-"
+
 func nodeFile(id string) string { return nodesDir + "/" + id }
 
 // startNode creates the node's heartbeat file and the goroutine that
@@ -83,7 +86,7 @@ func (s *Store) startNode() error {
 	if err := s.root.MkdirAll(nodesDir, 0o755); err != nil {
 		return err
 	}
-	if err := s.writeAtomic(nodeFile(s.node), []byte(selfProcess()), false); err != nil {
+	if err := s.writeHeartbeat(); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -101,7 +104,7 @@ func (s *Store) startNode() error {
 				if s.touch(nodeFile(s.node)) != nil {
 					// Removed by a node that took us for dead (a
 					// pause of several beats): announce us again.
-					s.writeAtomic(nodeFile(s.node), []byte(selfProcess()), false)
+					s.writeHeartbeat()
 				}
 				// A node that died shortly before we started had a fresh
 				// heartbeat at Open: its leftovers go once it is stale.
@@ -110,6 +113,20 @@ func (s *Store) startNode() error {
 		}
 	}()
 	return nil
+}
+
+// writeHeartbeat (re)creates the node's heartbeat file, through a temp
+// file in the nodes directory: one in the temp directory would carry this
+// node's prefix while it has no heartbeat file yet, which is how other
+// nodes recognise a dead node's leftovers, and could be swept before it
+// is published. A leftover is removed by cleanNodes once surely
+// abandoned.
+func (s *Store) writeHeartbeat() error {
+	tmp := nodesDir + "/" + newHeartbeat + s.node
+	if err := s.root.WriteFile(tmp, []byte(selfProcess()), 0o644); err != nil {
+		return storageErr(err)
+	}
+	return storageErr(s.root.Rename(tmp, nodeFile(s.node)))
 }
 
 // stopNode stops the heartbeat and removes the node's heartbeat file.
@@ -209,6 +226,14 @@ func processGone(hb string) bool {
 func (s *Store) cleanNodes(alive map[string]bool) {
 	names, _ := s.readDirNames(nodesDir)
 	for _, id := range names {
+		if strings.HasPrefix(id, newHeartbeat) {
+			// A heartbeat being written, or left by a node killed
+			// while writing it: removed once surely abandoned.
+			if fi, err := s.root.Lstat(nodesDir + "/" + id); err == nil && time.Since(fi.ModTime()) > max(staleBeats*s.nodeBeat, time.Minute) {
+				s.root.Remove(nodesDir + "/" + id)
+			}
+			continue
+		}
 		if id != s.node && !s.nodeAlive(id, alive) {
 			s.root.Remove(nodeFile(id))
 		}

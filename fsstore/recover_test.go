@@ -431,3 +431,23 @@ func TestDeadProcessNode(t *testing.T) {
 		t.Fatalf("after Open: %v", left)
 	}
 }
+
+// A node starting while another sweeps dead nodes' leftovers at every
+// beat: its first heartbeat must not be swept as a dead node's temp file
+// before it is published (Open failed with ENOENT on the rename).
+func TestNodeStartRacesSweep(t *testing.T) {
+	root := t.TempDir()
+	opts := Options{Root: root, nodeBeat: time.Millisecond}
+	live, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	for i := 0; i < 300; i++ {
+		s, err := Open(opts)
+		if err != nil {
+			t.Fatalf("Open #%d while another node sweeps: %v", i, err)
+		}
+		s.Close()
+	}
+}
