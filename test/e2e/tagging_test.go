@@ -532,4 +532,3 @@ func TestTaggingPolicyConditions(t *testing.T) {
 	// bob's PutObjectTagging made "private" public: he may read it now.
 	wantOK(t, "GET after bob tagged it", sdkGet(bobCl, bucket, "private"))
 }
-
