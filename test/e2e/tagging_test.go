@@ -297,6 +297,19 @@ func TestTaggingObjects(t *testing.T) {
 	bad.fileName, bad.file = "f.txt", []byte("form data")
 	wantXMLError(t, postForm(t, srv.base, "/"+bucket, bad), 400, "MalformedXML")
 
+	// A presigned PUT carries x-amz-tagging in its query, where SDK
+	// presigners put x-amz-* headers, and S3 applies it (observed: a
+	// presigned x-amz-tagging=a%3Db%26c%3Dd set a=b and c=d).
+	u := srv.base + objPath(bucket, "presigned") + "?X-Amz-Expires=300&x-amz-tagging=" + url.QueryEscape("a=b&c=d")
+	preq, _ := http.NewRequest("PUT", u, nil)
+	signed, _, err := rawSigner().PresignHTTP(ctxT(t), aws.Credentials{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret},
+		preq, "UNSIGNED-PAYLOAD", "s3", region, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, httpPut(t, signed, []byte("presigned"), nil), 200)
+	want("presigned x-amz-tagging", get("presigned"), "a=b", "c=d")
+
 	// The answer's document (API_GetObjectTagging sample: namespaced).
 	r := doRaw(t, rawReq{Method: "GET", Path: objPath(bucket, "posted"), Query: url.Values{"tagging": {""}}, Creds: &alice})
 	wantStatus(t, r, 200)
