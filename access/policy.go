@@ -42,8 +42,8 @@ import (
 //     here are single-valued, so otherwise the prefixes change nothing). A
 //     request value of the wrong type (not a number for Numeric*, not an IP
 //     for IpAddress, not a date for Date*) makes the condition false.
-//     Unknown keys are simply missing (so are s3:ExistingObjectTag/<key>
-//     and s3:RequestObjectTag/<key>: objects carry no tags here).
+//     Unknown keys are simply missing. Multivalued keys
+//     (s3:RequestObjectTagKeys) follow the set operators: see matchesSet.
 //   - Date* compare instants: policy and request values are ISO 8601
 //     (2006-01-02T15:04:05Z, a date alone, with or without seconds or a
 //     zone) or epoch seconds; aws:CurrentTime and aws:EpochTime come from
@@ -64,6 +64,10 @@ type Request struct {
 	// "s3:delimiter", "s3:max-keys", "aws:referer", "aws:useragent",
 	// "s3:x-amz-acl", ... An absent entry is a missing key.
 	Context map[string]string
+	// Multi holds the multivalued condition keys by lower-case name
+	// ("s3:requestobjecttagkeys"); see matchesSet. An absent or empty
+	// entry is a missing key.
+	Multi map[string][]string
 }
 
 // Policy is a parsed, validated bucket policy.
@@ -784,6 +788,9 @@ func lookupKey(r *Request, key string) (string, bool) {
 }
 
 func (c *condition) matches(r *Request) bool {
+	if values, ok := r.Multi[c.key]; ok && len(values) > 0 {
+		return c.matchesSet(values)
+	}
 	v, present := lookupKey(r, c.key)
 	if c.kind == opNull {
 		// "Null": {"k": "true"} holds when k is missing, "false" when present.

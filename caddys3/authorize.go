@@ -289,6 +289,7 @@ func (h *Handler) policyRequest(req *request, bucket, key string, r rule) access
 		Secure:   req.r.TLS != nil,
 		Time:     time.Now(),
 		Context:  map[string]string{},
+		Multi:    map[string][]string{},
 	}
 	// The client address as Caddy determined it (trusted_proxies aware).
 	if ip, ok := caddyhttp.GetVar(req.ctx, caddyhttp.ClientIPVarKey).(string); ok {
@@ -311,6 +312,7 @@ func (h *Handler) policyRequest(req *request, bucket, key string, r rule) access
 	if v := acl; v != "" {
 		pr.Context["s3:x-amz-acl"] = v
 	}
+	tagConditions(req, bucket, key, pr.Context, pr.Multi)
 	if v := req.r.Header.Get("Referer"); v != "" {
 		pr.Context["aws:referer"] = v
 	}

@@ -232,7 +232,7 @@ func (w *azWorld) fixture(t *testing.T, h *Handler, source string, needs azNeeds
 	}
 	for _, k := range needs.objects {
 		_, err := h.store.PutObject(ctx, f.bucket, k, strings.NewReader(k+" data"),
-			fsstore.PutOptions{Meta: fsstore.ObjectMeta{Owner: azAlice.id, ACL: w.objectACLDoc()}})
+			fsstore.PutOptions{Meta: fsstore.ObjectMeta{Owner: azAlice.id, ACL: w.objectACLDoc(), Tags: azObjectTags[k]}})
 		must(err)
 	}
 	if needs.empty {
@@ -430,7 +430,11 @@ var azErrorCodes = map[string]struct {
 	"AD":   {"AccessDenied", 403},
 	"NSK":  {"NoSuchKey", 404},
 	"NSBP": {"NoSuchBucketPolicy", 404},
+	"NSTS": {"NoSuchTagSet", 404},
 }
+
+// azObjectTags are the tags of alice's objects (s3:ExistingObjectTag).
+var azObjectTags = map[string]map[string]string{"obj": {"Class": "public"}}
 
 // azObjectKeys are alice's objects in her bucket.
 var azObjectKeys = []string{"bob/obj", "bobfile", "obj", "protected/obj"}

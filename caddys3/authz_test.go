@@ -149,6 +149,14 @@ func azOpCases() []*azOpCase {
 				return r.with("Content-Md5", contentMD5(r.body))
 			}},
 		{name: "DeleteBucketCors", op: OpDeleteBucketCORS, needs: azNeeds{cors: true}, ok: "204", build: simple("DELETE", "?cors")},
+		{name: "GetBucketTagging", op: OpGetBucketTagging, ok: "200", build: simple("GET", "?tagging")},
+		{name: "PutBucketTagging", op: OpPutBucketTagging, ok: "204",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", b(f)+"?tagging")
+				r.body = []byte(`<Tagging><TagSet><Tag><Key>team</Key><Value>blue</Value></Tag></TagSet></Tagging>`)
+				return r.with("Content-Md5", contentMD5(r.body))
+			}},
+		{name: "DeleteBucketTagging", op: OpDeleteBucketTagging, ok: "204", build: simple("DELETE", "?tagging")},
 		{name: "DeleteObjects", op: OpDeleteObjects, needs: azNeeds{objects: azObjectKeys}, ok: "200:DDDDD",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
 				r := azReq("POST", b(f)+"?delete")
@@ -219,6 +227,16 @@ func azOpCases() []*azOpCase {
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
 				return azReq("GET", o(f, "obj")+"?tagging")
 			}},
+		{name: "PutObjectTagging", op: OpPutObjectTagging, needs: azNeeds{objects: []string{"obj"}}, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", o(f, "obj")+"?tagging")
+				r.body = []byte(`<Tagging><TagSet><Tag><Key>team</Key><Value>blue</Value></Tag></TagSet></Tagging>`)
+				return r.with("Content-Md5", contentMD5(r.body))
+			}},
+		{name: "DeleteObjectTagging", op: OpDeleteObjectTagging, needs: azNeeds{objects: []string{"obj"}}, ok: "204",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				return azReq("DELETE", o(f, "obj")+"?tagging")
+			}},
 		{name: "PutObject", op: OpPutObject, ok: "200",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
 				r := azReq("PUT", o(f, "new"))
@@ -230,6 +248,12 @@ func azOpCases() []*azOpCase {
 				r := azReq("PUT", o(f, "new"))
 				r.body = []byte("new data")
 				return r.with("X-Amz-Acl", bofc)
+			}},
+		{name: "PutObject x-amz-tagging", op: OpPutObject, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", o(f, "new"))
+				r.body = []byte("new data")
+				return r.with("X-Amz-Tagging", "team=blue&env=dev")
 			}},
 		{name: "DeleteObject", op: OpDeleteObject, needs: azNeeds{objects: []string{"obj"}}, ok: "204",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest { return azReq("DELETE", o(f, "obj")) }},
@@ -335,6 +359,9 @@ var azBase = map[string]string{
 	"GetBucketCors":                 "ok AD AD ok ok",
 	"PutBucketCors":                 "ok AD AD ok AD",
 	"DeleteBucketCors":              "ok AD AD ok AD",
+	"GetBucketTagging":              "NSTS AD AD NSTS NSTS",
+	"PutBucketTagging":              "ok AD AD ok AD",
+	"DeleteBucketTagging":           "ok AD AD ok AD",
 	"DeleteObjects":                 "ok AD AD ok AD",
 	"PostObject":                    "ok AD AD ok AD",
 	"PostObject acl field":          "ok AD AD ok AD",
@@ -350,8 +377,11 @@ var azBase = map[string]string{
 	"PutObjectAcl":                  "ok AD AD ok AD",
 	"PutObjectAcl missing":          "NSK AD AD NSK AD",
 	"GetObjectTagging":              "ok AD AD ok ok",
+	"PutObjectTagging":              "ok AD AD ok AD",
+	"DeleteObjectTagging":           "ok AD AD ok AD",
 	"PutObject":                     "ok AD AD ok AD",
 	"PutObject x-amz-acl":           "ok AD AD ok AD",
+	"PutObject x-amz-tagging":       "ok AD AD ok AD",
 	"DeleteObject":                  "ok AD AD ok AD",
 	"DeleteObject versionId=null":   "ok AD AD ok AD",
 	"DeleteObject protected/obj":    "ok AD AD ok AD",
@@ -405,6 +435,7 @@ var (
 		"PostObject acl field":        "ok ok ok ok AD",
 		"PutObject":                   "ok ok ok ok AD",
 		"PutObject x-amz-acl":         "ok ok ok ok AD",
+		"PutObject x-amz-tagging":     "ok ok ok ok AD",
 		"DeleteObject":                "ok ok ok ok AD",
 		"DeleteObject versionId=null": "ok ok ok ok AD",
 		"DeleteObject protected/obj":  "ok ok ok ok AD",
@@ -437,6 +468,7 @@ var (
 		"PostObject acl field":        "ok ok AD ok AD",
 		"PutObject":                   "ok ok AD ok AD",
 		"PutObject x-amz-acl":         "ok ok AD ok AD",
+		"PutObject x-amz-tagging":     "ok ok AD ok AD",
 		"DeleteObject":                "ok ok AD ok AD",
 		"DeleteObject versionId=null": "ok ok AD ok AD",
 		"DeleteObject protected/obj":  "ok ok AD ok AD",
@@ -582,6 +614,39 @@ var azWorlds = []*azWorld{
 			"PutObject x-amz-acl":  "ok ok AD ok AD",
 			"PostObject acl field": "ok ok AD ok AD",
 		})},
+	// The tag condition keys ("Condition keys for Amazon S3"; tagging.go):
+	// the tags a write asks for, and those of the object a request reads
+	// (alice's obj has Class=public, azObjectTags).
+	{name: "policy Allow bob s3:PutObject with s3:RequestObjectTag/team blue",
+		policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["bob"]},"Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/*",` +
+			`"Condition":{"StringEquals":{"s3:RequestObjectTag/team":"blue"}}}]}`,
+		changes: azMerge(azSomePolicy, map[string]string{
+			"PutObject x-amz-tagging": "ok ok AD ok AD",
+		})},
+	{name: "policy Allow bob s3:PutObjectTagging with ForAllValues s3:RequestObjectTagKeys team, env",
+		policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["bob"]},"Action":["s3:PutObjectTagging","s3:PutObject"],"Resource":"arn:aws:s3:::BUCKET/*",` +
+			`"Condition":{"ForAllValues:StringEquals":{"s3:RequestObjectTagKeys":["team","env"]},"Null":{"s3:RequestObjectTagKeys":"false"}}}]}`,
+		changes: azMerge(azSomePolicy, map[string]string{
+			"PutObjectTagging":        "ok ok AD ok AD",
+			"PutObject x-amz-tagging": "ok ok AD ok AD",
+		})},
+	{name: "public-read-write with policy Deny bob s3:PutObject with ForAnyValue s3:RequestObjectTagKeys env",
+		bucketACL: []access.Grant{azGroupGrant(azAllUsers, access.PermRead), azGroupGrant(azAllUsers, access.PermWrite)},
+		policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":["bob"]},"Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/*",` +
+			`"Condition":{"ForAnyValue:StringEquals":{"s3:RequestObjectTagKeys":["env"]}}}]}`,
+		// Only bob's tagged write names env.
+		changes: azMerge(azEveryoneLists, azEveryoneWrites, azSomePolicy, map[string]string{
+			"DeleteObjects":           "ok ok ok ok AD",
+			"PutObject x-amz-tagging": "ok AD ok ok AD",
+		})},
+	{name: "policy Allow anyone s3:GetObject with s3:ExistingObjectTag/Class public",
+		policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*",` +
+			`"Condition":{"StringEquals":{"s3:ExistingObjectTag/Class":"public"}}}]}`,
+		// obj is tagged, by-bob and missing keys are not.
+		changes: azMerge(azSomePolicy, map[string]string{
+			"GetObject":  "ok ok ok ok ok",
+			"HeadObject": "ok ok ok ok ok",
+		})},
 	{name: "policy Deny everyone s3:*",
 		policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::BUCKET","arn:aws:s3:::BUCKET/*"]}]}`,
 		// Only the admin gets in; the owner keeps its policy.
@@ -616,8 +681,14 @@ var azWorlds = []*azWorld{
 			"PutObjectAcl":                  "AD AD AD ok AD",
 			"PutObjectAcl missing":          "AD AD AD NSK AD",
 			"GetObjectTagging":              "AD AD AD ok AD",
+			"PutObjectTagging":              "AD AD AD ok AD",
+			"DeleteObjectTagging":           "AD AD AD ok AD",
+			"GetBucketTagging":              "AD AD AD NSTS AD",
+			"PutBucketTagging":              "AD AD AD ok AD",
+			"DeleteBucketTagging":           "AD AD AD ok AD",
 			"PutObject":                     "AD AD AD ok AD",
 			"PutObject x-amz-acl":           "AD AD AD ok AD",
+			"PutObject x-amz-tagging":       "AD AD AD ok AD",
 			"DeleteObject":                  "AD AD AD ok AD",
 			"DeleteObject versionId=null":   "AD AD AD ok AD",
 			"DeleteObject protected/obj":    "AD AD AD ok AD",

@@ -32,6 +32,9 @@ type Backend interface {
 	OpenObjectVersion(ctx context.Context, bucket, key, versionID string) (*fsstore.Object, error)
 	HeadObjectVersion(ctx context.Context, bucket, key, versionID string) (fsstore.ObjectMeta, error)
 	SetObjectACLVersion(ctx context.Context, bucket, key, versionID string, acl []byte) error
+	// SetObjectTags replaces the tags of key's current version
+	// (versionID "") or of the version named.
+	SetObjectTags(ctx context.Context, bucket, key, versionID string, tags map[string]string) error
 	DeleteObjectVersion(ctx context.Context, bucket, key, versionID, owner string) (fsstore.DeleteResult, error)
 	ListObjectVersions(ctx context.Context, bucket string, o fsstore.ListVersionsOptions) (fsstore.ListVersionsResult, error)
 

@@ -250,10 +250,3 @@ func (h *Handler) setCORSHeaders(req *request, dst http.Header) {
 		}
 	}
 }
-
-// getObjectTagging answers GetObjectTagging with the empty tag set every
-// object has here (tags are not stored; PutObjectTagging is not
-// implemented).
-func (h *Handler) getObjectTagging(req *request) (*response, error) {
-	return xmlResponse(tagging{Xmlns: s3Namespace})
-}

@@ -85,6 +85,9 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 	if err := h.stampOwner(req, &meta, req.r.Header); err != nil {
 		return nil, err
 	}
+	if err := copyTags(req, &meta, src.Meta.Tags); err != nil {
+		return nil, err
+	}
 	opts := fsstore.PutOptions{
 		Meta:        meta,
 		IfNoneMatch: req.r.Header.Get("If-None-Match"),

@@ -56,6 +56,8 @@ type request struct {
 	post *auth.PostAuth
 	// in is the raw request body as read from the client (bodyio.go).
 	in *countingBody
+	// tags is the tag set the request asks for, once read (tagging.go).
+	tags *parsedTags
 }
 
 // ServeHTTP answers every request in S3's own format; it is terminal and

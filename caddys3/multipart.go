@@ -29,6 +29,9 @@ func (h *Handler) createMultipartUpload(req *request) (*response, error) {
 	if err := h.stampOwner(req, &meta, req.r.Header); err != nil {
 		return nil, err
 	}
+	if err := stampTags(req, &meta); err != nil {
+		return nil, err
+	}
 	algo, err := requestedAlgorithm(req.r.Header)
 	if err != nil {
 		return nil, err

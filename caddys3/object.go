@@ -32,6 +32,9 @@ func (h *Handler) putObject(req *request) (*response, error) {
 	if err := h.stampOwner(req, &meta, req.r.Header); err != nil {
 		return nil, err
 	}
+	if err := stampTags(req, &meta); err != nil {
+		return nil, err
+	}
 	opts := fsstore.PutOptions{
 		Meta:        meta,
 		IfNoneMatch: req.r.Header.Get("If-None-Match"),
@@ -229,6 +232,7 @@ func (h *Handler) getObject(req *request) (*response, error) {
 	resp := &response{header: http.Header{}, head: req.r.Method == http.MethodHead}
 	hdr := resp.header
 	setObjectHeaders(hdr, m)
+	setTaggingCount(hdr, m)
 	if v := versionHeader(req.bucket, m); v != "" {
 		hdr.Set("X-Amz-Version-Id", v)
 	}

@@ -147,6 +147,11 @@ const (
 	OpGetObjectACL            Op = "GetObjectAcl"
 	OpPutObjectACL            Op = "PutObjectAcl"
 	OpGetObjectTagging        Op = "GetObjectTagging"
+	OpPutObjectTagging        Op = "PutObjectTagging"
+	OpDeleteObjectTagging     Op = "DeleteObjectTagging"
+	OpGetBucketTagging        Op = "GetBucketTagging"
+	OpPutBucketTagging        Op = "PutBucketTagging"
+	OpDeleteBucketTagging     Op = "DeleteBucketTagging"
 	OpGetBucketPolicy         Op = "GetBucketPolicy"
 	OpPutBucketPolicy         Op = "PutBucketPolicy"
 	OpDeleteBucketPolicy      Op = "DeleteBucketPolicy"
@@ -195,6 +200,11 @@ func init() {
 		{name: OpPutBucketCORS, match: match{level: bkt, method: put, sub: "cors"}, rule: rule{"s3:PutBucketCORS", ""}, scope: scopeBucket, writes: true, serve: (*Handler).putBucketCORS},
 		// IAM has no DeleteBucketCORS action: PutBucketCORS covers it.
 		{name: OpDeleteBucketCORS, match: match{level: bkt, method: del, sub: "cors"}, rule: rule{"s3:PutBucketCORS", ""}, scope: scopeBucket, writes: true, serve: (*Handler).deleteBucketCORS},
+		// IAM has no DeleteBucketTagging action: PutBucketTagging covers it
+		// (Service Authorization Reference, "Actions defined by Amazon S3").
+		{name: OpGetBucketTagging, match: match{level: bkt, method: get, sub: "tagging"}, rule: rule{"s3:GetBucketTagging", ""}, scope: scopeBucket, serve: (*Handler).getBucketTagging},
+		{name: OpPutBucketTagging, match: match{level: bkt, method: put, sub: "tagging"}, rule: rule{"s3:PutBucketTagging", ""}, scope: scopeBucket, writes: true, serve: (*Handler).putBucketTagging},
+		{name: OpDeleteBucketTagging, match: match{level: bkt, method: del, sub: "tagging"}, rule: rule{"s3:PutBucketTagging", ""}, scope: scopeBucket, writes: true, serve: (*Handler).deleteBucketTagging},
 	}
 	operations = append(operations, refusals(bkt, refusedBucketSubresources...)...)
 	operations = append(operations, []*operation{
@@ -210,9 +220,13 @@ func init() {
 
 		{name: OpGetObjectACL, match: match{level: obj, method: get, sub: "acl"}, rule: rule{"s3:GetObjectAcl", readACP}, versionRule: &rule{"s3:GetObjectVersionAcl", readACP}, scope: scopeObjectMeta, serve: (*Handler).getObjectACL},
 		{name: OpPutObjectACL, match: match{level: obj, method: put, sub: "acl"}, rule: rule{"s3:PutObjectAcl", writeACP}, versionRule: &rule{"s3:PutObjectVersionAcl", writeACP}, scope: scopeObjectMeta, writes: true, serve: (*Handler).putObjectACL},
-		// Tags are not stored, so every object has the empty tag set;
-		// aws-cli v2 reads it before every multipart copy.
+		// aws-cli v2 reads an object's tags before every multipart copy.
+		// No ACL permission grants changing tags ("By default, the bucket
+		// owner has this permission and can grant this permission to
+		// others": API_PutObjectTagging): the owner and the policy decide.
 		{name: OpGetObjectTagging, match: match{level: obj, method: get, sub: "tagging"}, rule: rule{"s3:GetObjectTagging", read}, versionRule: &rule{"s3:GetObjectVersionTagging", read}, scope: scopeObjectMeta, serve: (*Handler).getObjectTagging},
+		{name: OpPutObjectTagging, match: match{level: obj, method: put, sub: "tagging"}, rule: rule{"s3:PutObjectTagging", ""}, versionRule: &rule{"s3:PutObjectVersionTagging", ""}, scope: scopeObjectMeta, writes: true, serve: (*Handler).putObjectTagging},
+		{name: OpDeleteObjectTagging, match: match{level: obj, method: del, sub: "tagging"}, rule: rule{"s3:DeleteObjectTagging", ""}, versionRule: &rule{"s3:DeleteObjectVersionTagging", ""}, scope: scopeObjectMeta, writes: true, serve: (*Handler).deleteObjectTagging},
 	}...)
 	operations = append(operations, refusals(obj, refusedObjectSubresources...)...)
 	operations = append(operations, []*operation{
@@ -262,19 +276,18 @@ func init() {
 // Sub-resources of operations we do not implement (yet): answering them
 // with a listing, a read or a write of the object would be a wrong
 // success. Each becomes a row that answers NotImplemented, after the rows
-// that implement some methods of the same sub-resource (versioning,
-// tagging).
+// that implement some methods of the same sub-resource.
 var (
 	refusedBucketSubresources = []string{
 		"accelerate", "analytics", "encryption",
 		"intelligent-tiering", "inventory", "lifecycle", "logging", "metadataTable",
 		"metrics", "notification", "object-lock", "ownershipControls",
 		"policyStatus", "publicAccessBlock", "replication", "requestPayment",
-		"tagging", "website", "session",
+		"website", "session",
 	}
 	refusedObjectSubresources = []string{
 		"attributes", "legal-hold", "restore", "retention",
-		"select", "tagging", "torrent", "renameObject",
+		"select", "torrent", "renameObject",
 	}
 )
 

@@ -74,6 +74,9 @@ func (h *Handler) postObject(req *request) (*response, error) {
 	if err := h.stampOwner(req, &meta, hdr); err != nil {
 		return nil, err
 	}
+	if err := stampTags(req, &meta); err != nil {
+		return nil, err
+	}
 
 	// An x-amz-checksum-<algo> field is verified and stored as the
 	// header of a PUT is; like every field but the exempt ones it needs a

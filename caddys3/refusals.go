@@ -129,12 +129,6 @@ var refusalTable = []refusal{
 	{feature: "object ownership", header: "X-Amz-Object-Ownership", ops: []Op{OpCreateBucket},
 		asks: func(v string) bool { return v != "" && v != "ObjectWriter" }, answer: notImplemented},
 
-	// Object tags: not stored (GetObjectTagging answers the empty set).
-	{feature: "object tagging", header: "X-Amz-Tagging", field: "tagging",
-		ops: []Op{OpPutObject, OpPostObject, OpCreateMultipartUpload}, answer: notImplemented},
-	{feature: "object tagging", header: "X-Amz-Tagging-Directive", ops: []Op{OpCopyObject},
-		asks: func(v string) bool { return strings.EqualFold(v, "REPLACE") }, answer: notImplemented},
-
 	// Storage classes other than STANDARD.
 	{feature: "storage classes", header: "X-Amz-Storage-Class", field: "x-amz-storage-class", ops: objectWrites, asks: asksNotStd, answer: storageClass},
 

@@ -94,8 +94,6 @@ func TestRefusals(t *testing.T) {
 		{"X-Amz-Bucket-Object-Lock-Enabled", "true", []Op{OpCreateBucket}, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Bucket-Object-Lock-Enabled", "True", []Op{OpCreateBucket}, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Object-Ownership", "BucketOwnerEnforced", []Op{OpCreateBucket}, want{s3err.NotImplemented, notImplementedMsg}},
-		{"X-Amz-Tagging", "a=b", []Op{OpPutObject, OpPostObject, OpCreateMultipartUpload}, want{s3err.NotImplemented, notImplementedMsg}},
-		{"X-Amz-Tagging-Directive", "REPLACE", []Op{OpCopyObject}, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Storage-Class", "GLACIER", objectWrites, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Storage-Class", "REDUCED_REDUNDANCY", objectWrites, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Storage-Class", "standard", objectWrites, want{s3err.InvalidStorageClass, "The storage class you specified is not valid"}},
@@ -118,9 +116,6 @@ func TestRefusals(t *testing.T) {
 	covered := map[string]bool{}
 	for _, c := range cases {
 		for _, op := range c.ops {
-			if op == OpPostObject && c.header == "X-Amz-Tagging" {
-				continue // the form's field is "tagging", below
-			}
 			covered[c.header+" "+string(op)] = true
 			err := refusalRequest(op, map[string]string{c.header: c.value}, "v4-header", nil).refused()
 			if !isCode(err, c.want.code) {
@@ -135,20 +130,14 @@ func TestRefusals(t *testing.T) {
 	// Every row of the table is exercised.
 	for _, f := range refusalTable {
 		for _, op := range f.ops {
-			if !covered[f.header+" "+string(op)] && !(op == OpPostObject && f.field == "tagging") {
+			if !covered[f.header+" "+string(op)] {
 				t.Errorf("no case for %s on %s", f.header, op)
 			}
 		}
 	}
 
-	// The form's tagging field is "tagging".
-	req := refusalRequest(OpPostObject, nil, "", nil)
-	req.form.Fields["tagging"] = "<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>"
-	if err := req.refused(); !isCode(err, s3err.NotImplemented) {
-		t.Errorf("PostObject tagging field: %v", err)
-	}
 	// A form's fields are its headers: a header on the form request is not.
-	req = refusalRequest(OpPostObject, nil, "", nil)
+	req := refusalRequest(OpPostObject, nil, "", nil)
 	req.r.Header.Set("X-Amz-Server-Side-Encryption", "AES256")
 	if err := req.refused(); err != nil {
 		t.Errorf("PostObject with an SSE request header (not a field): %v", err)
@@ -180,6 +169,10 @@ func TestRefusalsAccept(t *testing.T) {
 		{OpCreateBucket, map[string]string{"X-Amz-Bucket-Object-Lock-Enabled": "false"}},
 		{OpCreateBucket, map[string]string{"X-Amz-Object-Ownership": "ObjectWriter"}},
 		{OpCopyObject, map[string]string{"X-Amz-Tagging-Directive": "COPY"}},
+		// Tags are stored (tagging.go).
+		{OpPutObject, map[string]string{"X-Amz-Tagging": "a=b"}},
+		{OpCreateMultipartUpload, map[string]string{"X-Amz-Tagging": "a=b"}},
+		{OpCopyObject, map[string]string{"X-Amz-Tagging-Directive": "REPLACE", "X-Amz-Tagging": "a=b"}},
 		{OpCopyObject, map[string]string{"X-Amz-Metadata-Directive": "REPLACE", "X-Amz-Storage-Class": "STANDARD"}},
 		// Headers that do not belong to an operation are ignored, as S3
 		// ignores them.

@@ -279,12 +279,6 @@ type versioningConfiguration struct {
 	Status  string   `xml:"Status,omitempty"`
 }
 
-type tagging struct {
-	XMLName xml.Name `xml:"Tagging"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	TagSet  struct{} `xml:"TagSet"`
-}
-
 // listVersionsResult is ListObjectVersions' answer (ListObjectVersions,
 // Amazon S3 API Reference, "Response Syntax" and its example: Version and
 // DeleteMarker entries interleaved in key order, newest first per key).

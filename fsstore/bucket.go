@@ -27,6 +27,8 @@ type bucketRecord struct {
 	CORS   json.RawMessage `json:"cors,omitempty"`
 	// Versioning is "" (never set), "Enabled" or "Suspended".
 	Versioning string `json:"versioning,omitempty"`
+	// Tags: the bucket's tag set (BucketTagging), opaque here.
+	Tags json.RawMessage `json:"tags,omitempty"`
 }
 
 func recordPath(name string) string { return bucketsDir + "/" + name + ".json" }
@@ -87,7 +89,7 @@ func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
 		}
 	}
 	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created,
-		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning}, nil
+		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning, Tags: rec.Tags}, nil
 }
 
 // BucketDoc names a document kept with a bucket.
@@ -97,6 +99,7 @@ const (
 	BucketACL BucketDoc = iota
 	BucketPolicy
 	BucketCORS
+	BucketTagging
 )
 
 // SetBucketDoc replaces (data nil: removes) one of the bucket's documents
@@ -110,6 +113,8 @@ func (s *Store) SetBucketDoc(ctx context.Context, name string, doc BucketDoc, da
 			rec.Policy = string(data)
 		case BucketCORS:
 			rec.CORS = data
+		case BucketTagging:
+			rec.Tags = data
 		default:
 			return false, fmt.Errorf("fsstore: unknown bucket document %d", doc)
 		}

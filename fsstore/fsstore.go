@@ -195,6 +195,9 @@ type BucketInfo struct {
 	ACL, Policy, CORS []byte
 	// Versioning is "" (never enabled), "Enabled" or "Suspended".
 	Versioning string
+	// Tags is the bucket's tag set as SetBucketDoc(BucketTagging) stored
+	// it (nil when unset).
+	Tags []byte
 }
 
 // ObjectMeta is what is stored with an object besides its bytes.
@@ -228,6 +231,8 @@ type ObjectMeta struct {
 	// DeleteMarker is set only in VersionEntry.Meta and listings of
 	// versions.
 	DeleteMarker bool
+	// Tags is the version's tag set (nil: none); SetObjectTags changes it.
+	Tags map[string]string `json:",omitempty"`
 }
 
 // PutOptions control one PutObject.

@@ -37,6 +37,8 @@ type metaRecord struct {
 	// versioned (the null version); DM marks a delete marker.
 	V  string `json:"v,omitempty"`
 	DM bool   `json:"dm,omitempty"`
+	// Tags: the version's tag set (tags.go).
+	Tags map[string]string `json:"tg,omitempty"`
 }
 
 func recordOf(m *ObjectMeta) metaRecord {
@@ -54,6 +56,7 @@ func recordOf(m *ObjectMeta) metaRecord {
 		ChecksumType:       m.ChecksumType,
 		Owner:              m.Owner,
 		ACL:                m.ACL,
+		Tags:               m.Tags,
 	}
 }
 
@@ -76,6 +79,7 @@ func (r *metaRecord) meta(size int64, mtime int64) ObjectMeta {
 		ACL:                r.ACL,
 		VersionID:          exposedID(r.V),
 		DeleteMarker:       r.DM,
+		Tags:               r.Tags,
 	}
 }
 

@@ -628,33 +628,10 @@ func (s *Store) repairPlain(bucket, key string) {
 	}
 }
 
-// SetObjectACLVersion replaces the ACL of one version of key. A version
-// and the plain file that holds it share one inode, so one write of the
-// record changes both.
+// SetObjectACLVersion replaces the ACL of one version of key ("": the
+// current one; see editRecord).
 func (s *Store) SetObjectACLVersion(ctx context.Context, bucket, key, versionID string, acl []byte) error {
-	if versionID == "" {
-		return s.SetObjectACL(ctx, bucket, key, acl)
-	}
-	o, err := s.openObjectVersion(ctx, bucket, key, versionID, false)
-	if err != nil {
-		return err
-	}
-	if o.File == nil { // the plain marker directory
-		return s.SetObjectACL(ctx, bucket, key, acl)
-	}
-	defer o.Close()
-	return withFd(o.File, func(fd int) error {
-		id, _, err := statID(fd)
-		if err != nil {
-			return err
-		}
-		rec, _, err := s.meta.load(fd, id, bucket, key)
-		if err != nil {
-			return err
-		}
-		rec.ACL = acl
-		return s.meta.stage(fd, id, bucket, key, &rec)
-	})
+	return s.editRecord(ctx, bucket, key, versionID, func(rec *metaRecord) { rec.ACL = acl })
 }
 
 // areaHasEntries reports whether the area directory dir holds any file,

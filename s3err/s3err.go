@@ -38,6 +38,7 @@ const (
 	InvalidRange                            Code = "InvalidRange"
 	InvalidRequest                          Code = "InvalidRequest"
 	InvalidStorageClass                     Code = "InvalidStorageClass"
+	InvalidTag                              Code = "InvalidTag"
 	KeyTooLongError                         Code = "KeyTooLongError"
 	MalformedACLError                       Code = "MalformedACLError"
 	MalformedPOSTRequest                    Code = "MalformedPOSTRequest"
@@ -53,6 +54,7 @@ const (
 	NoSuchBucketPolicy                      Code = "NoSuchBucketPolicy"
 	NoSuchCORSConfiguration                 Code = "NoSuchCORSConfiguration"
 	NoSuchKey                               Code = "NoSuchKey"
+	NoSuchTagSet                            Code = "NoSuchTagSet"
 	NoSuchUpload                            Code = "NoSuchUpload"
 	NoSuchVersion                           Code = "NoSuchVersion"
 	NotImplemented                          Code = "NotImplemented"
@@ -120,6 +122,7 @@ var table = map[Code]Row{
 	InvalidRange:                            {416, "The requested range is not satisfiable"},
 	InvalidRequest:                          {400, "Invalid Request"},
 	InvalidStorageClass:                     {400, "The storage class you specified is not valid"},
+	InvalidTag:                              {400, "Your request contains tag input that is not valid."},
 	KeyTooLongError:                         {400, "Your key is too long"},
 	MalformedACLError:                       {400, "The XML you provided was not well-formed or did not validate against our published schema"},
 	MalformedPOSTRequest:                    {400, "The body of your POST request is not well-formed multipart/form-data."},
@@ -135,6 +138,7 @@ var table = map[Code]Row{
 	NoSuchBucketPolicy:                      {404, "The bucket policy does not exist"},
 	NoSuchCORSConfiguration:                 {404, "The CORS configuration does not exist"},
 	NoSuchKey:                               {404, "The specified key does not exist."},
+	NoSuchTagSet:                            {404, "The TagSet does not exist"},
 	NoSuchUpload:                            {404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."},
 	NoSuchVersion:                           {404, "The specified version does not exist."},
 	NotImplemented:                          {501, "A header you provided implies functionality that is not implemented."},

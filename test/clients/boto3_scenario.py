@@ -421,9 +421,67 @@ def vhost(label, t, f1, workdir):
            "urls: %r" % seen[:3])
 
 
+# ---- tagging (issue 16) ---------------------------------------------------
+# put_object Tagging=, get/put/delete_object_tagging (with VersionId),
+# copy_object TaggingDirective, head_object's TagCount header, bucket
+# tagging and NoSuchTagSet, and AWS's refusals (11 tags, aws: keys).
+def tagging_scenario():
+    s3 = make_client()
+    t = ARGS.label + ": tagging: "
+    bucket = "tags-%s-%s" % (ARGS.label.replace("_", "-"), uuid.uuid4().hex[:8])
+    if check(t + "create_bucket", lambda: s3.create_bucket(Bucket=bucket)) is None:
+        return
+
+    def tags(key, **kw):
+        return sorted((x["Key"], x["Value"]) for x in s3.get_object_tagging(Bucket=bucket, Key=key, **kw)["TagSet"])
+
+    check(t + "put_object Tagging=team=blue&env=dev",
+          lambda: s3.put_object(Bucket=bucket, Key="a", Body=b"a", Tagging="team=blue&env=dev"))
+    check(t + "get_object_tagging", lambda: tags("a") == [("env", "dev"), ("team", "blue")])
+    check(t + "head_object x-amz-tagging-count 2", lambda: s3.head_object(Bucket=bucket, Key="a")[
+        "ResponseMetadata"]["HTTPHeaders"].get("x-amz-tagging-count") == "2")
+    check(t + "put_object_tagging replaces the set", lambda: s3.put_object_tagging(
+        Bucket=bucket, Key="a", Tagging={"TagSet": [{"Key": "x", "Value": "1"}]}) and tags("a") == [("x", "1")])
+    check(t + "copy_object keeps the tags (COPY)", lambda: s3.copy_object(
+        Bucket=bucket, Key="b", CopySource={"Bucket": bucket, "Key": "a"}) and tags("b") == [("x", "1")])
+    check(t + "copy_object TaggingDirective=REPLACE", lambda: s3.copy_object(
+        Bucket=bucket, Key="c", CopySource={"Bucket": bucket, "Key": "a"},
+        TaggingDirective="REPLACE", Tagging="y=2") and tags("c") == [("y", "2")])
+    check(t + "delete_object_tagging", lambda: s3.delete_object_tagging(Bucket=bucket, Key="a") and tags("a") == [])
+    check(t + "11 tags: BadRequest", lambda: error_code(lambda: s3.put_object_tagging(
+        Bucket=bucket, Key="a", Tagging={"TagSet": [{"Key": "k%d" % i, "Value": "v"} for i in range(11)]})) == ("BadRequest", 400))
+    check(t + "aws: key: InvalidTag", lambda: error_code(lambda: s3.put_object_tagging(
+        Bucket=bucket, Key="a", Tagging={"TagSet": [{"Key": "aws:k", "Value": "v"}]})) == ("InvalidTag", 400))
+
+    def versions():
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        v1 = s3.put_object(Bucket=bucket, Key="v", Body=b"1", Tagging="n=1")["VersionId"]
+        v2 = s3.put_object(Bucket=bucket, Key="v", Body=b"2", Tagging="n=2")["VersionId"]
+        r = s3.put_object_tagging(Bucket=bucket, Key="v", VersionId=v1, Tagging={"TagSet": [{"Key": "n", "Value": "old"}]})
+        return (r["VersionId"] == v1 and tags("v", VersionId=v1) == [("n", "old")]
+                and tags("v", VersionId=v2) == [("n", "2")] and tags("v") == [("n", "2")])
+    check(t + "put_object_tagging VersionId changes that version only", versions)
+
+    check(t + "get_bucket_tagging without tags: NoSuchTagSet",
+          lambda: error_code(lambda: s3.get_bucket_tagging(Bucket=bucket)) == ("NoSuchTagSet", 404))
+    check(t + "put_bucket_tagging + get_bucket_tagging", lambda: s3.put_bucket_tagging(
+        Bucket=bucket, Tagging={"TagSet": [{"Key": "owner", "Value": "ops"}]}) and
+        s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "owner", "Value": "ops"}])
+    check(t + "delete_bucket_tagging", lambda: s3.delete_bucket_tagging(Bucket=bucket) and
+          error_code(lambda: s3.get_bucket_tagging(Bucket=bucket)) == ("NoSuchTagSet", 404))
+
+    def cleanup():
+        for v in s3.list_object_versions(Bucket=bucket).get("Versions", []):
+            s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])
+        s3.delete_bucket(Bucket=bucket)
+    check(t + "delete every version, delete_bucket", cleanup)
+# ---- end tagging -----------------------------------------------------------
+
+
 if __name__ == "__main__":
     try:
         main()
+        tagging_scenario()
     except Exception:  # noqa: BLE001
         traceback.print_exc()
         report(False, "scenario crashed")

@@ -296,4 +296,60 @@ else
 	fail "boto3-debian: /usr/bin/python3 cannot import boto3 (apt-get install python3-boto3)"
 fi
 
+# ---- tagging (issue 16) ----------------------------------------------------
+# awscli_tagging LABEL CMD... : s3api put-object --tagging, put-object-tagging,
+# get-object-tagging (with --version-id), delete-object-tagging,
+# put-bucket-tagging / get-bucket-tagging / delete-bucket-tagging, and the
+# InvalidTag refusal of an aws: key.
+awscli_tagging() {
+	local label="$1"
+	shift
+	local -a AWS=("$@" --endpoint-url "$ENDPOINT" --region us-east-1 ${CA:+--ca-bundle "$CA"})
+	local b="tags-${label}-$$-${RANDOM}" v1 v2
+	local d="$WORK/$label-tags"
+	mkdir -p "$d"
+	printf 'tagged\n' >"$d/t.txt"
+	check "$label: tagging: s3 mb" "${AWS[@]}" s3 mb "s3://$b" || return
+	check "$label: tagging: put-object --tagging" "${AWS[@]}" s3api put-object --bucket "$b" --key t.txt --body "$d/t.txt" --tagging 'team=blue&env=dev'
+	check "$label: tagging: get-object-tagging" expect_exact "$(printf 'env\tdev\nteam\tblue')" \
+		"${AWS[@]}" s3api get-object-tagging --bucket "$b" --key t.txt --query 'TagSet[].[Key,Value]'
+	check "$label: tagging: put-object-tagging" "${AWS[@]}" s3api put-object-tagging --bucket "$b" --key t.txt \
+		--tagging 'TagSet=[{Key=project,Value=caddys3}]'
+	check "$label: tagging: get-object-tagging after put" expect_exact "$(printf 'project\tcaddys3')" \
+		"${AWS[@]}" s3api get-object-tagging --bucket "$b" --key t.txt --query 'TagSet[].[Key,Value]'
+	check "$label: tagging: put-object-tagging of an aws: key is InvalidTag" expect_fail_output "InvalidTag" \
+		"${AWS[@]}" s3api put-object-tagging --bucket "$b" --key t.txt --tagging 'TagSet=[{Key=aws:x,Value=y}]'
+	check "$label: tagging: delete-object-tagging" "${AWS[@]}" s3api delete-object-tagging --bucket "$b" --key t.txt
+	check "$label: tagging: no tags left" expect_exact "0" \
+		"${AWS[@]}" s3api get-object-tagging --bucket "$b" --key t.txt --query 'length(TagSet)'
+	check "$label: tagging: get-bucket-tagging without tags fails (NoSuchTagSet)" expect_fail_output "NoSuchTagSet" \
+		"${AWS[@]}" s3api get-bucket-tagging --bucket "$b"
+	check "$label: tagging: put-bucket-tagging" "${AWS[@]}" s3api put-bucket-tagging --bucket "$b" \
+		--tagging 'TagSet=[{Key=owner,Value=ops},{Key=cost,Value=42}]'
+	check "$label: tagging: get-bucket-tagging" expect_exact "$(printf 'cost\t42\nowner\tops')" \
+		"${AWS[@]}" s3api get-bucket-tagging --bucket "$b" --query 'TagSet[].[Key,Value]'
+	check "$label: tagging: delete-bucket-tagging" "${AWS[@]}" s3api delete-bucket-tagging --bucket "$b"
+	check "$label: tagging: put-bucket-versioning Status=Enabled" "${AWS[@]}" s3api put-bucket-versioning --bucket "$b" \
+		--versioning-configuration Status=Enabled
+	v1="$("${AWS[@]}" s3api put-object --bucket "$b" --key v.txt --body "$d/t.txt" --tagging n=1 --query VersionId 2>&1)"
+	v2="$("${AWS[@]}" s3api put-object --bucket "$b" --key v.txt --body "$d/t.txt" --tagging n=2 --query VersionId 2>&1)"
+	check "$label: tagging: put-object-tagging --version-id (the first)" "${AWS[@]}" s3api put-object-tagging --bucket "$b" --key v.txt \
+		--version-id "$v1" --tagging 'TagSet=[{Key=n,Value=old}]'
+	check "$label: tagging: the first version's tags changed" expect_exact "old" \
+		"${AWS[@]}" s3api get-object-tagging --bucket "$b" --key v.txt --version-id "$v1" --query 'TagSet[0].Value'
+	check "$label: tagging: the second version's tags did not" expect_exact "2" \
+		"${AWS[@]}" s3api get-object-tagging --bucket "$b" --key v.txt --version-id "$v2" --query 'TagSet[0].Value'
+	check "$label: tagging: delete every version, rb" bash -c '"$@" s3api delete-object --bucket "'"$b"'" --key v.txt --version-id "'"$v1"'" >/dev/null &&
+		"$@" s3api delete-object --bucket "'"$b"'" --key v.txt --version-id "'"$v2"'" >/dev/null &&
+		"$@" s3api delete-object --bucket "'"$b"'" --key t.txt --version-id null >/dev/null &&
+		"$@" s3 rb "s3://'"$b"'"' _ "${AWS[@]}"
+}
+if [ -n "$PIP_PY" ] && "$PIP_PY" -c 'import awscli' 2>/dev/null; then
+	awscli_tagging "awscli-v1-pip$T" "$PIP_PY" -m awscli
+fi
+if [ -x /usr/bin/aws ]; then
+	awscli_tagging "awscli-v2-debian$T" /usr/bin/aws
+fi
+# ---- end tagging ------------------------------------------------------------
+
 summary

@@ -7,7 +7,7 @@ package e2e
 //	(a) signed requests with extra unsigned x-amz-* headers,
 //	(b) requests for keys through symlinks planted in the storage root,
 //	(c) malformed framings over raw TCP and tampered aws-chunked bodies,
-//	(d) requests for refused features (SSE-C, Object Lock, tagging).
+//	(d) requests for refused features (SSE-C, Object Lock).
 //
 // Every answer must be below 500 (a refused feature may answer S3's own
 // 501 NotImplemented, and nothing else of 5xx), no adversarial request
@@ -250,7 +250,6 @@ func TestAdversarialNo5xx(t *testing.T) {
 		{"SSE-C", sseCHeaders, 501, "NotImplemented", msgNotImplemented},
 		{"Object Lock", hdr("X-Amz-Object-Lock-Mode", "COMPLIANCE", "X-Amz-Object-Lock-Retain-Until-Date", "2099-01-01T00:00:00Z"), 400, "InvalidRequest", msgNoObjectLock},
 		{"legal hold", hdr("X-Amz-Object-Lock-Legal-Hold", "ON"), 400, "InvalidRequest", msgNoObjectLock},
-		{"tagging", hdr("X-Amz-Tagging", "team=a&env=b"), 501, "NotImplemented", msgNotImplemented},
 	}
 	classD := func(i int) {
 		a := refusedFeatures[rng.IntN(len(refusedFeatures))]
@@ -258,7 +257,7 @@ func TestAdversarialNo5xx(t *testing.T) {
 		named = append(named, advTarget{ab, key})
 		h := a.header
 		what := "PUT " + a.name
-		if rng.IntN(3) == 0 && a.name != "tagging" {
+		if rng.IntN(3) == 0 {
 			h = withHeader(hdr("X-Amz-Copy-Source", "/"+ab+"/src"), h)
 			what = "copy " + a.name
 		}

@@ -100,9 +100,7 @@ func TestRefusedHeaders(t *testing.T) {
 	copySource := hdr("X-Amz-Copy-Source", "/"+bucket+"/src")
 
 	t.Run("PutObject", func(t *testing.T) {
-		asks := append(objectWriteAsks[:len(objectWriteAsks):len(objectWriteAsks)],
-			refusedAsk{"tagging", hdr("X-Amz-Tagging", "team=a&env=b"), 501, "NotImplemented", msgNotImplemented})
-		for _, a := range asks {
+		for _, a := range objectWriteAsks {
 			t.Run(a.name, func(t *testing.T) {
 				key := "put/" + a.name
 				r := doRaw(t, rawReq{Method: "PUT", Path: objPath(bucket, key), Header: a.header, Body: []byte("secret data"), Creds: &alice})
@@ -114,7 +112,6 @@ func TestRefusedHeaders(t *testing.T) {
 
 	t.Run("CopyObject", func(t *testing.T) {
 		asks := append(objectWriteAsks[:len(objectWriteAsks):len(objectWriteAsks)],
-			refusedAsk{"tagging directive REPLACE", hdr("X-Amz-Tagging-Directive", "REPLACE", "X-Amz-Tagging", "a=b"), 501, "NotImplemented", msgNotImplemented},
 			refusedAsk{"SSE-C of the source", sseCCopySourceHeaders, 400, "InvalidRequest", msgNotApplicable})
 		for _, a := range asks {
 			t.Run(a.name, func(t *testing.T) {
@@ -127,9 +124,7 @@ func TestRefusedHeaders(t *testing.T) {
 	})
 
 	t.Run("CreateMultipartUpload", func(t *testing.T) {
-		asks := append(objectWriteAsks[:len(objectWriteAsks):len(objectWriteAsks)],
-			refusedAsk{"tagging", hdr("X-Amz-Tagging", "team=a"), 501, "NotImplemented", msgNotImplemented})
-		for _, a := range asks {
+		for _, a := range objectWriteAsks {
 			t.Run(a.name, func(t *testing.T) {
 				key := "mpu/" + a.name
 				r := doRaw(t, rawReq{Method: "POST", Path: objPath(bucket, key), Query: url.Values{"uploads": {""}}, Header: a.header, Creds: &alice})
@@ -252,7 +247,6 @@ func TestRefusedPostFields(t *testing.T) {
 		{"x-amz-server-side-encryption-customer-key", "MzJieXRlc2xvbmdzZWNyZXRrZXltdXN0cHJvdmlkZWQ=", refusedAsk{status: 501, code: "NotImplemented", msg: msgNotImplemented}},
 		{"x-amz-object-lock-mode", "GOVERNANCE", refusedAsk{status: 400, code: "InvalidRequest", msg: msgNoObjectLock}},
 		{"x-amz-object-lock-legal-hold", "ON", refusedAsk{status: 400, code: "InvalidRequest", msg: msgNoObjectLock}},
-		{"tagging", "<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>", refusedAsk{status: 501, code: "NotImplemented", msg: msgNotImplemented}},
 		{"x-amz-storage-class", "DEEP_ARCHIVE", refusedAsk{status: 501, code: "NotImplemented", msg: msgNotImplemented}},
 		{"x-amz-website-redirect-location", "/other", refusedAsk{status: 501, code: "NotImplemented", msg: msgNotImplemented}},
 	} {
