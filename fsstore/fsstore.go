@@ -195,6 +195,9 @@ type BucketInfo struct {
 	ACL, Policy, CORS []byte
 	// Versioning is "" (never enabled), "Enabled" or "Suspended".
 	Versioning string
+	// ObjectLock is the bucket's object lock configuration, nil without
+	// lock (retention.go).
+	ObjectLock *ObjectLockConfig
 }
 
 // ObjectMeta is what is stored with an object besides its bytes.
@@ -228,6 +231,12 @@ type ObjectMeta struct {
 	// DeleteMarker is set only in VersionEntry.Meta and listings of
 	// versions.
 	DeleteMarker bool
+	// Object lock (retention.go): the version's retention mode
+	// (GOVERNANCE, COMPLIANCE, "" for none) and date, and its legal hold
+	// ("ON", "OFF", "" never set).
+	LockMode  string    `json:",omitempty"`
+	LockUntil time.Time `json:",omitzero"`
+	LegalHold string    `json:",omitempty"`
 }
 
 // PutOptions control one PutObject.

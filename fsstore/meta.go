@@ -37,6 +37,9 @@ type metaRecord struct {
 	// versioned (the null version); DM marks a delete marker.
 	V  string `json:"v,omitempty"`
 	DM bool   `json:"dm,omitempty"`
+	// Object lock (retention.go): the version's retention and legal hold.
+	LK *lockRecord `json:"lk,omitempty"`
+	LH string      `json:"lh,omitempty"`
 }
 
 func recordOf(m *ObjectMeta) metaRecord {
@@ -54,6 +57,8 @@ func recordOf(m *ObjectMeta) metaRecord {
 		ChecksumType:       m.ChecksumType,
 		Owner:              m.Owner,
 		ACL:                m.ACL,
+		LK:                 lockRecordOf(m),
+		LH:                 m.LegalHold,
 	}
 }
 
@@ -76,6 +81,9 @@ func (r *metaRecord) meta(size int64, mtime int64) ObjectMeta {
 		ACL:                r.ACL,
 		VersionID:          exposedID(r.V),
 		DeleteMarker:       r.DM,
+		LockMode:           r.LK.mode(),
+		LockUntil:          r.LK.until(),
+		LegalHold:          r.LH,
 	}
 }
 
