@@ -430,6 +430,9 @@ var azErrorCodes = map[string]struct {
 	"AD":   {"AccessDenied", 403},
 	"NSK":  {"NoSuchKey", 404},
 	"NSBP": {"NoSuchBucketPolicy", 404},
+	"OLNF": {"ObjectLockConfigurationNotFoundError", 404},
+	"IBS":  {"InvalidBucketState", 409},
+	"IR":   {"InvalidRequest", 400},
 }
 
 // azObjectKeys are alice's objects in her bucket.

@@ -196,6 +196,7 @@ func init() {
 		// IAM has no DeleteBucketCORS action: PutBucketCORS covers it.
 		{name: OpDeleteBucketCORS, match: match{level: bkt, method: del, sub: "cors"}, rule: rule{"s3:PutBucketCORS", ""}, scope: scopeBucket, writes: true, serve: (*Handler).deleteBucketCORS},
 	}
+	operations = append(operations, objectLockBucketRows()...)
 	operations = append(operations, refusals(bkt, refusedBucketSubresources...)...)
 	operations = append(operations, []*operation{
 		{name: OpListMultipartUploads, match: match{level: bkt, method: get, sub: "uploads"}, rule: rule{"s3:ListBucketMultipartUploads", read}, scope: scopeBucket, serve: (*Handler).listMultipartUploads},
@@ -214,6 +215,7 @@ func init() {
 		// aws-cli v2 reads it before every multipart copy.
 		{name: OpGetObjectTagging, match: match{level: obj, method: get, sub: "tagging"}, rule: rule{"s3:GetObjectTagging", read}, versionRule: &rule{"s3:GetObjectVersionTagging", read}, scope: scopeObjectMeta, serve: (*Handler).getObjectTagging},
 	}...)
+	operations = append(operations, objectLockObjectRows()...)
 	operations = append(operations, refusals(obj, refusedObjectSubresources...)...)
 	operations = append(operations, []*operation{
 		// S3's answers to bucket sub-resources that have no meaning for a
@@ -268,12 +270,12 @@ var (
 	refusedBucketSubresources = []string{
 		"accelerate", "analytics", "encryption",
 		"intelligent-tiering", "inventory", "lifecycle", "logging", "metadataTable",
-		"metrics", "notification", "object-lock", "ownershipControls",
+		"metrics", "notification", "ownershipControls",
 		"policyStatus", "publicAccessBlock", "replication", "requestPayment",
 		"tagging", "website", "session",
 	}
 	refusedObjectSubresources = []string{
-		"attributes", "legal-hold", "restore", "retention",
+		"attributes", "restore",
 		"select", "tagging", "torrent", "renameObject",
 	}
 )

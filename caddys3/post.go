@@ -63,7 +63,7 @@ func (h *Handler) postObject(req *request) (*response, error) {
 	for name, v := range fields {
 		if hn, ok := postFieldHeaders[name]; ok {
 			hdr.Set(hn, v)
-		} else if strings.HasPrefix(name, "x-amz-meta-") {
+		} else if strings.HasPrefix(name, "x-amz-meta-") || strings.HasPrefix(name, "x-amz-object-lock-") {
 			hdr.Set(name, v)
 		}
 	}
@@ -72,6 +72,9 @@ func (h *Handler) postObject(req *request) (*response, error) {
 		return nil, err
 	}
 	if err := h.stampOwner(req, &meta, hdr); err != nil {
+		return nil, err
+	}
+	if err := applyLockHeaders(req, hdr, &meta, false); err != nil {
 		return nil, err
 	}
 
