@@ -225,7 +225,10 @@ func applyLockHeaders(req *request, hdr http.Header, meta *fsstore.ObjectMeta, c
 	set := mode != "" || hold != ""
 	lock := req.bucket.ObjectLock
 	if set && lock == nil {
-		return newTextError(s3err.BucketMissingObjectLock)
+		// A write's text differs from ?retention's (versitygw's
+		// PutObject_missing_bucket_lock, CopyObject_missing_bucket_lock
+		// and CreateMultipartUpload tests, run against S3).
+		return newTextError(s3err.NoObjectLockConfig)
 	}
 	retained := mode != "" || (lock != nil && lock.Mode != "")
 	if checksumRequired && retained && req.r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(req.r.Header) {
