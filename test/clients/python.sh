@@ -312,7 +312,7 @@ awscli_objectlock() {
 	local d="$WORK/$label-lock"
 	mkdir -p "$d"
 	printf 'locked\n' >"$d/l.txt"
-	until="$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)"
+	until="$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)"
 	check "$label: lock: create-bucket --object-lock-enabled-for-bucket" "${AWS[@]}" s3api create-bucket --bucket "$b" \
 		--object-lock-enabled-for-bucket || return
 	check "$label: lock: put-object-lock-configuration GOVERNANCE 1 day" "${AWS[@]}" s3api put-object-lock-configuration --bucket "$b" \
