@@ -127,17 +127,21 @@ func CheckDelete(m ObjectMeta, now time.Time, bypass bool) error {
 }
 
 // CheckRetentionChange decides whether version m's retention may become
-// mode until until (mode "": removed). Extending (same or stronger mode,
-// a date not earlier) is always allowed; under an unexpired GOVERNANCE
-// retention anything else needs bypass; under an unexpired COMPLIANCE
-// retention nothing else is allowed, whoever asks (S3 User Guide,
-// "Retention modes": in compliance mode "its retention mode can't be
-// changed, and its retention period can't be shortened").
+// mode until until (mode "": removed). Extending (the same mode, a date
+// not earlier) is always allowed; under an unexpired GOVERNANCE retention
+// anything else needs bypass, a change to COMPLIANCE included (the
+// PutObjectRetention reference: placing a compliance retention needs
+// s3:BypassGovernanceRetention; ceph/ceph PR 42505, "through the use and
+// test of amazon S3": GOVERNANCE may become COMPLIANCE only with the
+// bypass); under an unexpired COMPLIANCE retention nothing else is
+// allowed, whoever asks (S3 User Guide, "Retention modes": in compliance
+// mode "its retention mode can't be changed, and its retention period
+// can't be shortened").
 func CheckRetentionChange(m ObjectMeta, mode string, until, now time.Time, bypass bool) error {
 	if !retentionActive(m, now) {
 		return nil
 	}
-	extends := mode != "" && !until.Before(m.LockUntil) && (mode == m.LockMode || mode == LockCompliance)
+	extends := mode == m.LockMode && !until.Before(m.LockUntil)
 	if extends || (m.LockMode == LockGovernance && bypass) {
 		return nil
 	}

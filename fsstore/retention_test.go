@@ -54,7 +54,7 @@ func TestLockDecision(t *testing.T) {
 		allowed []op // every other op is refused
 	}{
 		{"none", ObjectMeta{}, false, []op{del, extend, shorten, remove, toGovernance, toCompliance}},
-		{"governance", gov, false, []op{extend, toGovernance, toCompliance}},
+		{"governance", gov, false, []op{extend, toGovernance}},
 		{"governance+bypass", gov, true, []op{del, extend, shorten, remove, toGovernance, toCompliance}},
 		{"compliance", comp, false, []op{extend, toCompliance}},
 		{"compliance+bypass", comp, true, []op{extend, toCompliance}},
@@ -118,7 +118,10 @@ func TestObjectLockStore(t *testing.T) {
 		if err := s.SetObjectRetention(ctx, "vbk", "k", m1.VersionID, LockGovernance, until.Add(-time.Minute), false); !errors.Is(err, ErrObjectLocked) {
 			t.Fatalf("shorten: %v", err)
 		}
-		if err := s.SetObjectRetention(ctx, "vbk", "k", m1.VersionID, LockCompliance, until, false); err != nil {
+		if err := s.SetObjectRetention(ctx, "vbk", "k", m1.VersionID, LockCompliance, until, false); !errors.Is(err, ErrObjectLocked) {
+			t.Fatalf("to compliance without bypass: %v", err)
+		}
+		if err := s.SetObjectRetention(ctx, "vbk", "k", m1.VersionID, LockCompliance, until, true); err != nil {
 			t.Fatalf("to compliance: %v", err)
 		}
 		if _, err := s.DeleteObjectVersionOpts(ctx, "vbk", "k", m1.VersionID, "", DeleteOptions{BypassGovernance: true}); !errors.Is(err, ErrObjectLocked) {

@@ -296,7 +296,8 @@ func TestObjectLockEnforcement(t *testing.T) {
 		{"gov: shorten, bypass denied", olGov, false, "nobypass", true, "shorten", 403, false, ug},
 		{"gov: remove, bypass", olGov, false, "bob", true, "remove", 200, false, ug},
 		{"gov: extend", olGov, false, "nobypass", false, "extend", 200, false, ug + ": extending is always allowed"},
-		{"gov: to compliance", olGov, false, "alice", false, "to-compliance", 200, false, ug},
+		{"gov: to compliance", olGov, false, "alice", false, "to-compliance", 403, false, "PutObjectRetention: a compliance retention needs s3:BypassGovernanceRetention (ceph PR 42505, tested on S3)"},
+		{"gov: to compliance, bypass", olGov, false, "bob", true, "to-compliance", 200, false, "ceph PR 42505: GOVERNANCE becomes COMPLIANCE only with the bypass"},
 		{"comp: delete by id, bypass, owner", olComp, false, "alice", true, "delete-version", 403, false, moto + " test_locked_object_compliance_mode"},
 		{"comp: delete by id, bypass, root", olComp, false, "admin", true, "delete-version", 403, false, ug + ": not even the root user"},
 		{"comp: shorten, bypass, root", olComp, false, "admin", true, "shorten", 403, false, ug},
@@ -548,7 +549,9 @@ func TestObjectLockMinio(t *testing.T) {
 		t.Fatalf("GetObjectRetention of the default: %v %v %v", gmode, until, err)
 	}
 	comp, later := minio.Compliance, time.Now().Add(48*time.Hour).UTC().Truncate(time.Second)
-	if err := m.PutObjectRetention(ctxT(t), bucket, "o", minio.PutObjectRetentionOptions{Mode: &comp, RetainUntilDate: &later, VersionID: info.VersionID}); err != nil {
+	err = m.PutObjectRetention(ctxT(t), bucket, "o", minio.PutObjectRetentionOptions{Mode: &comp, RetainUntilDate: &later, VersionID: info.VersionID})
+	wantMinioError(t, err, 403, "AccessDenied") // GOVERNANCE → COMPLIANCE needs the bypass
+	if err := m.PutObjectRetention(ctxT(t), bucket, "o", minio.PutObjectRetentionOptions{Mode: &comp, RetainUntilDate: &later, VersionID: info.VersionID, GovernanceBypass: true}); err != nil {
 		t.Fatalf("PutObjectRetention to COMPLIANCE: %v", err)
 	}
 	gmode, until, err = m.GetObjectRetention(ctxT(t), bucket, "o", info.VersionID)
