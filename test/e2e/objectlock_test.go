@@ -574,10 +574,11 @@ func TestObjectLockMinio(t *testing.T) {
 }
 
 // Two server processes on one root: one deletes a version by id while
-// the other sets a legal hold on it, again and again. The decision and
+// the other sets a legal hold (even rounds) or a GOVERNANCE retention (odd
+// rounds) on it, again and again. The decision and
 // the act both run under the key's lock in the store, so either the
 // delete ran strictly before (the hold then finds no version: 404) or
-// the hold won (the delete is refused and the version is there).
+// the lock won (the delete is refused and the version is there).
 func TestObjectLockTwoNodesRace(t *testing.T) {
 	second := startSecondNode(t)
 	bucket := lockedBucket(t, alice, "ol-race")
@@ -596,8 +597,13 @@ func TestObjectLockTwoNodesRace(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			_, holdErr = holder.PutObjectLegalHold(ctxT(t), &s3.PutObjectLegalHoldInput{Bucket: aws.String(bucket), Key: aws.String(key), VersionId: aws.String(vid),
-				LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}})
+			if i%2 == 0 {
+				_, holdErr = holder.PutObjectLegalHold(ctxT(t), &s3.PutObjectLegalHoldInput{Bucket: aws.String(bucket), Key: aws.String(key), VersionId: aws.String(vid),
+					LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}})
+				return
+			}
+			_, holdErr = holder.PutObjectRetention(ctxT(t), &s3.PutObjectRetentionInput{Bucket: aws.String(bucket), Key: aws.String(key), VersionId: aws.String(vid),
+				Retention: &types.ObjectLockRetention{Mode: types.ObjectLockRetentionModeGovernance, RetainUntilDate: aws.Time(time.Now().Add(time.Hour))}})
 		}()
 		wg.Wait()
 		_, headErr := cl.HeadObject(ctxT(t), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), VersionId: aws.String(vid)})
