@@ -321,6 +321,35 @@ func azOpCases() []*azOpCase {
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
 				return azReq("GET", upload(f, "mp/bob", f.bobUpload))
 			}},
+		// Object lock (objectlock.go): the fixture bucket has no lock, so
+		// an authorized request gets the answer of a bucket without it.
+		{name: "GetObjectLockConfiguration", op: OpGetObjectLockConfiguration, ok: "200", build: simple("GET", "?object-lock")},
+		{name: "PutObjectLockConfiguration", op: OpPutObjectLockConfiguration, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", b(f)+"?object-lock")
+				r.body = []byte(`<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>`)
+				return r
+			}},
+		{name: "GetObjectRetention", op: OpGetObjectRetention, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				return azReq("GET", o(f, "obj")+"?retention")
+			}},
+		{name: "PutObjectRetention", op: OpPutObjectRetention, needs: azNeeds{objects: []string{"obj"}}, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", o(f, "obj")+"?retention")
+				r.body = []byte(`<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>2099-01-01T00:00:00Z</RetainUntilDate></Retention>`)
+				return r
+			}},
+		{name: "GetObjectLegalHold", op: OpGetObjectLegalHold, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				return azReq("GET", o(f, "obj")+"?legal-hold")
+			}},
+		{name: "PutObjectLegalHold", op: OpPutObjectLegalHold, needs: azNeeds{objects: []string{"obj"}}, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", o(f, "obj")+"?legal-hold")
+				r.body = []byte(`<LegalHold><Status>ON</Status></LegalHold>`)
+				return r
+			}},
 	}
 }
 
@@ -397,6 +426,12 @@ var azBase = map[string]string{
 	"AbortMultipartUpload":          "ok AD AD ok AD",
 	"ListParts":                     "ok AD AD ok ok",
 	"ListParts bob's upload":        "ok ok AD ok ok",
+	"GetObjectLockConfiguration":    "OLNF AD AD OLNF OLNF",
+	"PutObjectLockConfiguration":    "IBS AD AD IBS AD",
+	"GetObjectRetention":            "IR AD AD IR IR",
+	"PutObjectRetention":            "IR AD AD IR AD",
+	"GetObjectLegalHold":            "IR AD AD IR IR",
+	"PutObjectLegalHold":            "IR AD AD IR AD",
 }
 
 // azWorld is a column of worlds: what alice's bucket and objects grant.
@@ -703,8 +738,14 @@ var azWorlds = []*azWorld{
 			"CompleteMultipartUpload":       "AD AD AD ok AD",
 			"AbortMultipartUpload":          "AD AD AD ok AD",
 			// An explicit Deny refuses the upload's initiator too.
-			"ListParts":              "AD AD AD ok AD",
-			"ListParts bob's upload": "AD AD AD ok AD",
+			"ListParts":                  "AD AD AD ok AD",
+			"ListParts bob's upload":     "AD AD AD ok AD",
+			"GetObjectLockConfiguration": "AD AD AD OLNF AD",
+			"PutObjectLockConfiguration": "AD AD AD IBS AD",
+			"GetObjectRetention":         "AD AD AD IR AD",
+			"PutObjectRetention":         "AD AD AD IR AD",
+			"GetObjectLegalHold":         "AD AD AD IR AD",
+			"PutObjectLegalHold":         "AD AD AD IR AD",
 		}},
 }
 

@@ -52,6 +52,8 @@ type Backend interface {
 	// files); the handler runs it periodically.
 	CleanupUploads(ctx context.Context, olderThan time.Duration) (removed int, err error)
 
+	objectLockBackend // objectlock.go
+
 	Close() error
 }
 

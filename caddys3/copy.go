@@ -82,6 +82,9 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 		meta.Checksums = src.Meta.Checksums // same bytes, same checksums
 		meta.ChecksumAlgorithm, meta.ChecksumType = src.Meta.ChecksumAlgorithm, src.Meta.ChecksumType
 	}
+	if err := applyLockHeaders(req, req.r.Header, &meta, false); err != nil {
+		return nil, err
+	}
 	if err := h.stampOwner(req, &meta, req.r.Header); err != nil {
 		return nil, err
 	}

@@ -382,6 +382,10 @@ var sentinelCodes = []struct {
 	{err: fsstore.ErrMissingPartChecksum, code: s3err.InvalidRequest},
 	{err: fsstore.ErrBadDigest, code: s3err.BadDigest},
 	{err: fsstore.ErrCompleteInProgress, code: s3err.OperationAborted},
+	{err: fsstore.ErrObjectLocked, code: s3err.AccessDenied, text: &s3err.ObjectLocked},
+	{err: fsstore.ErrLockNeedsVersioning, code: s3err.InvalidBucketState, text: &s3err.LockNeedsVersioning},
+	{err: fsstore.ErrVersioningLocked, code: s3err.InvalidBucketState, text: &s3err.VersioningLocked},
+	{err: fsstore.ErrNoObjectLock, code: s3err.InvalidRequest, text: &s3err.BucketMissingObjectLock},
 	{err: fsstore.ErrInvalidPartNumber, code: s3err.InvalidArgument, text: &s3err.PartNumberRange, arg: "partNumber"},
 }
 

@@ -68,7 +68,7 @@ func (h *Handler) deleteOne(req *request, key, version string) (deletedObject, e
 		}
 		return d, err
 	}
-	r, err := h.store.DeleteObjectVersion(req.ctx, req.t.bucket, key, version, req.who.Owner)
+	r, err := h.store.DeleteObjectVersionOpts(req.ctx, req.t.bucket, key, version, req.who.Owner, h.deleteOptions(req, key))
 	if errors.Is(err, fsstore.ErrNoSuchKey) {
 		err = nil
 	}

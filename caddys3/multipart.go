@@ -26,6 +26,9 @@ func (h *Handler) createMultipartUpload(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := applyLockHeaders(req, req.r.Header, &meta, false); err != nil {
+		return nil, err
+	}
 	if err := h.stampOwner(req, &meta, req.r.Header); err != nil {
 		return nil, err
 	}

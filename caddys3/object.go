@@ -35,6 +35,9 @@ func (h *Handler) putObject(req *request) (*response, error) {
 	if err := stampTags(req, &meta); err != nil {
 		return nil, err
 	}
+	if err := applyLockHeaders(req, req.r.Header, &meta, true); err != nil {
+		return nil, err
+	}
 	opts := fsstore.PutOptions{
 		Meta:        meta,
 		IfNoneMatch: req.r.Header.Get("If-None-Match"),
@@ -233,6 +236,7 @@ func (h *Handler) getObject(req *request) (*response, error) {
 	hdr := resp.header
 	setObjectHeaders(hdr, m)
 	setTaggingCount(hdr, m)
+	h.setLockHeaders(req, hdr, m)
 	if v := versionHeader(req.bucket, m); v != "" {
 		hdr.Set("X-Amz-Version-Id", v)
 	}
@@ -422,7 +426,7 @@ func (h *Handler) deleteObject(req *request) (*response, error) {
 		}
 		return noContent()
 	}
-	r, err := h.store.DeleteObjectVersion(req.ctx, req.t.bucket, req.t.key, version, req.who.Owner)
+	r, err := h.store.DeleteObjectVersionOpts(req.ctx, req.t.bucket, req.t.key, version, req.who.Owner, h.deleteOptions(req, req.t.key))
 	if err != nil && !errors.Is(err, fsstore.ErrNoSuchKey) {
 		return nil, err
 	}

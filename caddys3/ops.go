@@ -206,6 +206,7 @@ func init() {
 		{name: OpPutBucketTagging, match: match{level: bkt, method: put, sub: "tagging"}, rule: rule{"s3:PutBucketTagging", ""}, scope: scopeBucket, writes: true, serve: (*Handler).putBucketTagging},
 		{name: OpDeleteBucketTagging, match: match{level: bkt, method: del, sub: "tagging"}, rule: rule{"s3:PutBucketTagging", ""}, scope: scopeBucket, writes: true, serve: (*Handler).deleteBucketTagging},
 	}
+	operations = append(operations, objectLockBucketRows()...)
 	operations = append(operations, refusals(bkt, refusedBucketSubresources...)...)
 	operations = append(operations, []*operation{
 		{name: OpListMultipartUploads, match: match{level: bkt, method: get, sub: "uploads"}, rule: rule{"s3:ListBucketMultipartUploads", read}, scope: scopeBucket, serve: (*Handler).listMultipartUploads},
@@ -228,6 +229,7 @@ func init() {
 		{name: OpPutObjectTagging, match: match{level: obj, method: put, sub: "tagging"}, rule: rule{"s3:PutObjectTagging", ""}, versionRule: &rule{"s3:PutObjectVersionTagging", ""}, scope: scopeObjectMeta, writes: true, serve: (*Handler).putObjectTagging},
 		{name: OpDeleteObjectTagging, match: match{level: obj, method: del, sub: "tagging"}, rule: rule{"s3:DeleteObjectTagging", ""}, versionRule: &rule{"s3:DeleteObjectVersionTagging", ""}, scope: scopeObjectMeta, writes: true, serve: (*Handler).deleteObjectTagging},
 	}...)
+	operations = append(operations, objectLockObjectRows()...)
 	operations = append(operations, refusals(obj, refusedObjectSubresources...)...)
 	operations = append(operations, []*operation{
 		// S3's answers to bucket sub-resources that have no meaning for a
@@ -281,12 +283,12 @@ var (
 	refusedBucketSubresources = []string{
 		"accelerate", "analytics", "encryption",
 		"intelligent-tiering", "inventory", "lifecycle", "logging", "metadataTable",
-		"metrics", "notification", "object-lock", "ownershipControls",
+		"metrics", "notification", "ownershipControls",
 		"policyStatus", "publicAccessBlock", "replication", "requestPayment",
 		"website", "session",
 	}
 	refusedObjectSubresources = []string{
-		"attributes", "legal-hold", "restore", "retention",
+		"attributes", "restore",
 		"select", "torrent", "renameObject",
 	}
 )

@@ -63,7 +63,7 @@ func (h *Handler) postObject(req *request) (*response, error) {
 	for name, v := range fields {
 		if hn, ok := postFieldHeaders[name]; ok {
 			hdr.Set(hn, v)
-		} else if strings.HasPrefix(name, "x-amz-meta-") {
+		} else if strings.HasPrefix(name, "x-amz-meta-") || strings.HasPrefix(name, "x-amz-object-lock-") {
 			hdr.Set(name, v)
 		}
 	}
@@ -75,6 +75,9 @@ func (h *Handler) postObject(req *request) (*response, error) {
 		return nil, err
 	}
 	if err := stampTags(req, &meta); err != nil {
+		return nil, err
+	}
+	if err := applyLockHeaders(req, hdr, &meta, false); err != nil {
 		return nil, err
 	}
 

@@ -55,12 +55,6 @@ var (
 	sseNotSupported = func(name, v string) *apiError {
 		return newTextError(s3err.SSENotForOperation).withArgument(name, v)
 	}
-	// noObjectLock: no bucket here has Object Lock enabled (CreateBucket
-	// refuses it), and S3's answer to lock headers on a write into such a
-	// bucket is this one.
-	noObjectLock = func(string, string) *apiError {
-		return newTextError(s3err.NoObjectLockConfig)
-	}
 	// storageClass: STANDARD is what we store; the other classes S3 knows
 	// are not implemented; anything else is not a storage class.
 	storageClass = func(name, v string) *apiError {
@@ -119,11 +113,6 @@ var refusalTable = []refusal{
 	{feature: "SSE-C (copy source)", header: "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key-Md5",
 		ops: []Op{OpCopyObject, OpUploadPartCopy}, answer: notApplicable},
 
-	// Object Lock: retention and legal holds.
-	{feature: "Object Lock", header: "X-Amz-Object-Lock-Mode", field: "x-amz-object-lock-mode", ops: objectWrites, answer: noObjectLock},
-	{feature: "Object Lock", header: "X-Amz-Object-Lock-Retain-Until-Date", field: "x-amz-object-lock-retain-until-date", ops: objectWrites, answer: noObjectLock},
-	{feature: "Object Lock", header: "X-Amz-Object-Lock-Legal-Hold", field: "x-amz-object-lock-legal-hold", ops: objectWrites, answer: noObjectLock},
-	{feature: "Object Lock", header: "X-Amz-Bucket-Object-Lock-Enabled", ops: []Op{OpCreateBucket}, asks: asksTrue, answer: notImplemented},
 	// Ownership controls: objects here belong to their writer and ACLs
 	// apply (ObjectWriter); the other settings change both.
 	{feature: "object ownership", header: "X-Amz-Object-Ownership", ops: []Op{OpCreateBucket},

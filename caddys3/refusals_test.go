@@ -62,7 +62,6 @@ func TestRefusals(t *testing.T) {
 	const (
 		sseNotSupportedMsg = "x-amz-server-side-encryption header is not supported for this operation."
 		notApplicableMsg   = "The encryption parameters are not applicable to this object."
-		noLockMsg          = "Bucket is missing ObjectLockConfiguration"
 		notImplementedMsg  = "A header you provided implies functionality that is not implemented."
 	)
 	sseC := map[string]string{
@@ -88,11 +87,6 @@ func TestRefusals(t *testing.T) {
 		{"X-Amz-Copy-Source-Server-Side-Encryption-Customer-Algorithm", "AES256", []Op{OpCopyObject, OpUploadPartCopy}, want{s3err.InvalidRequest, notApplicableMsg}},
 		{"X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key", "a2V5", []Op{OpCopyObject, OpUploadPartCopy}, want{s3err.InvalidRequest, notApplicableMsg}},
 		{"X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key-Md5", "bWQ1", []Op{OpCopyObject, OpUploadPartCopy}, want{s3err.InvalidRequest, notApplicableMsg}},
-		{"X-Amz-Object-Lock-Mode", "COMPLIANCE", objectWrites, want{s3err.InvalidRequest, noLockMsg}},
-		{"X-Amz-Object-Lock-Retain-Until-Date", "2030-01-01T00:00:00Z", objectWrites, want{s3err.InvalidRequest, noLockMsg}},
-		{"X-Amz-Object-Lock-Legal-Hold", "ON", objectWrites, want{s3err.InvalidRequest, noLockMsg}},
-		{"X-Amz-Bucket-Object-Lock-Enabled", "true", []Op{OpCreateBucket}, want{s3err.NotImplemented, notImplementedMsg}},
-		{"X-Amz-Bucket-Object-Lock-Enabled", "True", []Op{OpCreateBucket}, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Object-Ownership", "BucketOwnerEnforced", []Op{OpCreateBucket}, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Storage-Class", "GLACIER", objectWrites, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Storage-Class", "REDUCED_REDUNDANCY", objectWrites, want{s3err.NotImplemented, notImplementedMsg}},

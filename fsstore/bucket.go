@@ -29,6 +29,8 @@ type bucketRecord struct {
 	Versioning string `json:"versioning,omitempty"`
 	// Tags: the bucket's tag set (BucketTagging), opaque here.
 	Tags json.RawMessage `json:"tags,omitempty"`
+	// ObjectLock is set once object lock is on (retention.go).
+	ObjectLock *ObjectLockConfig `json:"objectLock,omitempty"`
 }
 
 func recordPath(name string) string { return bucketsDir + "/" + name + ".json" }
@@ -43,10 +45,17 @@ func (s *Store) CreateBucket(ctx context.Context, name, owner string) error {
 // CreateBucketWithACL is CreateBucket with the bucket's ACL document set
 // in the same atomic publish.
 func (s *Store) CreateBucketWithACL(ctx context.Context, name, owner string, acl []byte) error {
+	return s.createBucket(ctx, name, bucketRecord{Owner: owner, Created: time.Now().UTC().Truncate(time.Second), ACL: acl})
+}
+
+// createBucket publishes the bucket's first record rec, then makes its
+// directory.
+func (s *Store) createBucket(ctx context.Context, name string, rec bucketRecord) error {
 	if !ValidBucketName(name) {
 		return ErrInvalidBucketName
 	}
-	b, err := json.Marshal(bucketRecord{Owner: owner, Created: time.Now().UTC().Truncate(time.Second), ACL: acl})
+	owner := rec.Owner
+	b, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
@@ -89,7 +98,8 @@ func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
 		}
 	}
 	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created,
-		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning, Tags: rec.Tags}, nil
+		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning, Tags: rec.Tags,
+		ObjectLock: rec.ObjectLock}, nil
 }
 
 // BucketDoc names a document kept with a bucket.

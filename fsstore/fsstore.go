@@ -198,6 +198,9 @@ type BucketInfo struct {
 	// Tags is the bucket's tag set as SetBucketDoc(BucketTagging) stored
 	// it (nil when unset).
 	Tags []byte
+	// ObjectLock is the bucket's object lock configuration, nil without
+	// lock (retention.go).
+	ObjectLock *ObjectLockConfig
 }
 
 // ObjectMeta is what is stored with an object besides its bytes.
@@ -233,6 +236,12 @@ type ObjectMeta struct {
 	DeleteMarker bool
 	// Tags is the version's tag set (nil: none); SetObjectTags changes it.
 	Tags map[string]string `json:",omitempty"`
+	// Object lock (retention.go): the version's retention mode
+	// (GOVERNANCE, COMPLIANCE, "" for none) and date, and its legal hold
+	// ("ON", "OFF", "" never set).
+	LockMode  string    `json:",omitempty"`
+	LockUntil time.Time `json:",omitzero"`
+	LegalHold string    `json:",omitempty"`
 }
 
 // PutOptions control one PutObject.

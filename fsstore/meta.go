@@ -39,6 +39,9 @@ type metaRecord struct {
 	DM bool   `json:"dm,omitempty"`
 	// Tags: the version's tag set (tags.go).
 	Tags map[string]string `json:"tg,omitempty"`
+	// Object lock (retention.go): the version's retention and legal hold.
+	LK *lockRecord `json:"lk,omitempty"`
+	LH string      `json:"lh,omitempty"`
 }
 
 func recordOf(m *ObjectMeta) metaRecord {
@@ -57,6 +60,8 @@ func recordOf(m *ObjectMeta) metaRecord {
 		Owner:              m.Owner,
 		ACL:                m.ACL,
 		Tags:               m.Tags,
+		LK:                 lockRecordOf(m),
+		LH:                 m.LegalHold,
 	}
 }
 
@@ -80,6 +85,9 @@ func (r *metaRecord) meta(size int64, mtime int64) ObjectMeta {
 		VersionID:          exposedID(r.V),
 		DeleteMarker:       r.DM,
 		Tags:               r.Tags,
+		LockMode:           r.LK.mode(),
+		LockUntil:          r.LK.until(),
+		LegalHold:          r.LH,
 	}
 }
 

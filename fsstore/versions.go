@@ -256,6 +256,9 @@ func (s *Store) SetBucketVersioning(ctx context.Context, bucket, status string) 
 		if err := s.root.MkdirAll(versionsDir+"/"+bucket, 0o755); err != nil {
 			return false, storageErr(err)
 		}
+		if rec.ObjectLock != nil && status != VersioningEnabled {
+			return false, ErrVersioningLocked
+		}
 		changed := rec.Versioning != status
 		rec.Versioning = status
 		return changed, nil

@@ -255,10 +255,11 @@ func (s *Store) publishVersioned(ctx context.Context, bucket, key string, p objP
 			}
 		}
 	}()
-	status, err := s.versioningOf(ctx, bucket)
+	info, err := s.Bucket(ctx, bucket)
 	if err != nil {
 		return ObjectMeta{}, false, err
 	}
+	status := info.Versioning
 	l, st, err := s.lockState(ctx, bucket, key)
 	if err != nil {
 		return ObjectMeta{}, false, err
@@ -268,6 +269,7 @@ func (s *Store) publishVersioned(ctx context.Context, bucket, key string, p objP
 	if err := s.checkConds(st, ifMatch, ifNoneMatch); err != nil {
 		return ObjectMeta{}, false, err
 	}
+	applyDefaultRetention(&meta, info.ObjectLock, time.Now())
 	suspended := status != VersioningEnabled
 	name, fixed := slot.take(func() string { return newEntryName(newVersionNs(st), false, suspended) })
 	if fixed {
@@ -373,6 +375,13 @@ func (s *Store) publishNoncurrent(st *vstate, tmp string, id fileID, rec *metaRe
 // does not exist), the plain file re-published from the next newest
 // version (or removed if that is a marker or there is none).
 func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID, owner string) (DeleteResult, error) {
+	return s.DeleteObjectVersionOpts(ctx, bucket, key, versionID, owner, DeleteOptions{})
+}
+
+// DeleteObjectVersionOpts is DeleteObjectVersion with options: a version
+// protected by object lock is not removed (ErrObjectLocked; see
+// checkDeleteLocks), decided under the key's lock.
+func (s *Store) DeleteObjectVersionOpts(ctx context.Context, bucket, key, versionID, owner string, o DeleteOptions) (DeleteResult, error) {
 	if _, err := resolve(bucket, key); err != nil {
 		return DeleteResult{}, err
 	}
@@ -413,6 +422,9 @@ func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID,
 	}
 	if len(targets) == 0 {
 		return res, nil
+	}
+	if err := s.checkDeleteLocks(st, targets, o.BypassGovernance); err != nil {
+		return res, err
 	}
 	_, res.DeleteMarker, _, _ = parseEntry(targets[0])
 	// Deleting the latest version re-publishes the next newest as the

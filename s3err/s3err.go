@@ -30,6 +30,7 @@ const (
 	InvalidAccessKeyId                      Code = "InvalidAccessKeyId"
 	InvalidArgument                         Code = "InvalidArgument"
 	InvalidBucketName                       Code = "InvalidBucketName"
+	InvalidBucketState                      Code = "InvalidBucketState"
 	InvalidChunkSizeError                   Code = "InvalidChunkSizeError"
 	InvalidDigest                           Code = "InvalidDigest"
 	InvalidPart                             Code = "InvalidPart"
@@ -49,16 +50,19 @@ const (
 	MetadataTooLarge                        Code = "MetadataTooLarge"
 	MethodNotAllowed                        Code = "MethodNotAllowed"
 	MissingContentLength                    Code = "MissingContentLength"
+	MissingRequestBodyError                 Code = "MissingRequestBodyError"
 	MissingSecurityHeader                   Code = "MissingSecurityHeader"
 	NoSuchBucket                            Code = "NoSuchBucket"
 	NoSuchBucketPolicy                      Code = "NoSuchBucketPolicy"
 	NoSuchCORSConfiguration                 Code = "NoSuchCORSConfiguration"
 	NoSuchKey                               Code = "NoSuchKey"
 	NoSuchTagSet                            Code = "NoSuchTagSet"
+	NoSuchObjectLockConfiguration           Code = "NoSuchObjectLockConfiguration"
 	NoSuchUpload                            Code = "NoSuchUpload"
 	NoSuchVersion                           Code = "NoSuchVersion"
 	NotImplemented                          Code = "NotImplemented"
 	NotModified                             Code = "NotModified"
+	ObjectLockConfigurationNotFoundError    Code = "ObjectLockConfigurationNotFoundError"
 	ObjectParentIsFile                      Code = "ObjectParentIsFile"
 	OperationAborted                        Code = "OperationAborted"
 	PolicyTooLarge                          Code = "PolicyTooLarge"
@@ -114,6 +118,7 @@ var table = map[Code]Row{
 	InvalidAccessKeyId:                      {403, "The AWS Access Key Id you provided does not exist in our records."},
 	InvalidArgument:                         {400, "Invalid Argument"},
 	InvalidBucketName:                       {400, "The specified bucket is not valid."},
+	InvalidBucketState:                      {409, "The request is not valid with the current state of the bucket."},
 	InvalidChunkSizeError:                   {400, "Only the last chunk is allowed to have a size less than 8192 bytes"},
 	InvalidDigest:                           {400, "The Content-MD5 or checksum value you specified is not valid."},
 	InvalidPart:                             {400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
@@ -133,16 +138,19 @@ var table = map[Code]Row{
 	MetadataTooLarge:                        {400, "Your metadata headers exceed the maximum allowed metadata size."},
 	MethodNotAllowed:                        {405, "The specified method is not allowed against this resource."},
 	MissingContentLength:                    {411, "You must provide the Content-Length HTTP header."},
+	MissingRequestBodyError:                 {400, "Request Body is empty"},
 	MissingSecurityHeader:                   {400, "Your request was missing a required header."},
 	NoSuchBucket:                            {404, "The specified bucket does not exist"},
 	NoSuchBucketPolicy:                      {404, "The bucket policy does not exist"},
 	NoSuchCORSConfiguration:                 {404, "The CORS configuration does not exist"},
 	NoSuchKey:                               {404, "The specified key does not exist."},
 	NoSuchTagSet:                            {404, "The TagSet does not exist"},
+	NoSuchObjectLockConfiguration:           {404, "The specified object does not have a ObjectLock configuration"},
 	NoSuchUpload:                            {404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."},
 	NoSuchVersion:                           {404, "The specified version does not exist."},
 	NotImplemented:                          {501, "A header you provided implies functionality that is not implemented."},
 	NotModified:                             {304, "Not Modified"},
+	ObjectLockConfigurationNotFoundError:    {404, "Object Lock configuration does not exist for this bucket"},
 	ObjectParentIsFile:                      {409, "Object parent already exists as a file: a key is a prefix of this key."},
 	OperationAborted:                        {409, "A conflicting conditional operation is currently in progress against this resource. Please try again."},
 	PolicyTooLarge:                          {400, "Your policy exceeds the maximum allowed document size."},

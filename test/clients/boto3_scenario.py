@@ -476,12 +476,55 @@ def tagging_scenario():
         s3.delete_bucket(Bucket=bucket)
     check(t + "delete every version, delete_bucket", cleanup)
 # ---- end tagging -----------------------------------------------------------
+# ---- object lock (issue 16) ----
+def object_lock(label, t, s3):
+    """Object lock: a bucket created with lock, put_object with a
+    GOVERNANCE retention, get/put_object_retention, put/get_object_legal_hold,
+    delete_object by version refused (AccessDenied), bypass with
+    BypassGovernanceRetention once the hold is off, a COMPLIANCE version
+    that stays, and get_object_lock_configuration."""
+    import datetime
+    b = "lock-%s-%s" % (label.replace("_", "-").lower(), uuid.uuid4().hex[:8])
+    until = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(hours=1)
+    if not check(t + "lock: create_bucket ObjectLockEnabledForBucket", lambda: s3.create_bucket(Bucket=b, ObjectLockEnabledForBucket=True)):
+        return
+    check(t + "lock: get_object_lock_configuration is Enabled",
+          lambda: s3.get_object_lock_configuration(Bucket=b)["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled")
+    vid = check(t + "lock: put_object with a GOVERNANCE retention", lambda: s3.put_object(
+        Bucket=b, Key="g", Body=b"governed", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until)["VersionId"])
+    if not vid:
+        return
+    check(t + "lock: get_object_retention", lambda: s3.get_object_retention(Bucket=b, Key="g", VersionId=vid)["Retention"]
+          == {"Mode": "GOVERNANCE", "RetainUntilDate": until})
+    check(t + "lock: head_object shows the mode", lambda: s3.head_object(Bucket=b, Key="g")["ObjectLockMode"] == "GOVERNANCE")
+    check(t + "lock: put_object_legal_hold ON", lambda: s3.put_object_legal_hold(Bucket=b, Key="g", VersionId=vid, LegalHold={"Status": "ON"}))
+    check(t + "lock: get_object_legal_hold is ON",
+          lambda: s3.get_object_legal_hold(Bucket=b, Key="g", VersionId=vid)["LegalHold"]["Status"] == "ON")
+    code, status = error_code(lambda: s3.delete_object(Bucket=b, Key="g", VersionId=vid, BypassGovernanceRetention=True))
+    report(code == "AccessDenied" and status == 403, t + "lock: delete_object of a held version is AccessDenied", "got %s %s" % (status, code))
+    check(t + "lock: put_object_legal_hold OFF", lambda: s3.put_object_legal_hold(Bucket=b, Key="g", VersionId=vid, LegalHold={"Status": "OFF"}))
+    code, status = error_code(lambda: s3.delete_object(Bucket=b, Key="g", VersionId=vid))
+    report(code == "AccessDenied" and status == 403, t + "lock: delete_object under GOVERNANCE without bypass is AccessDenied",
+           "got %s %s" % (status, code))
+    check(t + "lock: delete_object with BypassGovernanceRetention",
+          lambda: s3.delete_object(Bucket=b, Key="g", VersionId=vid, BypassGovernanceRetention=True))
+    cid = check(t + "lock: put_object_retention COMPLIANCE on a new version", lambda: (lambda v: s3.put_object_retention(
+        Bucket=b, Key="c", VersionId=v, Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until}) and v)(
+        s3.put_object(Bucket=b, Key="c", Body=b"kept")["VersionId"]))
+    if cid:
+        code, status = error_code(lambda: s3.delete_object(Bucket=b, Key="c", VersionId=cid, BypassGovernanceRetention=True))
+        report(code == "AccessDenied" and status == 403, t + "lock: a COMPLIANCE version cannot be deleted, bypass or not",
+               "got %s %s" % (status, code))
+        code, status = error_code(lambda: s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Suspended"}))
+        report(code == "InvalidBucketState" and status == 409, t + "lock: versioning cannot be suspended", "got %s %s" % (status, code))
+# ---- end object lock ----
 
 
 if __name__ == "__main__":
     try:
         main()
         tagging_scenario()
+        object_lock(ARGS.label, ARGS.label + ": ", make_client())
     except Exception:  # noqa: BLE001
         traceback.print_exc()
         report(False, "scenario crashed")

@@ -352,4 +352,62 @@ if [ -x /usr/bin/aws ]; then
 fi
 # ---- end tagging ------------------------------------------------------------
 
+# ---- object lock (issue 16) ----
+# awscli_objectlock LABEL AWS... : s3api create-bucket
+# --object-lock-enabled-for-bucket, put-object-lock-configuration (a
+# GOVERNANCE default of 1 day), put-object (the default applies),
+# put-object-retention / get-object-retention, put-object-legal-hold /
+# get-object-legal-hold, delete-object --version-id refused while held and
+# without --bypass-governance-retention, allowed with it once released.
+awscli_objectlock() {
+	local label="$1"
+	shift
+	local -a AWS=("$@" --endpoint-url "$ENDPOINT" --region us-east-1 ${CA:+--ca-bundle "$CA"})
+	local b="lock-${label}-$$-${RANDOM}" v until
+	local d="$WORK/$label-lock"
+	mkdir -p "$d"
+	printf 'locked\n' >"$d/l.txt"
+	until="$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)"
+	check "$label: lock: create-bucket --object-lock-enabled-for-bucket" "${AWS[@]}" s3api create-bucket --bucket "$b" \
+		--object-lock-enabled-for-bucket || return
+	check "$label: lock: put-object-lock-configuration GOVERNANCE 1 day" "${AWS[@]}" s3api put-object-lock-configuration --bucket "$b" \
+		--object-lock-configuration '{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":{"Mode":"GOVERNANCE","Days":1}}}'
+	check "$label: lock: get-object-lock-configuration" expect_exact "$(printf 'Enabled\tGOVERNANCE\t1')" \
+		"${AWS[@]}" s3api get-object-lock-configuration --bucket "$b" \
+		--query '[ObjectLockConfiguration.ObjectLockEnabled,ObjectLockConfiguration.Rule.DefaultRetention.Mode,ObjectLockConfiguration.Rule.DefaultRetention.Days]'
+	v="$("${AWS[@]}" s3api put-object --bucket "$b" --key l.txt --body "$d/l.txt" --query VersionId 2>&1)"
+	if [ -n "$v" ] && [ "$v" != None ]; then
+		pass "$label: lock: put-object (checksummed) into the bucket with a default retention"
+	else
+		fail "$label: lock: put-object: $v"
+		return
+	fi
+	check "$label: lock: the default retention applies" expect_exact GOVERNANCE \
+		"${AWS[@]}" s3api get-object-retention --bucket "$b" --key l.txt --version-id "$v" --query Retention.Mode
+	check "$label: lock: put-object-retention extends it" "${AWS[@]}" s3api put-object-retention --bucket "$b" --key l.txt \
+		--version-id "$v" --retention "{\"Mode\":\"GOVERNANCE\",\"RetainUntilDate\":\"$until\"}"
+	check "$label: lock: get-object-retention reads it back" expect_exact "${until%Z}" \
+		bash -c '"$@" s3api get-object-retention --bucket "'"$b"'" --key l.txt --version-id "'"$v"'" --query Retention.RetainUntilDate | cut -c1-19' _ "${AWS[@]}"
+	check "$label: lock: put-object-legal-hold ON" "${AWS[@]}" s3api put-object-legal-hold --bucket "$b" --key l.txt \
+		--version-id "$v" --legal-hold Status=ON
+	check "$label: lock: get-object-legal-hold" expect_exact ON \
+		"${AWS[@]}" s3api get-object-legal-hold --bucket "$b" --key l.txt --version-id "$v" --query LegalHold.Status
+	check "$label: lock: delete-object --version-id of a held version is refused" expect_fail_output AccessDenied \
+		"${AWS[@]}" s3api delete-object --bucket "$b" --key l.txt --version-id "$v" --bypass-governance-retention
+	check "$label: lock: put-object-legal-hold OFF" "${AWS[@]}" s3api put-object-legal-hold --bucket "$b" --key l.txt \
+		--version-id "$v" --legal-hold Status=OFF
+	check "$label: lock: delete-object --version-id without bypass is refused" expect_fail_output AccessDenied \
+		"${AWS[@]}" s3api delete-object --bucket "$b" --key l.txt --version-id "$v"
+	check "$label: lock: delete-object --version-id --bypass-governance-retention" "${AWS[@]}" s3api delete-object --bucket "$b" \
+		--key l.txt --version-id "$v" --bypass-governance-retention
+	check "$label: lock: s3 rb once the version is gone" "${AWS[@]}" s3 rb "s3://$b"
+}
+if [ -n "$PIP_PY" ] && "$PIP_PY" -c 'import awscli' 2>/dev/null; then
+	awscli_objectlock "awscli-v1-pip$T" "$PIP_PY" -m awscli
+fi
+if [ -x /usr/bin/aws ]; then
+	awscli_objectlock "awscli-v2-debian$T" /usr/bin/aws
+fi
+# ---- end object lock ----
+
 summary
