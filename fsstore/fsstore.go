@@ -228,6 +228,9 @@ type ObjectMeta struct {
 	// DeleteMarker is set only in VersionEntry.Meta and listings of
 	// versions.
 	DeleteMarker bool
+	// parts is the part list of an object made by
+	// CompleteMultipartUpload (see Parts).
+	parts *partsRecord
 }
 
 // PutOptions control one PutObject.
@@ -251,6 +254,7 @@ type PutOptions struct {
 func (o *PutOptions) metaAtEOF(size int64, etag string) ObjectMeta {
 	m := o.Meta
 	m.Size, m.ETag = size, etag
+	m.parts = nil // one PUT (or a copy) is one part
 	if o.Checksums != nil {
 		m.Checksums = o.Checksums()
 	}

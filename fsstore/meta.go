@@ -37,6 +37,8 @@ type metaRecord struct {
 	// versioned (the null version); DM marks a delete marker.
 	V  string `json:"v,omitempty"`
 	DM bool   `json:"dm,omitempty"`
+	// PT is the part list of a multipart object (parts_record.go).
+	PT *partsRecord `json:"pt,omitempty"`
 }
 
 func recordOf(m *ObjectMeta) metaRecord {
@@ -54,6 +56,7 @@ func recordOf(m *ObjectMeta) metaRecord {
 		ChecksumType:       m.ChecksumType,
 		Owner:              m.Owner,
 		ACL:                m.ACL,
+		PT:                 m.parts,
 	}
 }
 
@@ -76,6 +79,7 @@ func (r *metaRecord) meta(size int64, mtime int64) ObjectMeta {
 		ACL:                r.ACL,
 		VersionID:          exposedID(r.V),
 		DeleteMarker:       r.DM,
+		parts:              r.PT,
 	}
 }
 
