@@ -64,6 +64,11 @@ func (h *Handler) authorizeScope(req *request, w http.ResponseWriter) error {
 	if err := checkExpectedOwner(req); err != nil {
 		return err
 	}
+	if op.validate != nil {
+		if err := op.validate(req); err != nil {
+			return err
+		}
+	}
 	switch op.scope {
 	case scopeBucket:
 		return h.authorizeBucket(req, req.rule())

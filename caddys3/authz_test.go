@@ -219,6 +219,11 @@ func azOpCases() []*azOpCase {
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
 				return azReq("GET", o(f, "obj")+"?tagging")
 			}},
+		// The same ACL permission (READ) as GetObjectTagging.
+		{name: "GetObjectAttributes", op: OpGetObjectAttributes, ok: "200", rowsOf: "GetObjectTagging",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				return azReq("GET", o(f, "obj")+"?attributes").with("X-Amz-Object-Attributes", "ETag")
+			}},
 		{name: "PutObject", op: OpPutObject, ok: "200",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
 				r := azReq("PUT", o(f, "new"))

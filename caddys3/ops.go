@@ -34,6 +34,10 @@ type operation struct {
 	signedBy signing
 	// upload: it streams an object body in (caddy_s3_uploads_in_flight).
 	upload bool
+	// validate, when set, checks the request once the bucket is known and
+	// before the object is looked at (S3 refuses a malformed request for
+	// a key that does not exist as one that does).
+	validate func(req *request) error
 	// serve translates the request into store calls and returns the
 	// answer; it runs once the request is verified and authorized.
 	serve func(h *Handler, req *request) (*response, error)
@@ -147,6 +151,7 @@ const (
 	OpGetObjectACL            Op = "GetObjectAcl"
 	OpPutObjectACL            Op = "PutObjectAcl"
 	OpGetObjectTagging        Op = "GetObjectTagging"
+	OpGetObjectAttributes     Op = "GetObjectAttributes"
 	OpGetBucketPolicy         Op = "GetBucketPolicy"
 	OpPutBucketPolicy         Op = "PutBucketPolicy"
 	OpDeleteBucketPolicy      Op = "DeleteBucketPolicy"
@@ -213,6 +218,7 @@ func init() {
 		// Tags are not stored, so every object has the empty tag set;
 		// aws-cli v2 reads it before every multipart copy.
 		{name: OpGetObjectTagging, match: match{level: obj, method: get, sub: "tagging"}, rule: rule{"s3:GetObjectTagging", read}, versionRule: &rule{"s3:GetObjectVersionTagging", read}, scope: scopeObjectMeta, serve: (*Handler).getObjectTagging},
+		{name: OpGetObjectAttributes, match: match{level: obj, method: get, sub: "attributes"}, rule: rule{"s3:GetObjectAttributes", read}, versionRule: &rule{"s3:GetObjectVersionAttributes", read}, scope: scopeObjectMeta, validate: validateAttributes, serve: (*Handler).getObjectAttributes},
 	}...)
 	operations = append(operations, refusals(obj, refusedObjectSubresources...)...)
 	operations = append(operations, []*operation{
@@ -234,8 +240,6 @@ func init() {
 	// run against S3: ArgumentValue is the parameter's name there too).
 	operations = append(operations, &operation{name: OpRejected, match: match{level: obj, method: put, sub: "partNumber"},
 		serve: refuse(newTextError(s3err.PartNumberNoUploadID).withArgument("partNumber", "partNumber"))})
-	// GetObject/HeadObject of one part.
-	operations = append(operations, refusals(obj, "partNumber")...)
 	operations = append(operations, []*operation{
 		// The ACL permissions that grant the version actions are those of
 		// the plain ones (User Guide, "Mapping of ACL permissions and access
@@ -246,6 +250,10 @@ func init() {
 		{name: OpCopyObject, match: match{level: obj, method: put, when: copySource}, rule: rule{"s3:PutObject", write}, scope: scopeCopy, writes: true, serve: (*Handler).copyObject},
 		{name: OpPutObject, match: match{level: obj, method: put}, rule: rule{"s3:PutObject", write}, scope: scopeBucket, writes: true, upload: true, serve: (*Handler).putObject},
 		{name: OpDeleteObject, match: match{level: obj, method: del}, rule: rule{"s3:DeleteObject", write}, versionRule: &rule{"s3:DeleteObjectVersion", write}, scope: scopeBucket, writes: true, serve: (*Handler).deleteObject},
+		// GetObject/HeadObject of one part (attributes.go), after the
+		// plain rows so that opByName finds those.
+		{name: OpGetObject, match: match{level: obj, method: get, sub: "partNumber"}, rule: rule{"s3:GetObject", read}, versionRule: &rule{"s3:GetObjectVersion", read}, scope: scopeObjectFile, validate: validatePartNumber, serve: (*Handler).getObject},
+		{name: OpHeadObject, match: match{level: obj, method: head, sub: "partNumber"}, rule: rule{"s3:GetObject", read}, versionRule: &rule{"s3:GetObjectVersion", read}, scope: scopeObjectFile, validate: validatePartNumber, serve: (*Handler).getObject},
 	}...)
 	methodNotAllowed = &operation{name: OpMethodNotAllowed, serve: refuseMethod}
 	opByName = make(map[Op]*operation, len(operations))
@@ -273,7 +281,7 @@ var (
 		"tagging", "website", "session",
 	}
 	refusedObjectSubresources = []string{
-		"attributes", "legal-hold", "restore", "retention",
+		"legal-hold", "restore", "retention",
 		"select", "tagging", "torrent", "renameObject",
 	}
 )
