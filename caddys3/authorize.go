@@ -261,7 +261,9 @@ func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r r
 					return newError(s3err.AccessDenied).withCause(errExplicitDeny)
 				}
 			case access.Allow:
-				return nil
+				if !policyRestricted(b, pol, who) {
+					return nil
+				}
 			}
 		}
 	}
@@ -275,7 +277,7 @@ func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r r
 	if err != nil {
 		return err
 	}
-	if acl.Allows(who, r.perm) {
+	if aclInForce(b, acl).Allows(who, r.perm) {
 		return nil
 	}
 	return newError(s3err.AccessDenied)
@@ -502,5 +504,5 @@ func (h *Handler) stampOwner(req *request, m *fsstore.ObjectMeta, hdr http.Heade
 	}
 	m.Owner = req.who.Owner
 	m.ACL = acl
-	return nil
+	return h.ownObject(req, m, hdr)
 }

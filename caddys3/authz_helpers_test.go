@@ -430,6 +430,8 @@ var azErrorCodes = map[string]struct {
 	"AD":   {"AccessDenied", 403},
 	"NSK":  {"NoSuchKey", 404},
 	"NSBP": {"NoSuchBucketPolicy", 404},
+	"OCNF": {"OwnershipControlsNotFoundError", 404},
+	"NPAB": {"NoSuchPublicAccessBlockConfiguration", 404},
 }
 
 // azObjectKeys are alice's objects in her bucket.

@@ -149,6 +149,23 @@ func azOpCases() []*azOpCase {
 				return r.with("Content-Md5", contentMD5(r.body))
 			}},
 		{name: "DeleteBucketCors", op: OpDeleteBucketCORS, needs: azNeeds{cors: true}, ok: "204", build: simple("DELETE", "?cors")},
+		{name: "GetBucketOwnershipControls", op: OpGetBucketOwnershipControls, ok: "200", build: simple("GET", "?ownershipControls")},
+		{name: "PutBucketOwnershipControls", op: OpPutBucketOwnershipControls, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", b(f)+"?ownershipControls")
+				r.body = []byte(`<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>`)
+				return r
+			}},
+		{name: "DeleteBucketOwnershipControls", op: OpDeleteBucketOwnershipControls, ok: "204", build: simple("DELETE", "?ownershipControls")},
+		{name: "GetPublicAccessBlock", op: OpGetPublicAccessBlock, ok: "200", build: simple("GET", "?publicAccessBlock")},
+		{name: "PutPublicAccessBlock", op: OpPutPublicAccessBlock, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", b(f)+"?publicAccessBlock")
+				r.body = []byte(`<PublicAccessBlockConfiguration><BlockPublicAcls>false</BlockPublicAcls></PublicAccessBlockConfiguration>`)
+				return r
+			}},
+		{name: "DeletePublicAccessBlock", op: OpDeletePublicAccessBlock, ok: "204", build: simple("DELETE", "?publicAccessBlock")},
+		{name: "GetBucketPolicyStatus", op: OpGetBucketPolicyStatus, ok: "200", build: simple("GET", "?policyStatus")},
 		{name: "DeleteObjects", op: OpDeleteObjects, needs: azNeeds{objects: azObjectKeys}, ok: "200:DDDDD",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
 				r := azReq("POST", b(f)+"?delete")
@@ -340,6 +357,13 @@ var azBase = map[string]string{
 	"GetBucketCors":                 "ok AD AD ok ok",
 	"PutBucketCors":                 "ok AD AD ok AD",
 	"DeleteBucketCors":              "ok AD AD ok AD",
+	"GetBucketOwnershipControls":    "OCNF AD AD OCNF OCNF",
+	"PutBucketOwnershipControls":    "ok AD AD ok AD",
+	"DeleteBucketOwnershipControls": "ok AD AD ok AD",
+	"GetPublicAccessBlock":          "NPAB AD AD NPAB NPAB",
+	"PutPublicAccessBlock":          "ok AD AD ok AD",
+	"DeletePublicAccessBlock":       "ok AD AD ok AD",
+	"GetBucketPolicyStatus":         "NSBP AD AD NSBP NSBP",
 	"DeleteObjects":                 "ok AD AD ok AD",
 	"PostObject":                    "ok AD AD ok AD",
 	"PostObject acl field":          "ok AD AD ok AD",
@@ -457,8 +481,9 @@ var (
 	// Any bucket policy: alice (and her read-only key) can read it, and
 	// DeleteObjects decides key by key, refusing each key inside a 200.
 	azSomePolicy = map[string]string{
-		"GetBucketPolicy": "ok AD AD ok ok",
-		"DeleteObjects":   "ok 200:XXXXX 200:XXXXX ok AD",
+		"GetBucketPolicy":       "ok AD AD ok ok",
+		"GetBucketPolicyStatus": "ok AD AD ok ok",
+		"DeleteObjects":         "ok 200:XXXXX 200:XXXXX ok AD",
 	}
 )
 
@@ -606,6 +631,13 @@ var azWorlds = []*azWorld{
 			"GetBucketCors":                 "AD AD AD ok AD",
 			"PutBucketCors":                 "AD AD AD ok AD",
 			"DeleteBucketCors":              "AD AD AD ok AD",
+			"GetBucketOwnershipControls":    "AD AD AD OCNF AD",
+			"PutBucketOwnershipControls":    "AD AD AD ok AD",
+			"DeleteBucketOwnershipControls": "AD AD AD ok AD",
+			"GetPublicAccessBlock":          "AD AD AD NPAB AD",
+			"PutPublicAccessBlock":          "AD AD AD ok AD",
+			"DeletePublicAccessBlock":       "AD AD AD ok AD",
+			"GetBucketPolicyStatus":         "AD AD AD ok AD",
 			"DeleteObjects":                 "200:XXXXX 200:XXXXX 200:XXXXX ok AD",
 			"PostObject":                    "AD AD AD ok AD",
 			"PostObject acl field":          "AD AD AD ok AD",

@@ -161,6 +161,14 @@ const (
 	// OpPreflight is a CORS preflight (OPTIONS), answered from the
 	// bucket's CORS rules without authentication.
 	OpPreflight Op = "Preflight"
+
+	OpGetBucketOwnershipControls    Op = "GetBucketOwnershipControls"
+	OpPutBucketOwnershipControls    Op = "PutBucketOwnershipControls"
+	OpDeleteBucketOwnershipControls Op = "DeleteBucketOwnershipControls"
+	OpGetPublicAccessBlock          Op = "GetPublicAccessBlock"
+	OpPutPublicAccessBlock          Op = "PutPublicAccessBlock"
+	OpDeletePublicAccessBlock       Op = "DeletePublicAccessBlock"
+	OpGetBucketPolicyStatus         Op = "GetBucketPolicyStatus"
 )
 
 // The ACL permissions, short for the table.
@@ -200,6 +208,16 @@ func init() {
 		{name: OpPutBucketCORS, match: match{level: bkt, method: put, sub: "cors"}, rule: rule{"s3:PutBucketCORS", ""}, scope: scopeBucket, writes: true, serve: (*Handler).putBucketCORS},
 		// IAM has no DeleteBucketCORS action: PutBucketCORS covers it.
 		{name: OpDeleteBucketCORS, match: match{level: bkt, method: del, sub: "cors"}, rule: rule{"s3:PutBucketCORS", ""}, scope: scopeBucket, writes: true, serve: (*Handler).deleteBucketCORS},
+		// ownership.go, publicaccess.go. IAM has no Delete actions for
+		// these: the Put actions cover them (Service Authorization
+		// Reference, "Actions defined by Amazon S3").
+		{name: OpGetBucketOwnershipControls, match: match{level: bkt, method: get, sub: "ownershipControls"}, rule: rule{"s3:GetBucketOwnershipControls", ""}, scope: scopeBucket, serve: (*Handler).getBucketOwnershipControls},
+		{name: OpPutBucketOwnershipControls, match: match{level: bkt, method: put, sub: "ownershipControls"}, rule: rule{"s3:PutBucketOwnershipControls", ""}, scope: scopeBucket, writes: true, serve: (*Handler).putBucketOwnershipControls},
+		{name: OpDeleteBucketOwnershipControls, match: match{level: bkt, method: del, sub: "ownershipControls"}, rule: rule{"s3:PutBucketOwnershipControls", ""}, scope: scopeBucket, writes: true, serve: (*Handler).deleteBucketOwnershipControls},
+		{name: OpGetPublicAccessBlock, match: match{level: bkt, method: get, sub: "publicAccessBlock"}, rule: rule{"s3:GetBucketPublicAccessBlock", ""}, scope: scopeBucket, serve: (*Handler).getPublicAccessBlock},
+		{name: OpPutPublicAccessBlock, match: match{level: bkt, method: put, sub: "publicAccessBlock"}, rule: rule{"s3:PutBucketPublicAccessBlock", ""}, scope: scopeBucket, writes: true, serve: (*Handler).putPublicAccessBlock},
+		{name: OpDeletePublicAccessBlock, match: match{level: bkt, method: del, sub: "publicAccessBlock"}, rule: rule{"s3:PutBucketPublicAccessBlock", ""}, scope: scopeBucket, writes: true, serve: (*Handler).deletePublicAccessBlock},
+		{name: OpGetBucketPolicyStatus, match: match{level: bkt, method: get, sub: "policyStatus"}, rule: rule{"s3:GetBucketPolicyStatus", ""}, scope: scopeBucket, serve: (*Handler).getBucketPolicyStatus},
 	}
 	operations = append(operations, refusals(bkt, refusedBucketSubresources...)...)
 	operations = append(operations, []*operation{
@@ -276,8 +294,8 @@ var (
 	refusedBucketSubresources = []string{
 		"accelerate", "analytics", "encryption",
 		"intelligent-tiering", "inventory", "lifecycle", "logging", "metadataTable",
-		"metrics", "notification", "object-lock", "ownershipControls",
-		"policyStatus", "publicAccessBlock", "replication", "requestPayment",
+		"metrics", "notification", "object-lock",
+		"replication", "requestPayment",
 		"tagging", "website", "session",
 	}
 	refusedObjectSubresources = []string{

@@ -27,6 +27,11 @@ type bucketRecord struct {
 	CORS   json.RawMessage `json:"cors,omitempty"`
 	// Versioning is "" (never set), "Enabled" or "Suspended".
 	Versioning string `json:"versioning,omitempty"`
+	// Ownership is the ObjectOwnership of the bucket's ownership
+	// controls ("" for none); PublicAccess its public access block as
+	// the handler encoded it (ownership.go).
+	Ownership    string          `json:"own,omitempty"`
+	PublicAccess json.RawMessage `json:"pab,omitempty"`
 }
 
 func recordPath(name string) string { return bucketsDir + "/" + name + ".json" }
@@ -41,10 +46,17 @@ func (s *Store) CreateBucket(ctx context.Context, name, owner string) error {
 // CreateBucketWithACL is CreateBucket with the bucket's ACL document set
 // in the same atomic publish.
 func (s *Store) CreateBucketWithACL(ctx context.Context, name, owner string, acl []byte) error {
+	return s.createBucket(ctx, name, bucketRecord{Owner: owner, ACL: acl})
+}
+
+// createBucket publishes the new bucket's record rec (Created is set
+// here) and makes its directory.
+func (s *Store) createBucket(ctx context.Context, name string, rec bucketRecord) error {
 	if !ValidBucketName(name) {
 		return ErrInvalidBucketName
 	}
-	b, err := json.Marshal(bucketRecord{Owner: owner, Created: time.Now().UTC().Truncate(time.Second), ACL: acl})
+	rec.Created = time.Now().UTC().Truncate(time.Second)
+	b, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
@@ -54,7 +66,7 @@ func (s *Store) CreateBucketWithACL(ctx context.Context, name, owner string, acl
 		if rerr != nil {
 			return rerr
 		}
-		if info.Owner != owner {
+		if info.Owner != rec.Owner {
 			return ErrBucketExists
 		}
 		// Repair a create that died between record and directory.
@@ -87,7 +99,8 @@ func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
 		}
 	}
 	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created,
-		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning}, nil
+		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning,
+		Ownership: rec.Ownership, PublicAccess: rec.PublicAccess}, nil
 }
 
 // BucketDoc names a document kept with a bucket.
@@ -97,6 +110,8 @@ const (
 	BucketACL BucketDoc = iota
 	BucketPolicy
 	BucketCORS
+	BucketOwnership    // the ObjectOwnership value, as bytes
+	BucketPublicAccess // the public access block
 )
 
 // SetBucketDoc replaces (data nil: removes) one of the bucket's documents
@@ -110,6 +125,10 @@ func (s *Store) SetBucketDoc(ctx context.Context, name string, doc BucketDoc, da
 			rec.Policy = string(data)
 		case BucketCORS:
 			rec.CORS = data
+		case BucketOwnership:
+			rec.Ownership = string(data)
+		case BucketPublicAccess:
+			rec.PublicAccess = data
 		default:
 			return false, fmt.Errorf("fsstore: unknown bucket document %d", doc)
 		}

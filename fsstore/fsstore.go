@@ -195,6 +195,10 @@ type BucketInfo struct {
 	ACL, Policy, CORS []byte
 	// Versioning is "" (never enabled), "Enabled" or "Suspended".
 	Versioning string
+	// Ownership ("" for no ownership controls) and PublicAccess (nil for
+	// none) are set with SetBucketDoc or CreateBucketOwned.
+	Ownership    string
+	PublicAccess []byte
 }
 
 // ObjectMeta is what is stored with an object besides its bytes.
