@@ -124,10 +124,6 @@ var refusalTable = []refusal{
 	{feature: "Object Lock", header: "X-Amz-Object-Lock-Retain-Until-Date", field: "x-amz-object-lock-retain-until-date", ops: objectWrites, answer: noObjectLock},
 	{feature: "Object Lock", header: "X-Amz-Object-Lock-Legal-Hold", field: "x-amz-object-lock-legal-hold", ops: objectWrites, answer: noObjectLock},
 	{feature: "Object Lock", header: "X-Amz-Bucket-Object-Lock-Enabled", ops: []Op{OpCreateBucket}, asks: asksTrue, answer: notImplemented},
-	// Ownership controls: objects here belong to their writer and ACLs
-	// apply (ObjectWriter); the other settings change both.
-	{feature: "object ownership", header: "X-Amz-Object-Ownership", ops: []Op{OpCreateBucket},
-		asks: func(v string) bool { return v != "" && v != "ObjectWriter" }, answer: notImplemented},
 
 	// Object tags: not stored (GetObjectTagging answers the empty set).
 	{feature: "object tagging", header: "X-Amz-Tagging", field: "tagging",

@@ -93,7 +93,6 @@ func TestRefusals(t *testing.T) {
 		{"X-Amz-Object-Lock-Legal-Hold", "ON", objectWrites, want{s3err.InvalidRequest, noLockMsg}},
 		{"X-Amz-Bucket-Object-Lock-Enabled", "true", []Op{OpCreateBucket}, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Bucket-Object-Lock-Enabled", "True", []Op{OpCreateBucket}, want{s3err.NotImplemented, notImplementedMsg}},
-		{"X-Amz-Object-Ownership", "BucketOwnerEnforced", []Op{OpCreateBucket}, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Tagging", "a=b", []Op{OpPutObject, OpPostObject, OpCreateMultipartUpload}, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Tagging-Directive", "REPLACE", []Op{OpCopyObject}, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Storage-Class", "GLACIER", objectWrites, want{s3err.NotImplemented, notImplementedMsg}},

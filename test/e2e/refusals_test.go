@@ -198,7 +198,6 @@ func TestRefusedHeaders(t *testing.T) {
 	t.Run("CreateBucket", func(t *testing.T) {
 		for _, a := range []refusedAsk{
 			{"Object Lock", hdr("X-Amz-Bucket-Object-Lock-Enabled", "true"), 501, "NotImplemented", msgNotImplemented},
-			{"ownership BucketOwnerEnforced", hdr("X-Amz-Object-Ownership", "BucketOwnerEnforced"), 501, "NotImplemented", msgNotImplemented},
 		} {
 			t.Run(a.name, func(t *testing.T) {
 				name := newBucketName("refuse-b")
