@@ -11,7 +11,7 @@ import (
 	"github.com/caddys3/caddys3/s3err"
 )
 
-func codeOf(err error) s3err.Code {
+func ownershipErrCode(err error) s3err.Code {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae.Code
@@ -71,7 +71,7 @@ func TestParseOwnershipControls(t *testing.T) {
 	}
 	for _, c := range cases {
 		got, err := parseOwnershipControls([]byte(c.body))
-		if got != c.want || codeOf(err) != c.code {
+		if got != c.want || ownershipErrCode(err) != c.code {
 			t.Errorf("%s: %q %v, want %q %s", c.body, got, err, c.want, c.code)
 		}
 	}
@@ -106,7 +106,7 @@ func TestCreateOwnership(t *testing.T) {
 			h.Set(k, v)
 		}
 		got, err := createOwnership(h, c.acl)
-		if got != c.want || codeOf(err) != c.code {
+		if got != c.want || ownershipErrCode(err) != c.code {
 			t.Errorf("%v: %q %v, want %q %s", c.hdr, got, err, c.want, c.code)
 		}
 	}
