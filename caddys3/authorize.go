@@ -64,6 +64,11 @@ func (h *Handler) authorizeScope(req *request, w http.ResponseWriter) error {
 	if err := checkExpectedOwner(req); err != nil {
 		return err
 	}
+	if op.validate != nil {
+		if err := op.validate(req); err != nil {
+			return err
+		}
+	}
 	switch op.scope {
 	case scopeBucket:
 		return h.authorizeBucket(req, req.rule())
@@ -256,7 +261,9 @@ func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r r
 					return newError(s3err.AccessDenied).withCause(errExplicitDeny)
 				}
 			case access.Allow:
-				return nil
+				if !policyRestricted(b, pol, who) {
+					return nil
+				}
 			}
 		}
 	}
@@ -270,7 +277,7 @@ func (h *Handler) authorize(req *request, b *fsstore.BucketInfo, key string, r r
 	if err != nil {
 		return err
 	}
-	if acl.Allows(who, r.perm) {
+	if aclInForce(b, acl).Allows(who, r.perm) {
 		return nil
 	}
 	return newError(s3err.AccessDenied)
@@ -499,5 +506,5 @@ func (h *Handler) stampOwner(req *request, m *fsstore.ObjectMeta, hdr http.Heade
 	}
 	m.Owner = req.who.Owner
 	m.ACL = acl
-	return nil
+	return h.ownObject(req, m, hdr)
 }

@@ -434,6 +434,8 @@ var azErrorCodes = map[string]struct {
 	"OLNF": {"ObjectLockConfigurationNotFoundError", 404},
 	"IBS":  {"InvalidBucketState", 409},
 	"IR":   {"InvalidRequest", 400},
+	"OCNF": {"OwnershipControlsNotFoundError", 404},
+	"NPAB": {"NoSuchPublicAccessBlockConfiguration", 404},
 }
 
 // azObjectTags are the tags of alice's objects (s3:ExistingObjectTag).

@@ -157,6 +157,23 @@ func azOpCases() []*azOpCase {
 				return r.with("Content-Md5", contentMD5(r.body))
 			}},
 		{name: "DeleteBucketTagging", op: OpDeleteBucketTagging, ok: "204", build: simple("DELETE", "?tagging")},
+		{name: "GetBucketOwnershipControls", op: OpGetBucketOwnershipControls, ok: "200", build: simple("GET", "?ownershipControls")},
+		{name: "PutBucketOwnershipControls", op: OpPutBucketOwnershipControls, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", b(f)+"?ownershipControls")
+				r.body = []byte(`<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>`)
+				return r
+			}},
+		{name: "DeleteBucketOwnershipControls", op: OpDeleteBucketOwnershipControls, ok: "204", build: simple("DELETE", "?ownershipControls")},
+		{name: "GetPublicAccessBlock", op: OpGetPublicAccessBlock, ok: "200", build: simple("GET", "?publicAccessBlock")},
+		{name: "PutPublicAccessBlock", op: OpPutPublicAccessBlock, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", b(f)+"?publicAccessBlock")
+				r.body = []byte(`<PublicAccessBlockConfiguration><BlockPublicAcls>false</BlockPublicAcls></PublicAccessBlockConfiguration>`)
+				return r
+			}},
+		{name: "DeletePublicAccessBlock", op: OpDeletePublicAccessBlock, ok: "204", build: simple("DELETE", "?publicAccessBlock")},
+		{name: "GetBucketPolicyStatus", op: OpGetBucketPolicyStatus, ok: "200", build: simple("GET", "?policyStatus")},
 		{name: "DeleteObjects", op: OpDeleteObjects, needs: azNeeds{objects: azObjectKeys}, ok: "200:DDDDD",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
 				r := azReq("POST", b(f)+"?delete")
@@ -236,6 +253,11 @@ func azOpCases() []*azOpCase {
 		{name: "DeleteObjectTagging", op: OpDeleteObjectTagging, needs: azNeeds{objects: []string{"obj"}}, ok: "204",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
 				return azReq("DELETE", o(f, "obj")+"?tagging")
+			}},
+		// The same ACL permission (READ) as GetObjectTagging.
+		{name: "GetObjectAttributes", op: OpGetObjectAttributes, ok: "200", rowsOf: "GetObjectTagging",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				return azReq("GET", o(f, "obj")+"?attributes").with("X-Amz-Object-Attributes", "ETag")
 			}},
 		{name: "PutObject", op: OpPutObject, ok: "200",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
@@ -391,6 +413,13 @@ var azBase = map[string]string{
 	"GetBucketTagging":              "NSTS AD AD NSTS NSTS",
 	"PutBucketTagging":              "ok AD AD ok AD",
 	"DeleteBucketTagging":           "ok AD AD ok AD",
+	"GetBucketOwnershipControls":    "OCNF AD AD OCNF OCNF",
+	"PutBucketOwnershipControls":    "ok AD AD ok AD",
+	"DeleteBucketOwnershipControls": "ok AD AD ok AD",
+	"GetPublicAccessBlock":          "NPAB AD AD NPAB NPAB",
+	"PutPublicAccessBlock":          "ok AD AD ok AD",
+	"DeletePublicAccessBlock":       "ok AD AD ok AD",
+	"GetBucketPolicyStatus":         "NSBP AD AD NSBP NSBP",
 	"DeleteObjects":                 "ok AD AD ok AD",
 	"PostObject":                    "ok AD AD ok AD",
 	"PostObject acl field":          "ok AD AD ok AD",
@@ -519,8 +548,9 @@ var (
 	// Any bucket policy: alice (and her read-only key) can read it, and
 	// DeleteObjects decides key by key, refusing each key inside a 200.
 	azSomePolicy = map[string]string{
-		"GetBucketPolicy": "ok AD AD ok ok",
-		"DeleteObjects":   "ok 200:XXXXX 200:XXXXX ok AD",
+		"GetBucketPolicy":       "ok AD AD ok ok",
+		"GetBucketPolicyStatus": "ok AD AD ok ok",
+		"DeleteObjects":         "ok 200:XXXXX 200:XXXXX ok AD",
 	}
 )
 
@@ -701,6 +731,13 @@ var azWorlds = []*azWorld{
 			"GetBucketCors":                 "AD AD AD ok AD",
 			"PutBucketCors":                 "AD AD AD ok AD",
 			"DeleteBucketCors":              "AD AD AD ok AD",
+			"GetBucketOwnershipControls":    "AD AD AD OCNF AD",
+			"PutBucketOwnershipControls":    "AD AD AD ok AD",
+			"DeleteBucketOwnershipControls": "AD AD AD ok AD",
+			"GetPublicAccessBlock":          "AD AD AD NPAB AD",
+			"PutPublicAccessBlock":          "AD AD AD ok AD",
+			"DeletePublicAccessBlock":       "AD AD AD ok AD",
+			"GetBucketPolicyStatus":         "AD AD AD ok AD",
 			"DeleteObjects":                 "200:XXXXX 200:XXXXX 200:XXXXX ok AD",
 			"PostObject":                    "AD AD AD ok AD",
 			"PostObject acl field":          "AD AD AD ok AD",

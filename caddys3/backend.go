@@ -15,6 +15,7 @@ import (
 type Backend interface {
 	ListBuckets(ctx context.Context) ([]fsstore.BucketInfo, error)
 	CreateBucketWithACL(ctx context.Context, name, owner string, acl []byte) error
+	CreateBucketWith(ctx context.Context, name, owner string, nb fsstore.NewBucket) error
 	Bucket(ctx context.Context, name string) (fsstore.BucketInfo, error)
 	SetBucketDoc(ctx context.Context, name string, doc fsstore.BucketDoc, data []byte) error
 	DeleteBucket(ctx context.Context, name string) error

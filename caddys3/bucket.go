@@ -94,7 +94,11 @@ func (h *Handler) createBucket(req *request) (*response, error) {
 			return nil, newTextError(s3err.IllegalLocation, cfg.LocationConstraint)
 		}
 	}
-	err = h.createBucketFn(req.r.Header)(req.ctx, req.t.bucket, req.who.Owner, acl)
+	ownership, err := createOwnership(req.r.Header, acl)
+	if err != nil {
+		return nil, err
+	}
+	err = h.store.CreateBucketWith(req.ctx, req.t.bucket, req.who.Owner, fsstore.NewBucket{ACL: acl, Ownership: ownership, ObjectLock: lockOnCreate(req.r.Header)})
 	if errors.Is(err, fsstore.ErrBucketAlreadyOwned) && h.Region == "us-east-1" {
 		// "For legacy compatibility, if you re-create an existing bucket
 		// that you already own in the North Virginia Region, Amazon S3

@@ -16,6 +16,9 @@ const maxPolicySize = 20 << 10
 
 func (h *Handler) getBucketACL(req *request) (*response, error) {
 	acl, err := bucketACL(req.bucket)
+	if err == nil {
+		acl, err = shownACL(req.bucket, acl)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -24,6 +27,9 @@ func (h *Handler) getBucketACL(req *request) (*response, error) {
 
 func (h *Handler) getObjectACL(req *request) (*response, error) {
 	acl, err := objectACL(req.object.Meta)
+	if err == nil {
+		acl, err = shownACL(req.bucket, acl)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +111,9 @@ func (h *Handler) aclFromRequest(req *request, current *access.ACL) ([]byte, err
 		// "put-bucket-empty").
 		return nil, newTextError(s3err.ACLMissing).with("MissingHeaderName", "x-amz-acl")
 	}
+	if err := checkACLChange(req, &acl); err != nil {
+		return nil, err
+	}
 	return json.Marshal(acl)
 }
 
@@ -125,7 +134,11 @@ func (h *Handler) putBucketPolicy(req *request) (*response, error) {
 	if len(body) > maxPolicySize {
 		return nil, newError(s3err.PolicyTooLarge)
 	}
-	if _, err := access.ParsePolicy(body, req.t.bucket); err != nil {
+	pol, err := access.ParsePolicy(body, req.t.bucket)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPublicPolicy(req.bucket, pol); err != nil {
 		return nil, err
 	}
 	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketPolicy, body); err != nil {

@@ -256,6 +256,9 @@ func (h *Handler) getObject(req *request) (*response, error) {
 	}
 
 	start, length, partial, err := parseRange(req.r.Header.Get("Range"), m.Size)
+	if n, _ := partNumberOf(req); n > 0 {
+		start, length, partial, err = partRange(m, n, hdr)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,6 @@ import (
 
 // objectLockBackend is what object lock needs of the store.
 type objectLockBackend interface {
-	CreateBucketLocked(ctx context.Context, name, owner string, acl []byte) error
 	SetBucketObjectLock(ctx context.Context, bucket string, cfg fsstore.ObjectLockConfig) error
 	SetObjectRetention(ctx context.Context, bucket, key, versionID, mode string, until time.Time, bypass bool) error
 	SetObjectLegalHold(ctx context.Context, bucket, key, versionID, status string) error
@@ -78,14 +77,11 @@ func objectLockObjectRows() []*operation {
 	}
 }
 
-// createBucketFn is the store call that creates the bucket: with object
-// lock (and so versioning) on when x-amz-bucket-object-lock-enabled is
-// true (CreateBucket, Amazon S3 API Reference).
-func (h *Handler) createBucketFn(hdr http.Header) func(ctx context.Context, name, owner string, acl []byte) error {
-	if strings.EqualFold(hdr.Get(hdrBucketLockOn), "true") {
-		return h.store.CreateBucketLocked
-	}
-	return h.store.CreateBucketWithACL
+// lockOnCreate reports whether CreateBucket asks for object lock (and so
+// versioning) on (x-amz-bucket-object-lock-enabled: true, CreateBucket,
+// Amazon S3 API Reference).
+func lockOnCreate(hdr http.Header) bool {
+	return strings.EqualFold(hdr.Get(hdrBucketLockOn), "true")
 }
 
 // objectLockConfiguration is the ObjectLockConfiguration document.

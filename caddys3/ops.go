@@ -34,6 +34,10 @@ type operation struct {
 	signedBy signing
 	// upload: it streams an object body in (caddy_s3_uploads_in_flight).
 	upload bool
+	// validate, when set, checks the request once the bucket is known and
+	// before the object is looked at (S3 refuses a malformed request for
+	// a key that does not exist as one that does).
+	validate func(req *request) error
 	// serve translates the request into store calls and returns the
 	// answer; it runs once the request is verified and authorized.
 	serve func(h *Handler, req *request) (*response, error)
@@ -152,6 +156,7 @@ const (
 	OpGetBucketTagging        Op = "GetBucketTagging"
 	OpPutBucketTagging        Op = "PutBucketTagging"
 	OpDeleteBucketTagging     Op = "DeleteBucketTagging"
+	OpGetObjectAttributes     Op = "GetObjectAttributes"
 	OpGetBucketPolicy         Op = "GetBucketPolicy"
 	OpPutBucketPolicy         Op = "PutBucketPolicy"
 	OpDeleteBucketPolicy      Op = "DeleteBucketPolicy"
@@ -161,6 +166,14 @@ const (
 	// OpPreflight is a CORS preflight (OPTIONS), answered from the
 	// bucket's CORS rules without authentication.
 	OpPreflight Op = "Preflight"
+
+	OpGetBucketOwnershipControls    Op = "GetBucketOwnershipControls"
+	OpPutBucketOwnershipControls    Op = "PutBucketOwnershipControls"
+	OpDeleteBucketOwnershipControls Op = "DeleteBucketOwnershipControls"
+	OpGetPublicAccessBlock          Op = "GetPublicAccessBlock"
+	OpPutPublicAccessBlock          Op = "PutPublicAccessBlock"
+	OpDeletePublicAccessBlock       Op = "DeletePublicAccessBlock"
+	OpGetBucketPolicyStatus         Op = "GetBucketPolicyStatus"
 )
 
 // The ACL permissions, short for the table.
@@ -205,6 +218,16 @@ func init() {
 		{name: OpGetBucketTagging, match: match{level: bkt, method: get, sub: "tagging"}, rule: rule{"s3:GetBucketTagging", ""}, scope: scopeBucket, serve: (*Handler).getBucketTagging},
 		{name: OpPutBucketTagging, match: match{level: bkt, method: put, sub: "tagging"}, rule: rule{"s3:PutBucketTagging", ""}, scope: scopeBucket, writes: true, serve: (*Handler).putBucketTagging},
 		{name: OpDeleteBucketTagging, match: match{level: bkt, method: del, sub: "tagging"}, rule: rule{"s3:PutBucketTagging", ""}, scope: scopeBucket, writes: true, serve: (*Handler).deleteBucketTagging},
+		// ownership.go, publicaccess.go. IAM has no Delete actions for
+		// these: the Put actions cover them (Service Authorization
+		// Reference, "Actions defined by Amazon S3").
+		{name: OpGetBucketOwnershipControls, match: match{level: bkt, method: get, sub: "ownershipControls"}, rule: rule{"s3:GetBucketOwnershipControls", ""}, scope: scopeBucket, serve: (*Handler).getBucketOwnershipControls},
+		{name: OpPutBucketOwnershipControls, match: match{level: bkt, method: put, sub: "ownershipControls"}, rule: rule{"s3:PutBucketOwnershipControls", ""}, scope: scopeBucket, writes: true, serve: (*Handler).putBucketOwnershipControls},
+		{name: OpDeleteBucketOwnershipControls, match: match{level: bkt, method: del, sub: "ownershipControls"}, rule: rule{"s3:PutBucketOwnershipControls", ""}, scope: scopeBucket, writes: true, serve: (*Handler).deleteBucketOwnershipControls},
+		{name: OpGetPublicAccessBlock, match: match{level: bkt, method: get, sub: "publicAccessBlock"}, rule: rule{"s3:GetBucketPublicAccessBlock", ""}, scope: scopeBucket, serve: (*Handler).getPublicAccessBlock},
+		{name: OpPutPublicAccessBlock, match: match{level: bkt, method: put, sub: "publicAccessBlock"}, rule: rule{"s3:PutBucketPublicAccessBlock", ""}, scope: scopeBucket, writes: true, serve: (*Handler).putPublicAccessBlock},
+		{name: OpDeletePublicAccessBlock, match: match{level: bkt, method: del, sub: "publicAccessBlock"}, rule: rule{"s3:PutBucketPublicAccessBlock", ""}, scope: scopeBucket, writes: true, serve: (*Handler).deletePublicAccessBlock},
+		{name: OpGetBucketPolicyStatus, match: match{level: bkt, method: get, sub: "policyStatus"}, rule: rule{"s3:GetBucketPolicyStatus", ""}, scope: scopeBucket, serve: (*Handler).getBucketPolicyStatus},
 	}
 	operations = append(operations, objectLockBucketRows()...)
 	operations = append(operations, refusals(bkt, refusedBucketSubresources...)...)
@@ -228,6 +251,7 @@ func init() {
 		{name: OpGetObjectTagging, match: match{level: obj, method: get, sub: "tagging"}, rule: rule{"s3:GetObjectTagging", read}, versionRule: &rule{"s3:GetObjectVersionTagging", read}, scope: scopeObjectMeta, serve: (*Handler).getObjectTagging},
 		{name: OpPutObjectTagging, match: match{level: obj, method: put, sub: "tagging"}, rule: rule{"s3:PutObjectTagging", ""}, versionRule: &rule{"s3:PutObjectVersionTagging", ""}, scope: scopeObjectMeta, writes: true, serve: (*Handler).putObjectTagging},
 		{name: OpDeleteObjectTagging, match: match{level: obj, method: del, sub: "tagging"}, rule: rule{"s3:DeleteObjectTagging", ""}, versionRule: &rule{"s3:DeleteObjectVersionTagging", ""}, scope: scopeObjectMeta, writes: true, serve: (*Handler).deleteObjectTagging},
+		{name: OpGetObjectAttributes, match: match{level: obj, method: get, sub: "attributes"}, rule: rule{"s3:GetObjectAttributes", read}, versionRule: &rule{"s3:GetObjectVersionAttributes", read}, scope: scopeObjectMeta, validate: validateAttributes, serve: (*Handler).getObjectAttributes},
 	}...)
 	operations = append(operations, objectLockObjectRows()...)
 	operations = append(operations, refusals(obj, refusedObjectSubresources...)...)
@@ -250,8 +274,6 @@ func init() {
 	// run against S3: ArgumentValue is the parameter's name there too).
 	operations = append(operations, &operation{name: OpRejected, match: match{level: obj, method: put, sub: "partNumber"},
 		serve: refuse(newTextError(s3err.PartNumberNoUploadID).withArgument("partNumber", "partNumber"))})
-	// GetObject/HeadObject of one part.
-	operations = append(operations, refusals(obj, "partNumber")...)
 	operations = append(operations, []*operation{
 		// The ACL permissions that grant the version actions are those of
 		// the plain ones (User Guide, "Mapping of ACL permissions and access
@@ -262,6 +284,10 @@ func init() {
 		{name: OpCopyObject, match: match{level: obj, method: put, when: copySource}, rule: rule{"s3:PutObject", write}, scope: scopeCopy, writes: true, serve: (*Handler).copyObject},
 		{name: OpPutObject, match: match{level: obj, method: put}, rule: rule{"s3:PutObject", write}, scope: scopeBucket, writes: true, upload: true, serve: (*Handler).putObject},
 		{name: OpDeleteObject, match: match{level: obj, method: del}, rule: rule{"s3:DeleteObject", write}, versionRule: &rule{"s3:DeleteObjectVersion", write}, scope: scopeBucket, writes: true, serve: (*Handler).deleteObject},
+		// GetObject/HeadObject of one part (attributes.go), after the
+		// plain rows so that opByName finds those.
+		{name: OpGetObject, match: match{level: obj, method: get, sub: "partNumber"}, rule: rule{"s3:GetObject", read}, versionRule: &rule{"s3:GetObjectVersion", read}, scope: scopeObjectFile, validate: validatePartNumber, serve: (*Handler).getObject},
+		{name: OpHeadObject, match: match{level: obj, method: head, sub: "partNumber"}, rule: rule{"s3:GetObject", read}, versionRule: &rule{"s3:GetObjectVersion", read}, scope: scopeObjectFile, validate: validatePartNumber, serve: (*Handler).getObject},
 	}...)
 	methodNotAllowed = &operation{name: OpMethodNotAllowed, serve: refuseMethod}
 	opByName = make(map[Op]*operation, len(operations))
@@ -283,12 +309,12 @@ var (
 	refusedBucketSubresources = []string{
 		"accelerate", "analytics", "encryption",
 		"intelligent-tiering", "inventory", "lifecycle", "logging", "metadataTable",
-		"metrics", "notification", "ownershipControls",
-		"policyStatus", "publicAccessBlock", "replication", "requestPayment",
+		"metrics", "notification",
+		"replication", "requestPayment",
 		"website", "session",
 	}
 	refusedObjectSubresources = []string{
-		"attributes", "restore",
+		"restore",
 		"select", "torrent", "renameObject",
 	}
 )

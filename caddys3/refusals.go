@@ -113,11 +113,6 @@ var refusalTable = []refusal{
 	{feature: "SSE-C (copy source)", header: "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key-Md5",
 		ops: []Op{OpCopyObject, OpUploadPartCopy}, answer: notApplicable},
 
-	// Ownership controls: objects here belong to their writer and ACLs
-	// apply (ObjectWriter); the other settings change both.
-	{feature: "object ownership", header: "X-Amz-Object-Ownership", ops: []Op{OpCreateBucket},
-		asks: func(v string) bool { return v != "" && v != "ObjectWriter" }, answer: notImplemented},
-
 	// Storage classes other than STANDARD.
 	{feature: "storage classes", header: "X-Amz-Storage-Class", field: "x-amz-storage-class", ops: objectWrites, asks: asksNotStd, answer: storageClass},
 

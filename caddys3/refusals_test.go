@@ -87,7 +87,6 @@ func TestRefusals(t *testing.T) {
 		{"X-Amz-Copy-Source-Server-Side-Encryption-Customer-Algorithm", "AES256", []Op{OpCopyObject, OpUploadPartCopy}, want{s3err.InvalidRequest, notApplicableMsg}},
 		{"X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key", "a2V5", []Op{OpCopyObject, OpUploadPartCopy}, want{s3err.InvalidRequest, notApplicableMsg}},
 		{"X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key-Md5", "bWQ1", []Op{OpCopyObject, OpUploadPartCopy}, want{s3err.InvalidRequest, notApplicableMsg}},
-		{"X-Amz-Object-Ownership", "BucketOwnerEnforced", []Op{OpCreateBucket}, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Storage-Class", "GLACIER", objectWrites, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Storage-Class", "REDUCED_REDUNDANCY", objectWrites, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Storage-Class", "standard", objectWrites, want{s3err.InvalidStorageClass, "The storage class you specified is not valid"}},

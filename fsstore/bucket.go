@@ -31,6 +31,11 @@ type bucketRecord struct {
 	Tags json.RawMessage `json:"tags,omitempty"`
 	// ObjectLock is set once object lock is on (retention.go).
 	ObjectLock *ObjectLockConfig `json:"objectLock,omitempty"`
+	// Ownership is the ObjectOwnership of the bucket's ownership
+	// controls ("" for none); PublicAccess its public access block as
+	// the handler encoded it (ownership.go).
+	Ownership    string          `json:"own,omitempty"`
+	PublicAccess json.RawMessage `json:"pab,omitempty"`
 }
 
 func recordPath(name string) string { return bucketsDir + "/" + name + ".json" }
@@ -45,16 +50,48 @@ func (s *Store) CreateBucket(ctx context.Context, name, owner string) error {
 // CreateBucketWithACL is CreateBucket with the bucket's ACL document set
 // in the same atomic publish.
 func (s *Store) CreateBucketWithACL(ctx context.Context, name, owner string, acl []byte) error {
-	return s.createBucket(ctx, name, bucketRecord{Owner: owner, Created: time.Now().UTC().Truncate(time.Second), ACL: acl})
+	return s.CreateBucketWith(ctx, name, owner, NewBucket{ACL: acl})
 }
 
-// createBucket publishes the bucket's first record rec, then makes its
-// directory.
+// NewBucket is what a bucket is created with, in its first record: its
+// ACL document, its ownership controls (x-amz-object-ownership, "" for
+// none) and whether object lock (and so versioning) is on from the start.
+// One atomic publish sets them all, so a bucket never exists without
+// them (a BucketOwnerEnforced bucket with ACLs enabled, a locked bucket
+// unprotected).
+type NewBucket struct {
+	ACL        []byte
+	Ownership  string
+	ObjectLock bool
+}
+
+// CreateBucketWith is CreateBucket with what nb says.
+func (s *Store) CreateBucketWith(ctx context.Context, name, owner string, nb NewBucket) error {
+	rec := bucketRecord{Owner: owner, ACL: nb.ACL, Ownership: nb.Ownership}
+	if nb.ObjectLock {
+		rec.Versioning, rec.ObjectLock = VersioningEnabled, &ObjectLockConfig{}
+	}
+	if err := s.createBucket(ctx, name, rec); err != nil {
+		return err
+	}
+	if nb.ObjectLock {
+		if err := s.flagVersioned(name); err != nil {
+			return err
+		}
+		if err := s.root.MkdirAll(versionsDir+"/"+name, 0o755); err != nil {
+			return storageErr(err)
+		}
+	}
+	return nil
+}
+
+// createBucket publishes the new bucket's record rec (Created is set
+// here) and makes its directory.
 func (s *Store) createBucket(ctx context.Context, name string, rec bucketRecord) error {
 	if !ValidBucketName(name) {
 		return ErrInvalidBucketName
 	}
-	owner := rec.Owner
+	rec.Created = time.Now().UTC().Truncate(time.Second)
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -65,7 +102,7 @@ func (s *Store) createBucket(ctx context.Context, name string, rec bucketRecord)
 		if rerr != nil {
 			return rerr
 		}
-		if info.Owner != owner {
+		if info.Owner != rec.Owner {
 			return ErrBucketExists
 		}
 		// Repair a create that died between record and directory.
@@ -99,7 +136,7 @@ func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
 	}
 	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created,
 		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning, Tags: rec.Tags,
-		ObjectLock: rec.ObjectLock}, nil
+		ObjectLock: rec.ObjectLock, Ownership: rec.Ownership, PublicAccess: rec.PublicAccess}, nil
 }
 
 // BucketDoc names a document kept with a bucket.
@@ -110,6 +147,8 @@ const (
 	BucketPolicy
 	BucketCORS
 	BucketTagging
+	BucketOwnership    // the ObjectOwnership value, as bytes
+	BucketPublicAccess // the public access block
 )
 
 // SetBucketDoc replaces (data nil: removes) one of the bucket's documents
@@ -125,6 +164,10 @@ func (s *Store) SetBucketDoc(ctx context.Context, name string, doc BucketDoc, da
 			rec.CORS = data
 		case BucketTagging:
 			rec.Tags = data
+		case BucketOwnership:
+			rec.Ownership = string(data)
+		case BucketPublicAccess:
+			rec.PublicAccess = data
 		default:
 			return false, fmt.Errorf("fsstore: unknown bucket document %d", doc)
 		}

@@ -191,6 +191,7 @@ func (s *Store) complete(ctx context.Context, bucket, key, uploadID string, p ob
 	}
 	meta := rec.Meta
 	meta.Size, meta.ETag, meta.Checksums = size, multipartETag(used), sums
+	meta.parts = partsRecordOf(objectParts(used, meta.ChecksumAlgorithm, meta.ChecksumType))
 	versioned, err := s.bucketState(bucket)
 	var m ObjectMeta
 	published := false

@@ -201,6 +201,10 @@ type BucketInfo struct {
 	// ObjectLock is the bucket's object lock configuration, nil without
 	// lock (retention.go).
 	ObjectLock *ObjectLockConfig
+	// Ownership ("" for no ownership controls) and PublicAccess (nil for
+	// none) are set with SetBucketDoc or CreateBucketWith.
+	Ownership    string
+	PublicAccess []byte
 }
 
 // ObjectMeta is what is stored with an object besides its bytes.
@@ -242,6 +246,9 @@ type ObjectMeta struct {
 	LockMode  string    `json:",omitempty"`
 	LockUntil time.Time `json:",omitzero"`
 	LegalHold string    `json:",omitempty"`
+	// parts is the part list of an object made by
+	// CompleteMultipartUpload (see Parts).
+	parts *partsRecord
 }
 
 // PutOptions control one PutObject.
@@ -265,6 +272,7 @@ type PutOptions struct {
 func (o *PutOptions) metaAtEOF(size int64, etag string) ObjectMeta {
 	m := o.Meta
 	m.Size, m.ETag = size, etag
+	m.parts = nil // one PUT (or a copy) is one part
 	if o.Checksums != nil {
 		m.Checksums = o.Checksums()
 	}

@@ -42,6 +42,8 @@ type metaRecord struct {
 	// Object lock (retention.go): the version's retention and legal hold.
 	LK *lockRecord `json:"lk,omitempty"`
 	LH string      `json:"lh,omitempty"`
+	// PT is the part list of a multipart object (parts_record.go).
+	PT *partsRecord `json:"pt,omitempty"`
 }
 
 func recordOf(m *ObjectMeta) metaRecord {
@@ -62,6 +64,7 @@ func recordOf(m *ObjectMeta) metaRecord {
 		Tags:               m.Tags,
 		LK:                 lockRecordOf(m),
 		LH:                 m.LegalHold,
+		PT:                 m.parts,
 	}
 }
 
@@ -88,6 +91,7 @@ func (r *metaRecord) meta(size int64, mtime int64) ObjectMeta {
 		LockMode:           r.LK.mode(),
 		LockUntil:          r.LK.until(),
 		LegalHold:          r.LH,
+		parts:              r.PT,
 	}
 }
 

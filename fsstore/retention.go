@@ -148,25 +148,6 @@ func CheckRetentionChange(m ObjectMeta, mode string, until, now time.Time, bypas
 	return ErrObjectLocked
 }
 
-// CreateBucketLocked is CreateBucketWithACL for a bucket created with
-// object lock (x-amz-bucket-object-lock-enabled: true): versioning is
-// Enabled and lock on from the bucket's first record, so there is no
-// moment at which it exists unprotected.
-func (s *Store) CreateBucketLocked(ctx context.Context, name, owner string, acl []byte) error {
-	rec := bucketRecord{Owner: owner, Created: time.Now().UTC().Truncate(time.Second), ACL: acl,
-		Versioning: VersioningEnabled, ObjectLock: &ObjectLockConfig{}}
-	if err := s.createBucket(ctx, name, rec); err != nil {
-		return err
-	}
-	if err := s.flagVersioned(name); err != nil {
-		return err
-	}
-	if err := s.root.MkdirAll(versionsDir+"/"+name, 0o755); err != nil {
-		return storageErr(err)
-	}
-	return nil
-}
-
 // SetBucketObjectLock sets the bucket's object lock configuration. Lock
 // needs versioning Enabled (checked under the record's lock, so a
 // concurrent suspend cannot slip between); once on it stays on.

@@ -78,7 +78,7 @@ func TestLockDecision(t *testing.T) {
 
 func wormBucket(t *testing.T, s *Store, cfg *ObjectLockConfig) {
 	t.Helper()
-	if err := s.CreateBucketLocked(ctx, "vbk", "owner", nil); err != nil {
+	if err := s.CreateBucketWith(ctx, "vbk", "owner", NewBucket{ObjectLock: true}); err != nil {
 		t.Fatal(err)
 	}
 	if cfg != nil {

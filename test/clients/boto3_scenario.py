@@ -251,6 +251,7 @@ def main():
         many(label, t)
     if ARGS.vhost:
         vhost(label, t, f1, workdir)
+    attributes_ownership(t, f20)  # issue 16 "Also" (block at the end)
 
 
 def versions(label, t, s3):
@@ -518,6 +519,100 @@ def object_lock(label, t, s3):
         code, status = error_code(lambda: s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Suspended"}))
         report(code == "InvalidBucketState" and status == 409, t + "lock: versioning cannot be suspended", "got %s %s" % (status, code))
 # ---- end object lock ----
+# ---- issue 16 "Also": attributes, ?partNumber=, ownership controls, public
+# access block (branch h-attrs). Self-contained: its own bucket.
+def attributes_ownership(t, f20):
+    """get_object_attributes of a CRC32 COMPOSITE multipart object (its
+    parts and their checksums), get_object with PartNumber,
+    put/get/delete_bucket_ownership_controls (BucketOwnerEnforced refuses a
+    public ACL), put/get/delete_public_access_block (BlockPublicAcls and
+    IgnorePublicAcls seen by an anonymous GET), get_bucket_policy_status."""
+    s3 = make_client()
+    t = t + "attrs: "
+    b = "attrs-%s" % uuid.uuid4().hex[:12]
+    if check(t + "create_bucket", lambda: s3.create_bucket(Bucket=b)) is None:
+        return
+    with open(f20, "rb") as f:
+        data = f.read()
+    p1, p2 = data[:5 * 1024 * 1024], data[5 * 1024 * 1024:]
+    state = {}
+
+    def multipart():
+        up = s3.create_multipart_upload(Bucket=b, Key="mp", ChecksumAlgorithm="CRC32")
+        parts = []
+        for n, body in ((1, p1), (2, p2)):
+            r = s3.upload_part(Bucket=b, Key="mp", UploadId=up["UploadId"], PartNumber=n, Body=body, ChecksumAlgorithm="CRC32")
+            parts.append({"PartNumber": n, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]})
+        s3.complete_multipart_upload(Bucket=b, Key="mp", UploadId=up["UploadId"], MultipartUpload={"Parts": parts})
+        state["parts"] = parts
+        return True
+    if check(t + "multipart upload with CRC32 part checksums", multipart) is None:
+        return
+
+    def attributes():
+        r = s3.get_object_attributes(Bucket=b, Key="mp", ObjectAttributes=["ObjectParts", "ObjectSize", "ETag", "StorageClass"])
+        op = r["ObjectParts"]
+        got = [(p["PartNumber"], p["Size"], p["ChecksumCRC32"]) for p in op["Parts"]]
+        want = [(p["PartNumber"], len(body), p["ChecksumCRC32"]) for p, body in zip(state["parts"], (p1, p2))]
+        assert r["ObjectSize"] == len(data) and op["TotalPartsCount"] == 2 and got == want and r["ETag"].endswith("-2"), r
+    check(t + "get_object_attributes: size, 2 parts with their CRC32s", attributes)
+
+    def paged():
+        r = s3.get_object_attributes(Bucket=b, Key="mp", ObjectAttributes=["ObjectParts"], MaxParts=1, PartNumberMarker=1)
+        op = r["ObjectParts"]
+        assert [p["PartNumber"] for p in op["Parts"]] == [2] and not op["IsTruncated"], r
+    check(t + "get_object_attributes MaxParts=1 PartNumberMarker=1: part 2", paged)
+
+    def part():
+        r = s3.get_object(Bucket=b, Key="mp", PartNumber=2)
+        return r["PartsCount"] == 2 and r["Body"].read() == p2 and r["ResponseMetadata"]["HTTPStatusCode"] == 206
+    check(t + "get_object PartNumber=2: 206, PartsCount 2, the part's bytes", part)
+
+    def anon_status(key):
+        try:
+            with urlopen("%s/%s/%s" % (ARGS.endpoint.rstrip("/"), b, key)) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+    check(t + "put_object public-read", lambda: s3.put_object(Bucket=b, Key="pub", Body=b"x", ACL="public-read"))
+    check(t + "anonymous GET of the public object is 200", lambda: anon_status("pub") == 200)
+
+    cfg = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
+    check(t + "put_public_access_block", lambda: s3.put_public_access_block(Bucket=b, PublicAccessBlockConfiguration=cfg))
+    check(t + "get_public_access_block", lambda: s3.get_public_access_block(Bucket=b)["PublicAccessBlockConfiguration"] == cfg)
+    check(t + "IgnorePublicAcls: anonymous GET is 403", lambda: anon_status("pub") == 403)
+    code, status = error_code(lambda: s3.put_object(Bucket=b, Key="pub2", Body=b"x", ACL="public-read"))
+    report(code == "AccessDenied" and status == 403, t + "BlockPublicAcls: put_object public-read is AccessDenied", "got %s %s" % (status, code))
+    check(t + "delete_public_access_block", lambda: s3.delete_public_access_block(Bucket=b))
+    code, status = error_code(lambda: s3.get_public_access_block(Bucket=b))
+    report(code == "NoSuchPublicAccessBlockConfiguration" and status == 404, t + "no block: NoSuchPublicAccessBlockConfiguration",
+           "got %s %s" % (status, code))
+    check(t + "the public object is public again", lambda: anon_status("pub") == 200)
+
+    policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}' % b
+    check(t + "put_bucket_policy (public)", lambda: s3.put_bucket_policy(Bucket=b, Policy=policy))
+    check(t + "get_bucket_policy_status: IsPublic", lambda: s3.get_bucket_policy_status(Bucket=b)["PolicyStatus"]["IsPublic"] is True)
+    check(t + "delete_bucket_policy", lambda: s3.delete_bucket_policy(Bucket=b))
+
+    enforced = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    check(t + "put_object_acl private (before enforcing)", lambda: s3.put_object_acl(Bucket=b, Key="pub", ACL="private"))
+    check(t + "put_bucket_ownership_controls BucketOwnerEnforced",
+          lambda: s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls=enforced))
+    check(t + "get_bucket_ownership_controls", lambda: s3.get_bucket_ownership_controls(Bucket=b)["OwnershipControls"] == enforced)
+    code, status = error_code(lambda: s3.put_object(Bucket=b, Key="pub3", Body=b"x", ACL="public-read"))
+    report(code == "AccessControlListNotSupported" and status == 400, t + "ACLs disabled: put_object public-read refused",
+           "got %s %s" % (status, code))
+    check(t + "delete_bucket_ownership_controls", lambda: s3.delete_bucket_ownership_controls(Bucket=b))
+    code, status = error_code(lambda: s3.get_bucket_ownership_controls(Bucket=b))
+    report(code == "OwnershipControlsNotFoundError" and status == 404, t + "no controls: OwnershipControlsNotFoundError",
+           "got %s %s" % (status, code))
+
+    def cleanup():
+        for k in ("mp", "pub"):
+            s3.delete_object(Bucket=b, Key=k)
+        s3.delete_bucket(Bucket=b)
+    check(t + "delete objects and bucket", cleanup)
+# ---- end of issue 16 "Also" block (h-attrs) ----
 
 
 if __name__ == "__main__":

@@ -410,4 +410,66 @@ if [ -x /usr/bin/aws ]; then
 fi
 # ---- end object lock ----
 
+# ---- issue 16 "Also" (branch h-attrs): aws-cli v2 get-object-attributes,
+# get-object --part-number, ownership controls and the public access block.
+# Self-contained: its own bucket.
+# awscli_attributes LABEL AWS... : a multipart upload with CRC32 part
+# checksums (s3api create-multipart-upload / upload-part /
+# complete-multipart-upload), s3api get-object-attributes (size, the parts
+# with their CRC32s, paged with --max-parts), get-object --part-number 2
+# (the part's bytes, PartsCount), put/get/delete-bucket-ownership-controls,
+# put/get/delete-public-access-block.
+awscli_attributes() {
+	local label="$1: attrs"
+	shift
+	local -a AWS=("$@")
+	local b="attrs-${1##*/}-$$-${RANDOM}" id c1 c2 e1 e2
+	b="${b//[^a-z0-9-]/}"
+	local d="$WORK/attrs-awscli"
+	mkdir -p "$d"
+	head -c 5242880 "$F20" >"$d/p1"
+	tail -c +5242881 "$F20" >"$d/p2"
+	check "$label: s3 mb" "${AWS[@]}" s3 mb "s3://$b" || return
+	id="$("${AWS[@]}" s3api create-multipart-upload --bucket "$b" --key mp --checksum-algorithm CRC32 --query UploadId --output text 2>&1)"
+	read -r e1 c1 < <("${AWS[@]}" s3api upload-part --bucket "$b" --key mp --upload-id "$id" --part-number 1 --body "$d/p1" \
+		--checksum-algorithm CRC32 --query '[ETag,ChecksumCRC32]' --output text 2>&1)
+	read -r e2 c2 < <("${AWS[@]}" s3api upload-part --bucket "$b" --key mp --upload-id "$id" --part-number 2 --body "$d/p2" \
+		--checksum-algorithm CRC32 --query '[ETag,ChecksumCRC32]' --output text 2>&1)
+	check "$label: complete-multipart-upload with the part CRC32s" "${AWS[@]}" s3api complete-multipart-upload --bucket "$b" --key mp \
+		--upload-id "$id" --multipart-upload '{"Parts":[{"PartNumber":1,"ETag":'"$e1"',"ChecksumCRC32":"'"$c1"'"},{"PartNumber":2,"ETag":'"$e2"',"ChecksumCRC32":"'"$c2"'"}]}' || return
+	check "$label: get-object-attributes: size, 2 parts, their CRC32s" expect_exact "$(printf '20971520\t2\t%s\t%s' "$c1" "$c2")" \
+		"${AWS[@]}" s3api get-object-attributes --bucket "$b" --key mp --object-attributes ObjectSize ObjectParts \
+		--query '[ObjectSize,ObjectParts.TotalPartsCount,ObjectParts.Parts[0].ChecksumCRC32,ObjectParts.Parts[1].ChecksumCRC32]' --output text
+	check "$label: get-object-attributes --max-parts 1: truncated after part 1" expect_exact "$(printf 'True\t1\t1')" \
+		"${AWS[@]}" s3api get-object-attributes --bucket "$b" --key mp --object-attributes ObjectParts --max-parts 1 \
+		--query '[ObjectParts.IsTruncated,ObjectParts.NextPartNumberMarker,length(ObjectParts.Parts)]' --output text
+	check "$label: get-object-attributes without attributes fails" expect_fail_output "InvalidRequest" \
+		"${AWS[@]}" s3api get-object-attributes --bucket "$b" --key mp --object-attributes ""
+	check "$label: get-object --part-number 2: PartsCount 2" expect_exact 2 \
+		"${AWS[@]}" s3api get-object --bucket "$b" --key mp --part-number 2 "$d/got2" --query PartsCount --output text
+	check "$label: cmp part 2" cmp "$d/p2" "$d/got2"
+	check "$label: put-bucket-ownership-controls BucketOwnerEnforced" "${AWS[@]}" s3api put-bucket-ownership-controls --bucket "$b" \
+		--ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'
+	check "$label: get-bucket-ownership-controls" expect_exact BucketOwnerEnforced \
+		"${AWS[@]}" s3api get-bucket-ownership-controls --bucket "$b" --query 'OwnershipControls.Rules[0].ObjectOwnership' --output text
+	check "$label: a public-read PUT is AccessControlListNotSupported" expect_fail_output AccessControlListNotSupported \
+		"${AWS[@]}" s3api put-object --bucket "$b" --key pub --body "$d/p1" --acl public-read
+	check "$label: delete-bucket-ownership-controls" "${AWS[@]}" s3api delete-bucket-ownership-controls --bucket "$b"
+	check "$label: put-public-access-block" "${AWS[@]}" s3api put-public-access-block --bucket "$b" \
+		--public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=false,BlockPublicPolicy=true,RestrictPublicBuckets=false
+	check "$label: get-public-access-block" expect_exact "$(printf 'True\tFalse\tTrue\tFalse')" \
+		"${AWS[@]}" s3api get-public-access-block --bucket "$b" --output text \
+		--query 'PublicAccessBlockConfiguration.[BlockPublicAcls,IgnorePublicAcls,BlockPublicPolicy,RestrictPublicBuckets]'
+	check "$label: BlockPublicAcls: a public-read PUT is AccessDenied" expect_fail_output AccessDenied \
+		"${AWS[@]}" s3api put-object --bucket "$b" --key pub --body "$d/p1" --acl public-read
+	check "$label: delete-public-access-block" "${AWS[@]}" s3api delete-public-access-block --bucket "$b"
+	check "$label: get-public-access-block fails without one" expect_fail_output NoSuchPublicAccessBlockConfiguration \
+		"${AWS[@]}" s3api get-public-access-block --bucket "$b"
+	check "$label: s3 rb --force" "${AWS[@]}" s3 rb --force "s3://$b"
+}
+if [ -x /usr/bin/aws ]; then
+	awscli_attributes "awscli-v2-debian$T" /usr/bin/aws --endpoint-url "$ENDPOINT" --region us-east-1 ${CA:+--ca-bundle "$CA"}
+fi
+# ---- end of issue 16 "Also" block (h-attrs) ----
+
 summary

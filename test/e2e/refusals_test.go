@@ -190,19 +190,9 @@ func TestRefusedHeaders(t *testing.T) {
 		wantXMLError(t, r, 404, "NoSuchKey")
 	})
 
+	// Object lock and ownership controls are served now (objectlock_test,
+	// ownership_test); their "off" values still create a plain bucket.
 	t.Run("CreateBucket", func(t *testing.T) {
-		for _, a := range []refusedAsk{
-			{"ownership BucketOwnerEnforced", hdr("X-Amz-Object-Ownership", "BucketOwnerEnforced"), 501, "NotImplemented", msgNotImplemented},
-		} {
-			t.Run(a.name, func(t *testing.T) {
-				name := newBucketName("refuse-b")
-				r := doRaw(t, rawReq{Method: "PUT", Path: "/" + name, Header: a.header, Creds: &alice})
-				wantRefused(t, r, a, false)
-				if _, err := aliceSDK().HeadBucket(ctxT(t), &s3.HeadBucketInput{Bucket: aws.String(name)}); err == nil {
-					t.Errorf("refused CreateBucket made bucket %s", name)
-				}
-			})
-		}
 		name := newBucketName("refuse-b")
 		r := doRaw(t, rawReq{Method: "PUT", Path: "/" + name, Header: hdr("X-Amz-Bucket-Object-Lock-Enabled", "false", "X-Amz-Object-Ownership", "ObjectWriter"), Creds: &alice})
 		wantStatus(t, r, 200)
