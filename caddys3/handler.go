@@ -121,6 +121,9 @@ func (h *Handler) serve(req *request, w http.ResponseWriter) (*response, error) 
 	if err := req.refused(); err != nil {
 		return nil, err
 	}
+	if op.integrity && req.r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(req.r.Header) {
+		return nil, newTextError(s3err.MissingContentMD5)
+	}
 	return op.serve(h, req)
 }
 

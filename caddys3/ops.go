@@ -34,6 +34,10 @@ type operation struct {
 	signedBy signing
 	// upload: it streams an object body in (caddy_s3_uploads_in_flight).
 	upload bool
+	// integrity: the body must come with Content-MD5 or an
+	// x-amz-checksum-* header (which the auth layer verifies); S3 answers
+	// InvalidRequest without one.
+	integrity bool
 	// validate, when set, checks the request once the bucket is known and
 	// before the object is looked at (S3 refuses a malformed request for
 	// a key that does not exist as one that does).
@@ -203,7 +207,7 @@ func init() {
 		// READ on the bucket grants s3:ListBucketVersions (Amazon S3 User
 		// Guide, "Mapping of ACL permissions and access policy permissions").
 		{name: OpListObjectVersions, match: match{level: bkt, method: get, sub: "versions"}, rule: rule{"s3:ListBucketVersions", read}, scope: scopeBucket, serve: (*Handler).listObjectVersions},
-		{name: OpDeleteObjects, match: match{level: bkt, method: post, sub: "delete"}, rule: rule{"s3:DeleteObject", write}, scope: scopeEachKey, writes: true, serve: (*Handler).deleteObjects},
+		{name: OpDeleteObjects, match: match{level: bkt, method: post, sub: "delete"}, rule: rule{"s3:DeleteObject", write}, scope: scopeEachKey, writes: true, integrity: true, serve: (*Handler).deleteObjects},
 		{name: OpGetBucketACL, match: match{level: bkt, method: get, sub: "acl"}, rule: rule{"s3:GetBucketAcl", readACP}, scope: scopeBucket, serve: (*Handler).getBucketACL},
 		{name: OpPutBucketACL, match: match{level: bkt, method: put, sub: "acl"}, rule: rule{"s3:PutBucketAcl", writeACP}, scope: scopeBucket, writes: true, serve: (*Handler).putBucketACL},
 		{name: OpGetBucketPolicy, match: match{level: bkt, method: get, sub: "policy"}, rule: rule{"s3:GetBucketPolicy", ""}, scope: scopeBucket, serve: (*Handler).getBucketPolicy},
@@ -216,7 +220,7 @@ func init() {
 		// IAM has no DeleteBucketTagging action: PutBucketTagging covers it
 		// (Service Authorization Reference, "Actions defined by Amazon S3").
 		{name: OpGetBucketTagging, match: match{level: bkt, method: get, sub: "tagging"}, rule: rule{"s3:GetBucketTagging", ""}, scope: scopeBucket, serve: (*Handler).getBucketTagging},
-		{name: OpPutBucketTagging, match: match{level: bkt, method: put, sub: "tagging"}, rule: rule{"s3:PutBucketTagging", ""}, scope: scopeBucket, writes: true, serve: (*Handler).putBucketTagging},
+		{name: OpPutBucketTagging, match: match{level: bkt, method: put, sub: "tagging"}, rule: rule{"s3:PutBucketTagging", ""}, scope: scopeBucket, writes: true, integrity: true, serve: (*Handler).putBucketTagging},
 		{name: OpDeleteBucketTagging, match: match{level: bkt, method: del, sub: "tagging"}, rule: rule{"s3:PutBucketTagging", ""}, scope: scopeBucket, writes: true, serve: (*Handler).deleteBucketTagging},
 		// ownership.go, publicaccess.go. IAM has no Delete actions for
 		// these: the Put actions cover them (Service Authorization
@@ -249,7 +253,7 @@ func init() {
 		// owner has this permission and can grant this permission to
 		// others": API_PutObjectTagging): the owner and the policy decide.
 		{name: OpGetObjectTagging, match: match{level: obj, method: get, sub: "tagging"}, rule: rule{"s3:GetObjectTagging", read}, versionRule: &rule{"s3:GetObjectVersionTagging", read}, scope: scopeObjectMeta, serve: (*Handler).getObjectTagging},
-		{name: OpPutObjectTagging, match: match{level: obj, method: put, sub: "tagging"}, rule: rule{"s3:PutObjectTagging", ""}, versionRule: &rule{"s3:PutObjectVersionTagging", ""}, scope: scopeObjectMeta, writes: true, serve: (*Handler).putObjectTagging},
+		{name: OpPutObjectTagging, match: match{level: obj, method: put, sub: "tagging"}, rule: rule{"s3:PutObjectTagging", ""}, versionRule: &rule{"s3:PutObjectVersionTagging", ""}, scope: scopeObjectMeta, writes: true, integrity: true, serve: (*Handler).putObjectTagging},
 		{name: OpDeleteObjectTagging, match: match{level: obj, method: del, sub: "tagging"}, rule: rule{"s3:DeleteObjectTagging", ""}, versionRule: &rule{"s3:DeleteObjectVersionTagging", ""}, scope: scopeObjectMeta, writes: true, serve: (*Handler).deleteObjectTagging},
 		{name: OpGetObjectAttributes, match: match{level: obj, method: get, sub: "attributes"}, rule: rule{"s3:GetObjectAttributes", read}, versionRule: &rule{"s3:GetObjectVersionAttributes", read}, scope: scopeObjectMeta, validate: validateAttributes, serve: (*Handler).getObjectAttributes},
 	}...)
