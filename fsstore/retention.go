@@ -243,21 +243,12 @@ func (s *Store) updateVersionRecord(ctx context.Context, bucket, key, versionID 
 	}
 	defer f.Close()
 	return withFd(f, func(fd int) error {
-		id, _, err := statID(fd)
-		if err != nil {
-			return err
-		}
-		rec, _, err := s.meta.load(fd, id, bucket, key)
-		if err != nil {
-			return err
-		}
-		if rec.V == "" {
-			rec.V = name
-		}
-		if err := change(&rec); err != nil {
-			return err
-		}
-		return s.meta.stage(fd, id, bucket, key, &rec)
+		return s.editFd(fd, bucket, key, func(rec *metaRecord) error {
+			if rec.V == "" {
+				rec.V = name
+			}
+			return change(rec)
+		})
 	})
 }
 

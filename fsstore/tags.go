@@ -28,16 +28,7 @@ func (s *Store) editRecord(ctx context.Context, bucket, key, versionID string, e
 		if o.File != nil {
 			defer o.Close()
 			return withFd(o.File, func(fd int) error {
-				id, _, err := statID(fd)
-				if err != nil {
-					return err
-				}
-				rec, _, err := s.meta.load(fd, id, bucket, key)
-				if err != nil {
-					return err
-				}
-				edit(&rec)
-				return s.meta.stage(fd, id, bucket, key, &rec)
+				return s.editFd(fd, bucket, key, func(rec *metaRecord) error { edit(rec); return nil })
 			})
 		}
 		// The plain marker directory: its record is the current one.
@@ -56,4 +47,21 @@ func (s *Store) editRecord(ctx context.Context, bucket, key, versionID string, e
 		// the sidecar named by its identity).
 		return s.meta.stage(fd, id, bucket, key, &rec)
 	})
+}
+
+// editFd rewrites with edit the record of the open data file fd (a
+// version's inode: the plain file and its area entry share it).
+func (s *Store) editFd(fd int, bucket, key string, edit func(*metaRecord) error) error {
+	id, _, err := statID(fd)
+	if err != nil {
+		return err
+	}
+	rec, _, err := s.meta.load(fd, id, bucket, key)
+	if err != nil {
+		return err
+	}
+	if err := edit(&rec); err != nil {
+		return err
+	}
+	return s.meta.stage(fd, id, bucket, key, &rec)
 }
