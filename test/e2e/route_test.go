@@ -97,11 +97,11 @@ func TestNotImplemented(t *testing.T) {
 	for _, tc := range []struct {
 		method, path, sub string
 	}{
-		{"GET", "/" + bucket, "object-lock"},
 		{"GET", "/" + bucket, "lifecycle"},
 		{"PUT", "/" + bucket, "website"},
-		{"GET", "/" + bucket + "/k", "legal-hold"},
-		{"PUT", "/" + bucket + "/k", "retention"},
+		{"GET", "/" + bucket, "replication"},
+		{"GET", "/" + bucket + "/k", "torrent"},
+		{"PUT", "/" + bucket + "/k", "restore"},
 	} {
 		t.Run(tc.method+" "+tc.path+"?"+tc.sub, func(t *testing.T) {
 			var body []byte
