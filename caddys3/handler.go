@@ -81,6 +81,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	}
 
 	t := h.resolveTarget(r)
+	if h.serveAdminAPI(w, r, id, t) { // MinIO's admin API (admin_hook.go)
+		return nil
+	}
 	query := r.URL.Query()
 	op := classify(r.Method, t.bucket, t.key, query, r.Header)
 	cw, body := &countingWriter{ResponseWriter: w}, countRequestBody(r)
@@ -119,6 +122,10 @@ func (h *Handler) serve(req *request, w http.ResponseWriter) (*response, error) 
 	}
 	// A header or form field that asks for a feature we lack (refusals.go).
 	if err := req.refused(); err != nil {
+		return nil, err
+	}
+	// A bucket's hard quota (admin_hook.go).
+	if err := h.checkQuota(req); err != nil {
 		return nil, err
 	}
 	return op.serve(h, req)

@@ -1,0 +1,288 @@
+package caddys3
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/fsstore"
+	"github.com/caddys3/caddys3/objstore"
+	"github.com/caddys3/caddys3/s3err"
+)
+
+// The MinIO admin API (package objstore), for CloudStack's "MinIO" object
+// storage provider, and the bucket quotas it sets.
+//
+// Who may call it: the access keys listed in admin_api_keys, resolved by
+// the credential sources like any key. A dedicated static key is what the
+// docs recommend: CloudStack stores the store's keys in plain text
+// (object_store_details), so they should open the admin API and nothing
+// else of value, and be rotatable on their own. A CloudStack root admin's
+// API key may be listed too (its access key id), but then that root
+// admin's key sits in one more table in plain text.
+
+// adminBodyLimit bounds an admin request body (a user or policy document).
+const adminBodyLimit = 1 << 20
+
+// provisionAdminAPI opens the user store below root and adds its users to
+// the credential chain, when admin_api_keys is set; the bucket name
+// "minio" is reserved then (it would shadow /minio/admin/).
+func (h *Handler) provisionAdminAPI(root string, p auth.Provider) (auth.Provider, error) {
+	if len(h.AdminAPIKeys) == 0 {
+		return p, nil
+	}
+	users, err := objstore.Open(root, h.Fsync == "always")
+	if err != nil {
+		return nil, err
+	}
+	h.usage = &usageCache{ttl: usageTTL, m: map[string]usageEntry{}}
+	h.admin = &objstore.Admin{Users: users, Buckets: adminBuckets{h}, Region: h.Region}
+	if !slices.Contains(h.ReservedBuckets, "minio") {
+		h.ReservedBuckets = append(h.ReservedBuckets, "minio")
+	}
+	return auth.Chain{p, users}, nil
+}
+
+// serveAdminAPI answers a request for /minio/admin/v3/… (path style) and
+// reports whether it was one. Errors are MinIO's JSON error documents.
+func (h *Handler) serveAdminAPI(w http.ResponseWriter, r *http.Request, id string, t target) bool {
+	if h.admin == nil || t.bucket != "minio" || h.bucketFromHost(r.Host) != "" {
+		return false
+	}
+	cmd, ok := strings.CutPrefix(t.key, "admin/v3/")
+	if !ok {
+		return false
+	}
+	if extra, ok := r.Context().Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
+		extra.Add(zap.String("s3_operation", "Admin"))
+		extra.Add(zap.String("s3_admin_command", cmd))
+	}
+	reply, err := h.adminCall(r, cmd)
+	if err != nil {
+		ae := adminError(err)
+		if ae.Status >= 500 && ae.Code != s3err.NotImplemented {
+			h.logger.Error("s3 admin request failed", zap.String("request_id", id),
+				zap.String("command", cmd), zap.String("code", string(ae.Code)), zap.Error(err))
+		}
+		ae.Resource = r.URL.Path
+		body, _ := json.Marshal(struct {
+			Code       s3err.Code
+			Message    string
+			BucketName string `json:",omitempty"`
+			Resource   string
+			RequestID  string `json:"RequestId"`
+			HostID     string `json:"HostId"`
+		}{ae.Code, ae.Message, r.URL.Query().Get("bucket"), ae.Resource, id, hostID(id)})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(ae.Status)
+		w.Write(body)
+		return true
+	}
+	if len(reply.Body) > 0 {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(reply.Status)
+	w.Write(reply.Body)
+	return true
+}
+
+// adminCall verifies the request (SigV4, empty region allowed), checks the
+// key is an admin's, reads the verified body and runs the command.
+func (h *Handler) adminCall(r *http.Request, cmd string) (objstore.Reply, error) {
+	res, err := h.verifier.VerifyEmptyRegion(r.Context(), verificationRequest(r))
+	if err != nil {
+		return objstore.Reply{}, err
+	}
+	defer res.Body.Close()
+	who := res.Principal
+	if !slices.Contains(h.AdminAPIKeys, who.AccessKeyID) {
+		return objstore.Reply{}, newTextError(s3err.AdminNotEnabled)
+	}
+	body, err := io.ReadAll(io.LimitReader(res.Body, adminBodyLimit+1))
+	if err != nil {
+		return objstore.Reply{}, err
+	}
+	if len(body) > adminBodyLimit {
+		return objstore.Reply{}, newError(s3err.EntityTooLarge)
+	}
+	return h.admin.Serve(r.Context(), objstore.Call{
+		Method: r.Method, Command: cmd, Query: r.URL.Query(), Body: body,
+		AccessKey: who.AccessKeyID, Secret: who.Secret,
+	})
+}
+
+// adminError maps an admin call's error to its code: objstore's sentinels
+// here, everything else (signatures, buckets) as S3 requests map it.
+func adminError(err error) *apiError {
+	for _, m := range []struct {
+		err error
+		e   func() *apiError
+	}{
+		{objstore.ErrNoSuchUser, func() *apiError { return newError(s3err.XMinioAdminNoSuchUser) }},
+		{objstore.ErrNoSuchPolicy, func() *apiError { return newError(s3err.XMinioAdminNoSuchPolicy) }},
+		{objstore.ErrNoSuchQuota, func() *apiError { return newError(s3err.XMinioAdminNoSuchQuotaConfiguration) }},
+		{objstore.ErrDecrypt, func() *apiError { return newError(s3err.XMinioAdminConfigBadJSON) }},
+		{objstore.ErrInvalidConfig, func() *apiError { return newError(s3err.XMinioAdminConfigBadJSON) }},
+		{objstore.ErrInvalidName, func() *apiError { return newError(s3err.InvalidArgument) }},
+		{objstore.ErrMissingArgument, func() *apiError { return newTextError(s3err.AdminMissingArgument) }},
+		{objstore.ErrNotImplemented, func() *apiError { return newTextError(s3err.AdminNotImplemented) }},
+		{objstore.ErrMethod, func() *apiError { return newError(s3err.MethodNotAllowed) }},
+		{objstore.ErrSelf, func() *apiError { return newTextError(s3err.AdminSelf) }},
+	} {
+		if errors.Is(err, m.err) {
+			return m.e().withCause(err)
+		}
+	}
+	return toAPIError(err)
+}
+
+// adminBuckets gives the admin API the buckets' quotas and usage.
+type adminBuckets struct{ h *Handler }
+
+func (b adminBuckets) SetBucketQuota(ctx context.Context, bucket string, n int64) error {
+	return b.h.store.SetBucketQuota(ctx, bucket, n)
+}
+
+func (b adminBuckets) BucketQuota(ctx context.Context, bucket string) (int64, error) {
+	info, err := b.h.store.Bucket(ctx, bucket)
+	return info.Quota, err
+}
+
+func (b adminBuckets) BucketsUsage(ctx context.Context) (map[string]objstore.BucketUsage, error) {
+	list, err := b.h.store.ListBuckets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]objstore.BucketUsage, len(list))
+	for _, info := range list {
+		u, err := b.h.bucketUsage(ctx, info.Name, false)
+		if errors.Is(err, fsstore.ErrNoSuchBucket) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[info.Name] = u
+	}
+	return out, nil
+}
+
+// Bucket usage, phase A: a walk of the bucket's versions (every stored
+// version counts, delete markers do not), computed on request. The admin
+// API's datausageinfo takes a walk at most usageTTL old; a write to a
+// bucket with a quota always walks afresh, so a quota is exact against
+// completed writes and over-admits by at most the writes running at the
+// same moment (on any node). A walk stops after usageMaxPages pages: its
+// partial sum then stands for the bucket (logged).
+const (
+	usageTTL      = 10 * time.Second
+	usageMaxPages = 1000 // 1000 versions each
+)
+
+type usageEntry struct {
+	u  objstore.BucketUsage
+	at time.Time
+}
+
+type usageCache struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[string]usageEntry
+}
+
+// bucketUsage is the bucket's usage; fresh walks now, else a cached walk
+// younger than the TTL will do.
+func (h *Handler) bucketUsage(ctx context.Context, bucket string, fresh bool) (objstore.BucketUsage, error) {
+	c := h.usage
+	if !fresh {
+		c.mu.Lock()
+		e, ok := c.m[bucket]
+		c.mu.Unlock()
+		if ok && time.Since(e.at) < c.ttl {
+			return e.u, nil
+		}
+	}
+	at := time.Now()
+	var u objstore.BucketUsage
+	o := fsstore.ListVersionsOptions{MaxKeys: 1000}
+	for page := 0; ; page++ {
+		if page == usageMaxPages {
+			h.logger.Warn("s3: bucket usage walk stopped early", zap.String("bucket", bucket), zap.Int64("bytes", u.Size))
+			break
+		}
+		res, err := h.store.ListObjectVersions(ctx, bucket, o)
+		if err != nil {
+			return u, err
+		}
+		for _, e := range res.Entries {
+			if !e.DeleteMarker {
+				u.Size += e.Meta.Size
+				u.Objects++
+			}
+		}
+		if !res.IsTruncated {
+			break
+		}
+		o.KeyMarker, o.VersionIDMarker = res.NextKeyMarker, res.NextVersionIDMarker
+	}
+	c.mu.Lock()
+	if len(c.m) > 100000 {
+		clear(c.m)
+	}
+	c.m[bucket] = usageEntry{u, at}
+	c.mu.Unlock()
+	return u, nil
+}
+
+// checkQuota refuses a write that would take its bucket over its hard
+// quota, with MinIO's XMinioAdminBucketQuotaExceeded (400): the code MinIO
+// answers and its clients (minio-js in CloudStack's bucket browser,
+// minio-java, mc) show; AWS has no quota error. The size counted is what
+// the request declares (PUT, part, POST form), the source's (copies) or
+// the upload's parts (Complete).
+func (h *Handler) checkQuota(req *request) error {
+	if h.usage == nil || req.bucket == nil || req.bucket.Quota <= 0 {
+		return nil
+	}
+	var adding int64
+	switch req.op.name {
+	case OpPutObject, OpUploadPart:
+		if req.res != nil {
+			adding = max(req.res.DecodedLength, 0)
+		}
+	case OpPostObject:
+		adding = max(req.r.ContentLength, 0)
+	case OpCopyObject, OpUploadPartCopy:
+		if req.source != nil {
+			adding = req.source.Meta.Size
+		}
+	case OpCompleteMultipartUpload:
+		parts, _, err := h.store.ListParts(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), 0, 10000)
+		if err != nil {
+			return nil // the operation answers NoSuchUpload itself
+		}
+		for _, p := range parts {
+			adding += p.Size
+		}
+	default:
+		return nil
+	}
+	u, err := h.bucketUsage(req.ctx, req.t.bucket, true)
+	if err != nil {
+		return err
+	}
+	if u.Size+adding > req.bucket.Quota {
+		return newError(s3err.XMinioAdminBucketQuotaExceeded)
+	}
+	return nil
+}
