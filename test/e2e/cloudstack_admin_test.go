@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/secure-io/sio-go"
 	"golang.org/x/crypto/argon2"
 
@@ -359,6 +360,21 @@ func TestCloudStackAdminAPI(t *testing.T) {
 	}
 	_, err = cl.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId, PartNumber: aws.Int32(1), Body: bytes.NewReader(randomBytes(200))})
 	wantSDKError(t, err, 400, "XMinioAdminBucketQuotaExceeded")
+	// Two parts of 80 bytes fit one by one (980 of 1000), not together.
+	var parts []types.CompletedPart
+	for n := int32(1); n <= 2; n++ {
+		up, err := cl.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId, PartNumber: aws.Int32(n), Body: bytes.NewReader(randomBytes(80))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, types.CompletedPart{ETag: up.ETag, PartNumber: aws.Int32(n)})
+	}
+	_, err = cl.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+	wantSDKError(t, err, 400, "XMinioAdminBucketQuotaExceeded")
+	if _, err := cl.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: mp.UploadId}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := cl.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("c")}); err == nil {
 		t.Fatal("the refused object exists")
 	}
