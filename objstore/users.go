@@ -42,7 +42,7 @@ type User struct {
 
 // validName accepts what MinIO's access keys and policy names may be,
 // and nothing that could leave the directory.
-var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@=+,-]{1,127}$`)
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@=+,-]{0,127}$`)
 
 // Store keeps users and canned policies as one JSON file each, published
 // with rename(2) so a reader on any node sharing the root sees the old or
