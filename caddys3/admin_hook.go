@@ -105,7 +105,9 @@ func (h *Handler) adminCall(r *http.Request, cmd string) (objstore.Reply, error)
 	}
 	defer res.Body.Close()
 	who := res.Principal
-	if !slices.Contains(h.AdminAPIKeys, who.AccessKeyID) {
+	// A listed key that is read-only (a CloudStack 4.23 key pair whose
+	// rules allow no changes) may only read.
+	if !slices.Contains(h.AdminAPIKeys, who.AccessKeyID) || who.ReadOnly && r.Method != http.MethodGet {
 		return objstore.Reply{}, newTextError(s3err.AdminNotEnabled)
 	}
 	body, err := io.ReadAll(io.LimitReader(res.Body, adminBodyLimit+1))
@@ -200,8 +202,8 @@ type usageCache struct {
 	m   map[string]usageEntry
 }
 
-// bucketUsage is the bucket's usage; fresh walks now, else a cached walk
-// younger than the TTL will do.
+// bucketUsage is the bucket's usage; fresh walks now (and does not cache
+// the walk), else a cached walk younger than the TTL will do.
 func (h *Handler) bucketUsage(ctx context.Context, bucket string, fresh bool) (objstore.BucketUsage, error) {
 	c := h.usage
 	if !fresh {
@@ -234,6 +236,11 @@ func (h *Handler) bucketUsage(ctx context.Context, bucket string, fresh bool) (o
 			break
 		}
 		o.KeyMarker, o.VersionIDMarker = res.NextKeyMarker, res.NextVersionIDMarker
+	}
+	if fresh {
+		// A quota check walks before its write: caching that would
+		// hide the write from datausageinfo for the TTL.
+		return u, nil
 	}
 	c.mu.Lock()
 	if len(c.m) > 100000 {
