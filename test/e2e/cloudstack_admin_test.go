@@ -307,6 +307,17 @@ func TestCloudStackAdminAPI(t *testing.T) {
 	if a := adm(base1, "PUT", "add-canned-policy", [][2]string{{"name", policyName}}, policy); a.status != 200 {
 		t.Fatalf("add-canned-policy: %s", a)
 	}
+	// The brief's client sends Content-MD5 on admin calls too: taken,
+	// and checked.
+	withMD5 := javaAdminRequest(t, base1, "PUT", "add-canned-policy", [][2]string{{"name", policyName}}, policy, csAdminKey, csAdminSecret)
+	sum := md5.Sum(policy)
+	withMD5.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
+	if a := adminDo(t, withMD5); a.status != 200 {
+		t.Fatalf("add-canned-policy with Content-MD5: %s", a)
+	}
+	badMD5 := javaAdminRequest(t, base1, "PUT", "add-canned-policy", [][2]string{{"name", policyName}}, policy, csAdminKey, csAdminSecret)
+	badMD5.Header.Set("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==")
+	wantAdminError(t, adminDo(t, badMD5), 400, "BadDigest")
 	if a := adm(base1, "PUT", "set-user-or-group-policy", [][2]string{{"userOrGroup", user}, {"isGroup", "false"}, {"policyName", policyName}}, nil); a.status != 200 {
 		t.Fatalf("set-user-or-group-policy: %s", a)
 	}
