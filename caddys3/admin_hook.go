@@ -45,6 +45,14 @@ func (h *Handler) provisionAdminAPI(root string, p auth.Provider) (auth.Provider
 	if err != nil {
 		return nil, err
 	}
+	// With the cloudstack credential source, acs- users are checked
+	// against CloudStack's accounts (objstore.Accounts).
+	chain, _ := p.(auth.Chain)
+	for _, c := range append(chain, p) {
+		if a, ok := c.(objstore.Accounts); ok {
+			users.Accounts = a
+		}
+	}
 	h.usage = &usageCache{ttl: usageTTL, m: map[string]usageEntry{}}
 	h.admin = &objstore.Admin{Users: users, Buckets: adminBuckets{h}, Region: h.Region}
 	if !slices.Contains(h.ReservedBuckets, "minio") {

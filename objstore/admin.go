@@ -124,12 +124,12 @@ var ok = Reply{Status: http.StatusOK}
 // userInfo answers madmin's UserInfo. Unlike MinIO it includes the
 // secret: CloudStack stores what user-info returns as the account's S3
 // secret (and fails without one), and only the admin may ask.
-func (a *Admin) userInfo(_ context.Context, c Call) (Reply, error) {
+func (a *Admin) userInfo(ctx context.Context, c Call) (Reply, error) {
 	key, err := arg(c, "accessKey")
 	if err != nil {
 		return Reply{}, err
 	}
-	u, err := a.Users.User(key)
+	u, err := a.Users.UserOrAccount(ctx, key)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -139,7 +139,7 @@ func (a *Admin) userInfo(_ context.Context, c Call) (Reply, error) {
 		Status     string   `json:"status"`
 		MemberOf   []string `json:"memberOf"`
 		UpdatedAt  string   `json:"updatedAt,omitempty"`
-	}{u.SecretKey, u.PolicyName, u.Status, []string{}, u.UpdatedAt.Format("2006-01-02T15:04:05Z")})
+	}{u.SecretKey, u.PolicyName, u.Status, []string{}, updatedAt(u)})
 }
 
 // addUser decrypts madmin's AddOrUpdateUserReq with the signing admin's
@@ -316,4 +316,11 @@ func (a *Admin) info(ctx context.Context, _ Call) (Reply, error) {
 		"backend": map[string]any{"backendType": "FS"},
 		"servers": []any{},
 	})
+}
+
+func updatedAt(u User) string {
+	if u.UpdatedAt.IsZero() {
+		return "" // known from CloudStack's database only
+	}
+	return u.UpdatedAt.Format("2006-01-02T15:04:05Z")
 }

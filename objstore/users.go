@@ -51,6 +51,21 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@=+,-]{0,127}$`)
 type Store struct {
 	dir   string
 	fsync bool
+	// Accounts, when set, is CloudStack's database (the cloudstack
+	// credential source): an acs- user works only while its account is
+	// live and enabled there, and a user CloudStack knows (its
+	// account_details hold the key) works without a file here.
+	Accounts Accounts
+}
+
+// Accounts answers for "acs-<account-uuid>" users from CloudStack's
+// database: the credential of the live, enabled account (Secret "" when
+// the database holds none for that key), or errors wrapping
+// auth.ErrInvalidAccessKeyID (no such live account), auth.ErrAccessDenied
+// (not enabled) or auth.ErrCredentialsUnavailable (the database is down:
+// the files here decide meanwhile).
+type Accounts interface {
+	AccountCredential(ctx context.Context, accessKeyID string) (auth.Credential, error)
 }
 
 // Open creates (if needed) and opens the store below root.
@@ -148,6 +163,34 @@ func (s *Store) User(accessKey string) (User, error) {
 	return u, nil
 }
 
+// UserOrAccount is User, checked against CloudStack's database when
+// Accounts is set and the name is an acs- one: a user of a removed
+// account is unknown, of a disabled one refused (auth.ErrAccessDenied);
+// without a file, the account's keys in account_details make the user.
+func (s *Store) UserOrAccount(ctx context.Context, accessKey string) (User, error) {
+	u, err := s.User(accessKey)
+	if s.Accounts == nil || Owner(accessKey) == "madmin-"+accessKey {
+		return u, err
+	}
+	if err != nil && !errors.Is(err, ErrNoSuchUser) {
+		return u, err
+	}
+	acct, aerr := s.Accounts.AccountCredential(ctx, accessKey)
+	switch {
+	case errors.Is(aerr, auth.ErrCredentialsUnavailable):
+		return u, err // the database is down: the file decides
+	case errors.Is(aerr, auth.ErrInvalidAccessKeyID):
+		return User{}, ErrNoSuchUser
+	case aerr != nil:
+		return User{}, aerr
+	case err == nil:
+		return u, nil
+	case acct.Secret != "":
+		return User{AccessKey: accessKey, SecretKey: acct.Secret, Status: "enabled"}, nil
+	}
+	return User{}, ErrNoSuchUser
+}
+
 // RemoveUser removes a user (ErrNoSuchUser when none).
 func (s *Store) RemoveUser(accessKey string) error {
 	p, err := s.path("users", accessKey)
@@ -238,10 +281,13 @@ var uuidShape = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 // Lookup implements auth.Provider: an enabled user signs as its owner; a
 // disabled one is refused, an unknown one is not this provider's.
-func (s *Store) Lookup(_ context.Context, accessKeyID string) (auth.Credential, error) {
-	u, err := s.User(accessKeyID)
+func (s *Store) Lookup(ctx context.Context, accessKeyID string) (auth.Credential, error) {
+	u, err := s.UserOrAccount(ctx, accessKeyID)
 	if errors.Is(err, ErrNoSuchUser) {
 		return auth.Credential{}, fmt.Errorf("%w: %q", auth.ErrInvalidAccessKeyID, accessKeyID)
+	}
+	if errors.Is(err, auth.ErrAccessDenied) {
+		return auth.Credential{}, err
 	}
 	if err != nil {
 		return auth.Credential{}, fmt.Errorf("%w: %v", auth.ErrCredentialsUnavailable, err)
