@@ -76,7 +76,25 @@ func Open(root string, fsync bool) (*Store, error) {
 			return nil, fmt.Errorf("objstore: %w", err)
 		}
 	}
-	return &Store{dir: dir, fsync: fsync}, nil
+	s := &Store{dir: dir, fsync: fsync}
+	s.removeStaleTemps(time.Hour)
+	return s, nil
+}
+
+// removeStaleTemps removes temp files a crashed write left (older than
+// age: another node may be writing a younger one right now).
+func (s *Store) removeStaleTemps(age time.Duration) {
+	for _, d := range []string{"users", "policies"} {
+		entries, _ := os.ReadDir(filepath.Join(s.dir, d))
+		for _, e := range entries {
+			if !strings.Contains(e.Name(), ".json.tmp-") {
+				continue
+			}
+			if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > age {
+				os.Remove(filepath.Join(s.dir, d, e.Name()))
+			}
+		}
+	}
 }
 
 func (s *Store) path(kind, name string) (string, error) {
