@@ -67,7 +67,7 @@ func (h *Handler) serveAdminAPI(w http.ResponseWriter, r *http.Request, id strin
 	if h.admin == nil || t.bucket != "minio" || h.bucketFromHost(r.Host) != "" {
 		return false
 	}
-	cmd, ok := strings.CutPrefix(t.key, "admin/v3/")
+	cmd, ok := strings.CutPrefix("/"+t.bucket+"/"+t.key, objstore.Prefix)
 	if !ok {
 		return false
 	}

@@ -69,12 +69,6 @@ type Reply struct {
 	Body   []byte
 }
 
-// Command reports the command of a path below Prefix ("" when the path is
-// not the admin API's).
-func Command(path string) (string, bool) {
-	return strings.CutPrefix(path, Prefix)
-}
-
 // Serve runs one call.
 func (a *Admin) Serve(ctx context.Context, c Call) (Reply, error) {
 	type handler struct {
