@@ -53,7 +53,7 @@ func (h *Handler) provisionAdminAPI(root string, p auth.Provider) (auth.Provider
 			users.Accounts = a
 		}
 	}
-	h.usage = &usageCache{ttl: usageTTL, m: map[string]usageEntry{}}
+	h.usage = &usageCache{ttl: usageTTL, m: map[string]usageEntry{}, inFlight: map[string]int64{}}
 	h.admin = &objstore.Admin{Users: users, Buckets: adminBuckets{h}, Region: h.Region}
 	if !slices.Contains(h.ReservedBuckets, "minio") {
 		h.ReservedBuckets = append(h.ReservedBuckets, "minio")
@@ -192,7 +192,8 @@ func (b adminBuckets) BucketsUsage(ctx context.Context) (map[string]objstore.Buc
 // API's datausageinfo takes a walk at most usageTTL old; a write to a
 // bucket with a quota always walks afresh, so a quota is exact against
 // completed writes and over-admits by at most the writes running at the
-// same moment (on any node). A walk stops after usageMaxPages pages: its
+// same moment on other nodes: on one node, the writes admitted and still
+// running count too (reserve). A walk stops after usageMaxPages pages: its
 // partial sum then stands for the bucket (logged).
 const (
 	usageTTL      = 10 * time.Second
@@ -208,6 +209,9 @@ type usageCache struct {
 	ttl time.Duration
 	mu  sync.Mutex
 	m   map[string]usageEntry
+	// inFlight are the bytes of this node's admitted writes, by bucket,
+	// until they finish (reserve).
+	inFlight map[string]int64
 }
 
 // bucketUsage is the bucket's usage; fresh walks now (and does not cache
@@ -265,9 +269,10 @@ func (h *Handler) bucketUsage(ctx context.Context, bucket string, fresh bool) (o
 // minio-java, mc) show; AWS has no quota error. The size counted is what
 // the request declares (PUT, part, POST form), the source's (copies) or
 // the upload's parts (Complete).
-func (h *Handler) checkQuota(req *request) error {
+func (h *Handler) checkQuota(req *request) (release func(), err error) {
+	release = func() {}
 	if h.usage == nil || req.bucket == nil || req.bucket.Quota <= 0 {
-		return nil
+		return release, nil
 	}
 	var adding int64
 	switch req.op.name {
@@ -284,20 +289,37 @@ func (h *Handler) checkQuota(req *request) error {
 	case OpCompleteMultipartUpload:
 		parts, _, err := h.store.ListParts(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), 0, 10000)
 		if err != nil {
-			return nil // the operation answers NoSuchUpload itself
+			return release, nil // the operation answers NoSuchUpload itself
 		}
 		for _, p := range parts {
 			adding += p.Size
 		}
 	default:
-		return nil
+		return release, nil
 	}
 	u, err := h.bucketUsage(req.ctx, req.t.bucket, true)
 	if err != nil {
-		return err
+		return release, err
 	}
-	if u.Size+adding > req.bucket.Quota {
-		return newError(s3err.XMinioAdminBucketQuotaExceeded)
+	return h.usage.reserve(req.t.bucket, u.Size, adding, req.bucket.Quota)
+}
+
+// reserve admits adding bytes to bucket when the walked usage plus what
+// this node's admitted writes still have in flight stays within quota, and
+// holds them as in flight until release. A write that published before
+// its release counts twice for that moment: the error is on the safe side.
+func (c *usageCache) reserve(bucket string, walked, adding, quota int64) (func(), error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if walked+c.inFlight[bucket]+adding > quota {
+		return func() {}, newError(s3err.XMinioAdminBucketQuotaExceeded)
 	}
-	return nil
+	c.inFlight[bucket] += adding
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.inFlight[bucket] -= adding; c.inFlight[bucket] <= 0 {
+			delete(c.inFlight, bucket)
+		}
+	}, nil
 }

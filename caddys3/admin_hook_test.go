@@ -1,9 +1,12 @@
 package caddys3
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -63,4 +66,38 @@ func TestBucketQuota(t *testing.T) {
 		t.Fatalf("datausageinfo: %d %s", rec.Code, rec.Body)
 	}
 	adminJSON(t, serveSignedIn(t, h, "", "PUT", "/minio/admin/v3/set-bucket-quota?bucket=nope", []byte(`{"quotatype":"hard","quota":10}`), nil), 404, "NoSuchBucket")
+}
+
+// Concurrent writes on one node cannot take a bucket over its quota
+// together: each admitted write counts until it finishes.
+func TestBucketQuotaConcurrent(t *testing.T) {
+	h := provisionServeTestHandler(t, func(h *Handler) { h.AdminAPIKeys = []string{serveTestKey} })
+	mustStatus(t, serveSigned(t, h, "PUT", "/qconc", nil), 200)
+	const part, n = 1 << 20, 12
+	mustStatus(t, serveSignedIn(t, h, "", "PUT", "/minio/admin/v3/set-bucket-quota?bucket=qconc",
+		[]byte(fmt.Sprintf(`{"quotatype":"hard","quota":%d}`, 5*part)), nil), 200)
+	body := bytes.Repeat([]byte("q"), part)
+	var wg sync.WaitGroup
+	codes := make(chan int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- serveSigned(t, h, "PUT", fmt.Sprintf("/qconc/k%d", i), body).Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	ok := 0
+	for c := range codes {
+		if c == 200 {
+			ok++
+		} else if c != 400 {
+			t.Errorf("status %d", c)
+		}
+	}
+	u, err := h.bucketUsage(t.Context(), "qconc", true)
+	if ok < 1 || ok > 5 || err != nil || u.Size > 5*part {
+		t.Fatalf("%d writes admitted, usage %d (%v); the quota is 5 of them", ok, u.Size, err)
+	}
 }

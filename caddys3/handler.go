@@ -125,9 +125,11 @@ func (h *Handler) serve(req *request, w http.ResponseWriter) (*response, error) 
 		return nil, err
 	}
 	// A bucket's hard quota (admin_hook.go).
-	if err := h.checkQuota(req); err != nil {
+	release, err := h.checkQuota(req)
+	if err != nil {
 		return nil, err
 	}
+	defer release()
 	return op.serve(h, req)
 }
 
