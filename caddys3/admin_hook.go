@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/cespare/xxhash/v2"
 	"go.uber.org/zap"
 
 	"github.com/caddys3/caddys3/auth"
@@ -212,6 +213,7 @@ type usageCache struct {
 	// inFlight are the bytes of this node's admitted writes, by bucket,
 	// until they finish (reserve).
 	inFlight map[string]int64
+	stripes  [64]sync.Mutex
 }
 
 // bucketUsage is the bucket's usage; fresh walks now (and does not cache
@@ -297,6 +299,11 @@ func (h *Handler) checkQuota(req *request) (release func(), err error) {
 	default:
 		return release, nil
 	}
+	// The walk and the reservation are one step against this node's
+	// releases (see reserve).
+	l := h.usage.stripe(req.t.bucket)
+	l.Lock()
+	defer l.Unlock()
 	u, err := h.bucketUsage(req.ctx, req.t.bucket, true)
 	if err != nil {
 		return release, err
@@ -304,10 +311,19 @@ func (h *Handler) checkQuota(req *request) (release func(), err error) {
 	return h.usage.reserve(req.t.bucket, u.Size, adding, req.bucket.Quota)
 }
 
+// stripe is the lock that orders a bucket's quota walks with the releases
+// of its admitted writes on this node.
+func (c *usageCache) stripe(bucket string) *sync.Mutex {
+	return &c.stripes[xxhash.Sum64String(bucket)%uint64(len(c.stripes))]
+}
+
 // reserve admits adding bytes to bucket when the walked usage plus what
 // this node's admitted writes still have in flight stays within quota, and
-// holds them as in flight until release. A write that published before
-// its release counts twice for that moment: the error is on the safe side.
+// holds them as in flight until release. The caller holds the bucket's
+// stripe across its walk and reserve, and release takes it too: a write
+// that finishes during a walk is still in flight when that walk's
+// reservation is decided, so it is counted by the walk or as in flight
+// (or both for that moment: the error is on the safe side), never missed.
 func (c *usageCache) reserve(bucket string, walked, adding, quota int64) (func(), error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -315,7 +331,10 @@ func (c *usageCache) reserve(bucket string, walked, adding, quota int64) (func()
 		return func() {}, newError(s3err.XMinioAdminBucketQuotaExceeded)
 	}
 	c.inFlight[bucket] += adding
+	l := c.stripe(bucket)
 	return func() {
+		l.Lock()
+		defer l.Unlock()
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.inFlight[bucket] -= adding; c.inFlight[bucket] <= 0 {
