@@ -25,14 +25,18 @@ type v4Credential struct {
 	accessKey, date, region, service, terminator string
 }
 
-func parseCredential(s string) (v4Credential, bool) {
+func parseCredential(s string) (v4Credential, bool) { return parseCredentialIn(s, false) }
+
+// parseCredentialIn is parseCredential, taking an empty region when
+// emptyRegion is set (the MinIO admin API's scope "AK/yyyymmdd//s3/aws4_request").
+func parseCredentialIn(s string, emptyRegion bool) (v4Credential, bool) {
 	parts := strings.Split(s, "/")
 	n := len(parts)
 	if n < 5 {
 		return v4Credential{}, false
 	}
 	c := v4Credential{strings.Join(parts[:n-4], "/"), parts[n-4], parts[n-3], parts[n-2], parts[n-1]}
-	return c, c.accessKey != "" && c.date != "" && c.region != ""
+	return c, c.accessKey != "" && c.date != "" && (c.region != "" || emptyRegion)
 }
 
 func (c v4Credential) scope() string {
@@ -48,7 +52,11 @@ type v4Header struct {
 
 // parseAuthorization parses "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=...,
 // Signature=...", with or without spaces after the commas.
-func parseAuthorization(h string) (v4Header, error) {
+func parseAuthorization(h string) (v4Header, error) { return parseAuthorizationIn(h, false) }
+
+// parseAuthorizationIn is parseAuthorization, taking an empty scope region
+// when emptyRegion is set.
+func parseAuthorizationIn(h string, emptyRegion bool) (v4Header, error) {
 	var out v4Header
 	rest, ok := strings.CutPrefix(h, algoV4)
 	if !ok || rest == "" || rest[0] != ' ' {
@@ -62,7 +70,7 @@ func parseAuthorization(h string) (v4Header, error) {
 		}
 		switch k {
 		case "Credential":
-			if out.cred, ok = parseCredential(v); !ok || haveCred {
+			if out.cred, ok = parseCredentialIn(v, emptyRegion); !ok || haveCred {
 				return out, malformedHeader("bad Credential")
 			}
 			haveCred = true
@@ -193,9 +201,10 @@ func checkSignatureV4(key []byte, sts, canonical, accessKey, sig string) error {
 	return nil
 }
 
-// verifyV4Header verifies Authorization-header SigV4.
-func (v *Verifier) verifyV4Header(ctx context.Context, r *http.Request, q []queryParam, authz string) (*Result, error) {
-	ah, err := parseAuthorization(authz)
+// verifyV4Header verifies Authorization-header SigV4; emptyRegion also
+// takes a scope with the empty region (VerifyEmptyRegion).
+func (v *Verifier) verifyV4Header(ctx context.Context, r *http.Request, q []queryParam, authz string, emptyRegion bool) (*Result, error) {
+	ah, err := parseAuthorizationIn(authz, emptyRegion)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +220,11 @@ func (v *Verifier) verifyV4Header(ctx context.Context, r *http.Request, q []quer
 	if err != nil {
 		return nil, err
 	}
-	if err := v.checkScope(ah.cred, amzDate, false); err != nil {
+	scoped := ah.cred
+	if emptyRegion && scoped.region == "" {
+		scoped.region = v.Region // checked as the configured one; signed with ""
+	}
+	if err := v.checkScope(scoped, amzDate, false); err != nil {
 		return nil, err
 	}
 	if !slices.Contains(ah.signedHeaders, "host") {

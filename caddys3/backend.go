@@ -19,6 +19,7 @@ type Backend interface {
 	Bucket(ctx context.Context, name string) (fsstore.BucketInfo, error)
 	SetBucketDoc(ctx context.Context, name string, doc fsstore.BucketDoc, data []byte) error
 	DeleteBucket(ctx context.Context, name string) error
+	SetBucketQuota(ctx context.Context, name string, bytes int64) error
 
 	PutObject(ctx context.Context, bucket, key string, body io.Reader, opts fsstore.PutOptions) (fsstore.ObjectMeta, error)
 	OpenObject(ctx context.Context, bucket, key string) (*fsstore.Object, error)

@@ -81,6 +81,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	}
 
 	t := h.resolveTarget(r)
+	if h.serveAdminAPI(w, r, id, t) { // MinIO's admin API (admin_hook.go)
+		return nil
+	}
 	query := r.URL.Query()
 	op := classify(r.Method, t.bucket, t.key, query, r.Header)
 	cw, body := &countingWriter{ResponseWriter: w}, countRequestBody(r)
@@ -124,6 +127,12 @@ func (h *Handler) serve(req *request, w http.ResponseWriter) (*response, error) 
 	if op.integrity && req.r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(req.r.Header) {
 		return nil, newTextError(s3err.MissingContentMD5)
 	}
+	// A bucket's hard quota (admin_hook.go).
+	release, err := h.checkQuota(req)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	return op.serve(h, req)
 }
 

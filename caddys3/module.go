@@ -22,6 +22,7 @@ import (
 
 	"github.com/caddys3/caddys3/auth"
 	"github.com/caddys3/caddys3/fsstore"
+	"github.com/caddys3/caddys3/objstore"
 )
 
 func init() {
@@ -95,6 +96,17 @@ type Handler struct {
 	// name shared with other routes (CloudStack's /client and /share).
 	ReservedBuckets []string `json:"reserved_buckets,omitempty"`
 
+	// AdminAPIKeys are the access key ids (of any credential source,
+	// usually a static key kept for this) that may call the MinIO admin
+	// API at /minio/admin/v3/, as CloudStack's MinIO object-storage
+	// provider does. Empty: the admin API is off. See admin_hook.go.
+	AdminAPIKeys []string `json:"admin_api_keys,omitempty"`
+
+	// admin serves the admin API; usage caches bucket usage (both nil
+	// when it is off).
+	admin *objstore.Admin
+	usage *usageCache
+
 	store       Backend
 	policies    *policyCache
 	stopCleanup context.CancelFunc
@@ -166,6 +178,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	go h.cleanupLoop(cleanupCtx)
 	provider, err := h.loadCredentials(ctx)
 	if err != nil {
+		return err
+	}
+	if provider, err = h.provisionAdminAPI(filepath.Clean(root), provider); err != nil {
 		return err
 	}
 	h.provisionMetrics(ctx, provider)

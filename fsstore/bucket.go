@@ -36,6 +36,9 @@ type bucketRecord struct {
 	// the handler encoded it (ownership.go).
 	Ownership    string          `json:"own,omitempty"`
 	PublicAccess json.RawMessage `json:"pab,omitempty"`
+	// Quota is the hard quota in bytes set by the admin API's
+	// set-bucket-quota; 0 for none.
+	Quota int64 `json:"quota,omitempty"`
 }
 
 func recordPath(name string) string { return bucketsDir + "/" + name + ".json" }
@@ -136,7 +139,17 @@ func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
 	}
 	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created,
 		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning, Tags: rec.Tags,
-		ObjectLock: rec.ObjectLock, Ownership: rec.Ownership, PublicAccess: rec.PublicAccess}, nil
+		ObjectLock: rec.ObjectLock, Ownership: rec.Ownership, PublicAccess: rec.PublicAccess,
+		Quota: rec.Quota}, nil
+}
+
+// SetBucketQuota sets the bucket's hard quota in bytes (0 clears it).
+func (s *Store) SetBucketQuota(ctx context.Context, name string, bytes int64) error {
+	return s.updateRecord(ctx, name, func(rec *bucketRecord) (bool, error) {
+		changed := rec.Quota != bytes
+		rec.Quota = bytes
+		return changed, nil
+	})
 }
 
 // BucketDoc names a document kept with a bucket.

@@ -205,6 +205,8 @@ type BucketInfo struct {
 	// none) are set with SetBucketDoc or CreateBucketWith.
 	Ownership    string
 	PublicAccess []byte
+	// Quota is the hard quota in bytes (0: none).
+	Quota int64
 }
 
 // ObjectMeta is what is stored with an object besides its bytes.

@@ -72,6 +72,9 @@ type CloudStack struct {
 	// Cleanup; empty when none.
 	dsn   string
 	cache *credcache.Cache
+	// minio caches the accounts behind "acs-<uuid>" users (the MinIO
+	// admin API's; see AccountCredential), with the same TTLs.
+	minio *credcache.Cache
 }
 
 // CaddyModule returns the Caddy module information.
@@ -188,7 +191,24 @@ func (c *CloudStack) Provision(ctx caddy.Context) error {
 		GracePeriod: time.Duration(c.GracePeriod),
 		Outage:      cs.IsOutage,
 	})
+	c.minio = credcache.New(p.MinioAccounts(), credcache.Options{
+		TTL:         time.Duration(c.CacheTTL),
+		NegativeTTL: time.Duration(c.NegativeCacheTTL),
+		GracePeriod: time.Duration(c.GracePeriod),
+		Outage:      cs.IsOutage,
+	})
 	return nil
+}
+
+// AccountCredential answers for an "acs-<account-uuid>" user of the MinIO
+// admin API (objstore.Accounts): the live, enabled account behind it and
+// the secret CloudStack keeps for it ("" when none); see
+// cloudstack.MinioAccounts.
+func (c *CloudStack) AccountCredential(ctx context.Context, accessKeyID string) (auth.Credential, error) {
+	if c.minio == nil {
+		return auth.Credential{}, auth.ErrCredentialsUnavailable
+	}
+	return c.minio.Lookup(ctx, accessKeyID)
 }
 
 // resolve returns the DSN and the database key, from db.properties or

@@ -1,0 +1,344 @@
+package caddys3
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/cespare/xxhash/v2"
+	"go.uber.org/zap"
+
+	"github.com/caddys3/caddys3/auth"
+	"github.com/caddys3/caddys3/fsstore"
+	"github.com/caddys3/caddys3/objstore"
+	"github.com/caddys3/caddys3/s3err"
+)
+
+// The MinIO admin API (package objstore), for CloudStack's "MinIO" object
+// storage provider, and the bucket quotas it sets.
+//
+// Who may call it: the access keys listed in admin_api_keys, resolved by
+// the credential sources like any key. A dedicated static key is what the
+// docs recommend: CloudStack stores the store's keys in plain text
+// (object_store_details), so they should open the admin API and nothing
+// else of value, and be rotatable on their own. A CloudStack root admin's
+// API key may be listed too (its access key id), but then that root
+// admin's key sits in one more table in plain text.
+
+// adminBodyLimit bounds an admin request body (a user or policy document).
+const adminBodyLimit = 1 << 20
+
+// provisionAdminAPI opens the user store below root and adds its users to
+// the credential chain, when admin_api_keys is set; the bucket name
+// "minio" is reserved then (it would shadow /minio/admin/).
+func (h *Handler) provisionAdminAPI(root string, p auth.Provider) (auth.Provider, error) {
+	if len(h.AdminAPIKeys) == 0 {
+		return p, nil
+	}
+	users, err := objstore.Open(root, h.Fsync == "always")
+	if err != nil {
+		return nil, err
+	}
+	// With the cloudstack credential source, acs- users are checked
+	// against CloudStack's accounts (objstore.Accounts).
+	chain, _ := p.(auth.Chain)
+	for _, c := range append(chain, p) {
+		if a, ok := c.(objstore.Accounts); ok {
+			users.Accounts = a
+		}
+	}
+	h.usage = &usageCache{ttl: usageTTL, m: map[string]usageEntry{}, inFlight: map[string]int64{}}
+	h.admin = &objstore.Admin{Users: users, Buckets: adminBuckets{h}, Region: h.Region}
+	if !slices.Contains(h.ReservedBuckets, "minio") {
+		h.ReservedBuckets = append(h.ReservedBuckets, "minio")
+	}
+	return auth.Chain{p, users}, nil
+}
+
+// serveAdminAPI answers a request for /minio/admin/v3/… (path style) and
+// reports whether it was one. Errors are MinIO's JSON error documents.
+func (h *Handler) serveAdminAPI(w http.ResponseWriter, r *http.Request, id string, t target) bool {
+	if h.admin == nil || t.bucket != "minio" || h.bucketFromHost(r.Host) != "" {
+		return false
+	}
+	cmd, ok := strings.CutPrefix("/"+t.bucket+"/"+t.key, objstore.Prefix)
+	if !ok {
+		return false
+	}
+	if extra, ok := r.Context().Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
+		extra.Add(zap.String("s3_operation", "Admin"))
+		extra.Add(zap.String("s3_admin_command", cmd))
+	}
+	reply, err := h.adminCall(r, cmd)
+	if err != nil {
+		ae := adminError(err)
+		if ae.Status >= 500 && ae.Code != s3err.NotImplemented {
+			h.logger.Error("s3 admin request failed", zap.String("request_id", id),
+				zap.String("command", cmd), zap.String("code", string(ae.Code)), zap.Error(err))
+		}
+		ae.Resource = r.URL.Path
+		body, _ := json.Marshal(struct {
+			Code       s3err.Code
+			Message    string
+			BucketName string `json:",omitempty"`
+			Resource   string
+			RequestID  string `json:"RequestId"`
+			HostID     string `json:"HostId"`
+		}{ae.Code, ae.Message, r.URL.Query().Get("bucket"), ae.Resource, id, hostID(id)})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(ae.Status)
+		w.Write(body)
+		return true
+	}
+	if len(reply.Body) > 0 {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(reply.Status)
+	w.Write(reply.Body)
+	return true
+}
+
+// adminCall verifies the request (SigV4, empty region allowed), checks the
+// key is an admin's, reads the verified body and runs the command.
+func (h *Handler) adminCall(r *http.Request, cmd string) (objstore.Reply, error) {
+	res, err := h.verifier.VerifyEmptyRegion(r.Context(), verificationRequest(r))
+	if err != nil {
+		return objstore.Reply{}, err
+	}
+	defer res.Body.Close()
+	who := res.Principal
+	// A listed key that is read-only (a CloudStack 4.23 key pair whose
+	// rules allow no changes) may only read.
+	if !slices.Contains(h.AdminAPIKeys, who.AccessKeyID) || who.ReadOnly && r.Method != http.MethodGet {
+		return objstore.Reply{}, newTextError(s3err.AdminNotEnabled)
+	}
+	body, err := io.ReadAll(io.LimitReader(res.Body, adminBodyLimit+1))
+	if err != nil {
+		return objstore.Reply{}, err
+	}
+	if len(body) > adminBodyLimit {
+		return objstore.Reply{}, newError(s3err.EntityTooLarge)
+	}
+	return h.admin.Serve(r.Context(), objstore.Call{
+		Method: r.Method, Command: cmd, Query: r.URL.Query(), Body: body,
+		AccessKey: who.AccessKeyID, Secret: who.Secret,
+	})
+}
+
+// adminError maps an admin call's error to its code: objstore's sentinels
+// here, everything else (signatures, buckets) as S3 requests map it.
+func adminError(err error) *apiError {
+	for _, m := range []struct {
+		err error
+		e   func() *apiError
+	}{
+		{objstore.ErrNoSuchUser, func() *apiError { return newError(s3err.XMinioAdminNoSuchUser) }},
+		{objstore.ErrNoSuchPolicy, func() *apiError { return newError(s3err.XMinioAdminNoSuchPolicy) }},
+		{objstore.ErrNoSuchQuota, func() *apiError { return newError(s3err.XMinioAdminNoSuchQuotaConfiguration) }},
+		{objstore.ErrDecrypt, func() *apiError { return newError(s3err.XMinioAdminConfigBadJSON) }},
+		{objstore.ErrInvalidConfig, func() *apiError { return newError(s3err.XMinioAdminConfigBadJSON) }},
+		{objstore.ErrInvalidName, func() *apiError { return newError(s3err.InvalidArgument) }},
+		{objstore.ErrMissingArgument, func() *apiError { return newTextError(s3err.AdminMissingArgument) }},
+		{objstore.ErrNotImplemented, func() *apiError { return newTextError(s3err.AdminNotImplemented) }},
+		{objstore.ErrMethod, func() *apiError { return newError(s3err.MethodNotAllowed) }},
+		{objstore.ErrSelf, func() *apiError { return newTextError(s3err.AdminSelf) }},
+	} {
+		if errors.Is(err, m.err) {
+			return m.e().withCause(err)
+		}
+	}
+	return toAPIError(err)
+}
+
+// adminBuckets gives the admin API the buckets' quotas and usage.
+type adminBuckets struct{ h *Handler }
+
+func (b adminBuckets) SetBucketQuota(ctx context.Context, bucket string, n int64) error {
+	return b.h.store.SetBucketQuota(ctx, bucket, n)
+}
+
+func (b adminBuckets) BucketQuota(ctx context.Context, bucket string) (int64, error) {
+	info, err := b.h.store.Bucket(ctx, bucket)
+	return info.Quota, err
+}
+
+func (b adminBuckets) BucketsUsage(ctx context.Context) (map[string]objstore.BucketUsage, error) {
+	list, err := b.h.store.ListBuckets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]objstore.BucketUsage, len(list))
+	for _, info := range list {
+		u, err := b.h.bucketUsage(ctx, info.Name, false)
+		if errors.Is(err, fsstore.ErrNoSuchBucket) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[info.Name] = u
+	}
+	return out, nil
+}
+
+// Bucket usage, phase A: a walk of the bucket's versions (every stored
+// version counts, delete markers do not), computed on request. The admin
+// API's datausageinfo takes a walk at most usageTTL old; a write to a
+// bucket with a quota always walks afresh, so a quota is exact against
+// completed writes and over-admits by at most the writes running at the
+// same moment on other nodes: on one node, the writes admitted and still
+// running count too (reserve). A walk stops after usageMaxPages pages: its
+// partial sum then stands for the bucket (logged).
+const (
+	usageTTL      = 10 * time.Second
+	usageMaxPages = 1000 // 1000 versions each
+)
+
+type usageEntry struct {
+	u  objstore.BucketUsage
+	at time.Time
+}
+
+type usageCache struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[string]usageEntry
+	// inFlight are the bytes of this node's admitted writes, by bucket,
+	// until they finish (reserve).
+	inFlight map[string]int64
+	stripes  [64]sync.Mutex
+}
+
+// bucketUsage is the bucket's usage; fresh walks now (and does not cache
+// the walk), else a cached walk younger than the TTL will do.
+func (h *Handler) bucketUsage(ctx context.Context, bucket string, fresh bool) (objstore.BucketUsage, error) {
+	c := h.usage
+	if !fresh {
+		c.mu.Lock()
+		e, ok := c.m[bucket]
+		c.mu.Unlock()
+		if ok && time.Since(e.at) < c.ttl {
+			return e.u, nil
+		}
+	}
+	at := time.Now()
+	var u objstore.BucketUsage
+	o := fsstore.ListVersionsOptions{MaxKeys: 1000}
+	for page := 0; ; page++ {
+		if page == usageMaxPages {
+			h.logger.Warn("s3: bucket usage walk stopped early", zap.String("bucket", bucket), zap.Int64("bytes", u.Size))
+			break
+		}
+		res, err := h.store.ListObjectVersions(ctx, bucket, o)
+		if err != nil {
+			return u, err
+		}
+		for _, e := range res.Entries {
+			if !e.DeleteMarker {
+				u.Size += e.Meta.Size
+				u.Objects++
+			}
+		}
+		if !res.IsTruncated {
+			break
+		}
+		o.KeyMarker, o.VersionIDMarker = res.NextKeyMarker, res.NextVersionIDMarker
+	}
+	if fresh {
+		// A quota check walks before its write: caching that would
+		// hide the write from datausageinfo for the TTL.
+		return u, nil
+	}
+	c.mu.Lock()
+	if len(c.m) > 100000 {
+		clear(c.m)
+	}
+	c.m[bucket] = usageEntry{u, at}
+	c.mu.Unlock()
+	return u, nil
+}
+
+// checkQuota refuses a write that would take its bucket over its hard
+// quota, with MinIO's XMinioAdminBucketQuotaExceeded (400): the code MinIO
+// answers and its clients (minio-js in CloudStack's bucket browser,
+// minio-java, mc) show; AWS has no quota error. The size counted is what
+// the request declares (PUT, part, POST form), the source's (copies) or
+// the upload's parts (Complete).
+func (h *Handler) checkQuota(req *request) (release func(), err error) {
+	release = func() {}
+	if h.usage == nil || req.bucket == nil || req.bucket.Quota <= 0 {
+		return release, nil
+	}
+	var adding int64
+	switch req.op.name {
+	case OpPutObject, OpUploadPart:
+		if req.res != nil {
+			adding = max(req.res.DecodedLength, 0)
+		}
+	case OpPostObject:
+		adding = max(req.r.ContentLength, 0)
+	case OpCopyObject, OpUploadPartCopy:
+		if req.source != nil {
+			adding = req.source.Meta.Size
+		}
+	case OpCompleteMultipartUpload:
+		parts, _, err := h.store.ListParts(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), 0, 10000)
+		if err != nil {
+			return release, nil // the operation answers NoSuchUpload itself
+		}
+		for _, p := range parts {
+			adding += p.Size
+		}
+	default:
+		return release, nil
+	}
+	// The walk and the reservation are one step against this node's
+	// releases (see reserve).
+	l := h.usage.stripe(req.t.bucket)
+	l.Lock()
+	defer l.Unlock()
+	u, err := h.bucketUsage(req.ctx, req.t.bucket, true)
+	if err != nil {
+		return release, err
+	}
+	return h.usage.reserve(req.t.bucket, u.Size, adding, req.bucket.Quota)
+}
+
+// stripe is the lock that orders a bucket's quota walks with the releases
+// of its admitted writes on this node.
+func (c *usageCache) stripe(bucket string) *sync.Mutex {
+	return &c.stripes[xxhash.Sum64String(bucket)%uint64(len(c.stripes))]
+}
+
+// reserve admits adding bytes to bucket when the walked usage plus what
+// this node's admitted writes still have in flight stays within quota, and
+// holds them as in flight until release. The caller holds the bucket's
+// stripe across its walk and reserve, and release takes it too: a write
+// that finishes during a walk is still in flight when that walk's
+// reservation is decided, so it is counted by the walk or as in flight
+// (or both for that moment: the error is on the safe side), never missed.
+func (c *usageCache) reserve(bucket string, walked, adding, quota int64) (func(), error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if walked+c.inFlight[bucket]+adding > quota {
+		return func() {}, newError(s3err.XMinioAdminBucketQuotaExceeded)
+	}
+	c.inFlight[bucket] += adding
+	l := c.stripe(bucket)
+	return func() {
+		l.Lock()
+		defer l.Unlock()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.inFlight[bucket] -= adding; c.inFlight[bucket] <= 0 {
+			delete(c.inFlight, bucket)
+		}
+	}, nil
+}
