@@ -29,6 +29,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    log_keys [on|off]
 //	    admin_accounts <canonical-id>...
 //	    reserved_buckets <name>...
+//	    cors_origins <origin>...|*
 //	    credentials static {
 //	        key <access-key-id> <secret> [<owner>]
 //	    }
@@ -105,8 +106,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			default:
 				return d.Errf("s3: log_keys must be on or off, not %q", v)
 			}
-		case "domain", "admin_accounts", "reserved_buckets":
-			list := map[string]*[]string{"domain": &h.Domains, "admin_accounts": &h.AdminAccounts, "reserved_buckets": &h.ReservedBuckets}[d.Val()]
+		case "domain", "admin_accounts", "reserved_buckets", "cors_origins":
+			list := map[string]*[]string{"domain": &h.Domains, "admin_accounts": &h.AdminAccounts, "reserved_buckets": &h.ReservedBuckets, "cors_origins": &h.CORSOrigins}[d.Val()]
 			args := d.RemainingArgs()
 			if len(args) == 0 {
 				return d.ArgErr()
