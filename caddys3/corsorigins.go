@@ -114,10 +114,18 @@ func defaultCORSHeaders(cfg *access.CORSConfig, origin, method string, reqHeader
 // cors_origins allows, before anything else is known about it; a bucket
 // with a CORS configuration of its own replaces them (setCORSHeaders).
 func (h *Handler) setDefaultCORSHeaders(req *request, dst http.Header) {
-	if h.corsDefault == nil {
+	origin := req.r.Header.Get("Origin")
+	if h.corsDefault == nil || origin == "" {
 		return
 	}
-	for k, v := range defaultCORSHeaders(h.corsDefault, req.r.Header.Get("Origin"), req.r.Method, nil, false) {
+	hdr := defaultCORSHeaders(h.corsDefault, origin, req.r.Method, nil, false)
+	if hdr == nil {
+		// The answer still depends on the Origin: a cache must not hand
+		// this response (without CORS headers) to a listed origin.
+		dst.Set("Vary", corsVary)
+		return
+	}
+	for k, v := range hdr {
 		dst[k] = v
 	}
 }

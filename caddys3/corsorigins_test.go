@@ -98,6 +98,9 @@ func TestCORSOriginsDecision(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", rec.Code, c.status, rec.Body)
 			}
 			checkCORS(t, rec.Header(), c.allow, c.expose)
+			if c.h == h && !strings.HasPrefix(c.target, "/own") && !strings.Contains(rec.Header().Get("Vary"), "Origin") {
+				t.Errorf("with cors_origins, Vary %q lacks Origin", rec.Header().Get("Vary"))
+			}
 		})
 	}
 	t.Run("request: a bad signature is readable cross-origin", func(t *testing.T) {
