@@ -214,12 +214,28 @@ func (h *Handler) preflight(req *request) (*response, error) {
 	forbidden := func(e *apiError) error {
 		return e.with("Method", method).with("ResourceType", resourceType(req))
 	}
+	var reqHeaders []string
+	for _, v := range req.r.Header.Values("Access-Control-Request-Headers") {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.ToLower(strings.TrimSpace(name)); name != "" {
+				reqHeaders = append(reqHeaders, name)
+			}
+		}
+	}
+	// Without a CORS configuration of the bucket's own, cors_origins
+	// decides (corsorigins.go).
+	byDefault := func(e error) (*response, error) {
+		if resp := h.defaultPreflight(req, method, reqHeaders); resp != nil {
+			return resp, nil
+		}
+		return nil, e
+	}
 	if req.t.bucket == "" {
-		return nil, forbidden(newTextError(s3err.CORSNoBucket))
+		return byDefault(forbidden(newTextError(s3err.CORSNoBucket)))
 	}
 	if err := h.loadBucket(req); err != nil {
 		if toAPIError(err).Code == s3err.NoSuchBucket {
-			return nil, forbidden(newTextError(s3err.CORSNoBucket))
+			return byDefault(forbidden(newTextError(s3err.CORSNoBucket)))
 		}
 		return nil, err
 	}
@@ -228,15 +244,7 @@ func (h *Handler) preflight(req *request) (*response, error) {
 		return nil, err
 	}
 	if cfg == nil {
-		return nil, forbidden(newTextError(s3err.CORSNotEnabled))
-	}
-	var reqHeaders []string
-	for _, v := range req.r.Header.Values("Access-Control-Request-Headers") {
-		for _, name := range strings.Split(v, ",") {
-			if name = strings.ToLower(strings.TrimSpace(name)); name != "" {
-				reqHeaders = append(reqHeaders, name)
-			}
-		}
+		return byDefault(forbidden(newTextError(s3err.CORSNotEnabled)))
 	}
 	rule := cfg.Match(origin, method, reqHeaders)
 	if rule == nil {
@@ -253,6 +261,7 @@ func (h *Handler) setCORSHeaders(req *request, dst http.Header) {
 	if origin == "" || req.bucket == nil || len(req.bucket.CORS) == 0 {
 		return
 	}
+	clearCORSHeaders(dst) // the bucket's own configuration replaces cors_origins'
 	cfg, err := bucketCORS(req.bucket)
 	if err != nil || cfg == nil {
 		return

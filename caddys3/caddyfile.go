@@ -30,6 +30,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    admin_accounts <canonical-id>...
 //	    reserved_buckets <name>...
 //	    admin_api_keys <access-key-id>...
+//	    cors_origins <origin>...|*
 //	    credentials static {
 //	        key <access-key-id> <secret> [<owner>]
 //	    }
@@ -106,8 +107,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			default:
 				return d.Errf("s3: log_keys must be on or off, not %q", v)
 			}
-		case "domain", "admin_accounts", "reserved_buckets", "admin_api_keys":
-			list := map[string]*[]string{"domain": &h.Domains, "admin_accounts": &h.AdminAccounts, "reserved_buckets": &h.ReservedBuckets, "admin_api_keys": &h.AdminAPIKeys}[d.Val()]
+		case "domain", "admin_accounts", "reserved_buckets", "admin_api_keys", "cors_origins":
+			list := map[string]*[]string{"domain": &h.Domains, "admin_accounts": &h.AdminAccounts, "reserved_buckets": &h.ReservedBuckets,
+				"admin_api_keys": &h.AdminAPIKeys, "cors_origins": &h.CORSOrigins}[d.Val()]
 			args := d.RemainingArgs()
 			if len(args) == 0 {
 				return d.ArgErr()

@@ -109,6 +109,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 // allows, authorize the row's scope, then call the row's function.
 func (h *Handler) serve(req *request, w http.ResponseWriter) (*response, error) {
 	op := req.op
+	if op.name != OpPreflight {
+		h.setDefaultCORSHeaders(req, w.Header()) // cors_origins (corsorigins.go)
+	}
 	if op.signedBy != 0 {
 		if err := h.verify(req); err != nil {
 			return nil, err

@@ -70,6 +70,7 @@ func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 		return nil, err
 	}
 	fetchOwner := !v2 || firstValue(q, "fetch-owner") == "true"
+	withMeta := v2 && withListMetadata(req) // MinIO's extension (listmeta.go)
 	res.Contents = make([]listEntry, 0, len(page.Objects))
 	for _, o := range page.Objects {
 		e := listEntry{
@@ -82,6 +83,9 @@ func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 		if fetchOwner {
 			ow := ownerOf(o.Meta.Owner)
 			e.Owner = &ow
+		}
+		if withMeta {
+			e.UserMetadata = h.listMetadataFor(req, o)
 		}
 		res.Contents = append(res.Contents, e)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/caddys3/caddys3/access"
 	"github.com/caddys3/caddys3/auth"
 	"github.com/caddys3/caddys3/fsstore"
 	"github.com/caddys3/caddys3/objstore"
@@ -107,6 +108,19 @@ type Handler struct {
 	admin *objstore.Admin
 	usage *usageCache
 
+	// CORSOrigins are the origins (scheme://host[:port], one "*" wildcard
+	// each, or "*" alone for every origin) whose browsers may call every
+	// bucket that has no CORS configuration of its own: preflights are
+	// answered and responses carry Access-Control-Allow-Origin and
+	// Access-Control-Expose-Headers (ETag, x-amz-request-id, …). A bucket's
+	// own configuration always wins. Default: none, so only buckets with
+	// a CORS configuration are reachable from other origins. CloudStack's
+	// bucket browser needs its UI's origin here.
+	CORSOrigins []string `json:"cors_origins,omitempty"`
+
+	// corsDefault is the CORS rule CORSOrigins stands for (nil: none).
+	corsDefault *access.CORSConfig
+
 	store       Backend
 	policies    *policyCache
 	stopCleanup context.CancelFunc
@@ -142,6 +156,7 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // Provision resolves placeholders, opens the store and builds the verifier.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
+	h.corsDefault = corsDefault(h.CORSOrigins)
 	if h.Root == "" {
 		return fmt.Errorf("s3: root is required")
 	}
@@ -226,7 +241,7 @@ func (h *Handler) Validate() error {
 	if h.AbortIncompleteAfter < 0 {
 		return fmt.Errorf("s3: abort_incomplete_after must be positive")
 	}
-	return nil
+	return validCORSOrigins(h.CORSOrigins)
 }
 
 // cleanupInterval is how often abandoned multipart uploads are looked for:

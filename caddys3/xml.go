@@ -129,6 +129,8 @@ type listEntry struct {
 	Size              int64  `xml:"Size"`
 	Owner             *owner `xml:"Owner,omitempty"`
 	StorageClass      string `xml:"StorageClass"`
+	// UserMetadata: MinIO's metadata=true extension (listmeta.go).
+	UserMetadata *userMetadata `xml:"UserMetadata,omitempty"`
 }
 
 type commonPrefix struct {

@@ -26,7 +26,8 @@ const result = await build({
   minify: false,
   logLevel: 'warning',
   metafile: true,
-  define: { __MINIO_VERSION__: JSON.stringify(minioVersion) },
+  // minio-js 7 reads Node's `global` (webpack, which CloudStack's UI uses, maps it).
+  define: { __MINIO_VERSION__: JSON.stringify(minioVersion), global: 'globalThis' },
   alias: { url: join(here, 'src', 'shims', 'url.js'), 'node:url': join(here, 'src', 'shims', 'url.js') },
   plugins: [polyfillNode({
     globals: { buffer: true, process: true },

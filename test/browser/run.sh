@@ -2,8 +2,11 @@
 # CloudStack's bucket browser in a real browser: a page using minio-js
 # (bundled from npm with esbuild), served by Caddy's file_server on one
 # origin, drives the S3 endpoint on another origin from headless Chromium.
-# Every S3 call is cross-origin: the only CORS in play is the bucket's CORS
-# configuration, set here with aws-cli (PutBucketCors).
+# Every S3 call is cross-origin, and the bucket has no CORS configuration:
+# the s3 directive's cors_origins (the page's origin) answers, as it would
+# for CloudStack's UI. A second bucket keeps a CORS configuration of its own
+# (aws-cli PutBucketCors) to check that it still wins; a third has
+# CloudStack's Public policy for the public-link check.
 #
 # Builds the server (unless $CADDYS3_BIN names one) and the page bundle,
 # starts one Caddy with both sites on free loopback ports and a temporary
@@ -66,6 +69,9 @@ read -r PAGE_PORT S3_PORT < <(free_ports 2)
 PAGE_ORIGIN="$TLS://127.0.0.1:$PAGE_PORT"
 S3_ORIGIN="$TLS://localhost:$S3_PORT"
 BUCKET=cloudstack-bucket
+PUBLIC_BUCKET=cloudstack-public
+OWN_BUCKET=own-cors
+OTHER_ORIGIN=https://other.example
 ACCESS_KEY=AKIAEXAMPLEALICE0001
 SECRET_KEY=alicesecret0000000000000000000000000000
 ROOT="$WORK/root"
@@ -96,6 +102,7 @@ $SITE_TLS
 	s3 {
 		root $ROOT
 		region us-east-1
+		cors_origins $PAGE_ORIGIN
 		credentials static {
 			key $ACCESS_KEY $SECRET_KEY alice
 		}
@@ -104,7 +111,8 @@ $SITE_TLS
 EOF
 # What CloudStack hands its UI: the bucket URL and the user's keys.
 cat >"$WORK/site/config.json" <<EOF
-{"url": "$S3_ORIGIN/$BUCKET", "bucket": "$BUCKET", "accessKey": "$ACCESS_KEY", "secretKey": "$SECRET_KEY"}
+{"url": "$S3_ORIGIN/$BUCKET", "bucket": "$BUCKET", "accessKey": "$ACCESS_KEY", "secretKey": "$SECRET_KEY",
+ "partSize": 5242880, "publicUrl": "$S3_ORIGIN/$PUBLIC_BUCKET", "publicKey": "public/hello.txt"}
 EOF
 
 echo "== starting $BIN: page $PAGE_ORIGIN, S3 $S3_ORIGIN"
@@ -150,25 +158,12 @@ s3api() {
 	[ "$TLS" = https ] && tls=(--ca-bundle "$CA")
 	timeout 60 "$AWS" --endpoint-url "$S3_ORIGIN" "${tls[@]}" s3api "$@"
 }
-echo "== bucket $BUCKET: create, seed, put-bucket-cors"
+echo "== buckets $BUCKET (no CORS configuration), $PUBLIC_BUCKET (Public policy), $OWN_BUCKET (own CORS)"
 s3api create-bucket --bucket "$BUCKET" >/dev/null
 printf 'caddys3 bucket browser test\n' >"$WORK/seed.txt"
 for key in readme.txt docs/guide.txt docs/api/reference.txt images/logo.txt; do
 	s3api put-object --bucket "$BUCKET" --key "$key" --body "$WORK/seed.txt" >/dev/null
 done
-cat >"$WORK/cors.json" <<EOF
-{
-  "CORSRules": [
-    {
-      "AllowedOrigins": ["$PAGE_ORIGIN"],
-      "AllowedMethods": ["GET", "PUT", "POST", "DELETE", "HEAD"],
-      "AllowedHeaders": ["*"],
-      "ExposeHeaders": ["ETag", "x-amz-request-id", "x-amz-id-2", "x-amz-version-id",
-                        "x-amz-meta-owner", "x-amz-meta-uploadedby"]
-    }
-  ]
-}
-EOF
 passed=0
 failed=0
 result() { # result OK|FAIL NAME [WHY]
@@ -180,30 +175,55 @@ result() { # result OK|FAIL NAME [WHY]
 		failed=$((failed + 1))
 	fi
 }
-# preflight ORIGIN: the Access-Control-Allow-Origin a PUT preflight gets.
+# CloudStack's "Public" bucket policy: anonymous GetBucketLocation and
+# ListBucket on the bucket, GetObject on its objects.
+s3api create-bucket --bucket "$PUBLIC_BUCKET" >/dev/null
+printf 'public object\n' >"$WORK/public.txt"
+s3api put-object --bucket "$PUBLIC_BUCKET" --key public/hello.txt --body "$WORK/public.txt" >/dev/null
+cat >"$WORK/public-policy.json" <<EOF
+{"Version":"2012-10-17","Statement":[
+ {"Effect":"Allow","Principal":{"AWS":["*"]},"Action":["s3:GetBucketLocation","s3:ListBucket"],"Resource":["arn:aws:s3:::$PUBLIC_BUCKET"]},
+ {"Effect":"Allow","Principal":{"AWS":["*"]},"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::$PUBLIC_BUCKET/*"]}]}
+EOF
+if s3api put-bucket-policy --bucket "$PUBLIC_BUCKET" --policy "file://$WORK/public-policy.json"; then
+	result OK "put-bucket-policy Public on $PUBLIC_BUCKET (aws-cli)"
+else
+	result FAIL "put-bucket-policy Public on $PUBLIC_BUCKET (aws-cli)"
+fi
+# preflight ORIGIN BUCKET: the Access-Control-Allow-Origin (with EXPOSE=1:
+# the Access-Control-Expose-Headers) a PUT preflight gets.
 preflight() {
 	local -a tls=()
+	local hdr=allow-origin
 	[ "$TLS" = https ] && tls=(--cacert "$CA")
+	[ "${EXPOSE:-}" = 1 ] && hdr=expose-headers
 	curl -s -o /dev/null -D - --max-time 10 "${tls[@]}" -X OPTIONS -H "Origin: $1" \
 		-H 'Access-Control-Request-Method: PUT' -H 'Access-Control-Request-Headers: authorization,x-amz-date' \
-		"$S3_ORIGIN/$BUCKET/preflight-probe" | tr -d '\r' | sed -n 's/^access-control-allow-origin: //Ip'
+		"$S3_ORIGIN/$2/preflight-probe" | tr -d '\r' | sed -n "s/^access-control-$hdr: //Ip"
 }
-# The page's origin is allowed by the bucket's CORS configuration and by
-# nothing else: no CORS before it, none for another origin after it.
-got="$(preflight "$PAGE_ORIGIN")"
-if [ -z "$got" ]; then result OK "no CORS before put-bucket-cors"; else result FAIL "no CORS before put-bucket-cors" "Access-Control-Allow-Origin: $got"; fi
-# A refused CORS configuration is a failure of its own; the driver still
-# runs and shows what the browser makes of the bucket without it.
-if s3api put-bucket-cors --bucket "$BUCKET" --cors-configuration "file://$WORK/cors.json" &&
-	s3api get-bucket-cors --bucket "$BUCKET" >"$WORK/cors-got.json"; then
-	result OK "put-bucket-cors for origin $PAGE_ORIGIN (aws-cli)"
-else
-	result FAIL "put-bucket-cors for origin $PAGE_ORIGIN (aws-cli)"
-fi
-got="$(preflight "$PAGE_ORIGIN")"
-if [ "$got" = "$PAGE_ORIGIN" ]; then result OK "preflight from $PAGE_ORIGIN allowed"; else result FAIL "preflight from $PAGE_ORIGIN allowed" "Access-Control-Allow-Origin: '$got'"; fi
-got="$(preflight https://other.example)"
+# The page's origin is allowed by cors_origins alone (the bucket has no
+# CORS configuration); another origin is not.
+got="$(preflight "$PAGE_ORIGIN" "$BUCKET")"
+if [ "$got" = "$PAGE_ORIGIN" ]; then result OK "preflight from $PAGE_ORIGIN allowed by cors_origins (no PutBucketCors)"; else result FAIL "preflight from $PAGE_ORIGIN allowed by cors_origins (no PutBucketCors)" "Access-Control-Allow-Origin: '$got'"; fi
+got="$(EXPOSE=1 preflight "$PAGE_ORIGIN" "$BUCKET")"
+case ", $got," in *", ETag,"*) result OK "cors_origins exposes ETag" ;; *) result FAIL "cors_origins exposes ETag" "Access-Control-Expose-Headers: '$got'" ;; esac
+got="$(preflight "$OTHER_ORIGIN" "$BUCKET")"
 if [ -z "$got" ]; then result OK "preflight from another origin refused"; else result FAIL "preflight from another origin refused" "Access-Control-Allow-Origin: $got"; fi
+# A bucket's own CORS configuration wins over cors_origins.
+s3api create-bucket --bucket "$OWN_BUCKET" >/dev/null
+cat >"$WORK/cors.json" <<EOF
+{"CORSRules": [{"AllowedOrigins": ["$OTHER_ORIGIN"], "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"]}]}
+EOF
+if s3api put-bucket-cors --bucket "$OWN_BUCKET" --cors-configuration "file://$WORK/cors.json" &&
+	s3api get-bucket-cors --bucket "$OWN_BUCKET" >"$WORK/cors-got.json"; then
+	result OK "put-bucket-cors on $OWN_BUCKET for $OTHER_ORIGIN only (aws-cli)"
+else
+	result FAIL "put-bucket-cors on $OWN_BUCKET for $OTHER_ORIGIN only (aws-cli)"
+fi
+got="$(preflight "$OTHER_ORIGIN" "$OWN_BUCKET")"
+if [ "$got" = "$OTHER_ORIGIN" ]; then result OK "$OWN_BUCKET: its own CORS rule allows $OTHER_ORIGIN"; else result FAIL "$OWN_BUCKET: its own CORS rule allows $OTHER_ORIGIN" "Access-Control-Allow-Origin: '$got'"; fi
+got="$(preflight "$PAGE_ORIGIN" "$OWN_BUCKET")"
+if [ -z "$got" ]; then result OK "$OWN_BUCKET: its own CORS configuration wins over cors_origins"; else result FAIL "$OWN_BUCKET: its own CORS configuration wins over cors_origins" "Access-Control-Allow-Origin: $got"; fi
 
 echo "== driver ($TLS)"
 set +e

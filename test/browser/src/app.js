@@ -90,8 +90,12 @@ function initMinioClient (cfg) {
     port: url.split(':').length > 1 ? parseInt(url.split(':')[1]) : isHttps ? 443 : 80,
     useSSL: isHttps,
     accessKey: cfg.accessKey,
-    secretKey: cfg.secretKey
+    secretKey: cfg.secretKey,
+    // CloudStack keeps minio-js's default part size (64 MiB); the test
+    // lowers it (config.json) so its multipart upload stays small.
+    ...(cfg.partSize ? { partSize: cfg.partSize } : {})
   })
+  state.cfg = cfg
   state.bucket = cfg.bucket
 }
 
@@ -172,14 +176,18 @@ function listObjects () {
   return run('list', async () => {
     const prefix = state.browserPath + $('#search').value
     const lister = $('#lister').value
+    // CloudStack's next page starts after the last key of the page before.
+    const startAfter = $('#start-after').value || state.pageStartAfterMap[state.page]
     const stream = lister === 'listObjectsV2'
-      ? state.client.listObjectsV2(state.bucket, prefix, false, state.pageStartAfterMap[state.page])
-      : state.client.extensions.listObjectsV2WithMetadata(state.bucket, prefix, false, state.pageStartAfterMap[state.page])
+      ? state.client.listObjectsV2(state.bucket, prefix, false, startAfter)
+      : state.client.extensions.listObjectsV2WithMetadata(state.bucket, prefix, false, startAfter)
     state.records = await collect(stream)
     renderBreadcrumb()
     renderTable()
     const names = state.records.map((r) => (r.name !== undefined ? r.name : r.prefix))
-    return { text: `${lister} "${prefix}": ${names.join(', ') || '(empty)'}`, detail: { lister, prefix, names } }
+    const metadata = {}
+    for (const r of state.records) if (r.name !== undefined && r.metadata !== undefined) metadata[r.name] = r.metadata
+    return { text: `${lister} "${prefix}"${startAfter ? ' after "' + startAfter + '"' : ''}: ${names.join(', ') || '(empty)'}`, detail: { lister, prefix, startAfter, names, metadata } }
   })
 }
 
@@ -205,7 +213,7 @@ async function uploadFiles () {
       const buffer = await file.arrayBuffer()
       // CloudStack: putObject(bucket, name, Buffer.from(buffer), file.size, metadata)
       const info = await state.client.putObject(state.bucket, objectName, Buffer.from(buffer), file.size,
-        { uploadedby: 'bucket-browser' })
+        { 'Content-Type': file.type || 'application/octet-stream', uploadedby: 'bucket-browser' })
       return { name: objectName, size: file.size, etag: info.etag, sha256: await sha256Hex(buffer) }
     }))
     const failed = results.filter((r) => r.status === 'rejected')
@@ -288,6 +296,24 @@ async function updateMetadata () {
   await listObjects()
 }
 
+// The public link CloudStack shows for an object of a Public bucket
+// (bucket URL + "/" + key), fetched without any signature; and the same
+// for an object of the private bucket, which must be refused.
+async function publicLinks () {
+  await run('public', async () => {
+    const get = async (url) => {
+      const res = await fetch(url, { credentials: 'omit' })
+      const body = await res.text()
+      const code = /<Code>([^<]*)<\/Code>/.exec(body)
+      return { url, status: res.status, body: body.slice(0, 200), code: code ? code[1] : undefined }
+    }
+    const pub = await get(state.cfg.publicUrl + '/' + state.cfg.publicKey)
+    const priv = await get(state.cfg.url + '/readme.txt')
+    const list = await get(state.cfg.publicUrl + '?list-type=2')
+    return { text: `public link ${pub.status}, private ${priv.status} ${priv.code || ''}, public listing ${list.status}`, detail: { pub, priv, list } }
+  })
+}
+
 async function removeObjects () {
   // CloudStack: selected objects with one removeObjects; each selected folder
   // by a recursive listObjectsV2 and removeObjects of what it found.
@@ -339,6 +365,7 @@ async function main () {
   $('#meta-save').addEventListener('click', () => updateMetadata())
   $('#download').addEventListener('click', () => download())
   $('#stat').addEventListener('click', () => statObject('stat'))
+  $('#public-check').addEventListener('click', () => publicLinks())
   if (state.client) await openDir('')
   document.body.dataset.ready = '1'
 }
