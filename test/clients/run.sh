@@ -123,28 +123,36 @@ export CADDYS3_SHARED_DIR="$WORK/shared"
 HTTPS_ENDPOINT="https://$DOMAIN:$TLSPORT"
 
 # run_script SCRIPT ENDPOINT [LABEL]: one scenario; its "N passed, M
-# failed" line is added to the totals.
+# failed" line is added to the totals (see tally).
 total_passed=0
 total_failed=0
 rc=0
 summaries=()
 run_script() {
-	local script="$1" endpoint="$2" label="${3:-$(basename "$1")}" src counts f t0=$SECONDS
+	local script="$1" endpoint="$2" label="${3:-$(basename "$1")}" src t0=$SECONDS
 	echo "== $label against $endpoint"
 	set +e
 	timeout 1200 bash "$script" "$endpoint" 2>&1 | tee "$WORK/scenario.out"
 	src=${PIPESTATUS[0]}
 	set -e
-	counts="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/scenario.out" | tail -n 1)"
+	tally "$label" "$WORK/scenario.out" "$src" "$t0"
+}
+
+# tally LABEL OUTPUT EXIT START: adds a scenario's counts to the totals
+# and its line to the summary; a scenario that failed without counts
+# counts as one failure.
+tally() {
+	local label="$1" out="$2" src="$3" t0="$4" counts f
+	counts="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)"
 	if [ -n "$counts" ]; then
 		total_passed=$((total_passed + ${counts%% passed*}))
 		f=${counts#*, }
 		total_failed=$((total_failed + ${f%% failed}))
-	elif [ $src -ne 0 ]; then
+	elif [ "$src" -ne 0 ]; then
 		total_failed=$((total_failed + 1))
 	fi
 	summaries+=("$(printf '%-32s %-26s %4ss' "$label" "${counts:-exit $src}" $((SECONDS - t0)))")
-	if [ $src -ne 0 ]; then
+	if [ "$src" -ne 0 ]; then
 		rc=$src
 		echo "== $label exited $src; last lines of the server log:"
 		tail -n 60 "$SERVER_LOG" | sed 's/^/  server: /'
@@ -155,15 +163,35 @@ selected() {
 	[ -z "${CADDYS3_ONLY:-}" ] || [[ " $CADDYS3_ONLY " == *" $(basename "$1") "* ]]
 }
 
-# Every script over HTTPS (python.sh first), then python.sh over plain HTTP
-# with CADDYS3_LIGHT=1: the same clients and checks, without the large
-# listings (the 100 MiB transfers are in scenario-multipart.sh, HTTPS only).
+# Every script over HTTPS (python.sh first), and beside them python.sh
+# over plain HTTP with CADDYS3_LIGHT=1: the same clients and checks,
+# without the large listings (the 100 MiB transfers are in
+# scenario-multipart.sh, HTTPS only). The two streams share the server and
+# the test files (made here first, so neither replaces one the other
+# reads); each scenario names its own buckets. The plain-HTTP output is
+# printed when it ends.
+shared_file f1.bin 1 >/dev/null
+shared_file f20.bin 20 >/dev/null
+http_pid=""
+http_t0=$SECONDS
+if selected "$HERE/python.sh"; then
+	echo "== python.sh (plain HTTP) against $CADDYS3_HTTP_ENDPOINT, beside the HTTPS scenarios"
+	(
+		set +e
+		CADDYS3_LIGHT=1 timeout 1200 bash "$HERE/python.sh" "$CADDYS3_HTTP_ENDPOINT" >"$WORK/http.out" 2>&1
+		echo $? >"$WORK/http.rc"
+	) &
+	http_pid=$!
+fi
 for script in "$HERE/python.sh" "$HERE"/scenario-*.sh; do
 	[ -f "$script" ] && selected "$script" || continue
 	run_script "$script" "$HTTPS_ENDPOINT"
 done
-if selected "$HERE/python.sh"; then
-	CADDYS3_LIGHT=1 run_script "$HERE/python.sh" "$CADDYS3_HTTP_ENDPOINT" "python.sh (plain HTTP)"
+if [ -n "$http_pid" ]; then
+	wait "$http_pid" || true
+	echo "== python.sh (plain HTTP) against $CADDYS3_HTTP_ENDPOINT"
+	cat "$WORK/http.out"
+	tally "python.sh (plain HTTP)" "$WORK/http.out" "$(cat "$WORK/http.rc" 2>/dev/null || echo 1)" "$http_t0"
 fi
 
 if [ ${#summaries[@]} -gt 0 ]; then
