@@ -15,6 +15,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 	"go.uber.org/zap"
 
+	"github.com/caddys3/caddys3/access"
 	"github.com/caddys3/caddys3/auth"
 	"github.com/caddys3/caddys3/fsstore"
 	"github.com/caddys3/caddys3/objstore"
@@ -128,7 +129,7 @@ func (h *Handler) adminCall(r *http.Request, cmd string) (objstore.Reply, error)
 	}
 	return h.admin.Serve(r.Context(), objstore.Call{
 		Method: r.Method, Command: cmd, Query: r.URL.Query(), Body: body,
-		AccessKey: who.AccessKeyID, Secret: who.Secret,
+		AccessKey: who.AccessKeyID, Secret: who.Secret, Owner: who.Owner,
 	})
 }
 
@@ -162,6 +163,37 @@ type adminBuckets struct{ h *Handler }
 
 func (b adminBuckets) SetBucketQuota(ctx context.Context, bucket string, n int64) error {
 	return b.h.store.SetBucketQuota(ctx, bucket, n)
+}
+
+// HandOver gives the bucket to the account with a private ACL of its
+// own (the admin made it with no ACL headers: CloudStack sends none);
+// objstore.Admin.handOver says when.
+func (b adminBuckets) HandOver(ctx context.Context, bucket, from, to string, notAfter time.Time) (bool, error) {
+	acl, err := access.Canned("private", to, "", to, "")
+	if err != nil {
+		return false, err
+	}
+	doc, err := json.Marshal(acl)
+	if err != nil {
+		return false, err
+	}
+	done, err := b.h.store.HandOverBucket(ctx, bucket, from, to, notAfter, doc)
+	if errors.Is(err, fsstore.ErrNoSuchBucket) {
+		return false, nil
+	}
+	if done {
+		b.h.logger.Info("s3 admin: bucket handed to the account its policy names",
+			zap.String("bucket", bucket), zap.String("owner", to))
+	}
+	return done, err
+}
+
+// isAdminKey: a key listed in admin_api_keys acts on every bucket as
+// MinIO's admin does, in S3 too: CloudStack's driver keeps managing a
+// bucket (versioning, policy, deletion) with the admin keys after it was
+// handed to the tenant's account.
+func (h *Handler) isAdminKey(who auth.Principal) bool {
+	return h.admin != nil && !who.Anonymous && slices.Contains(h.AdminAPIKeys, who.AccessKeyID)
 }
 
 func (b adminBuckets) BucketQuota(ctx context.Context, bucket string) (int64, error) {
