@@ -334,8 +334,11 @@ func TestCloudStackFlow(t *testing.T) {
 	// The tenant still reaches its objects.
 	wantStatus(t, tenant.bucketCall("GET", bucket, "b.txt", "", nil, nil), 200)
 
-	// 7. updateBucket: versioning off is refused on a locked bucket, as
-	// AWS answers; a larger quota admits the upload.
+	// 7. updateBucket: the UI's form sends the bucket's current values
+	// again (versioning on: Enabled again is fine on a locked bucket);
+	// versioning off is refused on a locked bucket, as AWS answers; a
+	// larger quota admits the upload.
+	wantStatus(t, admin.bucketCall("PUT", bucket, "", "versioning=", []byte(fmt.Sprintf(csVersioning, "Enabled")), nil), 200)
 	wantJavaError(t, admin.bucketCall("PUT", bucket, "", "versioning=", []byte(fmt.Sprintf(csVersioning, "Suspended")), nil), 409, "InvalidBucketState")
 	admOK("PUT", "set-bucket-quota", [][2]string{{"bucket", bucket}}, []byte(`{"quota":2000,"quotatype":"hard"}`))
 	wantStatus(t, tenant.bucketCall("PUT", bucket, "c.bin", "", randomBytes(600), nil), 200)
