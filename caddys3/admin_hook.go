@@ -162,6 +162,12 @@ func adminError(err error) *apiError {
 type adminBuckets struct{ h *Handler }
 
 func (b adminBuckets) SetBucketQuota(ctx context.Context, bucket string, n int64) error {
+	if _, err := b.h.store.Bucket(ctx, bucket); err != nil {
+		return err
+	}
+	if err := b.h.markRebuild(ctx, bucket); err != nil {
+		return err
+	}
 	return b.h.store.SetBucketQuota(ctx, bucket, n)
 }
 
@@ -294,4 +300,3 @@ func (h *Handler) bucketUsage(ctx context.Context, bucket string, fresh bool) (o
 	c.mu.Unlock()
 	return u, nil
 }
-

@@ -55,8 +55,11 @@ type usageLedger struct {
 	Walked time.Time `json:"walked"`
 	// Dirty: Bytes may be above what is stored (deletes, overwrites,
 	// failed or expired writes, reservations a walk may have counted).
-	Dirty bool            `json:"dirty,omitempty"`
-	Res   []usageReserved `json:"res,omitempty"`
+	Dirty bool `json:"dirty,omitempty"`
+	// Rebuild: the quota was set again; writes made while the bucket had
+	// none were not counted, so the next check walks.
+	Rebuild bool            `json:"rebuild,omitempty"`
+	Res     []usageReserved `json:"res,omitempty"`
 }
 
 type usageReserved struct {
@@ -151,6 +154,11 @@ func (h *Handler) checkQuota(req *request) (release func(ok bool), err error) {
 				return nil, false, err
 			}
 			changed = true
+		} else if u.Rebuild {
+			if err := h.reconcile(req.ctx, bucket, &u, now); err != nil {
+				return nil, false, err
+			}
+			changed = true
 		}
 		if u.expire(now) {
 			changed = true
@@ -223,6 +231,23 @@ func (h *Handler) reconcile(ctx context.Context, bucket string, u *usageLedger, 
 	if err != nil {
 		return err
 	}
-	u.Bytes, u.Epoch, u.Walked, u.Dirty = w.Size, u.Epoch+1, now, false
+	u.Bytes, u.Epoch, u.Walked, u.Dirty, u.Rebuild = w.Size, u.Epoch+1, now, false, false
 	return nil
+}
+
+// markRebuild makes the next quota check of bucket walk it: writes made
+// while it had no quota were not counted. set-bucket-quota calls it before
+// it changes the quota, so a write that sees the new quota also sees the
+// mark (a write admitted under no quota and still running then is the one
+// the ledger can miss).
+func (h *Handler) markRebuild(ctx context.Context, bucket string) error {
+	return h.store.UpdateUsageDoc(ctx, bucket, func(old []byte) ([]byte, bool, error) {
+		var u usageLedger
+		if old == nil || json.Unmarshal(old, &u) != nil {
+			return nil, false, nil // rebuilt anyway
+		}
+		u.Rebuild = true
+		b, err := json.Marshal(u)
+		return b, true, err
+	})
 }

@@ -133,3 +133,17 @@ func TestQuotaLedgerTwoNodes(t *testing.T) {
 		t.Fatalf("%d writes admitted, usage %d (%v); the quota is exactly 5 of them", ok, u.Size, err)
 	}
 }
+
+// Writes made while a bucket has no quota are not in its ledger: setting a
+// quota again makes the next check walk.
+func TestQuotaLedgerQuotaSetAgain(t *testing.T) {
+	h := quotaHandler(t, "")
+	mustStatus(t, serveSigned(t, h, "PUT", "/qagain", nil), 200)
+	setQuota(t, h, "qagain", 10)
+	mustStatus(t, serveSigned(t, h, "PUT", "/qagain/a", []byte("0123456")), 200)
+	setQuota(t, h, "qagain", 0)
+	mustStatus(t, serveSigned(t, h, "PUT", "/qagain/b", []byte("0123456")), 200)
+	setQuota(t, h, "qagain", 20)
+	s3XML(t, serveSigned(t, h, "PUT", "/qagain/c", []byte("0123456")), 400, "XMinioAdminBucketQuotaExceeded")
+	mustStatus(t, serveSigned(t, h, "PUT", "/qagain/c", []byte("012345")), 200)
+}
