@@ -315,6 +315,9 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	if err := s.root.Remove(recordPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	// The quota ledger (usage.go); a later bucket of the name would not
+	// trust it anyway (its creation time differs).
+	s.root.Remove(usageDir + "/" + name + ".json")
 	return nil
 }
 
