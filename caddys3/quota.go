@@ -35,10 +35,8 @@ import (
 // safe side: the bucket may hold less than the ledger says).
 //
 // Crashes: the ledger is replaced by rename (old or new, never torn). A
-// reservation whose writer died is never released; after usageLease it is
-// taken as committed (the write may have published) and the ledger marked
-// dirty, so a crash can only make the ledger high, which the next
-// reconciliation corrects. A missing or unreadable ledger, or one of an
+// reservation whose writer died is never released and holds its room
+// until usageLease ends; then the next check walks the bucket. A missing or unreadable ledger, or one of an
 // earlier bucket of the same name (its creation time differs), is
 // rebuilt by a walk.
 const (
@@ -86,7 +84,9 @@ func (u *usageLedger) expire(now time.Time) (changed bool) {
 			if r.Stores {
 				u.Bytes += r.Bytes
 			}
-			u.Dirty, changed = true, true
+			// Its writer died, or took longer than the lease: what it
+			// stored is unknown until a walk.
+			u.Dirty, u.Rebuild, changed = true, true, true
 			continue
 		}
 		keep = append(keep, r)
@@ -108,19 +108,20 @@ func (h *Handler) checkQuota(req *request) (release func(ok bool), err error) {
 		return release, nil
 	}
 	var adding int64
-	stores := true
+	// stores: the write adds what it stores (not a part); inexact: adding
+	// may be above what it stores (a POST form's length), unknown: below
+	// (no declared length).
+	stores, inexact, unknown := true, false, false
 	switch req.op.name {
-	case OpPutObject:
-		if req.res != nil {
-			adding = max(req.res.DecodedLength, 0)
+	case OpPutObject, OpUploadPart:
+		if req.res != nil && req.res.DecodedLength >= 0 {
+			adding = req.res.DecodedLength
+		} else {
+			unknown = true
 		}
-	case OpUploadPart:
-		if req.res != nil {
-			adding = max(req.res.DecodedLength, 0)
-		}
-		stores = false
+		stores = req.op.name == OpPutObject
 	case OpPostObject:
-		adding = max(req.r.ContentLength, 0)
+		adding, inexact = max(req.r.ContentLength, 0), true
 	case OpCopyObject, OpUploadPartCopy:
 		if req.source != nil {
 			adding = req.source.Meta.Size
@@ -139,7 +140,7 @@ func (h *Handler) checkQuota(req *request) (release func(ok bool), err error) {
 	}
 	bucket, quota, created := req.t.bucket, req.bucket.Quota, req.bucket.Created
 	// An overwrite may replace what it adds: the ledger then overstates.
-	mayReplace := req.bucket.Versioning != "Enabled"
+	overstates := inexact || req.bucket.Versioning != "Enabled"
 	var idb [12]byte
 	rand.Read(idb[:])
 	id := hex.EncodeToString(idb[:])
@@ -154,13 +155,14 @@ func (h *Handler) checkQuota(req *request) (release func(ok bool), err error) {
 				return nil, false, err
 			}
 			changed = true
-		} else if u.Rebuild {
+		}
+		if u.expire(now) {
+			changed = true
+		}
+		if u.Rebuild {
 			if err := h.reconcile(req.ctx, bucket, &u, now); err != nil {
 				return nil, false, err
 			}
-			changed = true
-		}
-		if u.expire(now) {
 			changed = true
 		}
 		over := func() bool { return u.Bytes+u.reserved()+adding > quota }
@@ -206,8 +208,11 @@ func (h *Handler) checkQuota(req *request) (release func(ok bool), err error) {
 				if r.Stores {
 					// A failed write may still have published: count it.
 					u.Bytes += r.Bytes
-					if !ok || mayReplace || r.Epoch != u.Epoch {
+					if !ok || overstates || r.Epoch != u.Epoch {
 						u.Dirty = true
+					}
+					if unknown {
+						u.Rebuild = true // it may have stored more
 					}
 				}
 				b, err := json.Marshal(u)
