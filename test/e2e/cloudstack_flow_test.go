@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -342,6 +343,32 @@ func TestCloudStackFlow(t *testing.T) {
 	wantJavaError(t, admin.bucketCall("PUT", bucket, "", "versioning=", []byte(fmt.Sprintf(csVersioning, "Suspended")), nil), 409, "InvalidBucketState")
 	admOK("PUT", "set-bucket-quota", [][2]string{{"bucket", bucket}}, []byte(`{"quota":2000,"quotatype":"hard"}`))
 	wantStatus(t, tenant.bucketCall("PUT", bucket, "c.bin", "", randomBytes(600), nil), 200)
+	// 1205 of 2000 bytes: of 8 concurrent 200-byte uploads on both nodes,
+	// exactly 3 fit (the quota ledger under the shared root).
+	tenant1 := javaClient{t, base1, user, secret}
+	var wg sync.WaitGroup
+	codes := make(chan int, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := []javaClient{tenant, tenant1}[i%2]
+			codes <- c.do("PUT", fmt.Sprintf("/%s/burst-%d", bucket, i), "", randomBytes(200), nil).Status
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	admitted := 0
+	for c := range codes {
+		if c == 200 {
+			admitted++
+		} else if c != 400 {
+			t.Errorf("burst upload: %d", c)
+		}
+	}
+	if admitted != 3 {
+		t.Fatalf("%d of 8 concurrent uploads admitted; 3 fit", admitted)
+	}
 
 	// 8. The encryption switch: no SSE here yet (issue 19), so a clean
 	// S3 error that CloudStack shows, never a fake success.
@@ -356,7 +383,7 @@ func TestCloudStackFlow(t *testing.T) {
 		return admin.do("DELETE", "/"+bucket, "", nil, nil)
 	}
 	wantJavaError(t, deleteBucket(), 409, "BucketNotEmpty")
-	for _, k := range []string{"a.bin", "b.txt", "c.bin"} {
+	for _, k := range []string{"a.bin", "b.txt", "c.bin", "burst-0", "burst-1", "burst-2", "burst-3", "burst-4", "burst-5", "burst-6", "burst-7"} {
 		wantStatus(t, tenant.bucketCall("DELETE", bucket, k, "", nil, nil), 204)
 	}
 	wantJavaError(t, deleteBucket(), 409, "BucketNotEmpty")
@@ -371,7 +398,7 @@ func TestCloudStackFlow(t *testing.T) {
 			VersionID string `xml:"VersionId"`
 		} `xml:"DeleteMarker"`
 	}
-	if lv.Status != 200 || xml.Unmarshal(lv.Body, &versions) != nil || len(versions.V) != 3 || len(versions.D) != 3 {
+	if lv.Status != 200 || xml.Unmarshal(lv.Body, &versions) != nil || len(versions.V) != 6 || len(versions.D) != 11 {
 		t.Fatalf("ListObjectVersions: %s", lv)
 	}
 	for _, v := range append(versions.V, versions.D...) {
