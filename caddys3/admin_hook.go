@@ -9,12 +9,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"github.com/cespare/xxhash/v2"
 	"go.uber.org/zap"
 
+	"github.com/caddys3/caddys3/access"
 	"github.com/caddys3/caddys3/auth"
 	"github.com/caddys3/caddys3/fsstore"
 	"github.com/caddys3/caddys3/objstore"
@@ -54,7 +55,7 @@ func (h *Handler) provisionAdminAPI(root string, p auth.Provider) (auth.Provider
 			users.Accounts = a
 		}
 	}
-	h.usage = &usageCache{ttl: usageTTL, m: map[string]usageEntry{}, inFlight: map[string]int64{}}
+	h.usage = &usageCache{ttl: usageTTL, m: map[string]usageEntry{}}
 	h.admin = &objstore.Admin{Users: users, Buckets: adminBuckets{h}, Region: h.Region}
 	if !slices.Contains(h.ReservedBuckets, "minio") {
 		h.ReservedBuckets = append(h.ReservedBuckets, "minio")
@@ -128,7 +129,7 @@ func (h *Handler) adminCall(r *http.Request, cmd string) (objstore.Reply, error)
 	}
 	return h.admin.Serve(r.Context(), objstore.Call{
 		Method: r.Method, Command: cmd, Query: r.URL.Query(), Body: body,
-		AccessKey: who.AccessKeyID, Secret: who.Secret,
+		AccessKey: who.AccessKeyID, Secret: who.Secret, Owner: who.Owner,
 	})
 }
 
@@ -161,7 +162,44 @@ func adminError(err error) *apiError {
 type adminBuckets struct{ h *Handler }
 
 func (b adminBuckets) SetBucketQuota(ctx context.Context, bucket string, n int64) error {
+	if _, err := b.h.store.Bucket(ctx, bucket); err != nil {
+		return err
+	}
+	if err := b.h.markRebuild(ctx, bucket); err != nil {
+		return err
+	}
 	return b.h.store.SetBucketQuota(ctx, bucket, n)
+}
+
+// HandOver gives the bucket to the account with a private ACL of its
+// own (the admin made it with no ACL headers: CloudStack sends none);
+// objstore.Admin.handOver says when.
+func (b adminBuckets) HandOver(ctx context.Context, bucket, from, to string, notAfter time.Time) (bool, error) {
+	acl, err := access.Canned("private", to, "", to, "")
+	if err != nil {
+		return false, err
+	}
+	doc, err := json.Marshal(acl)
+	if err != nil {
+		return false, err
+	}
+	done, err := b.h.store.HandOverBucket(ctx, bucket, from, to, notAfter, doc)
+	if errors.Is(err, fsstore.ErrNoSuchBucket) {
+		return false, nil
+	}
+	if done {
+		b.h.logger.Info("s3 admin: bucket handed to the account its policy names",
+			zap.String("bucket", bucket), zap.String("owner", to))
+	}
+	return done, err
+}
+
+// isAdminKey: a key listed in admin_api_keys acts on every bucket as
+// MinIO's admin does, in S3 too: CloudStack's driver keeps managing a
+// bucket (versioning, policy, deletion) with the admin keys after it was
+// handed to the tenant's account.
+func (h *Handler) isAdminKey(who auth.Principal) bool {
+	return h.admin != nil && !who.Anonymous && slices.Contains(h.AdminAPIKeys, who.AccessKeyID)
 }
 
 func (b adminBuckets) BucketQuota(ctx context.Context, bucket string) (int64, error) {
@@ -188,13 +226,10 @@ func (b adminBuckets) BucketsUsage(ctx context.Context) (map[string]objstore.Buc
 	return out, nil
 }
 
-// Bucket usage, phase A: a walk of the bucket's versions (every stored
-// version counts, delete markers do not), computed on request. The admin
-// API's datausageinfo takes a walk at most usageTTL old; a write to a
-// bucket with a quota always walks afresh, so a quota is exact against
-// completed writes and over-admits by at most the writes running at the
-// same moment on other nodes: on one node, the writes admitted and still
-// running count too (reserve). A walk stops after usageMaxPages pages: its
+// Bucket usage: a walk of the bucket's versions (every stored version
+// counts, delete markers do not). The admin API's datausageinfo takes a
+// walk at most usageTTL old; quotas keep a ledger instead (quota.go) and
+// walk only to reconcile it. A walk stops after usageMaxPages pages: its
 // partial sum then stands for the bucket (logged).
 const (
 	usageTTL      = 10 * time.Second
@@ -210,10 +245,8 @@ type usageCache struct {
 	ttl time.Duration
 	mu  sync.Mutex
 	m   map[string]usageEntry
-	// inFlight are the bytes of this node's admitted writes, by bucket,
-	// until they finish (reserve).
-	inFlight map[string]int64
-	stripes  [64]sync.Mutex
+	// walks counts fresh walks (quota reconciliations), for tests.
+	walks atomic.Int64
 }
 
 // bucketUsage is the bucket's usage; fresh walks now (and does not cache
@@ -227,6 +260,9 @@ func (h *Handler) bucketUsage(ctx context.Context, bucket string, fresh bool) (o
 		if ok && time.Since(e.at) < c.ttl {
 			return e.u, nil
 		}
+	}
+	if fresh {
+		c.walks.Add(1)
 	}
 	at := time.Now()
 	var u objstore.BucketUsage
@@ -263,82 +299,4 @@ func (h *Handler) bucketUsage(ctx context.Context, bucket string, fresh bool) (o
 	c.m[bucket] = usageEntry{u, at}
 	c.mu.Unlock()
 	return u, nil
-}
-
-// checkQuota refuses a write that would take its bucket over its hard
-// quota, with MinIO's XMinioAdminBucketQuotaExceeded (400): the code MinIO
-// answers and its clients (minio-js in CloudStack's bucket browser,
-// minio-java, mc) show; AWS has no quota error. The size counted is what
-// the request declares (PUT, part, POST form), the source's (copies) or
-// the upload's parts (Complete).
-func (h *Handler) checkQuota(req *request) (release func(), err error) {
-	release = func() {}
-	if h.usage == nil || req.bucket == nil || req.bucket.Quota <= 0 {
-		return release, nil
-	}
-	var adding int64
-	switch req.op.name {
-	case OpPutObject, OpUploadPart:
-		if req.res != nil {
-			adding = max(req.res.DecodedLength, 0)
-		}
-	case OpPostObject:
-		adding = max(req.r.ContentLength, 0)
-	case OpCopyObject, OpUploadPartCopy:
-		if req.source != nil {
-			adding = req.source.Meta.Size
-		}
-	case OpCompleteMultipartUpload:
-		parts, _, err := h.store.ListParts(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), 0, 10000)
-		if err != nil {
-			return release, nil // the operation answers NoSuchUpload itself
-		}
-		for _, p := range parts {
-			adding += p.Size
-		}
-	default:
-		return release, nil
-	}
-	// The walk and the reservation are one step against this node's
-	// releases (see reserve).
-	l := h.usage.stripe(req.t.bucket)
-	l.Lock()
-	defer l.Unlock()
-	u, err := h.bucketUsage(req.ctx, req.t.bucket, true)
-	if err != nil {
-		return release, err
-	}
-	return h.usage.reserve(req.t.bucket, u.Size, adding, req.bucket.Quota)
-}
-
-// stripe is the lock that orders a bucket's quota walks with the releases
-// of its admitted writes on this node.
-func (c *usageCache) stripe(bucket string) *sync.Mutex {
-	return &c.stripes[xxhash.Sum64String(bucket)%uint64(len(c.stripes))]
-}
-
-// reserve admits adding bytes to bucket when the walked usage plus what
-// this node's admitted writes still have in flight stays within quota, and
-// holds them as in flight until release. The caller holds the bucket's
-// stripe across its walk and reserve, and release takes it too: a write
-// that finishes during a walk is still in flight when that walk's
-// reservation is decided, so it is counted by the walk or as in flight
-// (or both for that moment: the error is on the safe side), never missed.
-func (c *usageCache) reserve(bucket string, walked, adding, quota int64) (func(), error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if walked+c.inFlight[bucket]+adding > quota {
-		return func() {}, newError(s3err.XMinioAdminBucketQuotaExceeded)
-	}
-	c.inFlight[bucket] += adding
-	l := c.stripe(bucket)
-	return func() {
-		l.Lock()
-		defer l.Unlock()
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.inFlight[bucket] -= adding; c.inFlight[bucket] <= 0 {
-			delete(c.inFlight, bucket)
-		}
-	}, nil
 }

@@ -20,6 +20,8 @@ type Backend interface {
 	SetBucketDoc(ctx context.Context, name string, doc fsstore.BucketDoc, data []byte) error
 	DeleteBucket(ctx context.Context, name string) error
 	SetBucketQuota(ctx context.Context, name string, bytes int64) error
+	HandOverBucket(ctx context.Context, name, from, to string, notAfter time.Time, acl []byte) (bool, error)
+	UpdateUsageDoc(ctx context.Context, bucket string, change func([]byte) ([]byte, bool, error)) error
 
 	PutObject(ctx context.Context, bucket, key string, body io.Reader, opts fsstore.PutOptions) (fsstore.ObjectMeta, error)
 	OpenObject(ctx context.Context, bucket, key string) (*fsstore.Object, error)

@@ -54,7 +54,7 @@ func (h *Handler) listBuckets(req *request) (*response, error) {
 		res.Prefix = &prefix
 	}
 	// An admin account (admin_accounts) sees every bucket; others their own.
-	admin := slices.Contains(h.AdminAccounts, req.who.Owner)
+	admin := slices.Contains(h.AdminAccounts, req.who.Owner) || h.isAdminKey(req.who)
 	for _, b := range all {
 		if !admin && b.Owner != req.who.Owner || b.Name < start || !strings.HasPrefix(b.Name, prefix) ||
 			byRegion && (len(region) == 0 || region[0] != h.Region) {

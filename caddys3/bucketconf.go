@@ -134,6 +134,14 @@ func (h *Handler) putBucketPolicy(req *request) (*response, error) {
 	if len(body) > maxPolicySize {
 		return nil, newError(s3err.PolicyTooLarge)
 	}
+	if h.admin != nil && emptyStatements(body) {
+		// MinIO's meaning, with the MinIO admin API on: CloudStack's
+		// "Private" is {"Version":"2012-10-17","Statement":[]}, a policy
+		// that grants nothing, i.e. no policy (AWS refuses it as
+		// MalformedPolicy, which would make CloudStack roll the bucket
+		// back). Stored as no policy, as DeleteBucketPolicy does.
+		return h.deleteBucketPolicy(req)
+	}
 	pol, err := access.ParsePolicy(body, req.t.bucket)
 	if err != nil {
 		return nil, err
@@ -145,6 +153,12 @@ func (h *Handler) putBucketPolicy(req *request) (*response, error) {
 		return nil, err
 	}
 	return noContent()
+}
+
+// emptyStatements: a JSON object whose Statement is an empty array.
+func emptyStatements(body []byte) bool {
+	var p struct{ Statement *[]json.RawMessage }
+	return json.Unmarshal(body, &p) == nil && p.Statement != nil && len(*p.Statement) == 0
 }
 
 func (h *Handler) deleteBucketPolicy(req *request) (*response, error) {

@@ -135,8 +135,11 @@ func (h *Handler) serve(req *request, w http.ResponseWriter) (*response, error) 
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	return op.serve(h, req)
+	served := false
+	defer func() { release(served) }()
+	resp, err := op.serve(h, req)
+	served = err == nil
+	return resp, err
 }
 
 // verify authenticates the request in one of the forms its row allows.

@@ -152,6 +152,23 @@ func (s *Store) SetBucketQuota(ctx context.Context, name string, bytes int64) er
 	})
 }
 
+// HandOverBucket gives bucket name to owner to, with acl as its new ACL
+// document, when (atomically, under the record's cross-process lock) it
+// is still owned by from and was created no later than notAfter; it
+// reports whether it did. The admin API hands a bucket the admin made to
+// the account a policy names (caddys3/handover.go).
+func (s *Store) HandOverBucket(ctx context.Context, name, from, to string, notAfter time.Time, acl []byte) (bool, error) {
+	done := false
+	err := s.updateRecord(ctx, name, func(rec *bucketRecord) (bool, error) {
+		if rec.Owner != from || rec.Created.After(notAfter) {
+			return false, nil
+		}
+		rec.Owner, rec.ACL, done = to, acl, true
+		return true, nil
+	})
+	return done, err
+}
+
 // BucketDoc names a document kept with a bucket.
 type BucketDoc int
 
@@ -298,6 +315,9 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	if err := s.root.Remove(recordPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	// The quota ledger (usage.go); a later bucket of the name would not
+	// trust it anyway (its creation time differs).
+	s.root.Remove(usageDir + "/" + name + ".json")
 	return nil
 }
 

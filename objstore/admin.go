@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Prefix is where the MinIO admin API is served, at the root of the S3
@@ -41,6 +42,10 @@ type Buckets interface {
 	SetBucketQuota(ctx context.Context, bucket string, bytes int64) error
 	BucketQuota(ctx context.Context, bucket string) (int64, error)
 	BucketsUsage(ctx context.Context) (map[string]BucketUsage, error)
+	// HandOver gives bucket to owner to when it is still owned by from
+	// and was created no later than notAfter (atomically); it reports
+	// whether it did. A missing bucket is (false, nil).
+	HandOver(ctx context.Context, bucket, from, to string, notAfter time.Time) (bool, error)
 }
 
 // Admin serves the admin calls. It is safe for concurrent use.
@@ -61,6 +66,9 @@ type Call struct {
 	// AccessKey and Secret are the signing admin's: the secret decrypts
 	// add-user bodies.
 	AccessKey, Secret string
+	// Owner is the signing admin's canonical owner: the buckets it made
+	// are the ones set-user-or-group-policy may hand over.
+	Owner string
 }
 
 // Reply is a successful answer: a status and a JSON body (nil for none).
@@ -193,7 +201,7 @@ func (a *Admin) removePolicy(_ context.Context, c Call) (Reply, error) {
 	return ok, a.Users.RemovePolicy(name)
 }
 
-func (a *Admin) setUserPolicy(_ context.Context, c Call) (Reply, error) {
+func (a *Admin) setUserPolicy(ctx context.Context, c Call) (Reply, error) {
 	user, err := arg(c, "userOrGroup")
 	if err != nil {
 		return Reply{}, err
@@ -207,7 +215,91 @@ func (a *Admin) setUserPolicy(_ context.Context, c Call) (Reply, error) {
 	if strings.Contains(name, ",") {
 		return Reply{}, fmt.Errorf("%w: several policies per user", ErrNotImplemented)
 	}
-	return ok, a.Users.SetUserPolicy(user, name)
+	if err := a.Users.SetUserPolicy(user, name); err != nil || name == "" {
+		return Reply{}, err
+	}
+	return ok, a.handOver(ctx, c, user, name)
+}
+
+// handOver gives the user's account the buckets that the policy just
+// attached names and that the signing admin still owns, made no later
+// than the policy was stored. This is how CloudStack's MinIO driver says
+// whose a bucket is: it makes the bucket with the admin's keys, then
+// rebuilds the account's policy (A3, "arn:aws:s3:::<bucket>/*" for each
+// of its live buckets plus the new one) and attaches it (A4). See
+// docs/cloudstack-object-storage.md, "Who owns CloudStack's buckets".
+//
+// A stale grant (a policy naming a bucket deleted since) cannot open a
+// new bucket of that name: a bucket made by someone else is not the
+// admin's, and one the admin made later is newer than the policy.
+func (a *Admin) handOver(ctx context.Context, c Call, user, policy string) error {
+	if c.Owner == "" {
+		return nil
+	}
+	doc, stored, err := a.Users.PolicyStored(policy)
+	if err != nil {
+		return err
+	}
+	to := Owner(user)
+	for _, b := range PolicyBuckets(doc) {
+		if _, err := a.Buckets.HandOver(ctx, b, c.Owner, to, stored); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PolicyBuckets lists the buckets an IAM-style policy's Allow statements
+// name in their S3 resources ("arn:aws:s3:::<bucket>" or
+// "arn:aws:s3:::<bucket>/…"), each once; a bucket part with a wildcard
+// names no bucket in particular and is skipped.
+func PolicyBuckets(doc []byte) []string {
+	var p struct {
+		Statement json.RawMessage
+	}
+	if json.Unmarshal(doc, &p) != nil {
+		return nil
+	}
+	type statement struct {
+		Effect   string
+		Resource json.RawMessage
+	}
+	var list []statement
+	if json.Unmarshal(p.Statement, &list) != nil {
+		var one statement
+		if json.Unmarshal(p.Statement, &one) != nil {
+			return nil
+		}
+		list = []statement{one}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, st := range list {
+		if st.Effect != "Allow" {
+			continue
+		}
+		var res []string
+		if json.Unmarshal(st.Resource, &res) != nil {
+			var one string
+			if json.Unmarshal(st.Resource, &one) != nil {
+				continue
+			}
+			res = []string{one}
+		}
+		for _, r := range res {
+			rest, ok := strings.CutPrefix(r, "arn:aws:s3:::")
+			if !ok {
+				continue
+			}
+			b, _, _ := strings.Cut(rest, "/")
+			if b == "" || strings.ContainsAny(b, "*?$") || seen[b] {
+				continue
+			}
+			seen[b] = true
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // setQuota reads madmin's BucketQuota: {"quotatype":"hard","quota":N}

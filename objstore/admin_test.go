@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/caddys3/caddys3/auth"
 )
@@ -18,6 +20,15 @@ import (
 type memBuckets struct {
 	mu     sync.Mutex
 	quotas map[string]int64
+	// handed records HandOver calls: "bucket from->to".
+	handed []string
+}
+
+func (m *memBuckets) HandOver(_ context.Context, b, from, to string, _ time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.handed = append(m.handed, b+" "+from+"->"+to)
+	return true, nil
 }
 
 var errNoBucket = errors.New("no such bucket")
@@ -186,5 +197,45 @@ func TestOwner(t *testing.T) {
 		if got := Owner(in); got != want {
 			t.Errorf("Owner(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestPolicyBuckets(t *testing.T) {
+	for doc, want := range map[string][]string{
+		// CloudStack's per-account policy (A3): bucket/* ARNs only.
+		`{"Statement":[{"Action":"s3:*","Effect":"Allow","Principal":"*","Resource":["arn:aws:s3:::b1/*","arn:aws:s3:::b2/*","arn:aws:s3:::b1/*"]}],"Version":"2012-10-17"}`: {"b1", "b2"},
+		`{"Statement":{"Effect":"Allow","Resource":"arn:aws:s3:::one"}}`:                                                                                           {"one"},
+		`{"Statement":[{"Effect":"Deny","Resource":"arn:aws:s3:::no/*"},{"Effect":"Allow","Resource":["arn:aws:s3:::*","arn:aws:s3:::b?x/*","arn:aws:iam:::x"]}]}`: nil,
+		`{"Statement":[]}`: nil,
+		`not json`:         nil,
+	} {
+		if got := PolicyBuckets([]byte(doc)); !slices.Equal(got, want) {
+			t.Errorf("%s: got %q, want %q", doc, got, want)
+		}
+	}
+}
+
+// set-user-or-group-policy hands the buckets the policy names from the
+// signing admin's owner to the user's account; without an owner (not
+// signed by a known admin) nothing is handed.
+func TestSetUserPolicyHandsOver(t *testing.T) {
+	a, mb, _ := newAdmin(t)
+	ctx := context.Background()
+	user := "acs-3f1c2a9e-7b4d-4e2a-9c1f-0a5b6c7d8e9f"
+	if err := a.Users.PutUser(User{AccessKey: user, SecretKey: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	pol := `{"Statement":[{"Action":"s3:*","Effect":"Allow","Principal":"*","Resource":["arn:aws:s3:::b1/*","arn:aws:s3:::b2/*"]}],"Version":"2012-10-17"}`
+	if _, err := a.Serve(ctx, call("PUT", "add-canned-policy", url.Values{"name": {"p"}}, pol)); err != nil {
+		t.Fatal(err)
+	}
+	c := call("PUT", "set-user-or-group-policy", url.Values{"userOrGroup": {user}, "isGroup": {"false"}, "policyName": {"p"}}, "")
+	c.Owner = "admin-owner"
+	if _, err := a.Serve(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"b1 admin-owner->3f1c2a9e-7b4d-4e2a-9c1f-0a5b6c7d8e9f", "b2 admin-owner->3f1c2a9e-7b4d-4e2a-9c1f-0a5b6c7d8e9f"}
+	if !slices.Equal(mb.handed, want) {
+		t.Fatalf("handed %q, want %q", mb.handed, want)
 	}
 }

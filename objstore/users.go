@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -263,6 +264,30 @@ func (s *Store) Policy(name string) ([]byte, error) {
 		return nil, ErrNoSuchPolicy
 	}
 	return b, err
+}
+
+// PolicyStored is Policy with the time it was stored: the file's
+// modification time (a bucket record's creation time is truncated to the
+// second, so a policy stored after a bucket was made is never older).
+func (s *Store) PolicyStored(name string) ([]byte, time.Time, error) {
+	p, err := s.path("policies", name)
+	if err != nil {
+		return nil, time.Time{}, ErrNoSuchPolicy
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, time.Time{}, ErrNoSuchPolicy
+	}
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	return b, fi.ModTime().UTC(), err
 }
 
 // RemovePolicy removes a canned policy (ErrNoSuchPolicy when none).

@@ -11,11 +11,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/secure-io/sio-go"
 	"golang.org/x/crypto/argon2"
 
@@ -125,24 +128,10 @@ func sealForJava(t *testing.T, secret string, plain []byte) []byte {
 	return out.Bytes()
 }
 
-// The real server with CloudStack's database and the admin API: an acs-
-// user CloudStack already knows (account_details) works without add-user;
-// one made by add-user works while its account is live and enabled, and
-// stops when CloudStack disables or removes the account.
-func TestCaddyMinioUsers(t *testing.T) {
-	execSQL(t, "CREATE TABLE IF NOT EXISTS cloud.account_details (id bigint unsigned AUTO_INCREMENT PRIMARY KEY, account_id bigint unsigned NOT NULL, name varchar(255) NOT NULL, value varchar(4096) NOT NULL)")
-	known, made := newUUID(), newUUID()
-	var ids [2]int64
-	for i, u := range []string{known, made} {
-		r, err := maria.root.Exec("INSERT INTO cloud.account (uuid, account_name, domain_id, state, created) VALUES (?, ?, 1, 'enabled', UTC_TIMESTAMP())", u, "objstore-"+u[:8])
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids[i], _ = r.LastInsertId()
-	}
-	knownKey, madeKey := "acs-"+known, "acs-"+made
-	execSQL(t, "INSERT INTO cloud.account_details (account_id, name, value) VALUES (?, 'minio-accesskey', ?), (?, 'minio-secretkey', 'known-secret')", ids[0], knownKey, ids[0])
-
+// startMinioCaddy runs the real server with the admin API (the operator's
+// static key) and CloudStack's database as a credential source.
+func startMinioCaddy(t *testing.T) string {
+	t.Helper()
 	ports, err := testserver.FreePorts(1)
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +167,28 @@ http://%s {
 		Wait: []string{addr},
 	})
 	base := srv.URL()
+	return base
+}
+
+// The real server with CloudStack's database and the admin API: an acs-
+// user CloudStack already knows (account_details) works without add-user;
+// one made by add-user works while its account is live and enabled, and
+// stops when CloudStack disables or removes the account.
+func TestCaddyMinioUsers(t *testing.T) {
+	execSQL(t, "CREATE TABLE IF NOT EXISTS cloud.account_details (id bigint unsigned AUTO_INCREMENT PRIMARY KEY, account_id bigint unsigned NOT NULL, name varchar(255) NOT NULL, value varchar(4096) NOT NULL)")
+	known, made := newUUID(), newUUID()
+	var ids [2]int64
+	for i, u := range []string{known, made} {
+		r, err := maria.root.Exec("INSERT INTO cloud.account (uuid, account_name, domain_id, state, created) VALUES (?, ?, 1, 'enabled', UTC_TIMESTAMP())", u, "objstore-"+u[:8])
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i], _ = r.LastInsertId()
+	}
+	knownKey, madeKey := "acs-"+known, "acs-"+made
+	execSQL(t, "INSERT INTO cloud.account_details (account_id, name, value) VALUES (?, 'minio-accesskey', ?), (?, 'minio-secretkey', 'known-secret')", ids[0], knownKey, ids[0])
+
+	base := startMinioCaddy(t)
 
 	// Known to CloudStack only: user-info answers its secret, and it signs.
 	status, body := adminCall(t, adminReq(t, base, "GET", "user-info?accessKey="+knownKey, nil))
@@ -220,5 +231,51 @@ http://%s {
 	})
 	if status, body := adminCall(t, adminReq(t, base, "GET", "user-info?accessKey="+knownKey, nil)); status != 404 {
 		t.Fatalf("user-info of a removed account's user: %d %s", status, body)
+	}
+}
+
+// How a tenant reaches the bucket CloudStack made for it, with the real
+// credential sources: the operator's key makes the bucket (as CloudStack's
+// driver does with the store's keys); the account's policy, attached with
+// set-user-or-group-policy, hands it to the account; then the account's
+// acs- user and its CloudStack API key (read from the database) both own
+// it, and a bucket the policy does not name stays the operator's.
+func TestCaddyMinioHandOver(t *testing.T) {
+	execSQL(t, "CREATE TABLE IF NOT EXISTS cloud.account_details (id bigint unsigned AUTO_INCREMENT PRIMARY KEY, account_id bigint unsigned NOT NULL, name varchar(255) NOT NULL, value varchar(4096) NOT NULL)")
+	alice := k("cloud", "alice")
+	base := startMinioCaddy(t)
+	user := "acs-" + alice.owner
+	if status, body := adminCall(t, adminReq(t, base, "PUT", "add-user?accessKey="+user,
+		sealForJava(t, opSecret, []byte(`{"secretKey":"handover-secret","policyName":"","memberOf":[],"status":"enabled"}`)))); status != 200 {
+		t.Fatalf("add-user: %d %s", status, body)
+	}
+	op := client(base, opKey, opSecret)
+	mine, other := "handover-"+alice.owner[:8], "handover-op-"+alice.owner[:8]
+	createBucket(t, op, mine)
+	createBucket(t, op, other)
+	policy := `{"Statement":[{"Action":"s3:*","Effect":"Allow","Principal":"*","Resource":["arn:aws:s3:::` + mine + `/*"]}],"Version":"2012-10-17"}`
+	for _, cmd := range []struct {
+		method, path string
+		body         []byte
+	}{
+		{"PUT", "add-canned-policy?name=" + user + "-policy", []byte(policy)},
+		{"PUT", "set-user-or-group-policy?isGroup=false&policyName=" + user + "-policy&userOrGroup=" + user, nil},
+	} {
+		if status, body := adminCall(t, adminReq(t, base, cmd.method, cmd.path, cmd.body)); status != 200 {
+			t.Fatalf("%s: %d %s", cmd.path, status, body)
+		}
+	}
+	for name, cl := range map[string]*s3.Client{"acs- user": client(base, user, "handover-secret"), "API key": client(base, alice.key, alice.secret)} {
+		names, owner, err := listBuckets(t, cl)
+		if err != nil || owner != alice.owner || !slices.Contains(names, mine) || slices.Contains(names, other) {
+			t.Fatalf("%s: %q as %q, %v", name, names, owner, err)
+		}
+		if _, err := cl.PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(mine), Key: aws.String(name), Body: strings.NewReader("x")}); err != nil {
+			t.Fatalf("%s: PutObject: %v", name, err)
+		}
+		_, err = cl.PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(other), Key: aws.String(name), Body: strings.NewReader("x")})
+		if s, c := apiError(err); s != 403 || c != "AccessDenied" {
+			t.Fatalf("%s: PutObject into the operator's bucket: %d %s", name, s, c)
+		}
 	}
 }
