@@ -62,9 +62,6 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err != nil {
 		return ObjectMeta{}, err
 	}
-	if err := s.checkBucket(bucket); err != nil {
-		return ObjectMeta{}, err
-	}
 	tmp, f, err := s.createTemp("put-")
 	if err != nil {
 		return ObjectMeta{}, err
@@ -74,9 +71,11 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		s.discardTemp(tmp, f)
 		return ObjectMeta{}, err
 	}
-	// Whether the bucket is versioned is read once the body is in: a long
-	// upload during which versioning is first enabled publishes as a
-	// versioned write, under the key's lock.
+	// Whether the bucket exists and is versioned is read once the body is
+	// in (one Lstat): a long upload during which versioning is first
+	// enabled publishes as a versioned write, under the key's lock. The
+	// handler has found the bucket before the body; a put to a missing
+	// bucket through the store alone costs its temp file, then fails.
 	versioned, err := s.bucketState(bucket)
 	if err != nil {
 		s.discardTemp(tmp, f)
