@@ -52,10 +52,16 @@ func checkVersionID(b *fsstore.BucketInfo, v string) error {
 	if v == "" {
 		return newTextError(s3err.VersionIDEmpty).withArgument("versionId", "")
 	}
-	if !wellFormedVersionID(v) || b.Versioning == "" && v != fsstore.NullVersion {
+	if !versionCouldExist(b, v) {
 		return invalidVersionID(v)
 	}
 	return nil
+}
+
+// versionCouldExist reports whether v could name a version of bucket b:
+// well formed, and "null" unless the bucket ever had versioning.
+func versionCouldExist(b *fsstore.BucketInfo, v string) bool {
+	return wellFormedVersionID(v) && (b.Versioning != "" || v == fsstore.NullVersion)
 }
 
 // checkCopySourceVersion validates the version x-amz-copy-source names in
@@ -66,7 +72,7 @@ func checkCopySourceVersion(req *request, b *fsstore.BucketInfo, v string) error
 	switch {
 	case v == "":
 		return newTextError(s3err.VersionIDEmpty).withArgument("x-amz-copy-source", "")
-	case wellFormedVersionID(v) && (b.Versioning != "" || v == fsstore.NullVersion):
+	case versionCouldExist(b, v):
 		return nil
 	case req.op.name == OpCopyObject:
 		return newError(s3err.InvalidRequest)

@@ -213,16 +213,7 @@ func (s *Store) updateVersionRecord(ctx context.Context, bucket, key, versionID 
 	}
 	defer l.unlock()
 	defer st.close()
-	name := ""
-	for _, n := range st.order() {
-		if versionID == "" || n == versionID || (versionID == NullVersion && isNullEntry(n)) {
-			name = n
-			break
-		}
-	}
-	if versionID == "" && st.plain != nil {
-		name = st.plain.name
-	}
+	name := st.find(versionID)
 	if name == "" {
 		if versionID == "" {
 			return ErrNoSuchKey

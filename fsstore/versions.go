@@ -377,6 +377,26 @@ func (st *vstate) listed() []string {
 	return o
 }
 
+// namedBy reports whether entry n is a version versionID names: its own
+// id, or for NullVersion any null entry.
+func namedBy(versionID, n string) bool {
+	return n == versionID || versionID == NullVersion && isNullEntry(n)
+}
+
+// find returns the entry versionID names ("" names the latest): the
+// newest such entry of the key, "" when there is none.
+func (st *vstate) find(versionID string) string {
+	if versionID == "" {
+		return st.latest()
+	}
+	for _, n := range st.order() {
+		if namedBy(versionID, n) {
+			return n
+		}
+	}
+	return ""
+}
+
 // latest is the entry name of the latest version, "" when none.
 func (st *vstate) latest() string {
 	if st.plain != nil {
@@ -555,17 +575,7 @@ func (s *Store) openObjectVersion(ctx context.Context, bucket, key, versionID st
 		return nil, err
 	}
 	defer st.close()
-	name := ""
-	if versionID == NullVersion {
-		for _, n := range st.order() {
-			if isNullEntry(n) {
-				name = n
-				break
-			}
-		}
-	} else if (st.plain != nil && st.plain.name == versionID) || st.inArea(versionID) {
-		name = versionID
-	}
+	name := st.find(versionID)
 	if name == "" {
 		if _, err := s.bucketState(bucket); err != nil {
 			return nil, err

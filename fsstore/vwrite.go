@@ -412,7 +412,7 @@ func (s *Store) DeleteObjectVersionOpts(ctx context.Context, bucket, key, versio
 	order := st.order()
 	var targets []string
 	for _, n := range order {
-		if n == versionID || versionID == NullVersion && isNullEntry(n) {
+		if namedBy(versionID, n) {
 			targets = append(targets, n)
 		}
 	}
@@ -438,7 +438,7 @@ func (s *Store) DeleteObjectVersionOpts(ctx context.Context, bucket, key, versio
 	next := ""
 	if wasLatest {
 		for _, n := range order {
-			if n != versionID && !(versionID == NullVersion && isNullEntry(n)) {
+			if !namedBy(versionID, n) {
 				next = n
 				break
 			}
