@@ -177,6 +177,9 @@ type Options struct {
 	// and CleanupUploads remove it as left by a crashed writer (0 means one
 	// hour; see Store.CleanupTemp).
 	StaleTempAge time.Duration
+	// OnUsage, when set, hears every change of a bucket's stored bytes as
+	// it happens (see usagecount.go); it must not block.
+	OnUsage UsageHook
 
 	// noOpenat2 makes the store resolve paths without openat2 (tests).
 	noOpenat2 bool

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -63,6 +64,10 @@ type Store struct {
 	// Bytes joined by copy_file_range and by plain copy, for tests.
 	joinedCFR, joinedCopy atomic.Int64
 
+	// onUsage hears every change of a bucket's stored bytes (nil: none
+	// are counted, see usagecount.go).
+	onUsage UsageHook
+
 	// Sorted listings of large directories (nil: disabled), and the stat
 	// size from which a directory's listing is cached.
 	listCache    *listCache
@@ -98,6 +103,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 		node:            newNodeID(),
 		nodeBeat:        opts.nodeBeat,
 		claimBeat:       opts.claimBeat,
+		onUsage:         opts.OnUsage,
 	}
 	if s.staleTempAge <= 0 {
 		s.staleTempAge = defaultStaleTempAge
@@ -212,7 +218,12 @@ func (s *Store) CleanupTemp(ctx context.Context, olderThan time.Duration) (int, 
 				dead = !s.nodeAlive(id, alive)
 			}
 			if fi, err := e.Info(); err == nil && (dead || fi.ModTime().Before(cutoff)) {
-				if s.root.RemoveAll(tmpDir+"/"+e.Name()) == nil {
+				remove := s.root.RemoveAll
+				if strings.Contains(e.Name(), "."+removedPrefix) {
+					// Never recursively: see dropCounted.
+					remove = s.root.Remove
+				}
+				if remove(tmpDir+"/"+e.Name()) == nil {
 					removed++
 				}
 			}

@@ -186,6 +186,7 @@ func (s *Store) unlinkEntry(st *vstate, name string) error {
 		return err
 	}
 	if found && stt.Nlink <= 1 {
+		s.countUsage(st.bucket, -stt.Size, false)
 		s.meta.removed(fileID{Ino: stt.Ino, Size: stt.Size, MTime: stt.Mtim.Nano()}, st.bucket, st.key)
 	}
 	return nil
@@ -359,6 +360,7 @@ func (s *Store) publishNoncurrent(st *vstate, tmp string, id fileID, rec *metaRe
 		return ObjectMeta{}, false, err
 	}
 	s.root.Remove(tmp)
+	s.countUsage(st.bucket, size, false)
 	m := rec.meta(size, unixSec(id.MTime))
 	if s.fsync {
 		if err := s.syncDir(st.vdir); err != nil {

@@ -1,0 +1,266 @@
+package fsstore
+
+import (
+	"errors"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// Exact usage counting. A bucket stores the bytes of every data inode that
+// has a name in it (its plain tree or its version area): versions are hard
+// links of one inode, temp names under .caddys3/tmp are not the bucket's.
+// So its usage changes at exactly two moments, and the store reports both
+// to Options.OnUsage:
+//
+//   - a staged file (one name: its temp name) is renamed or linked into the
+//     bucket: +its size;
+//   - the last name of an inode is removed: -its size.
+//
+// What a rename over an existing name destroys is not known from rename(2)
+// (a concurrent writer may have replaced the file in between), so with a
+// hook the store exchanges the two names (renameat2 RENAME_EXCHANGE) and
+// then removes the old file from its private temp name, and an unversioned
+// delete first renames the file to a private temp name. Both learn the
+// replaced inode for sure, without the key lock unversioned writes do not
+// take. Where the filesystem has no RENAME_EXCHANGE (NFS, many FUSE
+// filesystems) a replacing rename reports inexact: the handler then walks
+// the bucket (caddys3/quota.go). Without a hook nothing changes: one plain
+// rename, one unlink.
+
+// UsageHook receives the change of a bucket's stored bytes; inexact says
+// the store could not tell what it replaced (the bucket needs a walk).
+type UsageHook func(bucket string, bytes int64, inexact bool)
+
+// removedPrefix names a file moved out of a bucket to be removed. The temp
+// cleanup removes such names with unlink/rmdir only: a directory moved by
+// a lost race (see dropLeaf) is never removed with its keys.
+const removedPrefix = "rm-"
+
+func (s *Store) countUsage(bucket string, bytes int64, inexact bool) {
+	if s.onUsage != nil && (bytes != 0 || inexact) {
+		s.onUsage(bucket, bytes, inexact)
+	}
+}
+
+// lstatAt stats name (relative to the root) without following a symlink.
+func (s *Store) lstatAt(name string) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	err := s.root.at("fstatat", name, func(dfd int, base string) error {
+		return unix.Fstatat(dfd, base, &st, unix.AT_SYMLINK_NOFOLLOW)
+	})
+	return st, err
+}
+
+// renameat2 renames oldname to newname with flags (RENAME_EXCHANGE,
+// RENAME_NOREPLACE).
+func (s *Store) renameat2(oldname, newname string, flags uint) error {
+	return s.root.at("renameat2", oldname, func(odfd int, obase string) error {
+		return s.root.at("renameat2", newname, func(ndfd int, nbase string) error {
+			return unix.Renameat2(odfd, obase, ndfd, nbase, flags)
+		})
+	})
+}
+
+func unsupported(err error) bool {
+	return errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EOPNOTSUPP)
+}
+
+// placeCounted is placeFile with a usage hook: the staged file tmp becomes
+// target, and the hook hears what entered the bucket and what left it.
+func (s *Store) placeCounted(bucket, tmp, target string, exclusive bool) error {
+	tst, err := s.lstatAt(tmp)
+	if err != nil {
+		return err
+	}
+	// A staged file with more names (republish links a version) brings
+	// no new bytes into the bucket.
+	var adds int64
+	if tst.Nlink == 1 {
+		adds = tst.Size
+	}
+	if exclusive {
+		if err := s.root.Link(tmp, target); err != nil {
+			return err
+		}
+		s.root.Remove(tmp)
+		s.countUsage(bucket, adds, false)
+		return nil
+	}
+	for range 3 {
+		ost, err := s.lstatAt(target)
+		switch {
+		case err == nil && ost.Mode&unix.S_IFMT == unix.S_IFDIR:
+			return &os.PathError{Op: "rename", Path: target, Err: unix.EISDIR}
+		case err == nil:
+			err = s.renameat2(tmp, target, unix.RENAME_EXCHANGE)
+			if unsupported(err) {
+				return s.placeUncounted(bucket, tmp, target, adds)
+			}
+			if err != nil && !errors.Is(err, unix.ENOENT) {
+				return err
+			}
+			if err == nil {
+				return s.dropExchanged(bucket, tmp, target, adds)
+			}
+			// Removed meanwhile: create it.
+		case !errors.Is(err, unix.ENOENT):
+			return err
+		}
+		err = s.renameat2(tmp, target, unix.RENAME_NOREPLACE)
+		if unsupported(err) {
+			return s.placeUncounted(bucket, tmp, target, adds)
+		}
+		if err == nil {
+			s.countUsage(bucket, adds, false)
+			return nil
+		}
+		if !errors.Is(err, unix.EEXIST) {
+			return err
+		}
+		// Created meanwhile: exchange with it.
+	}
+	return s.placeUncounted(bucket, tmp, target, adds)
+}
+
+// placeUncounted renames tmp over target where what it replaces cannot be
+// known for sure.
+func (s *Store) placeUncounted(bucket, tmp, target string, adds int64) error {
+	if err := s.root.Rename(tmp, target); err != nil {
+		return err
+	}
+	s.countUsage(bucket, adds, true)
+	return nil
+}
+
+// dropExchanged finishes an exchange: tmp now names what target held.
+// A directory that became target's between the Lstat and the exchange
+// (a lost race) goes back; a file is removed, and counted when that was
+// its last name.
+func (s *Store) dropExchanged(bucket, tmp, target string, adds int64) error {
+	ost, err := s.lstatAt(tmp)
+	if err == nil && ost.Mode&unix.S_IFMT == unix.S_IFDIR {
+		if err := s.renameat2(tmp, target, unix.RENAME_EXCHANGE); err != nil {
+			return err
+		}
+		return &os.PathError{Op: "rename", Path: target, Err: unix.EISDIR}
+	}
+	s.countUsage(bucket, adds, false)
+	if err != nil {
+		s.countUsage(bucket, 0, true)
+		return nil
+	}
+	if err := s.root.Remove(tmp); err != nil {
+		s.countUsage(bucket, 0, true)
+		return nil // the temp cleanup removes it
+	}
+	if ost.Mode&unix.S_IFMT == unix.S_IFREG && ost.Nlink == 1 {
+		s.countUsage(bucket, -ost.Size, false)
+	}
+	return nil
+}
+
+// removeLeaf is unlinkLeaf (the plain file of name in d and its %%file
+// escape), counting what leaves bucket when the store has a usage hook.
+func (s *Store) removeLeaf(bucket string, d *os.File, name string) (id fileID, removed bool, err error) {
+	if s.onUsage == nil {
+		return unlinkLeaf(d, name)
+	}
+	pd, err := s.root.Open(tmpDir)
+	if err != nil {
+		return id, false, err
+	}
+	defer pd.Close()
+	err = withFd(d, func(dfd int) error {
+		return withFd(pd, func(pfd int) error {
+			var gone bool
+			id, removed, err = s.dropCounted(bucket, dfd, pfd, name)
+			if err != nil || len(escFile)+len(name) > maxNameLen {
+				return err
+			}
+			_, gone, err = s.dropCounted(bucket, dfd, pfd, escFile+name)
+			removed = removed || gone
+			return err
+		})
+	})
+	return id, removed, err
+}
+
+// dropCounted removes the regular file name of the directory dfd: moved
+// to a private temp name in pfd (tmpDir) first, so it knows which inode it
+// removes even when a writer replaces the name at the same moment, then
+// unlinked and counted when that was the inode's last name.
+func (s *Store) dropCounted(bucket string, dfd, pfd int, name string) (fileID, bool, error) {
+	var st unix.Stat_t
+	err := unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) || err == nil && st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return fileID{}, false, nil // not an object file: nothing to remove
+	}
+	if err != nil {
+		return fileID{}, false, err
+	}
+	priv := s.tempName(removedPrefix)
+	pbase := priv[len(tmpDir)+1:]
+	err = unix.Renameat2(dfd, name, pfd, pbase, unix.RENAME_NOREPLACE)
+	switch {
+	case unsupported(err):
+		// No RENAME_NOREPLACE here: remove in place; the count may be off.
+		if err := unix.Unlinkat(dfd, name, 0); err != nil {
+			return fileID{}, false, ignoreGone(err)
+		}
+		s.countUsage(bucket, -st.Size, true)
+		return fileID{Ino: st.Ino, Size: st.Size, MTime: st.Mtim.Nano()}, true, nil
+	case err != nil:
+		return fileID{}, false, ignoreGone(err)
+	}
+	if err := unix.Fstatat(pfd, pbase, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		s.countUsage(bucket, 0, true)
+		return fileID{}, true, nil
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		// The name became a directory of keys between the two calls: put
+		// it back. (If that fails it stays under its rm- name, which the
+		// temp cleanup never removes recursively.)
+		return fileID{}, false, unix.Renameat2(pfd, pbase, dfd, name, unix.RENAME_NOREPLACE)
+	}
+	id := fileID{Ino: st.Ino, Size: st.Size, MTime: st.Mtim.Nano()}
+	if err := unix.Unlinkat(pfd, pbase, 0); err != nil {
+		s.countUsage(bucket, 0, true) // the temp cleanup removes it
+		return id, true, nil
+	}
+	if st.Nlink == 1 {
+		s.countUsage(bucket, -st.Size, false)
+	}
+	return id, true, nil
+}
+
+// dropAt removes the object file at name (relative to the root), counted
+// as dropCounted does, or plainly without a usage hook.
+func (s *Store) dropAt(bucket, name string) {
+	if s.onUsage == nil {
+		s.root.Remove(name)
+		return
+	}
+	pd, err := s.root.Open(tmpDir)
+	if err != nil {
+		s.countUsage(bucket, 0, true)
+		return
+	}
+	defer pd.Close()
+	err = s.root.at("unlinkat", name, func(dfd int, base string) error {
+		return withFd(pd, func(pfd int) error {
+			_, _, err := s.dropCounted(bucket, dfd, pfd, base)
+			return err
+		})
+	})
+	if err != nil {
+		s.countUsage(bucket, 0, true)
+	}
+}
+
+func ignoreGone(err error) error {
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.EISDIR) {
+		return nil
+	}
+	return err
+}
