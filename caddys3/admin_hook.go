@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -55,7 +53,6 @@ func (h *Handler) provisionAdminAPI(root string, p auth.Provider) (auth.Provider
 			users.Accounts = a
 		}
 	}
-	h.usage = &usageCache{ttl: usageTTL, m: map[string]usageEntry{}}
 	h.admin = &objstore.Admin{Users: users, Buckets: adminBuckets{h}, Region: h.Region}
 	if !slices.Contains(h.ReservedBuckets, "minio") {
 		h.ReservedBuckets = append(h.ReservedBuckets, "minio")
@@ -165,9 +162,6 @@ func (b adminBuckets) SetBucketQuota(ctx context.Context, bucket string, n int64
 	if _, err := b.h.store.Bucket(ctx, bucket); err != nil {
 		return err
 	}
-	if err := b.h.markRebuild(ctx, bucket); err != nil {
-		return err
-	}
 	return b.h.store.SetBucketQuota(ctx, bucket, n)
 }
 
@@ -214,7 +208,11 @@ func (b adminBuckets) BucketsUsage(ctx context.Context) (map[string]objstore.Buc
 	}
 	out := make(map[string]objstore.BucketUsage, len(list))
 	for _, info := range list {
-		u, err := b.h.bucketUsage(ctx, info.Name, false)
+		var u objstore.BucketUsage
+		err := b.h.changeLedger(ctx, info.Name, info.Created, func(l *usageLedger, _ time.Time) bool {
+			u = objstore.BucketUsage{Size: l.Bytes, Objects: l.Objects}
+			return false
+		})
 		if errors.Is(err, fsstore.ErrNoSuchBucket) {
 			continue // deleted meanwhile
 		}
@@ -226,55 +224,15 @@ func (b adminBuckets) BucketsUsage(ctx context.Context) (map[string]objstore.Buc
 	return out, nil
 }
 
-// Bucket usage: a walk of the bucket's versions (every stored version
-// counts, delete markers do not). The admin API's datausageinfo takes a
-// walk at most usageTTL old; quotas keep a ledger instead (quota.go) and
-// walk only to reconcile it. A walk stops after usageMaxPages pages: its
-// partial sum then stands for the bucket (logged).
-const (
-	usageTTL      = 10 * time.Second
-	usageMaxPages = 1000 // 1000 versions each
-)
-
-type usageEntry struct {
-	u  objstore.BucketUsage
-	at time.Time
-}
-
-type usageCache struct {
-	ttl time.Duration
-	mu  sync.Mutex
-	m   map[string]usageEntry
-	// walks counts fresh walks (quota reconciliations), for tests.
-	walks atomic.Int64
-}
-
-// bucketUsage is the bucket's usage; fresh walks now (and does not cache
-// the walk), else a cached walk younger than the TTL will do.
-func (h *Handler) bucketUsage(ctx context.Context, bucket string, fresh bool) (objstore.BucketUsage, error) {
-	c := h.usage
-	if !fresh {
-		c.mu.Lock()
-		e, ok := c.m[bucket]
-		c.mu.Unlock()
-		if ok && time.Since(e.at) < c.ttl {
-			return e.u, nil
-		}
-	}
-	if fresh {
-		c.walks.Add(1)
-	}
-	at := time.Now()
-	var u objstore.BucketUsage
+// walkUsage sums the sizes of the bucket's versions (delete markers do
+// not count). It stops after usageMaxPages pages: its partial sum then
+// stands for the bucket (logged; complete false).
+func (h *Handler) walkUsage(ctx context.Context, bucket string) (u objstore.BucketUsage, complete bool, err error) {
 	o := fsstore.ListVersionsOptions{MaxKeys: 1000}
-	for page := 0; ; page++ {
-		if page == usageMaxPages {
-			h.logger.Warn("s3: bucket usage walk stopped early", zap.String("bucket", bucket), zap.Int64("bytes", u.Size))
-			break
-		}
+	for range usageMaxPages {
 		res, err := h.store.ListObjectVersions(ctx, bucket, o)
 		if err != nil {
-			return u, err
+			return u, false, err
 		}
 		for _, e := range res.Entries {
 			if !e.DeleteMarker {
@@ -283,20 +241,10 @@ func (h *Handler) bucketUsage(ctx context.Context, bucket string, fresh bool) (o
 			}
 		}
 		if !res.IsTruncated {
-			break
+			return u, true, nil
 		}
 		o.KeyMarker, o.VersionIDMarker = res.NextKeyMarker, res.NextVersionIDMarker
 	}
-	if fresh {
-		// A quota check walks before its write: caching that would
-		// hide the write from datausageinfo for the TTL.
-		return u, nil
-	}
-	c.mu.Lock()
-	if len(c.m) > 100000 {
-		clear(c.m)
-	}
-	c.m[bucket] = usageEntry{u, at}
-	c.mu.Unlock()
-	return u, nil
+	h.logger.Warn("s3: bucket usage walk stopped early", zap.String("bucket", bucket), zap.Int64("bytes", u.Size))
+	return u, false, nil
 }

@@ -96,7 +96,7 @@ func TestBucketQuotaConcurrent(t *testing.T) {
 			t.Errorf("status %d", c)
 		}
 	}
-	u, err := h.bucketUsage(t.Context(), "qconc", true)
+	u, _, err := h.walkUsage(t.Context(), "qconc")
 	if ok < 1 || ok > 5 || err != nil || u.Size > 5*part {
 		t.Fatalf("%d writes admitted, usage %d (%v); the quota is 5 of them", ok, u.Size, err)
 	}

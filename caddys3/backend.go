@@ -22,6 +22,10 @@ type Backend interface {
 	SetBucketQuota(ctx context.Context, name string, bytes int64) error
 	HandOverBucket(ctx context.Context, name, from, to string, notAfter time.Time, acl []byte) (bool, error)
 	UpdateUsageDoc(ctx context.Context, bucket string, change func([]byte) ([]byte, bool, error)) error
+	// NodeID names this process among the nodes sharing the root;
+	// NodeAlive says whether a node's heartbeat is fresh.
+	NodeID() string
+	NodeAlive(id string) bool
 
 	PutObject(ctx context.Context, bucket, key string, body io.Reader, opts fsstore.PutOptions) (fsstore.ObjectMeta, error)
 	OpenObject(ctx context.Context, bucket, key string) (*fsstore.Object, error)

@@ -130,8 +130,8 @@ func (h *Handler) serve(req *request, w http.ResponseWriter) (*response, error) 
 	if op.integrity && req.r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(req.r.Header) {
 		return nil, newTextError(s3err.MissingContentMD5)
 	}
-	// A bucket's hard quota (admin_hook.go).
-	release, err := h.checkQuota(req)
+	// Bucket usage and its hard quota (quota.go).
+	release, err := h.trackUsage(req)
 	if err != nil {
 		return nil, err
 	}

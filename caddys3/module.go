@@ -106,7 +106,7 @@ type Handler struct {
 	// admin serves the admin API; usage caches bucket usage (both nil
 	// when it is off).
 	admin *objstore.Admin
-	usage *usageCache
+	usage *usageTracker
 
 	// CORSOrigins are the origins (scheme://host[:port], one "*" wildcard
 	// each, or "*" alone for every origin) whose browsers may call every
@@ -176,7 +176,14 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.AbortIncompleteAfter == 0 {
 		h.AbortIncompleteAfter = caddy.Duration(7 * 24 * time.Hour)
 	}
+	var onUsage fsstore.UsageHook
+	if len(h.AdminAPIKeys) > 0 {
+		// The admin API reports and limits bucket usage (quota.go).
+		h.usage = newUsageTracker()
+		onUsage = h.usage.add
+	}
 	store, err := fsstore.Open(fsstore.Options{
+		OnUsage:         onUsage,
 		Root:            filepath.Clean(root),
 		Fsync:           h.Fsync == "always",
 		NoCopyFileRange: h.CopyFileRange == "off",
@@ -191,6 +198,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	cleanupCtx, cancel := context.WithCancel(context.Background())
 	h.stopCleanup = cancel
 	go h.cleanupLoop(cleanupCtx)
+	if h.usage != nil {
+		go h.usageLoop(cleanupCtx)
+	}
 	provider, err := h.loadCredentials(ctx)
 	if err != nil {
 		return err

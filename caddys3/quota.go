@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -12,61 +14,116 @@ import (
 	"github.com/caddys3/caddys3/s3err"
 )
 
-// Hard quotas (the admin API's set-bucket-quota) are checked against a
-// per-bucket ledger under the root, .caddys3/usage/<bucket>.json, read and
-// changed only under its cross-process lock (fsstore.UpdateUsageDoc), so
-// every node sharing the root decides against the same numbers:
+// Bucket usage and hard quotas (the admin API's datausageinfo and
+// set-bucket-quota) come from a per-bucket ledger under the root,
+// .caddys3/usage/<bucket>.json, read and changed only under its
+// cross-process lock (fsstore.UpdateUsageDoc), so every node sharing the
+// root decides against the same numbers. Kept when the admin API is on
+// (admin_api_keys; every node of a root must then have it).
 //
-//   - bytes: an upper bound of what the bucket stores, as of its last walk
-//     plus every write committed since (a write adds its size; deletes and
-//     overwrites do not subtract, they mark the ledger dirty instead);
-//   - reservations: the admitted writes still running, on any node.
+//   - bytes: what the bucket stores, maintained incrementally. The store
+//     reports the exact change of every publish and delete as it happens
+//     (fsstore.Options.OnUsage); the node gathers them per bucket
+//     (usageTracker) and adds them to the ledger when the request that
+//     made them ends, in the same locked step that ends its reservation.
+//   - reservations: the requests still changing the bucket, on any node,
+//     each with its node and the bytes it may add (for the quota).
+//   - seq: bumped by every reservation and every addition.
 //
 // A write is admitted when bytes + reservations + its size <= quota, and
 // its reservation is taken in the same locked step: concurrent writes on
 // any number of nodes cannot pass the quota together. Staged parts do not
 // count (usage is what is stored), Complete counts its parts.
 //
-// So a write walks nothing while its bucket is clearly under its quota.
-// When the ledger says a write would not fit and it may overstate the
-// bucket (dirty), the bucket is walked again (reconciliation), at most
-// once per reconcileEvery per bucket across nodes, bounded by
-// usageMaxPages; within that second the ledger's refusal stands (on the
-// safe side: the bucket may hold less than the ledger says).
-//
-// Crashes: the ledger is replaced by rename (old or new, never torn). A
-// reservation whose writer died is never released and holds its room
-// until usageLease ends; then the next check walks the bucket. A missing or unreadable ledger, or one of an
-// earlier bucket of the same name (its creation time differs), is
-// rebuilt by a walk.
+// Reconciliation: bytes can be off only when a node died between a change
+// and its addition, or the filesystem cannot say what a rename replaced
+// (no RENAME_EXCHANGE: NFS, some FUSE filesystems). The first shows as a
+// reservation of a dead node (its heartbeat, fsstore's node.go: released
+// as soon as the node is dead, within 30 s, or when its lease ends), the
+// second as an inexact change; either marks the ledger for a walk. A walk
+// runs in the background, at most once per reconcileEvery per bucket
+// across nodes, bounded at usageMaxPages pages, without the lock; its sum
+// replaces bytes only if no request changed the bucket meanwhile (no
+// reservation then or at its end, seq unchanged), else the next quiet
+// moment walks again. A bucket's first ledger is made by a walk, under
+// the lock (its quota check must not guess).
 const (
-	reconcileEvery = time.Second
+	reconcileEvery = 10 * time.Second
 	usageLease     = 15 * time.Minute
+	usageMaxPages  = 1000 // 1000 versions each
+	usageFlush     = 2 * time.Second
 )
 
 type usageLedger struct {
 	Created time.Time `json:"created"`
 	Bytes   int64     `json:"bytes"`
-	// Epoch counts walks: a reservation taken before the latest walk may
-	// already be in it.
-	Epoch  int64     `json:"epoch"`
+	// Objects counts the versions (delete markers not) as of the last walk.
+	Objects int64 `json:"objects"`
+	Seq     int64 `json:"seq"`
+	// Walked is when the last walk began (the rate limit).
 	Walked time.Time `json:"walked"`
-	// Dirty: Bytes may be above what is stored (deletes, overwrites,
-	// failed or expired writes, reservations a walk may have counted).
-	Dirty bool `json:"dirty,omitempty"`
-	// Rebuild: the quota was set again; writes made while the bucket had
-	// none were not counted, so the next check walks.
+	// Rebuild: Bytes may be off; a walk is due.
 	Rebuild bool            `json:"rebuild,omitempty"`
 	Res     []usageReserved `json:"res,omitempty"`
 }
 
 type usageReserved struct {
 	ID    string    `json:"id"`
+	Node  string    `json:"node"`
 	Bytes int64     `json:"bytes"`
-	Epoch int64     `json:"epoch"`
 	Until time.Time `json:"until"`
-	// Stores: the write adds what it stores (not a part).
+	// Stores: the request changes what the bucket stores (not a part).
 	Stores bool `json:"stores,omitempty"`
+}
+
+// usageTracker gathers the store's reports of this node's changes per
+// bucket until a ledger takes them.
+type usageTracker struct {
+	mu      sync.Mutex
+	pending map[string]usageChange
+	walking map[string]bool
+	// every is reconcileEvery (tests lower it).
+	every time.Duration
+	// walks counts the walks this node began, for tests.
+	walks atomic.Int64
+}
+
+type usageChange struct {
+	bytes   int64
+	inexact bool
+}
+
+func newUsageTracker() *usageTracker {
+	return &usageTracker{pending: map[string]usageChange{}, walking: map[string]bool{}, every: reconcileEvery}
+}
+
+// add is the store's usage hook.
+func (t *usageTracker) add(bucket string, n int64, inexact bool) {
+	t.mu.Lock()
+	c := t.pending[bucket]
+	c.bytes += n
+	c.inexact = c.inexact || inexact
+	t.pending[bucket] = c
+	t.mu.Unlock()
+}
+
+// take removes and returns the bucket's gathered change.
+func (t *usageTracker) take(bucket string) usageChange {
+	t.mu.Lock()
+	c := t.pending[bucket]
+	delete(t.pending, bucket)
+	t.mu.Unlock()
+	return c
+}
+
+func (t *usageTracker) pendingBuckets() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]string, 0, len(t.pending))
+	for b := range t.pending {
+		out = append(out, b)
+	}
+	return out
 }
 
 func (u *usageLedger) reserved() (n int64) {
@@ -76,17 +133,40 @@ func (u *usageLedger) reserved() (n int64) {
 	return n
 }
 
-// expire takes reservations past their lease as committed.
-func (u *usageLedger) expire(now time.Time) (changed bool) {
+// storing reports whether a request that changes what the bucket stores
+// is running.
+func (u *usageLedger) storing() bool {
+	for _, r := range u.Res {
+		if r.Stores {
+			return true
+		}
+	}
+	return false
+}
+
+// absorb adds this node's gathered change for the bucket.
+func (h *Handler) absorb(bucket string, u *usageLedger) (changed bool) {
+	c := h.usage.take(bucket)
+	if c.bytes == 0 && !c.inexact {
+		return false
+	}
+	u.Bytes += c.bytes
+	u.Rebuild = u.Rebuild || c.inexact
+	u.Seq++
+	return true
+}
+
+// expire drops the reservations of dead nodes and past their lease: what
+// such a request stored is unknown until a walk.
+func (h *Handler) expire(u *usageLedger, now time.Time) (changed bool) {
+	self := h.store.NodeID()
 	keep := u.Res[:0]
 	for _, r := range u.Res {
-		if now.After(r.Until) {
+		if now.After(r.Until) || r.Node != self && !h.store.NodeAlive(r.Node) {
 			if r.Stores {
-				u.Bytes += r.Bytes
+				u.Rebuild = true
 			}
-			// Its writer died, or took longer than the lease: what it
-			// stored is unknown until a walk.
-			u.Dirty, u.Rebuild, changed = true, true, true
+			changed = true
 			continue
 		}
 		keep = append(keep, r)
@@ -95,94 +175,105 @@ func (u *usageLedger) expire(now time.Time) (changed bool) {
 	return changed
 }
 
-// checkQuota refuses a write that would take its bucket over its hard
-// quota, with MinIO's XMinioAdminBucketQuotaExceeded (400): the code MinIO
-// answers and its clients (minio-js in CloudStack's bucket browser,
-// minio-java, mc) show; AWS has no quota error. The size counted is what
-// the request declares (PUT, part, POST form), the source's (copies) or
-// the upload's parts (Complete). release(ok) ends the write's reservation;
-// ok says the operation succeeded.
-func (h *Handler) checkQuota(req *request) (release func(ok bool), err error) {
-	release = func(bool) {}
-	if h.usage == nil || req.bucket == nil || req.bucket.Quota <= 0 {
-		return release, nil
-	}
-	var adding int64
-	// stores: the write adds what it stores (not a part); inexact: adding
-	// may be above what it stores (a POST form's length), unknown: below
-	// (no declared length).
-	stores, inexact, unknown := true, false, false
-	switch req.op.name {
-	case OpPutObject, OpUploadPart:
-		if req.res != nil && req.res.DecodedLength >= 0 {
-			adding = req.res.DecodedLength
-		} else {
-			unknown = true
-		}
-		stores = req.op.name == OpPutObject
-	case OpPostObject:
-		adding, inexact = max(req.r.ContentLength, 0), true
-	case OpCopyObject, OpUploadPartCopy:
-		if req.source != nil {
-			adding = req.source.Meta.Size
-		}
-		stores = req.op.name == OpCopyObject
-	case OpCompleteMultipartUpload:
-		parts, _, err := h.store.ListParts(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), 0, 10000)
-		if err != nil {
-			return release, nil // the operation answers NoSuchUpload itself
-		}
-		for _, p := range parts {
-			adding += p.Size
-		}
-	default:
-		return release, nil
-	}
-	bucket, quota, created := req.t.bucket, req.bucket.Quota, req.bucket.Created
-	// An overwrite may replace what it adds: the ledger then overstates.
-	overstates := inexact || req.bucket.Versioning != "Enabled"
-	var idb [12]byte
-	rand.Read(idb[:])
-	id := hex.EncodeToString(idb[:])
-	refused := false
-	err = h.store.UpdateUsageDoc(req.ctx, bucket, func(old []byte) ([]byte, bool, error) {
+// changeLedger runs change on the bucket's ledger under its lock: a
+// missing one, or one of an earlier bucket of the same name, is first
+// made by a walk; dead reservations expire and this node's gathered
+// changes are added before change sees it. A walk that is due starts
+// in the background.
+func (h *Handler) changeLedger(ctx context.Context, bucket string, created time.Time, change func(u *usageLedger, now time.Time) bool) error {
+	return h.store.UpdateUsageDoc(ctx, bucket, func(old []byte) ([]byte, bool, error) {
 		now := time.Now()
 		var u usageLedger
 		changed := false
 		if old == nil || json.Unmarshal(old, &u) != nil || !u.Created.Equal(created) {
 			u = usageLedger{Created: created}
-			if err := h.reconcile(req.ctx, bucket, &u, now); err != nil {
+			h.usage.take(bucket) // the walk sees those changes
+			w, _, err := h.walkUsage(ctx, bucket)
+			if err != nil {
 				return nil, false, err
 			}
+			u.Bytes, u.Objects, u.Walked = w.Size, w.Objects, now
 			changed = true
 		}
-		if u.expire(now) {
+		if h.expire(&u, now) {
 			changed = true
 		}
-		if u.Rebuild {
-			if err := h.reconcile(req.ctx, bucket, &u, now); err != nil {
-				return nil, false, err
-			}
+		if h.absorb(bucket, &u) {
 			changed = true
 		}
-		over := func() bool { return u.Bytes+u.reserved()+adding > quota }
-		if over() && u.Dirty && now.Sub(u.Walked) >= reconcileEvery {
-			if err := h.reconcile(req.ctx, bucket, &u, now); err != nil {
-				return nil, false, err
-			}
+		if change(&u, now) {
 			changed = true
 		}
-		if over() {
-			refused = true
-		} else {
-			u.Res = append(u.Res, usageReserved{ID: id, Bytes: adding, Epoch: u.Epoch, Until: now.Add(usageLease), Stores: stores})
-			changed = true
+		if u.Rebuild && !u.storing() && now.Sub(u.Walked) >= h.usage.every {
+			h.kickWalk(bucket, created)
 		}
 		if !changed {
 			return nil, false, nil
 		}
 		b, err := json.Marshal(u)
 		return b, true, err
+	})
+}
+
+// trackUsage reserves the request's place in its bucket's ledger: refused
+// with MinIO's XMinioAdminBucketQuotaExceeded (400) when it would take the
+// bucket over its hard quota (the code MinIO answers and its clients,
+// minio-js in CloudStack's bucket browser, minio-java and mc, show; AWS
+// has no quota error). The size counted is what the request declares
+// (PUT, part, POST form), the source's (copies) or the upload's parts
+// (Complete). release(ok) adds what the request changed and ends the
+// reservation.
+func (h *Handler) trackUsage(req *request) (release func(ok bool), err error) {
+	release = func(bool) {}
+	if h.usage == nil || req.bucket == nil {
+		return release, nil
+	}
+	quota := req.bucket.Quota
+	var adding int64
+	stores := true
+	switch req.op.name {
+	case OpPutObject, OpUploadPart:
+		if req.res != nil && req.res.DecodedLength >= 0 {
+			adding = req.res.DecodedLength
+		}
+		stores = req.op.name == OpPutObject
+	case OpPostObject:
+		adding = max(req.r.ContentLength, 0)
+	case OpCopyObject, OpUploadPartCopy:
+		if req.source != nil {
+			adding = req.source.Meta.Size
+		}
+		stores = req.op.name == OpCopyObject
+	case OpCompleteMultipartUpload:
+		if quota > 0 {
+			parts, _, err := h.store.ListParts(req.ctx, req.t.bucket, req.t.key, firstValue(req.query, "uploadId"), 0, 10000)
+			if err != nil {
+				return release, nil // the operation answers NoSuchUpload itself
+			}
+			for _, p := range parts {
+				adding += p.Size
+			}
+		}
+	case OpDeleteObject, OpDeleteObjects:
+	default:
+		return release, nil
+	}
+	if !stores && quota <= 0 {
+		return release, nil // a part changes no usage
+	}
+	bucket, created := req.t.bucket, req.bucket.Created
+	var idb [12]byte
+	rand.Read(idb[:])
+	id := hex.EncodeToString(idb[:])
+	refused := false
+	err = h.changeLedger(req.ctx, bucket, created, func(u *usageLedger, now time.Time) bool {
+		if quota > 0 && u.Bytes+u.reserved()+adding > quota {
+			refused = true
+			return false
+		}
+		u.Res = append(u.Res, usageReserved{ID: id, Node: h.store.NodeID(), Bytes: adding, Until: now.Add(usageLease), Stores: stores})
+		u.Seq++
+		return true
 	})
 	if err != nil {
 		return release, err
@@ -191,68 +282,108 @@ func (h *Handler) checkQuota(req *request) (release func(ok bool), err error) {
 		return release, newError(s3err.XMinioAdminBucketQuotaExceeded)
 	}
 	ctx := req.ctx
-	return func(ok bool) {
+	return func(bool) {
 		// The request may be gone; the ledger must still hear of it.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		err := h.store.UpdateUsageDoc(rctx, bucket, func(old []byte) ([]byte, bool, error) {
-			var u usageLedger
-			if old == nil || json.Unmarshal(old, &u) != nil {
-				return nil, false, nil
-			}
+		err := h.changeLedger(rctx, bucket, created, func(u *usageLedger, _ time.Time) bool {
 			for i, r := range u.Res {
-				if r.ID != id {
-					continue
+				if r.ID == id {
+					u.Res = append(u.Res[:i], u.Res[i+1:]...)
+					u.Seq++
+					return true
 				}
-				u.Res = append(u.Res[:i], u.Res[i+1:]...)
-				if r.Stores {
-					// A failed write may still have published: count it.
-					u.Bytes += r.Bytes
-					if !ok || overstates || r.Epoch != u.Epoch {
-						u.Dirty = true
-					}
-					if unknown {
-						u.Rebuild = true // it may have stored more
-					}
-				}
-				b, err := json.Marshal(u)
-				return b, true, err
 			}
-			return nil, false, nil // expired meanwhile: already counted
+			return false // expired meanwhile
 		})
 		if err != nil {
-			h.logger.Warn("s3: quota ledger: a reservation stays until its lease ends",
+			h.logger.Warn("s3: usage ledger: a reservation stays until its lease ends",
 				zap.String("bucket", bucket), zap.Error(err))
 		}
 	}, nil
 }
 
-// reconcile sets the ledger's bytes from a fresh walk of the bucket. The
-// reservations stay: a write that published before the walk is counted
-// twice until it is released (on the safe side), and its release then
-// marks the ledger dirty (the epoch moved).
-func (h *Handler) reconcile(ctx context.Context, bucket string, u *usageLedger, now time.Time) error {
-	w, err := h.bucketUsage(ctx, bucket, true)
+// kickWalk starts a background walk of bucket on this node unless one
+// runs.
+func (h *Handler) kickWalk(bucket string, created time.Time) {
+	t := h.usage
+	t.mu.Lock()
+	if t.walking[bucket] {
+		t.mu.Unlock()
+		return
+	}
+	t.walking[bucket] = true
+	t.mu.Unlock()
+	go func() {
+		defer func() {
+			t.mu.Lock()
+			delete(t.walking, bucket)
+			t.mu.Unlock()
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if err := h.reconcile(ctx, bucket, created); err != nil {
+			h.logger.Warn("s3: usage walk", zap.String("bucket", bucket), zap.Error(err))
+		}
+	}()
+}
+
+// reconcile walks the bucket when its ledger asks for it and no request
+// is changing it, and keeps the sum if none did during the walk.
+func (h *Handler) reconcile(ctx context.Context, bucket string, created time.Time) error {
+	var seq int64
+	start := false
+	err := h.changeLedger(ctx, bucket, created, func(u *usageLedger, now time.Time) bool {
+		if !u.Rebuild || u.storing() || now.Sub(u.Walked) < h.usage.every {
+			return false
+		}
+		start, seq, u.Walked = true, u.Seq, now
+		return true
+	})
+	if err != nil || !start {
+		return err
+	}
+	h.usage.walks.Add(1)
+	w, _, err := h.walkUsage(ctx, bucket)
 	if err != nil {
 		return err
 	}
-	u.Bytes, u.Epoch, u.Walked, u.Dirty, u.Rebuild = w.Size, u.Epoch+1, now, false, false
-	return nil
+	return h.changeLedger(ctx, bucket, created, func(u *usageLedger, _ time.Time) bool {
+		if u.Seq != seq || u.storing() {
+			return false // changed meanwhile: the next quiet moment walks again
+		}
+		u.Bytes, u.Objects, u.Rebuild = w.Size, w.Objects, false
+		u.Seq++
+		return true
+	})
 }
 
-// markRebuild makes the next quota check of bucket walk it: writes made
-// while it had no quota were not counted. set-bucket-quota calls it before
-// it changes the quota, so a write that sees the new quota also sees the
-// mark (a write admitted under no quota and still running then is the one
-// the ledger can miss).
-func (h *Handler) markRebuild(ctx context.Context, bucket string) error {
-	return h.store.UpdateUsageDoc(ctx, bucket, func(old []byte) ([]byte, bool, error) {
-		var u usageLedger
-		if old == nil || json.Unmarshal(old, &u) != nil {
-			return nil, false, nil // rebuilt anyway
+// usageLoop adds this node's changes made outside requests (the store's
+// own deletes) to their ledgers every usageFlush, and once more at stop.
+func (h *Handler) usageLoop(ctx context.Context) {
+	t := time.NewTicker(usageFlush)
+	defer t.Stop()
+	for {
+		done := false
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-t.C:
 		}
-		u.Rebuild = true
-		b, err := json.Marshal(u)
-		return b, true, err
-	})
+		for _, bucket := range h.usage.pendingBuckets() {
+			info, err := h.store.Bucket(context.Background(), bucket)
+			if err != nil {
+				h.usage.take(bucket) // gone: nothing to count
+				continue
+			}
+			fctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			if err := h.changeLedger(fctx, bucket, info.Created, func(*usageLedger, time.Time) bool { return false }); err != nil {
+				h.logger.Warn("s3: usage ledger", zap.String("bucket", bucket), zap.Error(err))
+			}
+			cancel()
+		}
+		if done {
+			return
+		}
+	}
 }

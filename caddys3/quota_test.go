@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -25,66 +27,99 @@ func setQuota(t *testing.T, h *Handler, bucket string, n int64) {
 		[]byte(fmt.Sprintf(`{"quotatype":"hard","quota":%d}`, n)), nil), 200)
 }
 
-// Writes to a bucket well under its quota walk it once (to start the
-// ledger), not once per write.
-func TestQuotaLedgerNoWalkPerWrite(t *testing.T) {
-	h := quotaHandler(t, "")
-	mustStatus(t, serveSigned(t, h, "PUT", "/qwalk", nil), 200)
-	setQuota(t, h, "qwalk", 1000)
-	for i := range 20 {
-		mustStatus(t, serveSigned(t, h, "PUT", fmt.Sprintf("/qwalk/k%d", i), []byte("0123456789")), 200)
+// reportedSize is the bucket's size in datausageinfo.
+func reportedSize(t *testing.T, h *Handler, bucket string) int64 {
+	t.Helper()
+	rec := serveSignedIn(t, h, "", "GET", "/minio/admin/v3/datausageinfo", nil, nil)
+	var du struct{ BucketsSizes map[string]int64 }
+	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &du) != nil {
+		t.Fatalf("datausageinfo: %d %s", rec.Code, rec.Body)
 	}
-	if n := h.usage.walks.Load(); n != 1 {
-		t.Fatalf("%d walks for 20 writes under the quota, want 1", n)
-	}
-	s3XML(t, serveSigned(t, h, "PUT", "/qwalk/big", bytes.Repeat([]byte("x"), 801)), 400, "XMinioAdminBucketQuotaExceeded")
+	return du.BucketsSizes[bucket]
 }
 
-// Deletes and overwrites make the ledger high; a write it would refuse
-// reconciles it with a walk (at most once a second), and is admitted when
-// the bucket really has room.
-func TestQuotaLedgerReconciles(t *testing.T) {
+// ledgerOf reads the bucket's ledger as stored.
+func ledgerOf(t *testing.T, h *Handler, bucket string) (u usageLedger) {
+	t.Helper()
+	err := h.store.UpdateUsageDoc(t.Context(), bucket, func(old []byte) ([]byte, bool, error) {
+		return nil, false, json.Unmarshal(old, &u)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// Usage follows every write and delete exactly, without walking: a delete
+// makes room at once, an overwrite counts only its new size, versions
+// count until they are deleted, and datausageinfo reports the same
+// numbers. (Before exact counting, a delete left the ledger high until a
+// walk a second later: the put of b after deleting a failed.)
+func TestUsageLedgerExact(t *testing.T) {
 	h := quotaHandler(t, "")
-	mustStatus(t, serveSigned(t, h, "PUT", "/qrec", nil), 200)
-	setQuota(t, h, "qrec", 10)
-	mustStatus(t, serveSigned(t, h, "PUT", "/qrec/a", []byte("0123456")), 200)
-	s3XML(t, serveSigned(t, h, "PUT", "/qrec/b", []byte("0123")), 400, "XMinioAdminBucketQuotaExceeded")
-	mustStatus(t, serveSigned(t, h, "DELETE", "/qrec/a", nil), 204)
-	time.Sleep(reconcileEvery + 100*time.Millisecond)
-	mustStatus(t, serveSigned(t, h, "PUT", "/qrec/b", []byte("0123")), 200)
+	mustStatus(t, serveSigned(t, h, "PUT", "/qexact", nil), 200)
+	setQuota(t, h, "qexact", 10)
+	want := func(n int64) {
+		t.Helper()
+		if got := reportedSize(t, h, "qexact"); got != n {
+			t.Fatalf("datausageinfo says %d bytes, the bucket holds %d", got, n)
+		}
+		if w, _, err := h.walkUsage(t.Context(), "qexact"); err != nil || w.Size != n {
+			t.Fatalf("walk: %d, %v; want %d", w.Size, err, n)
+		}
+	}
+	mustStatus(t, serveSigned(t, h, "PUT", "/qexact/a", []byte("0123456")), 200)
+	want(7)
+	s3XML(t, serveSigned(t, h, "PUT", "/qexact/b", []byte("0123")), 400, "XMinioAdminBucketQuotaExceeded")
+	mustStatus(t, serveSigned(t, h, "DELETE", "/qexact/a", nil), 204)
+	want(0)
+	mustStatus(t, serveSigned(t, h, "PUT", "/qexact/b", []byte("0123")), 200)
 	// An overwrite is checked in full against what is stored (as MinIO
-	// does): b's 4 bytes plus 6 fit, and leave 6 stored, which the ledger
-	// (10) overstates until a walk: c's 4 bytes are admitted after one.
-	mustStatus(t, serveSigned(t, h, "PUT", "/qrec/b", []byte("012345")), 200)
-	time.Sleep(reconcileEvery + 100*time.Millisecond)
-	walks := h.usage.walks.Load()
-	mustStatus(t, serveSigned(t, h, "PUT", "/qrec/c", []byte("0123")), 200)
-	if h.usage.walks.Load() != walks+1 {
-		t.Fatal("no reconciliation walk")
-	}
-	// Full now: refused from the ledger, without another walk.
-	s3XML(t, serveSigned(t, h, "PUT", "/qrec/d", []byte("0")), 400, "XMinioAdminBucketQuotaExceeded")
-	if h.usage.walks.Load() != walks+1 {
-		t.Fatal("a walk within reconcileEvery")
+	// does): b's 4 bytes plus 6 fit, and leave 6 stored.
+	mustStatus(t, serveSigned(t, h, "PUT", "/qexact/b", []byte("012345")), 200)
+	want(6)
+	mustStatus(t, serveSigned(t, h, "PUT", "/qexact/c", []byte("0123")), 200)
+	want(10)
+	s3XML(t, serveSigned(t, h, "PUT", "/qexact/d", []byte("0")), 400, "XMinioAdminBucketQuotaExceeded")
+	// Versions: every version is stored until it is deleted by id.
+	mustStatus(t, serveSigned(t, h, "DELETE", "/qexact/c", nil), 204)
+	setQuota(t, h, "qexact", 100)
+	mustStatus(t, serveSigned(t, h, "PUT", "/qexact?versioning", []byte(`<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)), 200)
+	put := serveSigned(t, h, "PUT", "/qexact/b", []byte("0123456789"))
+	mustStatus(t, put, 200)
+	want(16) // null version of b (6) + the new one (10)
+	mustStatus(t, serveSigned(t, h, "DELETE", "/qexact/b", nil), 204)
+	want(16) // a delete marker stores nothing
+	mustStatus(t, serveSigned(t, h, "DELETE", "/qexact/b?versionId="+put.Header().Get("x-amz-version-id"), nil), 204)
+	want(6)
+	mustStatus(t, serveSigned(t, h, "DELETE", "/qexact/b?versionId=null", nil), 204)
+	want(0)
+	if n := h.usage.walks.Load(); n != 0 {
+		t.Fatalf("%d reconciliation walks; exact counting needs none", n)
 	}
 }
 
-// A reservation left by a writer that died holds its room until its lease
-// ends, on every node; after that it counts as written until a walk
-// finds the truth.
-func TestQuotaLedgerDeadReservation(t *testing.T) {
-	h := quotaHandler(t, "")
+// A reservation of a node that is gone (no heartbeat) is dropped at the
+// next change of the ledger, not after its 15-minute lease, and the
+// bucket is walked then, once the walk is due. One of a live node holds
+// its room.
+func TestUsageLedgerDeadNode(t *testing.T) {
+	root := t.TempDir()
+	h := quotaHandler(t, root)
+	other := quotaHandler(t, root) // a live second node
+	h.usage.every = 200 * time.Millisecond
 	mustStatus(t, serveSigned(t, h, "PUT", "/qdead", nil), 200)
 	setQuota(t, h, "qdead", 10)
 	mustStatus(t, serveSigned(t, h, "PUT", "/qdead/a", []byte("012")), 200)
-	edit := func(until time.Time) {
+	reserve := func(node string) {
 		t.Helper()
 		err := h.store.UpdateUsageDoc(t.Context(), "qdead", func(old []byte) ([]byte, bool, error) {
 			var u usageLedger
 			if err := json.Unmarshal(old, &u); err != nil {
 				return nil, false, err
 			}
-			u.Res = []usageReserved{{ID: "dead", Bytes: 7, Epoch: u.Epoch, Until: until, Stores: true}}
+			// The dead request had stored 5 bytes it never added.
+			u.Res = []usageReserved{{ID: "r", Node: node, Bytes: 7, Until: time.Now().Add(time.Hour), Stores: true}}
 			b, err := json.Marshal(u)
 			return b, true, err
 		})
@@ -92,16 +127,37 @@ func TestQuotaLedgerDeadReservation(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	edit(time.Now().Add(time.Hour))
-	time.Sleep(reconcileEvery + 100*time.Millisecond)
+	reserve(other.store.NodeID())
 	s3XML(t, serveSigned(t, h, "PUT", "/qdead/b", []byte("0")), 400, "XMinioAdminBucketQuotaExceeded")
-	edit(time.Now().Add(-time.Second))
-	time.Sleep(reconcileEvery + 100*time.Millisecond)
+	// The other node dies (its heartbeat goes) after storing 5 bytes it
+	// never added to the ledger.
+	if err := other.Cleanup(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "qdead", "x"), []byte("01234"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	walks := h.usage.walks.Load()
 	mustStatus(t, serveSigned(t, h, "PUT", "/qdead/b", []byte("0")), 200)
+	if u := ledgerOf(t, h, "qdead"); len(u.Res) != 0 || !u.Rebuild {
+		t.Fatalf("ledger after the dead node's reservation: %+v", u)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for h.usage.walks.Load() == walks || ledgerOf(t, h, "qdead").Rebuild {
+		if time.Now().After(deadline) {
+			t.Fatalf("no walk; ledger %+v", ledgerOf(t, h, "qdead"))
+		}
+		time.Sleep(50 * time.Millisecond)
+		reportedSize(t, h, "qdead") // a ledger change starts the walk when due
+	}
+	if got := reportedSize(t, h, "qdead"); got != 9 {
+		t.Fatalf("after the walk: %d bytes, the bucket holds 9", got)
+	}
 }
 
 // Two nodes on one root (two handlers, two stores) share the ledger:
-// concurrent writes on both cannot pass the quota together.
+// concurrent writes on both cannot pass the quota together, and the
+// ledger ends exact.
 func TestQuotaLedgerTwoNodes(t *testing.T) {
 	root := t.TempDir()
 	nodes := []*Handler{quotaHandler(t, root), quotaHandler(t, root)}
@@ -112,11 +168,9 @@ func TestQuotaLedgerTwoNodes(t *testing.T) {
 	var wg sync.WaitGroup
 	codes := make(chan int, n)
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			codes <- serveSigned(t, nodes[i%2], "PUT", fmt.Sprintf("/qnodes/k%d", i), body).Code
-		}()
+		})
 	}
 	wg.Wait()
 	close(codes)
@@ -128,14 +182,17 @@ func TestQuotaLedgerTwoNodes(t *testing.T) {
 			t.Errorf("status %d", c)
 		}
 	}
-	u, err := nodes[0].bucketUsage(t.Context(), "qnodes", true)
+	u, _, err := nodes[0].walkUsage(t.Context(), "qnodes")
 	if ok != 5 || err != nil || u.Size != 5*part {
 		t.Fatalf("%d writes admitted, usage %d (%v); the quota is exactly 5 of them", ok, u.Size, err)
 	}
+	if got := reportedSize(t, nodes[1], "qnodes"); got != 5*part {
+		t.Fatalf("datausageinfo: %d, want %d", got, 5*part)
+	}
 }
 
-// Writes made while a bucket has no quota are not in its ledger: setting a
-// quota again makes the next check walk.
+// Writes made while a bucket has no quota count too: a quota set later
+// is checked against everything stored.
 func TestQuotaLedgerQuotaSetAgain(t *testing.T) {
 	h := quotaHandler(t, "")
 	mustStatus(t, serveSigned(t, h, "PUT", "/qagain", nil), 200)

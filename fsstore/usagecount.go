@@ -264,3 +264,9 @@ func ignoreGone(err error) error {
 	}
 	return err
 }
+
+// NodeID names this Store among the nodes sharing its root (node.go).
+func (s *Store) NodeID() string { return s.node }
+
+// NodeAlive reports whether node id has a fresh heartbeat.
+func (s *Store) NodeAlive(id string) bool { return s.nodeAlive(id, map[string]bool{}) }
