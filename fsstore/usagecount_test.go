@@ -200,3 +200,38 @@ func TestUsageCountsRacingWriters(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkPutCounted prices the usage hook: new keys and overwrites of
+// 4 KiB, without a hook and with one (the admin API's mode).
+func BenchmarkPutCounted(b *testing.B) {
+	data := bytes.Repeat([]byte("x"), 4096)
+	for _, counted := range []bool{false, true} {
+		for _, overwrite := range []bool{false, true} {
+			b.Run(fmt.Sprintf("counted=%v/overwrite=%v", counted, overwrite), func(b *testing.B) {
+				var hook UsageHook
+				if counted {
+					hook = func(string, int64, bool) {}
+				}
+				s, err := open(Options{Root: filepath.Join(b.TempDir(), "root"), OnUsage: hook}, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				mustBucket(b, s, "bkt")
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					key := fmt.Sprintf("dir%d/obj%d", i%16, i)
+					if overwrite {
+						key = fmt.Sprintf("dir%d/obj%d", i%16, i%64)
+					}
+					if _, err := s.PutObject(ctx, "bkt", key, bytes.NewReader(data), PutOptions{}); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+		}
+	}
+}
