@@ -135,10 +135,25 @@ func (h *Handler) serve(req *request, w http.ResponseWriter) (*response, error) 
 	if err != nil {
 		return nil, err
 	}
-	served := false
-	defer func() { release(served) }()
+	served, later := false, false
+	defer func() {
+		if !later {
+			release(served)
+		}
+	}()
 	resp, err := op.serve(h, req)
 	served = err == nil
+	if served && resp != nil && resp.pending != nil {
+		// A Complete publishes after serve returns: its reservation
+		// ends when its outcome is known.
+		in, out := resp.pending, make(chan outcome, 1)
+		go func() {
+			res := <-in
+			release(res.err == nil)
+			out <- res
+		}()
+		resp.pending, later = out, true
+	}
 	return resp, err
 }
 

@@ -204,3 +204,19 @@ func TestQuotaLedgerQuotaSetAgain(t *testing.T) {
 	s3XML(t, serveSigned(t, h, "PUT", "/qagain/c", []byte("0123456")), 400, "XMinioAdminBucketQuotaExceeded")
 	mustStatus(t, serveSigned(t, h, "PUT", "/qagain/c", []byte("012345")), 200)
 }
+
+// A Complete publishes after serve returns (its answer may be kept alive):
+// its reservation ends, and its bytes reach the ledger, when its outcome
+// is known, not before it published (then its bytes waited for the
+// background flush, and its room was free meanwhile).
+func TestUsageLedgerComplete(t *testing.T) {
+	h := quotaHandler(t, "")
+	for i := range 5 {
+		bucket := fmt.Sprintf("qcomplete%d", i)
+		id, etag := startUpload(t, h, bucket, "obj")
+		mustStatus(t, serveSigned(t, h, "POST", "/"+bucket+"/obj?uploadId="+id, completeBody(etag)), 200)
+		if u := ledgerOf(t, h, bucket); u.Bytes != int64(len("only part")) || len(u.Res) != 0 {
+			t.Fatalf("ledger right after Complete: %+v", u)
+		}
+	}
+}
