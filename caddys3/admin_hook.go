@@ -1,6 +1,7 @@
 package caddys3
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,7 +97,7 @@ func (h *Handler) serveAdminAPI(w http.ResponseWriter, r *http.Request, id strin
 		return true
 	}
 	if len(reply.Body) > 0 {
-		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Type", cmp.Or(reply.ContentType, "application/json"))
 	}
 	w.WriteHeader(reply.Status)
 	w.Write(reply.Body)
@@ -147,6 +148,7 @@ func adminError(err error) *apiError {
 		{objstore.ErrNotImplemented, func() *apiError { return newTextError(s3err.AdminNotImplemented) }},
 		{objstore.ErrMethod, func() *apiError { return newError(s3err.MethodNotAllowed) }},
 		{objstore.ErrSelf, func() *apiError { return newTextError(s3err.AdminSelf) }},
+		{objstore.ErrAlreadyApplied, func() *apiError { return newError(s3err.XMinioAdminPolicyChangeAlreadyApplied) }},
 	} {
 		if errors.Is(err, m.err) {
 			return m.e().withCause(err)

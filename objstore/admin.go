@@ -27,6 +27,9 @@ var (
 	ErrNoSuchQuota = errors.New("objstore: the bucket has no quota")
 	// ErrSelf: add-user or remove-user naming the signing admin's key.
 	ErrSelf = errors.New("objstore: the admin's own key is not a user")
+	// ErrAlreadyApplied: attaching a policy the user has, or detaching
+	// one it has not.
+	ErrAlreadyApplied = errors.New("objstore: the policy change is already in effect")
 )
 
 // BucketUsage is what datausageinfo reports of a bucket.
@@ -75,6 +78,8 @@ type Call struct {
 type Reply struct {
 	Status int
 	Body   []byte
+	// ContentType is the body's, when not JSON.
+	ContentType string
 }
 
 // Serve runs one call.
@@ -84,16 +89,18 @@ func (a *Admin) Serve(ctx context.Context, c Call) (Reply, error) {
 		fn     func(context.Context, Call) (Reply, error)
 	}
 	cmds := map[string]handler{
-		"user-info":                {http.MethodGet, a.userInfo},
-		"add-user":                 {http.MethodPut, a.addUser},
-		"remove-user":              {http.MethodDelete, a.removeUser},
-		"add-canned-policy":        {http.MethodPut, a.addPolicy},
-		"remove-canned-policy":     {http.MethodDelete, a.removePolicy},
-		"set-user-or-group-policy": {http.MethodPut, a.setUserPolicy},
-		"set-bucket-quota":         {http.MethodPut, a.setQuota},
-		"get-bucket-quota":         {http.MethodGet, a.getQuota},
-		"datausageinfo":            {http.MethodGet, a.dataUsage},
-		"info":                     {http.MethodGet, a.info},
+		"user-info":                 {http.MethodGet, a.userInfo},
+		"add-user":                  {http.MethodPut, a.addUser},
+		"remove-user":               {http.MethodDelete, a.removeUser},
+		"add-canned-policy":         {http.MethodPut, a.addPolicy},
+		"remove-canned-policy":      {http.MethodDelete, a.removePolicy},
+		"set-user-or-group-policy":  {http.MethodPut, a.setUserPolicy},
+		"idp/builtin/policy/attach": {http.MethodPost, a.attachPolicy},
+		"idp/builtin/policy/detach": {http.MethodPost, a.detachPolicy},
+		"set-bucket-quota":          {http.MethodPut, a.setQuota},
+		"get-bucket-quota":          {http.MethodGet, a.getQuota},
+		"datausageinfo":             {http.MethodGet, a.dataUsage},
+		"info":                      {http.MethodGet, a.info},
 	}
 	h, ok := cmds[c.Command]
 	if !ok {
@@ -219,6 +226,83 @@ func (a *Admin) setUserPolicy(ctx context.Context, c Call) (Reply, error) {
 		return Reply{}, err
 	}
 	return ok, a.handOver(ctx, c, user, name)
+}
+
+// policyAssociation is madmin's PolicyAssociationReq, the body of
+// idp/builtin/policy/attach and detach (mc admin policy attach), sealed
+// as add-user's is.
+type policyAssociation struct {
+	Policies []string `json:"policies"`
+	User     string   `json:"user"`
+	Group    string   `json:"group"`
+}
+
+func (a *Admin) attachPolicy(ctx context.Context, c Call) (Reply, error) {
+	return a.associate(ctx, c, true)
+}
+
+func (a *Admin) detachPolicy(ctx context.Context, c Call) (Reply, error) {
+	return a.associate(ctx, c, false)
+}
+
+// associate attaches or detaches one policy of a user, as
+// set-user-or-group-policy does (one policy per user is kept here), and
+// answers madmin's PolicyAssociationResp sealed with the caller's secret.
+// A change already in effect is MinIO's XMinioAdminPolicyChangeAlreadyApplied,
+// which mc and madmin callers expect and tolerate.
+func (a *Admin) associate(ctx context.Context, c Call, attach bool) (Reply, error) {
+	plain, err := Decrypt(c.Secret, c.Body)
+	if err != nil {
+		return Reply{}, err
+	}
+	var req policyAssociation
+	if err := json.Unmarshal(plain, &req); err != nil {
+		return Reply{}, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+	}
+	switch {
+	case req.Group != "":
+		return Reply{}, fmt.Errorf("%w: groups", ErrNotImplemented)
+	case req.User == "":
+		return Reply{}, fmt.Errorf("%w: user", ErrMissingArgument)
+	case len(req.Policies) == 0:
+		return Reply{}, fmt.Errorf("%w: policies", ErrMissingArgument)
+	case len(req.Policies) > 1:
+		return Reply{}, fmt.Errorf("%w: several policies per user", ErrNotImplemented)
+	}
+	name := req.Policies[0]
+	u, err := a.Users.User(req.User)
+	if err != nil {
+		return Reply{}, err
+	}
+	field := "policiesAttached"
+	if attach {
+		if u.PolicyName == name {
+			return Reply{}, ErrAlreadyApplied
+		}
+		if err := a.Users.SetUserPolicy(req.User, name); err != nil {
+			return Reply{}, err
+		}
+		if err := a.handOver(ctx, c, req.User, name); err != nil {
+			return Reply{}, err
+		}
+	} else {
+		if u.PolicyName != name {
+			return Reply{}, ErrAlreadyApplied
+		}
+		if err := a.Users.SetUserPolicy(req.User, ""); err != nil {
+			return Reply{}, err
+		}
+		field = "policiesDetached"
+	}
+	body, err := json.Marshal(map[string]any{field: []string{name}, "updatedAt": time.Now().UTC()})
+	if err != nil {
+		return Reply{}, err
+	}
+	sealed, err := Encrypt(c.Secret, body)
+	if err != nil {
+		return Reply{}, err
+	}
+	return Reply{Status: http.StatusOK, Body: sealed, ContentType: "application/octet-stream"}, nil
 }
 
 // handOver gives the user's account the buckets that the policy just

@@ -3,6 +3,7 @@ package objstore
 import (
 	"bytes"
 	"crypto/pbkdf2"
+	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -47,13 +48,8 @@ var ErrDecrypt = errors.New("objstore: the encrypted body does not decrypt")
 // burst of add-user calls cannot take 64 MiB each at once.
 var argon2Mu sync.Mutex
 
-// Decrypt returns the plaintext of a madmin-encrypted body sealed with
-// password.
-func Decrypt(password string, data []byte) ([]byte, error) {
-	if len(data) < headerLen {
-		return nil, fmt.Errorf("%w: %d bytes, shorter than its header", ErrDecrypt, len(data))
-	}
-	salt, id, nonce := data[:saltLen], data[saltLen], data[saltLen+1:headerLen]
+// cipherStream derives the key of algorithm id from password and salt.
+func cipherStream(password string, salt []byte, id byte) (*sio.Stream, error) {
 	var alg sio.Algorithm
 	var key []byte
 	switch id {
@@ -77,6 +73,48 @@ func Decrypt(password string, data []byte) ([]byte, error) {
 	stream, err := alg.Stream(key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDecrypt, err)
+	}
+	return stream, nil
+}
+
+// Encrypt seals plain for a madmin client that signed with password, as
+// madmin's EncryptData does on a machine with AES instructions (id 0x00):
+// the encrypted answers (policy attach and detach) are decrypted by the
+// caller with its secret key.
+func Encrypt(password string, plain []byte) ([]byte, error) {
+	out := make([]byte, headerLen, headerLen+len(plain)+64)
+	if _, err := rand.Read(out[:saltLen]); err != nil {
+		return nil, err
+	}
+	out[saltLen] = idArgon2AESGCM
+	if _, err := rand.Read(out[saltLen+1 : headerLen]); err != nil {
+		return nil, err
+	}
+	stream, err := cipherStream(password, out[:saltLen], idArgon2AESGCM)
+	if err != nil {
+		return nil, err
+	}
+	buf := bytes.NewBuffer(out)
+	w := stream.EncryptWriter(buf, out[saltLen+1:headerLen], nil)
+	if _, err := w.Write(plain); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Decrypt returns the plaintext of a madmin-encrypted body sealed with
+// password.
+func Decrypt(password string, data []byte) ([]byte, error) {
+	if len(data) < headerLen {
+		return nil, fmt.Errorf("%w: %d bytes, shorter than its header", ErrDecrypt, len(data))
+	}
+	salt, id, nonce := data[:saltLen], data[saltLen], data[saltLen+1:headerLen]
+	stream, err := cipherStream(password, salt, id)
+	if err != nil {
+		return nil, err
 	}
 	plain, err := io.ReadAll(stream.DecryptReader(bytes.NewReader(data[headerLen:]), nonce, nil))
 	if err != nil {

@@ -82,11 +82,12 @@ const (
 	UnresolvableGrantByEmailAddress         Code = "UnresolvableGrantByEmailAddress"
 	XAmzContentSHA256Mismatch               Code = "XAmzContentSHA256Mismatch"
 	// MinIO's codes, for its admin API and bucket quotas (texts_admin.go).
-	XMinioAdminBucketQuotaExceeded      Code = "XMinioAdminBucketQuotaExceeded"
-	XMinioAdminConfigBadJSON            Code = "XMinioAdminConfigBadJSON"
-	XMinioAdminNoSuchPolicy             Code = "XMinioAdminNoSuchPolicy"
-	XMinioAdminNoSuchQuotaConfiguration Code = "XMinioAdminNoSuchQuotaConfiguration"
-	XMinioAdminNoSuchUser               Code = "XMinioAdminNoSuchUser"
+	XMinioAdminBucketQuotaExceeded        Code = "XMinioAdminBucketQuotaExceeded"
+	XMinioAdminConfigBadJSON              Code = "XMinioAdminConfigBadJSON"
+	XMinioAdminNoSuchPolicy               Code = "XMinioAdminNoSuchPolicy"
+	XMinioAdminPolicyChangeAlreadyApplied Code = "XMinioAdminPolicyChangeAlreadyApplied"
+	XMinioAdminNoSuchQuotaConfiguration   Code = "XMinioAdminNoSuchQuotaConfiguration"
+	XMinioAdminNoSuchUser                 Code = "XMinioAdminNoSuchUser"
 )
 
 // Row is what the table knows of a code.
@@ -187,11 +188,12 @@ var table = map[Code]Row{
 	// MinIO's statuses and texts (cmd/admin-handlers* and api-errors.go of
 	// minio/minio, read for the wire format only; the quota answer was
 	// confirmed against a real MinIO server, see docs/cloudstack-object-storage.md).
-	XMinioAdminBucketQuotaExceeded:      {400, "Bucket quota exceeded"},
-	XMinioAdminConfigBadJSON:            {400, "JSON configuration provided is of incorrect format"},
-	XMinioAdminNoSuchPolicy:             {404, "The canned policy does not exist."},
-	XMinioAdminNoSuchQuotaConfiguration: {404, "The quota configuration does not exist"},
-	XMinioAdminNoSuchUser:               {404, "The specified user does not exist."},
+	XMinioAdminBucketQuotaExceeded:        {400, "Bucket quota exceeded"},
+	XMinioAdminConfigBadJSON:              {400, "JSON configuration provided is of incorrect format"},
+	XMinioAdminNoSuchPolicy:               {404, "The canned policy does not exist."},
+	XMinioAdminPolicyChangeAlreadyApplied: {400, "The specified policy change is already in effect."},
+	XMinioAdminNoSuchQuotaConfiguration:   {404, "The quota configuration does not exist"},
+	XMinioAdminNoSuchUser:                 {404, "The specified user does not exist."},
 }
 
 // Lookup returns the code's row; ok is false for a code not in the table.
