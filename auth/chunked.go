@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"slices"
 	"strconv"
@@ -15,10 +16,6 @@ import (
 )
 
 const (
-	// maxSignedChunk caps what one signed chunk may make us buffer before
-	// its signature is verified (SDKs sign 64 KiB..8 MiB chunks). Unsigned
-	// chunks stream and have no cap: the Go SDK sends a whole body as one.
-	maxSignedChunk  = 16 << 20
 	maxLineLen      = 4096 // chunk header or trailer line
 	maxTrailerLines = 16
 	// minChunk is S3's smallest chunk but the last.
@@ -48,9 +45,9 @@ func (s *chunkSigner) verify(kind, payloadHashes, sig string) error {
 	return nil
 }
 
-func (s *chunkSigner) verifyChunk(data []byte, sig string) error {
-	h := sha256.Sum256(data)
-	return s.verify("AWS4-HMAC-SHA256-PAYLOAD", emptySHA256+"\n"+hex.EncodeToString(h[:]), sig)
+// verifyChunk checks a chunk's signature given the SHA-256 of its data.
+func (s *chunkSigner) verifyChunk(sum []byte, sig string) error {
+	return s.verify("AWS4-HMAC-SHA256-PAYLOAD", emptySHA256+"\n"+hex.EncodeToString(sum), sig)
 }
 
 // verifyTrailer checks x-amz-trailer-signature over the trailer lines as
@@ -62,8 +59,13 @@ func (s *chunkSigner) verifyTrailer(canonical, sig string) error {
 
 type trailerLine struct{ name, value string }
 
-// chunkedBody decodes aws-chunked framing. Signed chunks are buffered whole
-// and released only after their signature verified; unsigned chunks stream.
+// chunkedBody decodes aws-chunked framing. Chunk data streams through,
+// signed or not, so memory does not grow with the chunk size: a signed
+// chunk's data is hashed as it passes and its signature checked at its
+// end, and a mismatch fails the next Read, before EOF. That is safe because
+// every reader of a body acts on it only after a clean EOF (an object or
+// part is published then; a document is parsed after io.ReadAll), as
+// trailing checksums already require.
 type chunkedBody struct {
 	br          *bufio.Reader
 	signer      *chunkSigner // nil: unsigned chunks
@@ -76,9 +78,11 @@ type chunkedBody struct {
 	chunks      int   // data chunks so far
 	lastSize    int64 // size of the latest data chunk
 
-	buf  []byte // verified data of the current signed chunk
-	off  int
-	left int64 // unread bytes of the current unsigned chunk
+	left int64 // unread bytes of the current chunk
+	// hash and sig: the running SHA-256 and the signature of the current
+	// signed chunk.
+	hash hash.Hash
+	sig  string
 	err  error // sticky; io.EOF after a verified end
 }
 
@@ -104,30 +108,33 @@ func (c *chunkedBody) Read(p []byte) (int, error) {
 		if c.err != nil {
 			return 0, c.err
 		}
-		if c.off < len(c.buf) {
-			n := copy(p, c.buf[c.off:])
-			c.off += n
-			return n, nil
-		}
 		if len(p) == 0 {
 			return 0, nil
 		}
 		if c.left > 0 {
-			return c.readUnsigned(p)
+			return c.readData(p)
 		}
 		c.err = c.nextChunk()
 	}
 }
 
-func (c *chunkedBody) readUnsigned(p []byte) (int, error) {
+// readData reads data of the current chunk; at its end a signed chunk's
+// signature is checked.
+func (c *chunkedBody) readData(p []byte) (int, error) {
 	if int64(len(p)) > c.left {
 		p = p[:c.left]
 	}
 	n, err := c.br.Read(p)
 	c.left -= int64(n)
 	c.d.write(p[:n])
+	if c.signer != nil {
+		c.hash.Write(p[:n])
+	}
 	if c.left == 0 {
-		err = c.readCRLF()
+		err = c.endSigned()
+		if err == nil {
+			err = c.readCRLF()
+		}
 	} else if err == io.EOF {
 		err = truncated("chunk data")
 	}
@@ -161,24 +168,28 @@ func (c *chunkedBody) nextChunk() error {
 	}
 	c.decoded += size
 	if c.signer != nil {
-		if size > maxSignedChunk {
-			return fmt.Errorf("%w: signed chunk of %d bytes exceeds %d", ErrIncompleteBody, size, maxSignedChunk)
+		if c.hash == nil {
+			c.hash = sha256.New()
 		}
-		if err := c.readData(int(size)); err != nil {
-			return err
-		}
-		if err := c.signer.verifyChunk(c.buf, sig); err != nil {
-			return err
-		}
-		c.d.write(c.buf)
-		if size > 0 {
-			return c.readCRLF()
-		}
-	} else if size > 0 {
+		c.hash.Reset()
+		c.sig = sig
+	}
+	if size > 0 {
 		c.left = size
 		return nil
 	}
+	if err := c.endSigned(); err != nil {
+		return err
+	}
 	return c.finish()
+}
+
+// endSigned checks the signature of the signed chunk just read.
+func (c *chunkedBody) endSigned() error {
+	if c.signer == nil {
+		return nil
+	}
+	return c.signer.verifyChunk(c.hash.Sum(nil), c.sig)
 }
 
 // parseChunkHeader parses "hex-size[;chunk-signature=sig][;ext...]".
@@ -203,26 +214,6 @@ func parseChunkHeader(line string) (size int64, sig string, err error) {
 		}
 	}
 	return int64(u), sig, nil
-}
-
-// readData reads a whole chunk into c.buf, growing it with the data that
-// actually arrives rather than with what the header claims.
-func (c *chunkedBody) readData(size int) error {
-	c.buf, c.off = c.buf[:0], 0
-	for len(c.buf) < size {
-		if len(c.buf) == cap(c.buf) {
-			c.buf = slices.Grow(c.buf, min(size-len(c.buf), max(len(c.buf), 64<<10)))
-		}
-		n, err := c.br.Read(c.buf[len(c.buf):min(cap(c.buf), size)])
-		c.buf = c.buf[:len(c.buf)+n]
-		if err == io.EOF && len(c.buf) < size {
-			return truncated("chunk data")
-		}
-		if err != nil && err != io.EOF {
-			return incomplete(err)
-		}
-	}
-	return nil
 }
 
 func (c *chunkedBody) readCRLF() error {

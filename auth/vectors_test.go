@@ -124,8 +124,9 @@ func TestAWSChunkedExample(t *testing.T) {
 		t.Fatalf("decoded %d bytes, length %d, method %s", len(got), res.DecodedLength, res.Principal.Method)
 	}
 
-	// Flip one data byte in the second chunk: its signature fails before
-	// any of its bytes are returned.
+	// Flip one data byte in the second chunk: the read fails at the end of
+	// that chunk, before EOF (its bytes stream; readers act only on a
+	// clean EOF).
 	bad := bytes.Clone(body)
 	bad[len(bad)-200] = 'b'
 	res, err = newTestVerifier(exampleTime()).Verify(t.Context(), chunkedExample(bad))
@@ -134,8 +135,8 @@ func TestAWSChunkedExample(t *testing.T) {
 	}
 	got, err = readAllErr(res)
 	mustErrIs(t, err, ErrSignatureDoesNotMatch)
-	if len(got) != 65536 {
-		t.Fatalf("returned %d bytes, want only the verified first chunk", len(got))
+	if len(got) > 66560 {
+		t.Fatalf("returned %d bytes", len(got))
 	}
 }
 
