@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/http"
 	"os"
 	"sort"
 	"sync"
@@ -30,12 +31,15 @@ import (
 	"github.com/dustin/go-humanize"
 )
 
+// httpClient keeps as many idle connections per host as workers use.
+var httpClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+
 func main() {
 	endpoint := flag.String("endpoint", "http://127.0.0.1:9000", "S3 endpoint")
 	access := flag.String("access-key", envOr("S3_ACCESS_KEY", "AKIACADDYS3DEV000001"), "access key id")
 	secret := flag.String("secret-key", envOr("S3_SECRET_KEY", "caddys3-dev-secret-change-me-000000000000"), "secret key")
 	bucket := flag.String("bucket", "s3load", "bucket (created if missing)")
-	op := flag.String("op", "put", "put, get, list (full ListObjectsV2 listings of -keys objects, pages of 1,000) or multipart (uploads -parts parts of -size, times Complete)")
+	op := flag.String("op", "put", "put, get, list (full ListObjectsV2 listings of -keys objects, pages of 1,000), multipart (uploads -parts parts of -size, times Complete) or httpget (anonymous GETs of <endpoint>/<key>, e.g. of a file_server over the files -op get left; nothing is created)")
 	parts := flag.Int("parts", 100, "parts per upload for -op multipart")
 	sizeFlag := flag.String("size", "4KiB", "object size")
 	n := flag.Int("n", 1000, "number of requests")
@@ -53,6 +57,7 @@ func main() {
 
 	client := s3.New(s3.Options{
 		BaseEndpoint:               endpoint,
+		HTTPClient:                 httpClient, // the same connection pool as httpget
 		Region:                     "us-east-1",
 		UsePathStyle:               true,
 		Credentials:                credentials.NewStaticCredentialsProvider(*access, *secret, ""),
@@ -62,14 +67,16 @@ func main() {
 		// Measure the server, not the client's SHA-256 of every body.
 		o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 	})
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket}); err != nil && !alreadyOwned(err) {
+	if *op == "httpget" {
+		// Nothing to create: the files are there.
+	} else if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket}); err != nil && !alreadyOwned(err) {
 		log.Fatalf("create bucket: %v", err)
 	}
 	payload := make([]byte, size)
 	_, _ = rand.Read(payload)
 	if *keys == 0 {
 		*keys = *n
-		if *op == "get" {
+		if *op == "get" || *op == "httpget" {
 			*keys = 1
 		}
 	}
@@ -118,6 +125,17 @@ func main() {
 						out.Body.Close()
 						if err == nil && got != int64(size) {
 							err = fmt.Errorf("short read %d", got)
+						}
+					}
+				case "httpget":
+					var resp *http.Response
+					resp, err = httpClient.Get(*endpoint + "/" + k)
+					if err == nil {
+						var got int64
+						got, err = io.CopyBuffer(io.Discard, resp.Body, buf)
+						resp.Body.Close()
+						if err == nil && (resp.StatusCode != 200 || got != int64(size)) {
+							err = fmt.Errorf("status %d, %d bytes", resp.StatusCode, got)
 						}
 					}
 				case "list":

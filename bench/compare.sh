@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# caddys3 against Caddy's own file_server on the same files: small GETs,
+# signed S3 (through the s3 handler) vs anonymous static (file_server
+# over the bucket's directory), alternating S, F, S, F… so drift of the
+# machine hits both alike; prints each run and the ratio of the medians.
+# Bounded: fixed request counts and a timeout per run.
+#
+# Usage: bash bench/compare.sh [BIN] [ROUNDS]   (default: builds ./cmd/caddy; 3 rounds)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+bin=${1:-}
+if [ -z "$bin" ]; then
+	go build -o "$work/caddy" ./cmd/caddy
+	bin="$work/caddy"
+fi
+rounds=${2:-3}
+go build -o "$work/s3load" ./bench/s3load
+s3port=19341 fsport=19342
+"$bin" s3-server --listen "127.0.0.1:$s3port" --root "$work/root" >"$work/s3.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$s3port") 2>/dev/null && break; sleep 0.1; done
+load() { timeout 300 "$work/s3load" -timeout 4m "$@"; }
+# Seed 256 objects of 4 KiB through S3 (a few GETs), then serve the same
+# files with file_server.
+load -endpoint "http://127.0.0.1:$s3port" -op get -size 4KiB -n 16 -c 1 -keys 256 -bucket cmp >/dev/null
+cat >"$work/Caddyfile" <<CADDY
+{
+	admin off
+	persist_config off
+	auto_https off
+}
+http://127.0.0.1:$fsport {
+	root * $work/root/cmp
+	file_server
+}
+CADDY
+"$bin" run --config "$work/Caddyfile" --adapter caddyfile >"$work/fs.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$fsport") 2>/dev/null && break; sleep 0.1; done
+rate() { sed -n 2p | awk '{print $1}'; }
+s3=() fs=()
+for r in $(seq "$rounds"); do
+	a=$(load -endpoint "http://127.0.0.1:$s3port" -op get -size 4KiB -n 20000 -c 16 -keys 256 -bucket cmp | tee /dev/stderr | rate)
+	b=$(load -endpoint "http://127.0.0.1:$fsport" -op httpget -size 4KiB -n 20000 -c 16 -keys 256 | tee /dev/stderr | rate)
+	echo "round $r: S3 GET $a/s, file_server GET $b/s"
+	s3+=("$a") fs+=("$b")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+ms=$(median "${s3[@]}") mf=$(median "${fs[@]}")
+awk -v s="$ms" -v f="$mf" 'BEGIN { printf "GET 4 KiB, 16 clients: S3 %.0f/s, file_server %.0f/s, ratio %.2fx\n", s, f, s / f }'
