@@ -1,12 +1,10 @@
 package objstore
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,8 +14,7 @@ import (
 	"time"
 
 	"github.com/caddys3/caddys3/auth"
-	"github.com/secure-io/sio-go"
-	"golang.org/x/crypto/argon2"
+	"github.com/caddys3/caddys3/internal/madmintest"
 )
 
 // memBuckets keeps quotas in memory for the dispatch tests; the real
@@ -140,7 +137,7 @@ func TestAdminDispatch(t *testing.T) {
 	// add-user (sealed with the signer's secret), then user-info answers
 	// the secret; a re-add keeps the attached policy.
 	add := call("PUT", "add-user", user, "")
-	add.Body = sioSeal(t, 0, "adminsecret", []byte(`{"secretKey":"s1","policyName":"","memberOf":[],"status":"enabled"}`))
+	add.Body = madmintest.Seal(t, 0, "adminsecret", []byte(`{"secretKey":"s1","policyName":"","memberOf":[],"status":"enabled"}`))
 	if _, err := a.Serve(ctx, add); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +147,7 @@ func TestAdminDispatch(t *testing.T) {
 	if _, err := a.Serve(ctx, call("PUT", "set-user-or-group-policy", url.Values{"userOrGroup": user["accessKey"], "isGroup": {"false"}, "policyName": {"p"}}, "")); err != nil {
 		t.Fatal(err)
 	}
-	add.Body = sioSeal(t, 2, "adminsecret", []byte(`{"secretKey":"s2","status":"enabled"}`))
+	add.Body = madmintest.Seal(t, 2, "adminsecret", []byte(`{"secretKey":"s2","status":"enabled"}`))
 	if _, err := a.Serve(ctx, add); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +169,7 @@ func TestAdminDispatch(t *testing.T) {
 	if err != nil || cred.Owner != "3f1c2a9e-7b4d-4e2a-9c1f-0a5b6c7d8e9f" || cred.Secret != "s2" {
 		t.Fatalf("Lookup: %+v %v", cred, err)
 	}
-	add.Body = sioSeal(t, 1, "adminsecret", []byte(`{"secretKey":"s2","status":"disabled"}`))
+	add.Body = madmintest.Seal(t, 1, "adminsecret", []byte(`{"secretKey":"s2","status":"disabled"}`))
 	if _, err := a.Serve(ctx, add); err != nil {
 		t.Fatal(err)
 	}
@@ -245,24 +242,6 @@ func TestSetUserPolicyHandsOver(t *testing.T) {
 	}
 }
 
-// sioOpen decrypts an answer the way madmin's DecryptData does, from
-// argon2 and sio-go directly (not through Decrypt).
-func sioOpen(t *testing.T, password string, data []byte) []byte {
-	t.Helper()
-	if len(data) < 41 || data[32] != 0 {
-		t.Fatalf("not an Argon2id AES-GCM package: % x", data[:min(len(data), 41)])
-	}
-	stream, err := sio.AES_256_GCM.Stream(argon2.IDKey([]byte(password), data[:32], 1, 64*1024, 4, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := io.ReadAll(stream.DecryptReader(bytes.NewReader(data[41:]), data[33:41], nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return plain
-}
-
 // mc admin policy attach/detach (madmin's AttachPolicy/DetachPolicy):
 // sealed requests, sealed PolicyAssociationResp answers, the hand-over as
 // set-user-or-group-policy, and MinIO's XMinioAdminPolicyChangeAlreadyApplied
@@ -280,13 +259,13 @@ func TestPolicyAttachDetach(t *testing.T) {
 	}
 	assoc := func(cmd, body string) (map[string]any, error) {
 		c := call("POST", "idp/builtin/policy/"+cmd, nil, "")
-		c.Body, c.Owner = sioSeal(t, 0, c.Secret, []byte(body)), "admin-owner"
+		c.Body, c.Owner = madmintest.Seal(t, 0, c.Secret, []byte(body)), "admin-owner"
 		r, err := a.Serve(ctx, c)
 		if err != nil {
 			return nil, err
 		}
 		var m map[string]any
-		if err := json.Unmarshal(sioOpen(t, c.Secret, r.Body), &m); err != nil {
+		if err := json.Unmarshal(madmintest.Open(t, c.Secret, r.Body), &m); err != nil {
 			t.Fatal(err)
 		}
 		return m, nil

@@ -5,7 +5,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/pbkdf2"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -13,48 +12,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/secure-io/sio-go"
+	"github.com/caddys3/caddys3/internal/madmintest"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
 )
-
-// sioSeal encrypts as madmin-go's EncryptData does, with sio-go's writer.
-func sioSeal(t *testing.T, id byte, password string, plain []byte) []byte {
-	t.Helper()
-	salt, nonce := make([]byte, 32), make([]byte, 8)
-	rand.Read(salt)
-	rand.Read(nonce)
-	var key []byte
-	alg := sio.AES_256_GCM
-	switch id {
-	case 0, 1:
-		key = argon2.IDKey([]byte(password), salt, 1, 64*1024, 4, 32)
-		if id == 1 {
-			alg = sio.ChaCha20Poly1305
-		}
-	case 2:
-		var err error
-		if key, err = pbkdf2.Key(sha256.New, password, salt, 8192, 32); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stream, err := alg.Stream(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	buf.Write(salt)
-	buf.WriteByte(id)
-	buf.Write(nonce)
-	w := stream.EncryptWriter(&buf, nonce, nil)
-	if _, err := w.Write(plain); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // manualSeal builds the one-fragment package minio-java's Crypto sends,
 // from crypto/cipher alone (no sio): the fragment nonce is nonce||uint32
@@ -110,7 +71,7 @@ func TestDecryptRoundTrips(t *testing.T) {
 			if size == len(userJSON) {
 				plain = []byte(userJSON)
 			}
-			got, err := Decrypt("s3cret", sioSeal(t, id, "s3cret", plain))
+			got, err := Decrypt("s3cret", madmintest.Seal(t, id, "s3cret", plain))
 			if err != nil || !bytes.Equal(got, plain) {
 				t.Fatalf("id %d, %d bytes: %v (got %d bytes)", id, size, err, len(got))
 			}

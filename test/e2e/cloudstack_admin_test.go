@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/md5"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -22,9 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/secure-io/sio-go"
-	"golang.org/x/crypto/argon2"
 
+	"github.com/caddys3/caddys3/internal/madmintest"
 	"github.com/caddys3/caddys3/internal/testserver"
 )
 
@@ -212,48 +210,6 @@ func wantAdminError(t *testing.T, a adminAnswer, status int, code string) {
 	}
 }
 
-// madminEncrypt is what minio-java's io.minio.admin.Crypto.encrypt sends:
-// salt(32) || 0x00 || nonce(8) || sio AES-256-GCM stream, the key
-// Argon2id(secret, salt, 1, 64 MiB, 4, 32).
-func madminEncrypt(t *testing.T, secret string, plain []byte) []byte {
-	t.Helper()
-	salt, nonce := make([]byte, 32), make([]byte, 8)
-	rand.Read(salt)
-	rand.Read(nonce)
-	stream, err := sio.AES_256_GCM.Stream(argon2.IDKey([]byte(secret), salt, 1, 64*1024, 4, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	buf.Write(salt)
-	buf.WriteByte(0)
-	buf.Write(nonce)
-	w := stream.EncryptWriter(&buf, nonce, nil)
-	w.Write(plain)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// madminDecrypt opens a sealed answer as madmin's DecryptData does
-// (id 0x00: Argon2id, AES-256-GCM).
-func madminDecrypt(t *testing.T, secret string, data []byte) []byte {
-	t.Helper()
-	if len(data) < 41 || data[32] != 0 {
-		t.Fatalf("not a sealed answer: %q", data)
-	}
-	stream, err := sio.AES_256_GCM.Stream(argon2.IDKey([]byte(secret), data[:32], 1, 64*1024, 4, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := io.ReadAll(stream.DecryptReader(bytes.NewReader(data[41:]), data[33:41], nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return plain
-}
-
 // javaUserInfo is io.minio.admin.UserInfo as Jackson reads it
 // (ignoreUnknown): status must be one of the enum's values.
 type javaUserInfo struct {
@@ -302,11 +258,11 @@ func TestCloudStackAdminAPI(t *testing.T) {
 
 	// A2: add-user with the encrypted UserInfo (Jackson's field order).
 	plain := []byte(`{"secretKey":"` + secret + `","policyName":"","memberOf":[],"status":"enabled"}`)
-	if a := adm(base1, "PUT", "add-user", userQ, madminEncrypt(t, csAdminSecret, plain)); a.status != 200 {
+	if a := adm(base1, "PUT", "add-user", userQ, madmintest.Seal(t, 0, csAdminSecret, plain)); a.status != 200 {
 		t.Fatalf("add-user: %s", a)
 	}
 	// A body sealed with another secret than the signer's, or not sealed.
-	wantAdminError(t, adm(base1, "PUT", "add-user", [][2]string{{"accessKey", "acs-x"}}, madminEncrypt(t, "not-the-admin-secret", plain)), 400, "XMinioAdminConfigBadJSON")
+	wantAdminError(t, adm(base1, "PUT", "add-user", [][2]string{{"accessKey", "acs-x"}}, madmintest.Seal(t, 0, "not-the-admin-secret", plain)), 400, "XMinioAdminConfigBadJSON")
 	wantAdminError(t, adm(base1, "PUT", "add-user", [][2]string{{"accessKey", "acs-x"}}, plain), 400, "XMinioAdminConfigBadJSON")
 	// A1 again, on the other node: 200 with the secret CloudStack stores.
 	if u := parseUserInfo(t, adm(base2, "GET", "user-info", userQ, nil)); u.SecretKey != secret || u.Status != "enabled" || u.MemberOf == nil {
@@ -432,11 +388,11 @@ func TestCloudStackAdminAPI(t *testing.T) {
 	wantXMLError(t, send(t, s3Empty), 400, "AuthorizationHeaderMalformed")
 	// mc admin policy detach/attach (madmin's DetachPolicy/AttachPolicy):
 	// sealed bodies both ways; a change already in effect is MinIO's 400.
-	assoc := madminEncrypt(t, csAdminSecret, []byte(`{"policies":["`+policyName+`"],"user":"`+user+`"}`))
+	assoc := madmintest.Seal(t, 0, csAdminSecret, []byte(`{"policies":["`+policyName+`"],"user":"`+user+`"}`))
 	for _, step := range []struct{ cmd, field string }{{"detach", "policiesDetached"}, {"attach", "policiesAttached"}} {
 		a := adm(base1, "POST", "idp/builtin/policy/"+step.cmd, nil, assoc)
 		var resp map[string]any
-		if a.status != 200 || a.ctype != "application/octet-stream" || json.Unmarshal(madminDecrypt(t, csAdminSecret, a.body), &resp) != nil ||
+		if a.status != 200 || a.ctype != "application/octet-stream" || json.Unmarshal(madmintest.Open(t, csAdminSecret, a.body), &resp) != nil ||
 			fmt.Sprint(resp[step.field]) != "["+policyName+"]" {
 			t.Fatalf("policy %s: %s", step.cmd, a)
 		}

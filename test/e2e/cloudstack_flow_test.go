@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caddys3/caddys3/internal/madmintest"
 	"github.com/caddys3/caddys3/internal/testserver"
 )
 
@@ -255,7 +256,7 @@ func TestCloudStackFlow(t *testing.T) {
 	userQ := [][2]string{{"accessKey", user}}
 	wantAdminError(t, adm("GET", "user-info", userQ, nil), 404, "XMinioAdminNoSuchUser")
 	secret := strings.Repeat("kQ3_", 21) + "xZ"
-	admOK("PUT", "add-user", userQ, madminEncrypt(t, csAdminSecret,
+	admOK("PUT", "add-user", userQ, madmintest.Seal(t, 0, csAdminSecret,
 		[]byte(`{"secretKey":"`+secret+`","policyName":"","memberOf":[],"status":"enabled"}`)))
 	tenant := javaClient{t, base2, user, secret}
 	tenantAPI := javaClient{t, base2, apiKey, apiSecret}
