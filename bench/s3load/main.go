@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,8 +40,9 @@ func main() {
 	access := flag.String("access-key", envOr("S3_ACCESS_KEY", "AKIACADDYS3DEV000001"), "access key id")
 	secret := flag.String("secret-key", envOr("S3_SECRET_KEY", "caddys3-dev-secret-change-me-000000000000"), "secret key")
 	bucket := flag.String("bucket", "s3load", "bucket (created if missing)")
-	op := flag.String("op", "put", "put, get, list (full ListObjectsV2 listings of -keys objects, pages of 1,000), multipart (uploads -parts parts of -size, times Complete) or httpget (anonymous GETs of <endpoint>/<key>, e.g. of a file_server over the files -op get left; nothing is created)")
+	op := flag.String("op", "put", "put, get, list (full ListObjectsV2 listings of -keys objects, pages of 1,000), multipart (uploads -parts parts of -size, times Complete), chunked (PUTs with signed aws-chunked bodies in -chunk chunks) or httpget (anonymous GETs of <endpoint>/<key>, e.g. of a file_server over the files -op get left; nothing is created)")
 	parts := flag.Int("parts", 100, "parts per upload for -op multipart")
+	chunkFlag := flag.String("chunk", "1MiB", "signed chunk size for -op chunked")
 	sizeFlag := flag.String("size", "4KiB", "object size")
 	n := flag.Int("n", 1000, "number of requests")
 	conc := flag.Int("c", 1, "concurrent workers")
@@ -52,6 +54,12 @@ func main() {
 	if err != nil {
 		log.Fatalf("size: %v", err)
 	}
+	chunk, err := humanize.ParseBytes(*chunkFlag)
+	if err != nil || chunk == 0 {
+		log.Fatalf("chunk: %v", err)
+	}
+	chunked := uploader{endpoint: strings.TrimSuffix(*endpoint, "/"), access: *access, secret: *secret, region: "us-east-1",
+		signer: v4.NewSigner(), client: httpClient}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 
@@ -105,6 +113,9 @@ func main() {
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, 256<<10)
+			if *op == "chunked" {
+				buf = make([]byte, chunk)
+			}
 			for {
 				i := next.Add(1) - 1
 				if i >= int64(*n) || ctx.Err() != nil {
@@ -127,6 +138,8 @@ func main() {
 							err = fmt.Errorf("short read %d", got)
 						}
 					}
+				case "chunked":
+					err = chunked.putChunked(ctx, "/"+*bucket+"/"+k, int64(size), buf)
 				case "httpget":
 					var resp *http.Response
 					resp, err = httpClient.Get(*endpoint + "/" + k)
