@@ -180,6 +180,13 @@ type Options struct {
 	// OnUsage, when set, hears every change of a bucket's stored bytes as
 	// it happens (see usagecount.go); it must not block.
 	OnUsage UsageHook
+	// RepairMaxSize bounds the file a read hashes to give an object found
+	// without metadata its ETag (see repair.go): 0 means
+	// DefaultRepairMaxSize, a negative value never hashes at read time.
+	RepairMaxSize int64
+	// KeepTemp makes Open leave the staging directory alone, so that a
+	// check can report what is there before it removes anything.
+	KeepTemp bool
 
 	// noOpenat2 makes the store resolve paths without openat2 (tests).
 	noOpenat2 bool

@@ -117,6 +117,12 @@ func (s *Store) openObject(bucket, key string, forMarkerBody bool) (*Object, err
 		return nil, err
 	}
 	if !marker {
+		if rec.ETag == "" {
+			if rec, err = s.repairAtRead(f, id, bucket, key, rec); err != nil {
+				f.Close()
+				return nil, err
+			}
+		}
 		return &Object{File: f, Meta: rec.meta(id.Size, unixSec(id.MTime))}, nil
 	}
 	// A marker has no bytes; hand out the shared empty file so callers

@@ -49,6 +49,7 @@ type Store struct {
 	completeWait    time.Duration // how long a Complete waits for a concurrent one
 
 	staleTempAge time.Duration // see Options.StaleTempAge
+	repairMax    int64         // see Options.RepairMaxSize
 
 	// node is this Store's id (see node.go); its heartbeat file is
 	// refreshed every nodeBeat until stopBeat.
@@ -100,6 +101,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 		minPartSize:     MinPartSize,
 		completeWait:    defaultCompleteWait,
 		staleTempAge:    opts.StaleTempAge,
+		repairMax:       repairLimit(opts.RepairMaxSize),
 		node:            newNodeID(),
 		nodeBeat:        opts.nodeBeat,
 		claimBeat:       opts.claimBeat,
@@ -122,7 +124,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 		s.listCache = newListCache(opts.ListCacheBytes)
 	}
 	s.listCacheMin = listCacheMinDirSize
-	if err := s.init(forceSidecar); err != nil {
+	if err := s.init(forceSidecar, opts.KeepTemp); err != nil {
 		s.stopNode()
 		root.Close()
 		return nil, fmt.Errorf("fsstore: %w", err)
@@ -130,7 +132,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) init(forceSidecar bool) error {
+func (s *Store) init(forceSidecar, keepTemp bool) error {
 	for _, d := range []string{tmpDir, bucketsDir, uploadsDir} {
 		if err := s.root.MkdirAll(d, 0o755); err != nil {
 			return err
@@ -156,7 +158,9 @@ func (s *Store) init(forceSidecar bool) error {
 		}
 		s.meta = &sidecarMeta{s: s}
 	}
-	s.cleanTemp()
+	if !keepTemp {
+		s.cleanTemp()
+	}
 	return nil
 }
 
@@ -199,6 +203,15 @@ func (s *Store) cleanTemp() {
 // whose temp file is removed gets an error at publish, never a partial
 // object).
 func (s *Store) CleanupTemp(ctx context.Context, olderThan time.Duration) (int, error) {
+	return s.scanTemp(ctx, olderThan, false)
+}
+
+// StaleTemp counts the staging entries CleanupTemp(olderThan) would remove.
+func (s *Store) StaleTemp(ctx context.Context, olderThan time.Duration) (int, error) {
+	return s.scanTemp(ctx, olderThan, true)
+}
+
+func (s *Store) scanTemp(ctx context.Context, olderThan time.Duration, dryRun bool) (int, error) {
 	d, err := s.root.Open(tmpDir)
 	if err != nil {
 		return 0, err
@@ -223,13 +236,15 @@ func (s *Store) CleanupTemp(ctx context.Context, olderThan time.Duration) (int, 
 					// Never recursively: see dropCounted.
 					remove = s.root.Remove
 				}
-				if remove(tmpDir+"/"+e.Name()) == nil {
+				if dryRun || remove(tmpDir+"/"+e.Name()) == nil {
 					removed++
 				}
 			}
 		}
 		if err == io.EOF || len(ents) == 0 {
-			s.cleanNodes(alive)
+			if !dryRun {
+				s.cleanNodes(alive)
+			}
 			return removed, nil
 		}
 		if err != nil {

@@ -1,0 +1,159 @@
+package fsstore
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// listedETag is the ETag a listing shows for key (the stored record, as
+// listings never repair).
+func listedETag(t *testing.T, s *Store, bucket, key string) string {
+	t.Helper()
+	res, err := s.ListObjects(ctx, bucket, ListOptions{Prefix: key, MaxKeys: 1})
+	if err != nil || len(res.Objects) != 1 {
+		t.Fatalf("list %q: %v %v", key, res.Objects, err)
+	}
+	return res.Objects[0].Meta.ETag
+}
+
+// dropIn copies body into the bucket directory by hand, as an operator does.
+func dropIn(t *testing.T, s *Store, bucket, rel string, body []byte) {
+	t.Helper()
+	p := filepath.Join(rootPath(s), bucket, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A file copied in by hand gets its ETag at the first read, stored so the
+// next reads and listings have it, and keeps its bytes.
+func TestReadRepairsMissingMetadata(t *testing.T) {
+	modes(t, func(t *testing.T, s *Store) {
+		mustBucket(t, s, "bkt")
+		body := []byte("copied in by hand")
+		dropIn(t, s, "bkt", "dir/hand.txt", body)
+		if got := listedETag(t, s, "bkt", "dir/hand.txt"); got != "" {
+			t.Fatalf("listed ETag before any read = %q", got)
+		}
+		m, err := s.HeadObject(ctx, "bkt", "dir/hand.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.ETag != md5hex(body) || m.ContentType != DefaultContentType || m.Size != int64(len(body)) {
+			t.Fatalf("head = %+v", m)
+		}
+		if got := listedETag(t, s, "bkt", "dir/hand.txt"); got != md5hex(body) {
+			t.Fatalf("listed ETag after the read = %q: not stored", got)
+		}
+		got, m2 := readObject(t, s, "bkt", "dir/hand.txt")
+		if string(got) != string(body) || m2.ETag != m.ETag {
+			t.Fatalf("get = %q %+v", got, m2)
+		}
+	})
+}
+
+// Above the limit a read fails with ErrMetadataMissing and stores nothing;
+// RepairObject repairs it whatever its size.
+func TestReadMissingMetadataAboveLimit(t *testing.T) {
+	modes(t, func(t *testing.T, s *Store) {
+		s.repairMax = 8
+		mustBucket(t, s, "bkt")
+		body := []byte("more than eight bytes")
+		dropIn(t, s, "bkt", "big", body)
+		dropIn(t, s, "bkt", "small", []byte("8 bytes!"))
+		if _, err := s.HeadObject(ctx, "bkt", "big"); !errors.Is(err, ErrMetadataMissing) {
+			t.Fatalf("head big: %v, want ErrMetadataMissing", err)
+		}
+		if _, err := s.OpenObject(ctx, "bkt", "big"); !errors.Is(err, ErrMetadataMissing) {
+			t.Fatalf("open big: %v, want ErrMetadataMissing", err)
+		}
+		if m, err := s.HeadObject(ctx, "bkt", "small"); err != nil || m.ETag == "" {
+			t.Fatalf("head small (at the limit): %+v %v", m, err)
+		}
+		missing, err := s.RepairObject(ctx, "bkt", "big", false)
+		if err != nil || !missing {
+			t.Fatalf("check big = %v %v", missing, err)
+		}
+		if _, err := s.HeadObject(ctx, "bkt", "big"); !errors.Is(err, ErrMetadataMissing) {
+			t.Fatalf("a check without repair stored a record: %v", err)
+		}
+		if missing, err := s.RepairObject(ctx, "bkt", "big", true); err != nil || !missing {
+			t.Fatalf("repair big = %v %v", missing, err)
+		}
+		if m, err := s.HeadObject(ctx, "bkt", "big"); err != nil || m.ETag != md5hex(body) {
+			t.Fatalf("head after repair = %+v %v", m, err)
+		}
+		if missing, err := s.RepairObject(ctx, "bkt", "big", true); err != nil || missing {
+			t.Fatalf("second repair = %v %v", missing, err)
+		}
+	})
+}
+
+// A record that lost only its ETag keeps the rest (owner, user metadata)
+// when repaired.
+func TestRepairKeepsRecord(t *testing.T) {
+	modes(t, func(t *testing.T, s *Store) {
+		mustBucket(t, s, "bkt")
+		body := []byte("x")
+		if _, err := s.PutObject(ctx, "bkt", "k", bytes.NewReader(body), PutOptions{Meta: ObjectMeta{Owner: "alice", UserMeta: map[string]string{"a": "b"}, ContentType: "text/plain"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.editRecord(ctx, "bkt", "k", "", func(r *metaRecord) { r.ETag = "" }); err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.HeadObject(ctx, "bkt", "k")
+		if err != nil || m.ETag != md5hex(body) || m.Owner != "alice" || m.UserMeta["a"] != "b" || m.ContentType != "text/plain" {
+			t.Fatalf("head = %+v %v", m, err)
+		}
+	})
+}
+
+// Sidecar records of files that are gone are found once older than the
+// grace, and removed only with repair; live records stay.
+func TestOrphanSidecars(t *testing.T) {
+	s := newStore(t, true)
+	mustBucket(t, s, "bkt")
+	put(t, s, "bkt", "live", []byte("live"))
+	put(t, s, "bkt", "gone", []byte("gone"))
+	if err := os.Remove(filepath.Join(rootPath(s), "bkt", "gone")); err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	record := func(rel string) { found = append(found, rel) }
+	if n, err := s.OrphanSidecars(ctx, true, record); err != nil || n != 0 {
+		t.Fatalf("young records: %d %v", n, err)
+	}
+	old := time.Now().Add(-2 * sidecarGrace)
+	for _, key := range []string{"live", "gone"} {
+		dir := filepath.Join(rootPath(s), sidecarDir("bkt", key))
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			os.Chtimes(filepath.Join(dir, e.Name()), old, old)
+		}
+	}
+	if n, err := s.OrphanSidecars(ctx, false, record); err != nil || n != 1 {
+		t.Fatalf("report: %d %v", n, err)
+	}
+	if n, err := s.OrphanSidecars(ctx, true, record); err != nil || n != 1 {
+		t.Fatalf("repair: %d %v", n, err)
+	}
+	if n, err := s.OrphanSidecars(ctx, false, record); err != nil || n != 0 {
+		t.Fatalf("after repair: %d %v", n, err)
+	}
+	if exists(t, filepath.Join(rootPath(s), sidecarDir("bkt", "gone"))) {
+		t.Error("the orphan's directory is still there")
+	}
+	if m, err := s.HeadObject(ctx, "bkt", "live"); err != nil || m.ETag != md5hex([]byte("live")) {
+		t.Fatalf("live object lost its record: %+v %v", m, err)
+	}
+	if len(found) != 2 || found[0] != found[1] {
+		t.Errorf("found = %v", found)
+	}
+}
