@@ -26,6 +26,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    abort_incomplete_after <duration>
 //	    copy_file_range on|off
 //	    stale_temp_age <duration>
+//	    repair_max_size <size>|off
 //	    log_keys [on|off]
 //	    admin_accounts <canonical-id>...
 //	    reserved_buckets <name>...
@@ -85,6 +86,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 		case "stale_temp_age":
 			if err := durationArg(d, &h.StaleTempAge); err != nil {
+				return err
+			}
+		case "repair_max_size":
+			if err := repairMaxSizeArg(d, &h.RepairMaxSize); err != nil {
 				return err
 			}
 		case "copy_file_range":

@@ -383,6 +383,7 @@ var sentinelCodes = []struct {
 	{err: fsstore.ErrBadDigest, code: s3err.BadDigest},
 	{err: fsstore.ErrCompleteInProgress, code: s3err.OperationAborted},
 	{err: fsstore.ErrObjectLocked, code: s3err.AccessDenied, text: &s3err.ObjectLocked},
+	{err: fsstore.ErrMetadataMissing, code: s3err.InvalidObjectState, text: &s3err.MetadataMissing},
 	{err: fsstore.ErrLockNeedsVersioning, code: s3err.InvalidBucketState, text: &s3err.LockNeedsVersioning},
 	{err: fsstore.ErrVersioningLocked, code: s3err.InvalidBucketState, text: &s3err.VersioningLocked},
 	{err: fsstore.ErrNoObjectLock, code: s3err.InvalidRequest, text: &s3err.BucketMissingObjectLock},

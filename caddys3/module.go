@@ -77,6 +77,12 @@ type Handler struct {
 	// sharing the root may still be writing it. Default 1h.
 	StaleTempAge caddy.Duration `json:"stale_temp_age,omitempty"`
 
+	// RepairMaxSize is the largest object found without its metadata
+	// record (copied in by hand) that a GET or HEAD hashes to give it its
+	// ETag, stored once; a larger one answers 403 InvalidObjectState until
+	// caddy s3 fsck --repair runs. Default 64 MiB; -1: never hash on a read.
+	RepairMaxSize int64 `json:"repair_max_size,omitempty"`
+
 	// CopyFileRange joins multipart parts with copy_file_range(2) so the
 	// filesystem can avoid a second full copy: "on" (default) or "off" for
 	// NFS servers that mishandle it.
@@ -188,6 +194,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Fsync:           h.Fsync == "always",
 		NoCopyFileRange: h.CopyFileRange == "off",
 		StaleTempAge:    time.Duration(h.StaleTempAge),
+		RepairMaxSize:   h.RepairMaxSize,
 	})
 	if err != nil {
 		// h.store stays a nil interface (not a nil *Store), so Cleanup

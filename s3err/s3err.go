@@ -35,6 +35,7 @@ const (
 	InvalidBucketState                      Code = "InvalidBucketState"
 	InvalidChunkSizeError                   Code = "InvalidChunkSizeError"
 	InvalidDigest                           Code = "InvalidDigest"
+	InvalidObjectState                      Code = "InvalidObjectState"
 	InvalidPart                             Code = "InvalidPart"
 	InvalidPartNumber                       Code = "InvalidPartNumber"
 	InvalidPartOrder                        Code = "InvalidPartOrder"
@@ -139,6 +140,7 @@ var table = map[Code]Row{
 	InvalidBucketState:                      {409, "The request is not valid with the current state of the bucket."},
 	InvalidChunkSizeError:                   {400, "Only the last chunk is allowed to have a size less than 8192 bytes"},
 	InvalidDigest:                           {400, "The Content-MD5 or checksum value you specified is not valid."},
+	InvalidObjectState:                      {403, "The operation is not valid for the current state of the object."},
 	InvalidPartNumber:                       {416, "The requested partnumber is not satisfiable"},
 	InvalidPart:                             {400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
 	InvalidPartOrder:                        {400, "The list of parts was not in ascending order. Parts must be ordered by part number."},
