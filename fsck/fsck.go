@@ -307,29 +307,27 @@ func (c *checker) sidecars(ctx context.Context) error {
 }
 
 // staging counts (and with Repair removes) abandoned temp entries and
-// multipart uploads with the store's own cleanups.
+// multipart uploads with the store's own cleanups (temp entries first:
+// aborting uploads also cleans the staging directory).
 func (c *checker) staging(ctx context.Context) error {
+	temps, err := c.s.StaleTemp(ctx, c.o.TempAge)
+	if err != nil {
+		return fmt.Errorf("fsck: temp files: %w", err)
+	}
 	uploads, err := c.s.StaleUploads(ctx, c.o.UploadAge)
 	if err != nil {
 		return fmt.Errorf("fsck: uploads: %w", err)
 	}
-	aborted := 0
+	aborted, removed := 0, 0
 	if c.o.Repair {
+		if removed, err = c.s.CleanupTemp(ctx, c.o.TempAge); err != nil {
+			return fmt.Errorf("fsck: removing temp files: %w", err)
+		}
 		if aborted, err = c.s.CleanupUploads(ctx, c.o.UploadAge); err != nil {
 			return fmt.Errorf("fsck: aborting uploads: %w", err)
 		}
 	}
 	c.count(StaleUpload, ".caddys3/uploads", uploads, aborted)
-	temps, err := c.s.StaleTemp(ctx, c.o.TempAge)
-	if err != nil {
-		return fmt.Errorf("fsck: temp files: %w", err)
-	}
-	removed := 0
-	if c.o.Repair {
-		if removed, err = c.s.CleanupTemp(ctx, c.o.TempAge); err != nil {
-			return fmt.Errorf("fsck: removing temp files: %w", err)
-		}
-	}
 	c.count(StaleTemp, ".caddys3/tmp", temps, removed)
 	return nil
 }
