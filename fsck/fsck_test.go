@@ -148,6 +148,10 @@ func TestRepair(t *testing.T) {
 	}
 	// Objects without metadata have their ETag and the default type.
 	for bk, body := range map[[2]string][]byte{{"bkt", "dir/hand.txt"}: []byte("copied by hand"), {"made-by-hand", "inside"}: []byte("in a hand-made dir")} {
+		// Asked before any read, which would repair it too.
+		if missing, err := s.RepairObject(ctx, bk[0], bk[1], false); err != nil || missing {
+			t.Errorf("%v still without metadata: %v", bk, err)
+		}
 		o, err := s.OpenObject(ctx, bk[0], bk[1])
 		if err != nil {
 			t.Fatal(err)
