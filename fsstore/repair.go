@@ -59,6 +59,21 @@ func (s *Store) repairAtRead(f *os.File, id fileID, bucket, key string, rec meta
 	return s.fillRecord(ctx, f, id, bucket, key)
 }
 
+// repairOpened is repairAtRead for a version o of bucket/key opened by a
+// versioned read, whose metadata carries what its entry's name says.
+func (s *Store) repairOpened(o *Object, bucket, key string) error {
+	var id fileID
+	if err := withFd(o.File, func(fd int) (err error) { id, _, err = statID(fd); return err }); err != nil {
+		return err
+	}
+	rec, err := s.repairAtRead(o.File, id, bucket, key, metaRecord{})
+	if err != nil {
+		return err
+	}
+	o.Meta.ETag, o.Meta.ContentType = rec.ETag, rec.ContentType
+	return nil
+}
+
 // fillRecord hashes f and stores its ETag (and the default content type)
 // in its record, keeping whatever else the record holds. It holds the
 // key's publish lock, as conditional writers do, and stores nothing if the

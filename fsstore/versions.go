@@ -534,6 +534,12 @@ func (s *Store) openVersion(st *vstate, name string, addressed, forBody bool) (*
 		}
 		return nil, markerErr(name, o.Meta, addressed)
 	}
+	if o.Meta.ETag == "" && o.File != nil && (st.plain == nil || st.plain.name != name || !st.plain.markerDir) {
+		if err := s.repairOpened(o, st.bucket, st.key); err != nil {
+			o.File.Close()
+			return nil, err
+		}
+	}
 	return o, nil
 }
 
