@@ -170,4 +170,3 @@ func (p *progress) done() {
 		_ = p.bar.Finish()
 	}
 }
-
