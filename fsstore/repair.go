@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -23,7 +24,8 @@ import (
 // naming this inode), so later reads and listings see it. Hashing is
 // bounded by Options.RepairMaxSize: a larger file fails the read with
 // ErrMetadataMissing rather than reading gigabytes for a HEAD; the fsck
-// command (RepairObject) repairs it whatever its size.
+// command (RepairObject) repairs it whatever its size. In sidecar mode a
+// restored file finds its old record again (see restoredRecord).
 
 // DefaultRepairMaxSize is the largest file a read hashes (Options.RepairMaxSize 0).
 const DefaultRepairMaxSize = 64 << 20
@@ -102,7 +104,11 @@ func (s *Store) fillRecord(ctx context.Context, f *os.File, id fileID, bucket, k
 			return fmt.Errorf("%w: the file changed while it was hashed", ErrMetadataMissing)
 		}
 		return s.editFd(fd, bucket, key, func(r *metaRecord) error {
-			if r.ETag == "" {
+			switch old, ok := s.restoredRecord(bucket, key, id, etag); {
+			case r.ETag != "":
+			case ok:
+				*r = old
+			default:
 				r.ETag = etag
 				if r.ContentType == "" {
 					r.ContentType = DefaultContentType
@@ -116,6 +122,31 @@ func (s *Store) fillRecord(ctx context.Context, f *os.File, id fileID, bucket, k
 		return metaRecord{}, fmt.Errorf("repairing the record of %s/%s: %w", bucket, key, err)
 	}
 	return rec, nil
+}
+
+// restoredRecord finds, in sidecar mode, the record a file-level restore
+// (rsync, tar) left behind for the file id of bucket/key: restores make
+// new inodes, so no record names this one, but the record of the same
+// key whose file had this size and modification time (to the second:
+// some archive formats keep no more) and whose ETag is this file's MD5
+// (or a multipart ETag, which cannot be recomputed) describes these bytes.
+func (s *Store) restoredRecord(bucket, key string, id fileID, etag string) (metaRecord, bool) {
+	sm, ok := s.meta.(*sidecarMeta)
+	if !ok {
+		return metaRecord{}, false
+	}
+	names, _ := s.readDirNames(sidecarDir(bucket, key))
+	for _, name := range names {
+		old, ok, err := sm.read(bucket, key, name)
+		if err != nil || !ok || name == markerRecord || old.Bucket != bucket || old.Key != key ||
+			old.ID.Size != id.Size || unixSec(old.ID.MTime) != unixSec(id.MTime) {
+			continue
+		}
+		if old.Meta.ETag == etag || strings.Contains(old.Meta.ETag, "-") {
+			return old.Meta, true
+		}
+	}
+	return metaRecord{}, false
 }
 
 // RepairObject looks at key's object (its plain file, not a folder marker)
