@@ -124,6 +124,30 @@ func sh(t *testing.T, line string) {
 	}
 }
 
+// docCommands returns the lines of docs/backup.md's sh blocks that start
+// with prefix, and fails unless there are two (a backup and a restore).
+func docCommands(t *testing.T, prefix string) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../docs/backup.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	inSh := false
+	for line := range strings.SplitSeq(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(line, "```"):
+			inSh = line == "```sh"
+		case inSh && strings.HasPrefix(line, prefix):
+			out = append(out, line)
+		}
+	}
+	if len(out) != 2 {
+		t.Fatalf("docs/backup.md: %d commands starting with %q, want a backup and a restore: %q", len(out), prefix, out)
+	}
+	return out
+}
+
 // A backup of a live root made with the commands of docs/backup.md and
 // restored into an empty root serves every object version with its ETag,
 // content headers, user metadata and ACL, and fsck finds it clean.
@@ -136,16 +160,11 @@ func TestBackupRestore(t *testing.T) {
 	if len(want) != 7 {
 		t.Fatalf("source has %d object versions, want 7: %v", len(want), want)
 	}
-	// The commands of docs/backup.md, with SRC, BACKUP and DST filled in.
-	recipes := map[string][2]string{
-		"rsync": {
-			`rsync -aHAX --numeric-ids --delete "$SRC"/ "$BACKUP"/`,
-			`rsync -aHAX --numeric-ids "$BACKUP"/ "$DST"/`,
-		},
-		"tar": {
-			`tar --create --file "$BACKUP.tar" --xattrs --xattrs-include='user.*' --numeric-owner -C "$SRC" .`,
-			`tar --extract --file "$BACKUP.tar" --xattrs --xattrs-include='user.*' --numeric-owner -C "$DST"`,
-		},
+	// The commands of docs/backup.md, read from it, with SRC, BACKUP and
+	// DST filled in: the backup, then the restore.
+	recipes := map[string][]string{
+		"rsync": docCommands(t, "rsync -aHAX"),
+		"tar":   docCommands(t, "tar --"),
 	}
 	for name, cmds := range recipes {
 		t.Run(name, func(t *testing.T) {
