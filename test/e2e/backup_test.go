@@ -154,7 +154,7 @@ func docCommands(t *testing.T, prefix string) []string {
 func TestBackupRestore(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
-	a := startExtraServer(t, "", mustFreePort(t), src)
+	a := startOnFreePort(t, src)
 	buckets := fillBackupSource(t, a.URL())
 	want := snapshotObjects(t, a.URL(), buckets)
 	if len(want) != 7 {
@@ -180,7 +180,7 @@ func TestBackupRestore(t *testing.T) {
 			if out, code := runFsck(t, "--root", dst); code != 0 {
 				t.Errorf("fsck of the restored root: exit %d\n%s", code, out)
 			}
-			b := startExtraServer(t, "", mustFreePort(t), dst)
+			b := startOnFreePort(t, dst)
 			got := snapshotObjects(t, b.URL(), buckets)
 			if !reflect.DeepEqual(got, want) {
 				for k, w := range want {

@@ -7,15 +7,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/caddys3/caddys3/internal/testserver"
 )
 
-func mustFreePort(t *testing.T) int {
+// startOnFreePort is startExtraServer on a free port, in a temporary
+// directory.
+func startOnFreePort(t *testing.T, root string, s3opts ...string) *testserver.Server {
 	t.Helper()
 	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return port
+	return startExtraServer(t, "", port, root, s3opts...)
 }
 
 // runFsck runs `caddy s3 fsck` of the server binary with args and returns
@@ -39,7 +43,7 @@ func runFsck(t *testing.T, args ...string) (string, int) {
 // it. A directory made by hand becomes alice's bucket with --owner.
 func TestFsckHandCopiedObjects(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "root")
-	s := startExtraServer(t, "", mustFreePort(t), root, "repair_max_size 1KiB")
+	s := startOnFreePort(t, root, "repair_max_size 1KiB")
 	base := s.URL()
 	b := newBucketName("fsck-hand")
 	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: base, Path: "/" + b, Creds: &alice}), 200)

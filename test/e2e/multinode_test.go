@@ -28,11 +28,7 @@ import (
 // the test ends.
 func startSecondNode(t *testing.T) string {
 	t.Helper()
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return startExtraServer(t, "", port, srv.root).URL()
+	return startOnFreePort(t, srv.root).URL()
 }
 
 // httpStatus is the HTTP status of an SDK error (0 for success or a

@@ -50,9 +50,9 @@ func rclone(t *testing.T, config string, args ...string) string {
 // metadata arrive (rclone -M); what it cannot carry is documented there.
 func TestRcloneMoveRoot(t *testing.T) {
 	dir := t.TempDir()
-	a := startExtraServer(t, "", mustFreePort(t), filepath.Join(dir, "a"))
-	b := startExtraServer(t, "", mustFreePort(t), filepath.Join(dir, "b"))
-	c := startExtraServer(t, "", mustFreePort(t), filepath.Join(dir, "c"))
+	a := startOnFreePort(t, filepath.Join(dir, "a"))
+	b := startOnFreePort(t, filepath.Join(dir, "b"))
+	c := startOnFreePort(t, filepath.Join(dir, "c"))
 	cl := sdk(alice, a.URL())
 	ctx := ctxT(t)
 	buckets := []string{newBucketName("rc-one"), newBucketName("rc-two")}
