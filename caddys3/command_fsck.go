@@ -92,7 +92,7 @@ func runFsck(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintf(out, "%-8s %s: %s\n", state, k, rel)
 		}
 	}
-	progress := newProgress(cmd.ErrOrStderr())
+	progress := newProgress(cmd.ErrOrStderr(), progressEvery)
 	o.Progress = progress.update
 
 	s, err := fsstore.Open(fsstore.Options{Root: root, KeepTemp: true})
@@ -136,13 +136,14 @@ func printSummary(w io.Writer, r *fsck.Report) {
 // progress shows how far a walk has come: a bar over the buckets on a
 // terminal, otherwise a line every progressEvery.
 type progress struct {
-	w    io.Writer
-	bar  *progressbar.ProgressBar
-	last time.Time
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+	every time.Duration
+	last  time.Time
 }
 
-func newProgress(w io.Writer) *progress {
-	p := &progress{w: w, last: time.Now()}
+func newProgress(w io.Writer, every time.Duration) *progress {
+	p := &progress{w: w, every: every, last: time.Now()}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(w),
 			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
@@ -159,7 +160,7 @@ func (p *progress) update(s fsck.Progress) {
 		_ = p.bar.Set(s.BucketsDone)
 		return
 	}
-	if time.Since(p.last) >= progressEvery {
+	if time.Since(p.last) >= p.every {
 		p.last = time.Now()
 		fmt.Fprintf(p.w, "fsck: bucket %d/%d (%s), %d entries, %d objects\n", s.BucketsDone+1, s.Buckets, s.Bucket, s.Entries, s.Objects)
 	}

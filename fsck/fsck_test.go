@@ -98,7 +98,9 @@ func checkCounts(t *testing.T, what string, got, want map[Kind]int) {
 func TestReportOnly(t *testing.T) {
 	root, s, _ := damaged(t)
 	var lines []string
+	var last Progress
 	r, err := Check(ctx, s, Options{UploadAge: time.Nanosecond, Owner: "bob",
+		Progress: func(p Progress) { last = p },
 		Found: func(k Kind, rel string, repaired bool) {
 			lines = append(lines, string(k)+" "+rel)
 			if repaired {
@@ -112,6 +114,9 @@ func TestReportOnly(t *testing.T) {
 	checkCounts(t, "repaired", r.Repaired, nil)
 	if r.Buckets != 1 || r.Objects != 2 {
 		t.Errorf("walked %d buckets %d objects, want 1 and 2", r.Buckets, r.Objects)
+	}
+	if last != (Progress{Buckets: 1, BucketsDone: 1, Bucket: "bkt", Entries: 6, Objects: 2}) {
+		t.Errorf("last progress %+v", last)
 	}
 	if len(lines) != 10 {
 		t.Errorf("found lines %q", lines)

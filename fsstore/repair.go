@@ -76,8 +76,9 @@ func (s *Store) repairOpened(o *Object, bucket, key string) error {
 	return nil
 }
 
-// fillRecord hashes f and stores its ETag (and the default content type)
-// in its record, keeping whatever else the record holds. It holds the
+// fillRecord hashes f and stores its ETag (and the default content type,
+// and the bucket's owner as the object's) in its record, keeping whatever
+// else the record holds. It holds the
 // key's publish lock, as conditional writers do, and stores nothing if the
 // file changed while it was hashed (a copy still being written).
 func (s *Store) fillRecord(ctx context.Context, f *os.File, id fileID, bucket, key string) (metaRecord, error) {
@@ -94,6 +95,11 @@ func (s *Store) fillRecord(ctx context.Context, f *os.File, id fileID, bucket, k
 		return metaRecord{}, fmt.Errorf("hashing %s/%s: %w", bucket, key, err)
 	}
 	etag := hex.EncodeToString(h.Sum(nil))
+	// The bucket's owner owns what nobody wrote through S3.
+	var owner string
+	if info, err := s.Bucket(ctx, bucket); err == nil {
+		owner = info.Owner
+	}
 	var rec metaRecord
 	err = withFd(f, func(fd int) error {
 		now, _, err := statID(fd)
@@ -112,6 +118,9 @@ func (s *Store) fillRecord(ctx context.Context, f *os.File, id fileID, bucket, k
 				r.ETag = etag
 				if r.ContentType == "" {
 					r.ContentType = DefaultContentType
+				}
+				if r.Owner == "" {
+					r.Owner = owner
 				}
 			}
 			rec = *r

@@ -48,7 +48,7 @@ func TestReadRepairsMissingMetadata(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.ETag != md5hex(body) || m.ContentType != DefaultContentType || m.Size != int64(len(body)) {
+		if m.ETag != md5hex(body) || m.ContentType != DefaultContentType || m.Size != int64(len(body)) || m.Owner != "owner" {
 			t.Fatalf("head = %+v", m)
 		}
 		if got := listedETag(t, s, "bkt", "dir/hand.txt"); got != md5hex(body) {
@@ -262,7 +262,7 @@ func TestSidecarRecordFollowsRestore(t *testing.T) {
 		t.Errorf("restored file: %+v %v", m, err)
 	}
 	m, err = s.HeadObject(ctx, "bkt", "changed")
-	if err != nil || m.ETag != md5hex([]byte("BODY OF changed")) || m.ContentType != DefaultContentType || m.Owner != "" {
+	if err != nil || m.ETag != md5hex([]byte("BODY OF changed")) || m.ContentType != DefaultContentType || m.Owner != "owner" {
 		t.Errorf("changed file: %+v %v", m, err)
 	}
 }

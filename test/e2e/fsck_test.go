@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,6 +65,11 @@ func TestFsckHandCopiedObjects(t *testing.T) {
 	r = doRaw(t, rawReq{Method: "GET", Base: base, Path: objPath(b, "small.bin"), Creds: &alice})
 	if r.Status != 200 || string(r.Body) != string(small) || r.Header.Get("ETag") != `"`+md5Hex(small)+`"` {
 		t.Errorf("GET of a hand-copied file: %d %v", r.Status, r.Header)
+	}
+
+	r = doRaw(t, rawReq{Method: "GET", Base: base, Path: objPath(b, "small.bin"), Query: url.Values{"acl": {""}}, Creds: &alice})
+	if r.Status != 200 || !strings.Contains(string(r.Body), "<Owner><ID>alice</ID>") {
+		t.Errorf("the bucket's owner does not own the repaired object: %s", r)
 	}
 
 	wantStatus(t, doRaw(t, rawReq{Method: "HEAD", Base: base, Path: objPath(b, "dir/big.bin"), Creds: &alice}), http.StatusForbidden)
