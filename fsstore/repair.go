@@ -58,7 +58,12 @@ func (s *Store) repairAtRead(f *os.File, id fileID, bucket, key string, rec meta
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), repairLockWait)
 	defer cancel()
-	return s.fillRecord(ctx, f, id, bucket, key)
+	rec, err := s.fillRecord(ctx, f, id, bucket, key)
+	if err != nil && rec.ETag != "" {
+		// Computed but not stored: serve it; the next read tries again.
+		return rec, nil
+	}
+	return rec, err
 }
 
 // repairOpened is repairAtRead for a version o of bucket/key opened by a
@@ -78,18 +83,15 @@ func (s *Store) repairOpened(o *Object, bucket, key string) error {
 
 // fillRecord hashes f and stores its ETag (and the default content type,
 // and the bucket's owner as the object's) in its record, keeping whatever
-// else the record holds. It holds the
-// key's publish lock, as conditional writers do, and stores nothing if the
-// file changed while it was hashed (a copy still being written).
+// else the record holds. It stores under the key's publish lock, as
+// conditional writers do, and stores nothing if the file changed while it
+// was hashed (a copy still being written: ErrMetadataMissing). When only
+// storing fails (a read-only root, the lock busy), it returns the record
+// it would have stored with the error.
 func (s *Store) fillRecord(ctx context.Context, f *os.File, id fileID, bucket, key string) (metaRecord, error) {
-	l, err := s.lockKey(ctx, bucket, key)
-	if err != nil {
-		return metaRecord{}, fmt.Errorf("locking %s/%s: %w", bucket, key, err)
-	}
-	defer l.unlock()
 	h := md5.New()
 	bp := s.bufs.Get().(*[]byte)
-	_, err = io.CopyBuffer(h, io.NewSectionReader(f, 0, id.Size), *bp)
+	_, err := io.CopyBuffer(h, io.NewSectionReader(f, 0, id.Size), *bp)
 	s.bufs.Put(bp)
 	if err != nil {
 		return metaRecord{}, fmt.Errorf("hashing %s/%s: %w", bucket, key, err)
@@ -100,8 +102,41 @@ func (s *Store) fillRecord(ctx context.Context, f *os.File, id fileID, bucket, k
 	if info, err := s.Bucket(ctx, bucket); err == nil {
 		owner = info.Owner
 	}
+	fill := func(r *metaRecord) {
+		switch old, ok := s.restoredRecord(bucket, key, id, etag); {
+		case r.ETag != "":
+		case ok:
+			*r = old
+		default:
+			r.ETag = etag
+			if r.ContentType == "" {
+				r.ContentType = DefaultContentType
+			}
+			if r.Owner == "" {
+				r.Owner = owner
+			}
+		}
+	}
 	var rec metaRecord
-	err = withFd(f, func(fd int) error {
+	err = s.storeFilled(ctx, f, id, bucket, key, func(r *metaRecord) { fill(r); rec = *r })
+	if err != nil && !errors.Is(err, ErrMetadataMissing) && rec.ETag == "" {
+		fill(&rec)
+	}
+	if err != nil {
+		return rec, fmt.Errorf("repairing the record of %s/%s: %w", bucket, key, err)
+	}
+	return rec, nil
+}
+
+// storeFilled rewrites the record of f with fill under the key's lock,
+// unless f is no longer the file id that was hashed.
+func (s *Store) storeFilled(ctx context.Context, f *os.File, id fileID, bucket, key string, fill func(*metaRecord)) error {
+	l, err := s.lockKey(ctx, bucket, key)
+	if err != nil {
+		return fmt.Errorf("locking: %w", err)
+	}
+	defer l.unlock()
+	return withFd(f, func(fd int) error {
 		now, _, err := statID(fd)
 		if err != nil {
 			return err
@@ -109,28 +144,8 @@ func (s *Store) fillRecord(ctx context.Context, f *os.File, id fileID, bucket, k
 		if now != id {
 			return fmt.Errorf("%w: the file changed while it was hashed", ErrMetadataMissing)
 		}
-		return s.editFd(fd, bucket, key, func(r *metaRecord) error {
-			switch old, ok := s.restoredRecord(bucket, key, id, etag); {
-			case r.ETag != "":
-			case ok:
-				*r = old
-			default:
-				r.ETag = etag
-				if r.ContentType == "" {
-					r.ContentType = DefaultContentType
-				}
-				if r.Owner == "" {
-					r.Owner = owner
-				}
-			}
-			rec = *r
-			return nil
-		})
+		return s.editFd(fd, bucket, key, func(r *metaRecord) error { fill(r); return nil })
 	})
-	if err != nil {
-		return metaRecord{}, fmt.Errorf("repairing the record of %s/%s: %w", bucket, key, err)
-	}
-	return rec, nil
 }
 
 // restoredRecord finds, in sidecar mode, the record a file-level restore

@@ -266,3 +266,33 @@ func TestSidecarRecordFollowsRestore(t *testing.T) {
 		t.Errorf("changed file: %+v %v", m, err)
 	}
 }
+
+// When the record cannot be stored (here: the key's lock is not had in
+// time), the read still gets the computed ETag, and nothing is stored.
+func TestRepairUnstoredStillServes(t *testing.T) {
+	s := newStore(t, false)
+	mustBucket(t, s, "bkt")
+	dropIn(t, s, "bkt", "k", []byte("body"))
+	l, err := s.lockKey(ctx, "bkt", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.unlock()
+	f, rec, id, _, err := s.openKey("bkt", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	done, cancel := contextWithCancel()
+	cancel()
+	got, err := s.fillRecord(done, f, id, "bkt", "k")
+	if err == nil || got.ETag != md5hex([]byte("body")) || got.Owner != "owner" {
+		t.Fatalf("fillRecord = %+v, %v; want the computed record and an error", got, err)
+	}
+	if rec.ETag != "" {
+		t.Fatalf("record before: %+v", rec)
+	}
+	if missing, err := s.RepairObject(ctx, "bkt", "k", false); err != nil || !missing {
+		t.Errorf("stored anyway: %v %v", missing, err)
+	}
+}
