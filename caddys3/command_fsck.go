@@ -7,7 +7,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -89,7 +93,7 @@ func runFsck(cmd *cobra.Command, _ []string) error {
 			if repaired {
 				state = "repaired"
 			}
-			fmt.Fprintf(out, "%-8s %s: %s\n", state, k, rel)
+			fmt.Fprintf(out, "%-8s %s: %s\n", state, k, printable(rel))
 		}
 	}
 	progress := newProgress(cmd.ErrOrStderr(), progressEvery)
@@ -124,6 +128,15 @@ func runFsck(cmd *cobra.Command, _ []string) error {
 		return errFindingsLeft
 	}
 	return nil
+}
+
+// printable quotes a name that is not valid UTF-8 or holds characters a
+// terminal would interpret (names on disk are anyone's).
+func printable(name string) string {
+	if utf8.ValidString(name) && strings.IndexFunc(name, func(r rune) bool { return !unicode.IsGraphic(r) }) < 0 {
+		return name
+	}
+	return strconv.Quote(name)
 }
 
 func printSummary(w io.Writer, r *fsck.Report) {

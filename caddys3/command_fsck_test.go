@@ -39,3 +39,16 @@ func TestFsckSummary(t *testing.T) {
 		t.Errorf("summary:\n%s", out)
 	}
 }
+
+func TestFsckPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"bkt/a b/ü.txt":     "bkt/a b/ü.txt",
+		"bkt/\x1b[31mred":   `"bkt/\x1b[31mred"`,
+		"bkt/latin1-\xe9t":  `"bkt/latin1-\xe9t"`,
+		"bkt/new\nline.txt": `"bkt/new\nline.txt"`,
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

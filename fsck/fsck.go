@@ -39,11 +39,12 @@ const (
 	OrphanSidecar   Kind = "orphaned sidecar records"
 	StaleTemp       Kind = "stale temp entries"
 	StaleUpload     Kind = "stale multipart uploads"
+	Unreadable      Kind = "objects that could not be checked"
 	lostFoundSubdir      = ".caddys3/lost+found"
 )
 
 // Kinds lists every Kind in summary order.
-var Kinds = []Kind{NoMetadata, NotBucket, BucketNoDir, Undecodable, Symlink, NotRegular, StrayFile, OrphanSidecar, StaleTemp, StaleUpload}
+var Kinds = []Kind{NoMetadata, NotBucket, BucketNoDir, Undecodable, Symlink, NotRegular, StrayFile, OrphanSidecar, StaleTemp, StaleUpload, Unreadable}
 
 // Options say what to repair.
 type Options struct {
@@ -271,11 +272,13 @@ func (c *checker) walkBucket(ctx context.Context, bucket string) error {
 		c.p.Objects++
 		c.r.Objects++
 		missing, err := c.s.RepairObject(ctx, bucket, key, c.o.Repair)
-		if missing {
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil && !missing:
+			c.found(Unreadable, fmt.Sprintf("%s (%v)", rel, err), false)
+		case missing:
 			c.found(NoMetadata, rel, c.o.Repair && err == nil)
-		}
-		if err != nil {
-			return fmt.Errorf("fsck: %s: %w", rel, err)
 		}
 		return nil
 	})

@@ -70,6 +70,7 @@ func damaged(t *testing.T) (string, *fsstore.Store, func() error) {
 	}
 	write(t, filepath.Join(root, "bkt", "%%bogus"), []byte("unreachable"))                // does not decode
 	write(t, filepath.Join(root, "bkt", "%%weird", "below"), []byte("also"))              // nor does this directory
+	write(t, filepath.Join(root, "bkt", "latin1-\xe9t\xe9"), []byte("not UTF-8"))         // no key reaches it
 	write(t, filepath.Join(root, "stray.txt"), []byte("stray"))                           // top-level file
 	if err := os.Symlink("/etc/passwd", filepath.Join(root, "bkt", "link")); err != nil { // symlink
 		t.Fatal(err)
@@ -82,7 +83,7 @@ func damaged(t *testing.T) (string, *fsstore.Store, func() error) {
 }
 
 var wantFound = map[Kind]int{
-	NoMetadata: 1, NotBucket: 2, BucketNoDir: 1, Undecodable: 2, Symlink: 1,
+	NoMetadata: 1, NotBucket: 2, BucketNoDir: 1, Undecodable: 3, Symlink: 1,
 	StrayFile: 1, StaleTemp: 1, StaleUpload: 1,
 }
 
@@ -115,10 +116,10 @@ func TestReportOnly(t *testing.T) {
 	if r.Buckets != 1 || r.Objects != 2 {
 		t.Errorf("walked %d buckets %d objects, want 1 and 2", r.Buckets, r.Objects)
 	}
-	if last != (Progress{Buckets: 1, BucketsDone: 1, Bucket: "bkt", Entries: 6, Objects: 2}) {
+	if last != (Progress{Buckets: 1, BucketsDone: 1, Bucket: "bkt", Entries: 7, Objects: 2}) {
 		t.Errorf("last progress %+v", last)
 	}
-	if len(lines) != 10 {
+	if len(lines) != 11 {
 		t.Errorf("found lines %q", lines)
 	}
 	// Nothing changed.
@@ -146,7 +147,7 @@ func TestRepair(t *testing.T) {
 	checkCounts(t, "found", r.Found, found)
 	checkCounts(t, "repaired", r.Repaired, map[Kind]int{
 		NoMetadata: 2,
-		NotBucket:  1, BucketNoDir: 1, Undecodable: 2, StaleTemp: 1, StaleUpload: 1,
+		NotBucket:  1, BucketNoDir: 1, Undecodable: 3, StaleTemp: 1, StaleUpload: 1,
 	})
 	if r.Unrepaired() != 3 { // Not_A_Bucket, the symlink, stray.txt
 		t.Errorf("unrepaired = %d", r.Unrepaired())
@@ -172,7 +173,7 @@ func TestRepair(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(root, "gone")); err != nil || !fi.IsDir() {
 		t.Errorf("bucket directory not given back: %v", err)
 	}
-	for _, p := range []string{"%%bogus", "%%weird/below"} {
+	for _, p := range []string{"%%bogus", "%%weird/below", "latin1-\xe9t\xe9"} {
 		if _, err := os.Lstat(filepath.Join(root, "bkt", p)); !os.IsNotExist(err) {
 			t.Errorf("%s still in the bucket: %v", p, err)
 		}

@@ -341,6 +341,14 @@ func (s *Store) identities(ctx context.Context) (map[fileID]bool, map[uint64]boo
 }
 
 // KeyOfPath is the key stored at rel, a file's path below its bucket
-// directory; ok is false when rel holds a name the store never makes (an
-// escape it does not know), which no key reaches.
-func KeyOfPath(rel string) (key string, ok bool) { return keyFromPath(rel, false) }
+// directory; ok is false when no key reaches rel: a name the store never
+// makes (an escape it does not know), or one that makes no valid key (not
+// UTF-8, too long).
+func KeyOfPath(rel string) (key string, ok bool) {
+	key, ok = keyFromPath(rel, false)
+	if ok {
+		_, err := keyPath(key)
+		ok = err == nil
+	}
+	return key, ok
+}
