@@ -85,7 +85,11 @@ func TestFsckHandCopiedObjects(t *testing.T) {
 	os.WriteFile(filepath.Join(root, hand, "k"), []byte("v"), 0o644)
 	wantXMLError(t, doRaw(t, rawReq{Method: "GET", Base: base, Path: objPath(hand, "k"), Creds: &alice}), 404, "NoSuchBucket")
 
-	out, code := runFsck(t, "--root", root)
+	out, code := runFsck(t, "--root", root, "--offline", "--repair")
+	if code == 0 || !strings.Contains(out, "servers are running on this root") {
+		t.Errorf("offline check while a server runs: exit %d\n%s", code, out)
+	}
+	out, code = runFsck(t, "--root", root)
 	if code != 1 || !strings.Contains(out, "found    objects without metadata: "+b+"/dir/big.bin") ||
 		!strings.Contains(out, "found    directories that are not buckets: "+hand) {
 		t.Errorf("check: exit %d\n%s", code, out)
