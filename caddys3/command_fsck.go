@@ -87,8 +87,11 @@ func runFsck(cmd *cobra.Command, _ []string) error {
 	o.UploadAge, _ = f.GetDuration("upload-age")
 	quiet, _ := f.GetBool("quiet")
 	out := cmd.OutOrStdout()
+	progress := newProgress(cmd.ErrOrStderr(), progressEvery)
+	o.Progress = progress.update
 	if !quiet {
 		o.Found = func(k fsck.Kind, rel string, repaired bool) {
+			progress.clear() // the line goes above the bar
 			state := "found"
 			if repaired {
 				state = "repaired"
@@ -96,8 +99,6 @@ func runFsck(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintf(out, "%-8s %s: %s\n", state, k, printable(rel))
 		}
 	}
-	progress := newProgress(cmd.ErrOrStderr(), progressEvery)
-	o.Progress = progress.update
 
 	s, err := fsstore.Open(fsstore.Options{Root: root, KeepTemp: true})
 	if err != nil {
@@ -176,6 +177,13 @@ func (p *progress) update(s fsck.Progress) {
 	if time.Since(p.last) >= p.every {
 		p.last = time.Now()
 		fmt.Fprintf(p.w, "fsck: bucket %d/%d (%s), %d entries, %d objects\n", s.BucketsDone+1, s.Buckets, s.Bucket, s.Entries, s.Objects)
+	}
+}
+
+// clear takes the bar off the terminal until the next update.
+func (p *progress) clear() {
+	if p.bar != nil {
+		_ = p.bar.Clear()
 	}
 }
 
