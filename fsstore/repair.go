@@ -144,7 +144,12 @@ func (s *Store) storeFilled(ctx context.Context, f *os.File, id fileID, bucket, 
 		if now != id {
 			return fmt.Errorf("%w: the file changed while it was hashed", ErrMetadataMissing)
 		}
-		return s.editFd(fd, bucket, key, func(r *metaRecord) error { fill(r); return nil })
+		if err := s.editFd(fd, bucket, key, func(r *metaRecord) error { fill(r); return nil }); err != nil {
+			return err
+		}
+		// A file put there by hand: its bytes were never counted.
+		s.usageStale(ctx, bucket)
+		return nil
 	})
 }
 

@@ -10,6 +10,12 @@ import (
 // ledger (caddys3/quota.go), opaque here.
 const usageDir = internalDir + "/usage"
 
+// lockUsage takes the cross-process lock of the bucket's usage document.
+func (s *Store) lockUsage(ctx context.Context, bucket string) (*keyLock, error) {
+	// "\x00usage" is never a bucket name: the lock is not a key's.
+	return s.lockKey(ctx, "\x00usage", bucket)
+}
+
 // UpdateUsageDoc runs change on the bucket's usage document (nil when
 // there is none) under a cross-process lock of its own (an OFD lock, as
 // lockKey), and stores what change returns when it reports a change. The
@@ -20,8 +26,7 @@ func (s *Store) UpdateUsageDoc(ctx context.Context, bucket string, change func([
 	if !ValidBucketName(bucket) {
 		return ErrNoSuchBucket
 	}
-	// "\x00usage" is never a bucket name: the lock is not a key's.
-	lk, err := s.lockKey(ctx, "\x00usage", bucket)
+	lk, err := s.lockUsage(ctx, bucket)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package fsstore
 
 import (
+	"context"
 	"errors"
 	"os"
 
@@ -263,6 +264,24 @@ func ignoreGone(err error) error {
 		return nil
 	}
 	return err
+}
+
+// usageStale says that bucket holds bytes no publish reported (a file
+// copied in by hand, found by a repair): to the hook as an inexact change
+// (the server walks the bucket), or, without one (caddy s3 fsck), by
+// removing the bucket's usage document, which the next server to need it
+// rebuilds by a walk.
+func (s *Store) usageStale(ctx context.Context, bucket string) {
+	if s.onUsage != nil {
+		s.countUsage(bucket, 0, true)
+		return
+	}
+	lk, err := s.lockUsage(ctx, bucket)
+	if err != nil {
+		return
+	}
+	defer lk.unlock()
+	s.root.Remove(usageDir + "/" + bucket + ".json")
 }
 
 // NodeID names this Store among the nodes sharing its root (node.go).

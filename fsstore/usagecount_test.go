@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -234,4 +235,45 @@ func BenchmarkPutCounted(b *testing.B) {
 			})
 		}
 	}
+}
+
+// A file copied into a bucket by hand was never counted: the repair that
+// gives it a record says so, to the hook (the server then walks) or, in
+// a process without one (caddy s3 fsck), by removing the bucket's usage
+// document so that the next server rebuilds it by a walk.
+func TestUsageStaleAfterRepair(t *testing.T) {
+	ctx := context.Background()
+	handCopy := func(t *testing.T, s *Store) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(rootPath(s), "hand", "copied"), []byte("by hand"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("hook", func(t *testing.T) {
+		s, u := countingStore(t, false)
+		mustBucket(t, s, "hand")
+		handCopy(t, s)
+		o, err := s.OpenObject(ctx, "hand", "copied")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Close()
+		if !u.inexact["hand"] {
+			t.Fatal("the repair at read did not report the uncounted bytes")
+		}
+	})
+	t.Run("fsck", func(t *testing.T) {
+		s := newStore(t, false)
+		mustBucket(t, s, "hand")
+		if err := s.UpdateUsageDoc(ctx, "hand", func([]byte) ([]byte, bool, error) { return []byte(`{}`), true, nil }); err != nil {
+			t.Fatal(err)
+		}
+		handCopy(t, s)
+		if _, err := s.RepairObject(ctx, "hand", "copied", true); err != nil {
+			t.Fatal(err)
+		}
+		if exists(t, filepath.Join(rootPath(s), usageDir, "hand.json")) {
+			t.Fatal("the usage document survived a repair that found uncounted bytes")
+		}
+	})
 }
