@@ -364,12 +364,22 @@ func (s *Store) unescapeLocked(bucket, drel, name string) {
 	if fi, err := s.root.Lstat(plain); err == nil && fi.IsDir() {
 		return
 	}
+	if s.onUsage != nil {
+		// One atomic move: a link and an unlink would give the file a
+		// second name for a moment, and a writer replacing the plain
+		// name then could not tell its last name from another.
+		err := s.renameat2(esc, plain, unix.RENAME_NOREPLACE)
+		if errors.Is(err, unix.EEXIST) {
+			s.dropAt(bucket, esc) // its bytes leave the bucket
+		}
+		if !unsupported(err) {
+			return
+		}
+		s.countUsage(bucket, 0, true)
+	}
 	err := s.root.Link(esc, plain)
-	switch {
-	case err == nil:
+	if err == nil || errors.Is(err, fs.ErrExist) {
 		s.root.Remove(esc)
-	case errors.Is(err, fs.ErrExist):
-		s.dropAt(bucket, esc) // its bytes leave the bucket
 	}
 }
 

@@ -81,12 +81,19 @@ func (s *Store) placeCounted(bucket, tmp, target string, exclusive bool) error {
 		adds = tst.Size
 	}
 	if exclusive {
-		if err := s.root.Link(tmp, target); err != nil {
+		// One atomic move, not link + unlink: see unescapeLocked.
+		err := s.renameat2(tmp, target, unix.RENAME_NOREPLACE)
+		if unsupported(err) {
+			if err = s.root.Link(tmp, target); err == nil {
+				s.root.Remove(tmp)
+				s.countUsage(bucket, adds, true)
+			}
 			return err
 		}
-		s.root.Remove(tmp)
-		s.countUsage(bucket, adds, false)
-		return nil
+		if err == nil {
+			s.countUsage(bucket, adds, false)
+		}
+		return err
 	}
 	for range 3 {
 		ost, err := s.lstatAt(target)
