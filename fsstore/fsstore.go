@@ -207,6 +207,9 @@ type BucketInfo struct {
 	PublicAccess []byte
 	// Quota is the hard quota in bytes (0: none).
 	Quota int64
+	// Lifecycle is the bucket's lifecycle configuration as
+	// SetBucketDoc(BucketLifecycle) stored it (nil when unset).
+	Lifecycle []byte
 }
 
 // ObjectMeta is what is stored with an object besides its bytes.
