@@ -186,3 +186,14 @@ func (s *Store) WriteLifecycleState(name string, data []byte) error {
 	}
 	return s.writeAtomic(lifecycleDir+"/"+name, data, false)
 }
+
+// uploadCutoff is the age cutoff of CleanupUploads for a bucket (info,
+// read with err): none for a bucket whose lifecycle rules abort its
+// uploads themselves (Options.KeepsOwnUploads), so the server-wide age
+// stays the default only for buckets without such a rule.
+func (s *Store) uploadCutoff(info BucketInfo, err error, cutoff time.Time) time.Time {
+	if err == nil && s.keepsOwnUploads != nil && s.keepsOwnUploads(info) {
+		return time.Time{}
+	}
+	return cutoff
+}

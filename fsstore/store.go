@@ -48,6 +48,8 @@ type Store struct {
 	completeWait    time.Duration // how long a Complete waits for a concurrent one
 
 	staleTempAge time.Duration // see Options.StaleTempAge
+	// keepsOwnUploads: see Options.KeepsOwnUploads.
+	keepsOwnUploads func(BucketInfo) bool
 
 	// node is this Store's id (see node.go); its heartbeat file is
 	// refreshed every nodeBeat until stopBeat.
@@ -95,6 +97,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 		minPartSize:     MinPartSize,
 		completeWait:    defaultCompleteWait,
 		staleTempAge:    opts.StaleTempAge,
+		keepsOwnUploads: opts.KeepsOwnUploads,
 		node:            newNodeID(),
 		nodeBeat:        opts.nodeBeat,
 		claimBeat:       opts.claimBeat,

@@ -137,11 +137,11 @@ type NoncurrentState struct {
 	Newer int
 }
 
-// NoncurrentExpired reports whether an enabled NoncurrentVersionExpiration
-// rule that selects o removes it at now: NoncurrentDays after Since
-// (rounded as afterDays), and only once more than NewerNoncurrentVersions
-// newer noncurrent versions remain.
-func (c *Configuration) NoncurrentExpired(o Object, nc NoncurrentState, now time.Time) (string, bool) {
+// NoncurrentExpired returns the enabled NoncurrentVersionExpiration
+// rule that removes o at now, if any: one that selects o, whose
+// NoncurrentDays have passed since nc.Since (rounded as afterDays), and
+// whose NewerNoncurrentVersions newer noncurrent versions remain.
+func (c *Configuration) NoncurrentExpired(o Object, nc NoncurrentState, now time.Time) (*Rule, bool) {
 	for i := range c.Rules {
 		r := &c.Rules[i]
 		n := r.NoncurrentVersionExpiration
@@ -152,10 +152,10 @@ func (c *Configuration) NoncurrentExpired(o Object, nc NoncurrentState, now time
 			continue
 		}
 		if !now.Before(afterDays(nc.Since, *n.NoncurrentDays)) {
-			return r.ID, true
+			return r, true
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // RemovesExpiredMarker reports whether an enabled rule with
