@@ -33,10 +33,7 @@ import (
 // LeaseName names the executor's lease among the store's leases.
 const LeaseName = "executor"
 
-const (
-	cursorFile = "cursor.json"
-	pageSize   = 1000
-)
+const cursorFile = "cursor.json"
 
 // Options tune an Executor; zero values take the defaults.
 type Options struct {
@@ -46,6 +43,9 @@ type Options struct {
 	// Budget is how many versions one pass examines at most (default
 	// 100000); the next pass goes on from there.
 	Budget int
+	// PageSize is how many versions a listing page holds (default 1000;
+	// tests make pages small to cross them).
+	PageSize int
 	// LeaseTTL is how long a lease lasts unless renewed (default 1m).
 	LeaseTTL time.Duration
 	// Now is the clock the rules are judged by (default time.Now); the
@@ -99,6 +99,9 @@ func New(store *fsstore.Store, o Options) *Executor {
 	}
 	if o.Budget <= 0 {
 		o.Budget = 100000
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = 1000
 	}
 	if o.LeaseTTL <= 0 {
 		o.LeaseTTL = time.Minute

@@ -32,7 +32,7 @@ func (p *pass) bucket(b fsstore.BucketInfo, cfg *lifecycle.Configuration, after 
 	versioned := b.Versioning != ""
 	var w keyWalk
 	completed := after
-	opts := fsstore.ListVersionsOptions{KeyMarker: after, MaxKeys: pageSize}
+	opts := fsstore.ListVersionsOptions{KeyMarker: after, MaxKeys: p.e.o.PageSize}
 	for {
 		page, err := p.e.store.ListObjectVersions(p.ctx, b.Name, opts)
 		if errors.Is(err, fsstore.ErrNoSuchBucket) {
@@ -197,7 +197,7 @@ func (p *pass) uploads(bucket string, cfg *lifecycle.Configuration) error {
 	if !cfg.HasAbortRule() {
 		return nil
 	}
-	opts := fsstore.ListUploadsOptions{MaxUploads: pageSize}
+	opts := fsstore.ListUploadsOptions{MaxUploads: p.e.o.PageSize}
 	for {
 		page, err := p.e.store.ListMultipartUploads(p.ctx, bucket, opts)
 		if err != nil {
