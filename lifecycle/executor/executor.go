@@ -121,6 +121,33 @@ type cursor struct {
 	After  string `json:"after,omitempty"`
 }
 
+// renew renews the lease; it fails with errLeaseLost when another node
+// has taken it meanwhile.
+func (p *pass) renew() error {
+	held, _, err := p.e.store.TakeLease(p.ctx, LeaseName, time.Now(), p.e.o.LeaseTTL)
+	if err != nil {
+		return err
+	}
+	if !held {
+		return errLeaseLost
+	}
+	p.renewed = time.Now()
+	return nil
+}
+
+// tick is called before each version or upload is examined: it waits for
+// the rate limit and renews the lease a third of its lifetime after the
+// last renewal, so a slow page never outlives the lease.
+func (p *pass) tick() error {
+	if err := p.e.limiter.Wait(p.ctx); err != nil {
+		return err
+	}
+	if time.Since(p.renewed) > p.e.o.LeaseTTL/3 {
+		return p.renew()
+	}
+	return nil
+}
+
 // errLeaseLost stops a pass whose lease another node took.
 var errLeaseLost = errors.New("lifecycle: lease lost")
 
@@ -137,7 +164,7 @@ func (e *Executor) RunPass(ctx context.Context) (Result, error) {
 		return res, nil
 	}
 	res.Ran, res.Holder = true, e.store.NodeID()
-	p := &pass{e: e, ctx: ctx, budget: e.o.Budget, now: e.o.Now()}
+	p := &pass{e: e, ctx: ctx, budget: e.o.Budget, now: e.o.Now(), renewed: time.Now()}
 	err = p.run()
 	res.Counts, res.CycleDone = p.counts, p.cycleDone
 	res.Duration = time.Since(start)
@@ -172,6 +199,7 @@ type pass struct {
 	budget    int
 	counts    Counts
 	cycleDone bool
+	renewed   time.Time // when the lease was last renewed
 }
 
 func (p *pass) run() error {
@@ -219,15 +247,10 @@ func (p *pass) run() error {
 	return p.save(cursor{})
 }
 
-// save writes the cursor and renews the lease; it fails with errLeaseLost
-// when another node has taken it meanwhile.
+// save renews the lease and writes the cursor.
 func (p *pass) save(c cursor) error {
-	held, _, err := p.e.store.TakeLease(p.ctx, LeaseName, time.Now(), p.e.o.LeaseTTL)
-	if err != nil {
+	if err := p.renew(); err != nil {
 		return err
-	}
-	if !held {
-		return errLeaseLost
 	}
 	b, err := json.Marshal(c)
 	if err != nil {

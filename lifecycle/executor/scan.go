@@ -43,7 +43,7 @@ func (p *pass) bucket(b fsstore.BucketInfo, cfg *lifecycle.Configuration, after 
 		}
 		for i := range page.Entries {
 			ent := page.Entries[i]
-			if err := p.e.limiter.Wait(p.ctx); err != nil {
+			if err := p.tick(); err != nil {
 				return false, err
 			}
 			p.counts.Examined++
@@ -207,7 +207,7 @@ func (p *pass) uploads(bucket string, cfg *lifecycle.Configuration) error {
 			return err
 		}
 		for _, u := range page.Uploads {
-			if err := p.e.limiter.Wait(p.ctx); err != nil {
+			if err := p.tick(); err != nil {
 				return err
 			}
 			if !cfg.UploadExpired(u.Key, u.Initiated, p.now) {
