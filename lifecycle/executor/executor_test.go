@@ -59,14 +59,7 @@ func (w *world) bucket(name, versioning string, rules ...string) {
 			}
 		}
 	}
-	c, err := lifecycle.Parse([]byte("<LifecycleConfiguration>" + strings.Join(rules, "") + "</LifecycleConfiguration>"))
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	doc, _ := c.Encode()
-	if err := w.s.SetBucketDoc(ctx, name, fsstore.BucketLifecycle, doc); err != nil {
-		w.t.Fatal(err)
-	}
+	w.bucketRules(name, rules...)
 }
 
 func (w *world) put(bucket, key, body string, tags map[string]string) fsstore.ObjectMeta {
