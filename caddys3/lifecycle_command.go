@@ -69,8 +69,7 @@ func cmdLifecycleRun(fl caddycmd.Flags) (int, error) {
 	defer store.Close()
 	logger := caddy.Log()
 	exec := newLifecycleExecutor(store, h.Lifecycle, logger, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), fl.Duration("wait")+24*time.Hour)
-	defer cancel()
+	ctx := context.Background()
 	deadline := time.Now().Add(fl.Duration("wait"))
 	for {
 		res, err := exec.RunPass(ctx)
@@ -88,8 +87,8 @@ func cmdLifecycleRun(fl caddycmd.Flags) (int, error) {
 	}
 }
 
-// firstS3Handler finds the first s3 handler in a JSON config, wherever
-// routes nest it.
+// firstS3Handler finds an s3 handler in a JSON config, wherever routes
+// nest it (a config serves one root: several handlers name the same).
 func firstS3Handler(cfg []byte) (*Handler, error) {
 	var doc any
 	if err := json.Unmarshal(cfg, &doc); err != nil {
