@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -87,8 +89,8 @@ func cmdLifecycleRun(fl caddycmd.Flags) (int, error) {
 	}
 }
 
-// firstS3Handler finds an s3 handler in a JSON config, wherever routes
-// nest it (a config serves one root: several handlers name the same).
+// firstS3Handler finds the first s3 handler of a JSON config (servers
+// in name order, routes in order), wherever routes nest it.
 func firstS3Handler(cfg []byte) (*Handler, error) {
 	var doc any
 	if err := json.Unmarshal(cfg, &doc); err != nil {
@@ -103,8 +105,8 @@ func firstS3Handler(cfg []byte) (*Handler, error) {
 				found, _ = json.Marshal(t)
 				return
 			}
-			for _, c := range t {
-				walk(c)
+			for _, k := range slices.Sorted(maps.Keys(t)) {
+				walk(t[k])
 			}
 		case []any:
 			for _, c := range t {
