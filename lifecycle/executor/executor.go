@@ -178,6 +178,8 @@ func (e *Executor) RunPass(ctx context.Context) (Result, error) {
 		zap.Bool("cycle_done", res.CycleDone), zap.Duration("duration", res.Duration),
 		zap.Float64("examined_per_second", float64(res.Examined)/max(res.Duration.Seconds(), 1e-9))}
 	switch {
+	case err != nil && ctx.Err() != nil: // the server stops: the cursor says where to go on
+		e.o.Logger.Info("s3: lifecycle pass", append(fields, zap.Bool("stopped", true))...)
 	case err != nil:
 		e.o.Logger.Warn("s3: lifecycle pass", append(fields, zap.Error(err))...)
 	case res.Examined > 0:
