@@ -115,7 +115,7 @@ func TestNotImplemented(t *testing.T) {
 	if got := string(getBytes(t, aliceSDK(), bucket, "k")); got != "unchanged" {
 		t.Errorf("a NotImplemented PUT changed the object to %q", got)
 	}
-	_, err := aliceSDK().GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(bucket)})
+	_, err := aliceSDK().GetBucketLogging(ctx, &s3.GetBucketLoggingInput{Bucket: aws.String(bucket)})
 	wantSDKError(t, err, 501, "NotImplemented")
 }
 
