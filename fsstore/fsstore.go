@@ -169,6 +169,10 @@ type Options struct {
 	// a plain read/write copy (for NFS servers that mishandle
 	// copy_file_range).
 	NoCopyFileRange bool
+	// KeepsOwnUploads, when set, names the buckets whose in-progress
+	// uploads CleanupUploads leaves to their own lifecycle rules instead
+	// of aborting them by age (see lifecycle.go).
+	KeepsOwnUploads func(BucketInfo) bool
 	// ListCacheBytes bounds the memory of the cache of sorted listings of
 	// large directories (see listcache.go): 0 means 128 MiB, a negative
 	// value disables the cache.
@@ -177,10 +181,6 @@ type Options struct {
 	// and CleanupUploads remove it as left by a crashed writer (0 means one
 	// hour; see Store.CleanupTemp).
 	StaleTempAge time.Duration
-	// KeepsOwnUploads, when set, names the buckets whose in-progress
-	// uploads CleanupUploads leaves to their own lifecycle rules instead
-	// of aborting them by age (see lifecycle.go).
-	KeepsOwnUploads func(BucketInfo) bool
 
 	// noOpenat2 makes the store resolve paths without openat2 (tests).
 	noOpenat2 bool
