@@ -12,7 +12,7 @@ import (
 // Hooks of the lifecycle executor (package lifecycle/executor): a checked
 // expiry under the key's lock, a cross-node lease, and its state files.
 //
-//	.caddys3/lifecycle/lease.json    who runs the scans, until when
+//	.caddys3/lifecycle/<name>.lease  who runs the scans, until when
 //	.caddys3/lifecycle/<name>        the executor's own state (its cursor)
 
 const lifecycleDir = internalDir + "/lifecycle"
@@ -95,9 +95,6 @@ type Lease struct {
 	Holder  string    `json:"holder"`
 	Expires time.Time `json:"expires"`
 }
-
-// NodeID is this store's node id (node.go): the holder name of its leases.
-func (s *Store) NodeID() string { return s.node }
 
 func leasePath(name string) string { return lifecycleDir + "/" + name + ".lease" }
 

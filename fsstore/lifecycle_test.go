@@ -72,10 +72,11 @@ func TestLease(t *testing.T) {
 	}
 	defer b.Close()
 	now := time.Now()
-	if ok, _, err := a.TakeLease(ctx, "x", now, time.Minute); !ok || err != nil {
-		t.Fatal(ok, err)
+	ok, mine, err := a.TakeLease(ctx, "x", now, time.Minute)
+	if !ok || err != nil || mine.Holder != a.node {
+		t.Fatal(ok, mine, err)
 	}
-	if ok, cur, err := b.TakeLease(ctx, "x", now, time.Minute); ok || err != nil || cur.Holder != a.NodeID() {
+	if ok, cur, err := b.TakeLease(ctx, "x", now, time.Minute); ok || err != nil || cur.Holder != a.node {
 		t.Fatalf("b took a's lease: %v %+v %v", ok, cur, err)
 	}
 	if ok, _, err := a.TakeLease(ctx, "x", now.Add(30*time.Second), time.Minute); !ok || err != nil {

@@ -163,7 +163,7 @@ func (e *Executor) RunPass(ctx context.Context) (Result, error) {
 		res.Holder = lease.Holder
 		return res, nil
 	}
-	res.Ran, res.Holder = true, e.store.NodeID()
+	res.Ran, res.Holder = true, lease.Holder
 	p := &pass{e: e, ctx: ctx, budget: e.o.Budget, now: e.o.Now(), renewed: time.Now()}
 	err = p.run()
 	res.Counts, res.CycleDone = p.counts, p.cycleDone
