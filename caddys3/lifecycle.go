@@ -105,10 +105,10 @@ func lifecycleError(err error) error {
 	return newError(le.Code).withCause(err)
 }
 
-// setExpirationHeader adds x-amz-expiration to the answer of a PUT, GET
-// or HEAD of the current version of an object a rule expires: when and by
-// which rule (HeadObject, Amazon S3 API Reference). A version named by id
-// gets none.
+// setExpirationHeader adds x-amz-expiration to the answer of a PUT,
+// CopyObject, GET or HEAD of the current version of an object a rule
+// expires: when and by which rule (HeadObject, CopyObject, Amazon S3 API
+// Reference). A version named by id gets none.
 func setExpirationHeader(req *request, resp *response, m fsstore.ObjectMeta) {
 	if req.bucket == nil || len(req.bucket.Lifecycle) == 0 || versionRequested(req.query) || m.DeleteMarker {
 		return

@@ -141,6 +141,11 @@ func TestLifecycleExpirationHeader(t *testing.T) {
 			t.Errorf("%s x-amz-expiration %q, want %q", name, aws.ToString(got), want)
 		}
 	}
+	// CopyObject answers the copy's expiry (its own last-modified time).
+	cp, err := cl.CopyObject(ctxT(t), &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("logs/copy"), CopySource: aws.String(bucket + "/logs/a")})
+	if err != nil || !strings.HasSuffix(aws.ToString(cp.Expiration), `, rule-id="three-days"`) {
+		t.Fatalf("CopyObject x-amz-expiration %q, %v", aws.ToString(cp.Expiration), err)
+	}
 	other, err := cl.PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("data/a"), Body: strings.NewReader("x")})
 	if err != nil || other.Expiration != nil {
 		t.Fatalf("a key no rule selects: %v, %v", aws.ToString(other.Expiration), err)
