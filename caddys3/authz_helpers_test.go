@@ -431,6 +431,7 @@ var azErrorCodes = map[string]struct {
 	"NSK":  {"NoSuchKey", 404},
 	"NSBP": {"NoSuchBucketPolicy", 404},
 	"NSTS": {"NoSuchTagSet", 404},
+	"NSLC": {"NoSuchLifecycleConfiguration", 404},
 	"OLNF": {"ObjectLockConfigurationNotFoundError", 404},
 	"IBS":  {"InvalidBucketState", 409},
 	"IR":   {"InvalidRequest", 400},

@@ -157,6 +157,14 @@ func azOpCases() []*azOpCase {
 				return r.with("Content-Md5", contentMD5(r.body))
 			}},
 		{name: "DeleteBucketTagging", op: OpDeleteBucketTagging, ok: "204", build: simple("DELETE", "?tagging")},
+		{name: "GetBucketLifecycle", op: OpGetBucketLifecycleConfiguration, ok: "200", build: simple("GET", "?lifecycle")},
+		{name: "PutBucketLifecycle", op: OpPutBucketLifecycleConfiguration, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", b(f)+"?lifecycle")
+				r.body = []byte(`<LifecycleConfiguration><Rule><ID>x</ID><Filter/><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>`)
+				return r.with("Content-Md5", contentMD5(r.body))
+			}},
+		{name: "DeleteBucketLifecycle", op: OpDeleteBucketLifecycle, ok: "204", build: simple("DELETE", "?lifecycle")},
 		{name: "GetBucketOwnershipControls", op: OpGetBucketOwnershipControls, ok: "200", build: simple("GET", "?ownershipControls")},
 		{name: "PutBucketOwnershipControls", op: OpPutBucketOwnershipControls, ok: "200",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
@@ -413,6 +421,9 @@ var azBase = map[string]string{
 	"GetBucketTagging":              "NSTS AD AD NSTS NSTS",
 	"PutBucketTagging":              "ok AD AD ok AD",
 	"DeleteBucketTagging":           "ok AD AD ok AD",
+	"GetBucketLifecycle":            "NSLC AD AD NSLC NSLC",
+	"PutBucketLifecycle":            "ok AD AD ok AD",
+	"DeleteBucketLifecycle":         "ok AD AD ok AD",
 	"GetBucketOwnershipControls":    "OCNF AD AD OCNF OCNF",
 	"PutBucketOwnershipControls":    "ok AD AD ok AD",
 	"DeleteBucketOwnershipControls": "ok AD AD ok AD",
@@ -758,6 +769,9 @@ var azWorlds = []*azWorld{
 			"GetBucketTagging":              "AD AD AD NSTS AD",
 			"PutBucketTagging":              "AD AD AD ok AD",
 			"DeleteBucketTagging":           "AD AD AD ok AD",
+			"GetBucketLifecycle":            "AD AD AD NSLC AD",
+			"PutBucketLifecycle":            "AD AD AD ok AD",
+			"DeleteBucketLifecycle":         "AD AD AD ok AD",
 			"PutObject":                     "AD AD AD ok AD",
 			"PutObject x-amz-acl":           "AD AD AD ok AD",
 			"PutObject x-amz-tagging":       "AD AD AD ok AD",

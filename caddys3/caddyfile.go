@@ -32,6 +32,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    reserved_buckets <name>...
 //	    admin_api_keys <access-key-id>...
 //	    cors_origins <origin>...|*
+//	    lifecycle { ... }                 # see lifecycle_run.go
 //	    credentials static {
 //	        key <access-key-id> <secret> [<owner>]
 //	    }
@@ -120,6 +121,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			*list = append(*list, args...)
+		case "lifecycle":
+			if err := h.unmarshalLifecycle(d); err != nil {
+				return err
+			}
 		case "credentials":
 			if err := unmarshalCredentials(d, sources); err != nil {
 				return err

@@ -114,6 +114,7 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 	resp := &response{xml: res}
 	copySourceVersion(req, resp)
 	setVersionHeader(resp, stored)
+	setExpirationHeader(req, resp, stored)
 	return resp, nil
 }
 

@@ -124,6 +124,11 @@ type Handler struct {
 	// bucket browser needs its UI's origin here.
 	CORSOrigins []string `json:"cors_origins,omitempty"`
 
+	// Lifecycle configures the executor of buckets' lifecycle rules
+	// (lifecycle_run.go); nil: the defaults.
+	Lifecycle *LifecycleOptions `json:"lifecycle,omitempty"`
+	lc        *lifecycleRuntime
+
 	// corsDefault is the CORS rule CORSOrigins stands for (nil: none).
 	corsDefault *access.CORSConfig
 
@@ -195,6 +200,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		NoCopyFileRange: h.CopyFileRange == "off",
 		StaleTempAge:    time.Duration(h.StaleTempAge),
 		RepairMaxSize:   h.RepairMaxSize,
+		KeepsOwnUploads: keepsOwnUploads,
 	})
 	if err != nil {
 		// h.store stays a nil interface (not a nil *Store), so Cleanup
@@ -216,6 +222,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.provisionMetrics(ctx, provider)
+	h.startLifecycle(ctx, store)
 	h.verifier = &auth.Verifier{
 		Region:           h.Region,
 		Provider:         provider,
@@ -299,6 +306,7 @@ func (h *Handler) Cleanup() error {
 	if h.stopCleanup != nil {
 		h.stopCleanup()
 	}
+	h.stopLifecycle()
 	if h.drain == nil {
 		return h.release()
 	}

@@ -54,7 +54,9 @@ func (h *Handler) putObject(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return objectWritten(stored), nil
+	resp := objectWritten(stored)
+	setExpirationHeader(req, resp, stored)
+	return resp, nil
 }
 
 // objectWritten answers a write of a whole object (PutObject, POST): its
@@ -237,6 +239,7 @@ func (h *Handler) getObject(req *request) (*response, error) {
 	setObjectHeaders(hdr, m)
 	setTaggingCount(hdr, m)
 	h.setLockHeaders(req, hdr, m)
+	setExpirationHeader(req, resp, m)
 	if v := versionHeader(req.bucket, m); v != "" {
 		hdr.Set("X-Amz-Version-Id", v)
 	}

@@ -234,6 +234,7 @@ func init() {
 		{name: OpGetBucketPolicyStatus, match: match{level: bkt, method: get, sub: "policyStatus"}, rule: rule{"s3:GetBucketPolicyStatus", ""}, scope: scopeBucket, serve: (*Handler).getBucketPolicyStatus},
 	}
 	operations = append(operations, objectLockBucketRows()...)
+	operations = append(operations, lifecycleRows()...)
 	operations = append(operations, refusals(bkt, refusedBucketSubresources...)...)
 	operations = append(operations, []*operation{
 		{name: OpListMultipartUploads, match: match{level: bkt, method: get, sub: "uploads"}, rule: rule{"s3:ListBucketMultipartUploads", read}, scope: scopeBucket, serve: (*Handler).listMultipartUploads},
@@ -312,7 +313,7 @@ func init() {
 var (
 	refusedBucketSubresources = []string{
 		"accelerate", "analytics", "encryption",
-		"intelligent-tiering", "inventory", "lifecycle", "logging", "metadataTable",
+		"intelligent-tiering", "inventory", "logging", "metadataTable",
 		"metrics", "notification",
 		"replication", "requestPayment",
 		"website", "session",

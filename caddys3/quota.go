@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/caddys3/caddys3/fsstore"
 	"github.com/caddys3/caddys3/s3err"
 )
 
@@ -261,12 +262,22 @@ func (h *Handler) trackUsage(req *request) (release func(ok bool), err error) {
 	if !stores && quota <= 0 {
 		return release, nil // a part changes no usage
 	}
-	bucket, created := req.t.bucket, req.bucket.Created
+	release, refused, err := h.reserveUsage(req.ctx, req.t.bucket, req.bucket.Created, quota, adding, stores)
+	if err == nil && refused {
+		err = newError(s3err.XMinioAdminBucketQuotaExceeded)
+	}
+	return release, err
+}
+
+// reserveUsage takes a reservation of adding bytes (refused, with quota
+// > 0, when they would not fit) in the bucket's ledger. release ends it
+// and adds what this node changed meanwhile.
+func (h *Handler) reserveUsage(ctx context.Context, bucket string, created time.Time, quota, adding int64, stores bool) (release func(ok bool), refused bool, err error) {
+	release = func(bool) {}
 	var idb [12]byte
 	rand.Read(idb[:])
 	id := hex.EncodeToString(idb[:])
-	refused := false
-	err = h.changeLedger(req.ctx, bucket, created, func(u *usageLedger, now time.Time) bool {
+	err = h.changeLedger(ctx, bucket, created, func(u *usageLedger, now time.Time) bool {
 		if quota > 0 && u.Bytes+u.reserved()+adding > quota {
 			refused = true
 			return false
@@ -275,13 +286,9 @@ func (h *Handler) trackUsage(req *request) (release func(ok bool), err error) {
 		u.Seq++
 		return true
 	})
-	if err != nil {
-		return release, err
+	if err != nil || refused {
+		return release, refused, err
 	}
-	if refused {
-		return release, newError(s3err.XMinioAdminBucketQuotaExceeded)
-	}
-	ctx := req.ctx
 	return func(bool) {
 		// The request may be gone; the ledger must still hear of it.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -300,7 +307,19 @@ func (h *Handler) trackUsage(req *request) (release func(ok bool), err error) {
 			h.logger.Warn("s3: usage ledger: a reservation stays until its lease ends",
 				zap.String("bucket", bucket), zap.Error(err))
 		}
-	}, nil
+	}, false, nil
+}
+
+// usageChanging is the lifecycle executor's Changing: a pass that
+// expires versions of a bucket holds a reservation across it, like a
+// request, so what it removes reaches the ledger when it ends and a
+// crash mid-pass makes the bucket walked.
+func (h *Handler) usageChanging(ctx context.Context, b fsstore.BucketInfo) (func(), error) {
+	if h.usage == nil {
+		return func() {}, nil
+	}
+	release, _, err := h.reserveUsage(ctx, b.Name, b.Created, 0, 0, true)
+	return func() { release(true) }, err
 }
 
 // kickWalk starts a background walk of bucket on this node unless one

@@ -169,6 +169,10 @@ type Options struct {
 	// a plain read/write copy (for NFS servers that mishandle
 	// copy_file_range).
 	NoCopyFileRange bool
+	// KeepsOwnUploads, when set, names the buckets whose in-progress
+	// uploads CleanupUploads leaves to their own lifecycle rules instead
+	// of aborting them by age (see lifecycle.go).
+	KeepsOwnUploads func(BucketInfo) bool
 	// ListCacheBytes bounds the memory of the cache of sorted listings of
 	// large directories (see listcache.go): 0 means 128 MiB, a negative
 	// value disables the cache.
@@ -217,6 +221,9 @@ type BucketInfo struct {
 	PublicAccess []byte
 	// Quota is the hard quota in bytes (0: none).
 	Quota int64
+	// Lifecycle is the bucket's lifecycle configuration as
+	// SetBucketDoc(BucketLifecycle) stored it (nil when unset).
+	Lifecycle []byte
 }
 
 // ObjectMeta is what is stored with an object besides its bytes.

@@ -140,13 +140,14 @@ func (s *Store) CleanupUploads(ctx context.Context, olderThan time.Duration) (re
 		if !ValidBucketName(bucket) {
 			continue
 		}
-		if _, err := s.Bucket(ctx, bucket); errors.Is(err, ErrNoSuchBucket) {
+		info, err := s.Bucket(ctx, bucket)
+		if errors.Is(err, ErrNoSuchBucket) {
 			ups, _ := s.scanUploads(ctx, bucket, "")
 			s.dropUploads(bucket)
 			removed += len(ups)
 			continue
 		}
-		n, err := s.cleanupBucketUploads(ctx, bucket, cutoff)
+		n, err := s.cleanupBucketUploads(ctx, bucket, s.uploadCutoff(info, err, cutoff))
 		removed += n
 		if err != nil {
 			return removed, err

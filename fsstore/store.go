@@ -50,6 +50,8 @@ type Store struct {
 
 	staleTempAge time.Duration // see Options.StaleTempAge
 	repairMax    int64         // see Options.RepairMaxSize
+	// keepsOwnUploads: see Options.KeepsOwnUploads.
+	keepsOwnUploads func(BucketInfo) bool
 
 	// node is this Store's id (see node.go); its heartbeat file is
 	// refreshed every nodeBeat until stopBeat.
@@ -102,6 +104,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 		completeWait:    defaultCompleteWait,
 		staleTempAge:    opts.StaleTempAge,
 		repairMax:       repairLimit(opts.RepairMaxSize),
+		keepsOwnUploads: opts.KeepsOwnUploads,
 		node:            newNodeID(),
 		nodeBeat:        opts.nodeBeat,
 		claimBeat:       opts.claimBeat,

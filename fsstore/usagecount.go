@@ -3,6 +3,7 @@ package fsstore
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -283,12 +284,22 @@ func (s *Store) usageStale(ctx context.Context, bucket string) {
 		s.countUsage(bucket, 0, true)
 		return
 	}
+	s.ForgetUsage(ctx, bucket)
+}
+
+// ForgetUsage removes the bucket's usage document under its lock: a
+// process that changed the bucket without counting (a tool, not a
+// server) makes the next server to need it rebuild it by a walk.
+func (s *Store) ForgetUsage(ctx context.Context, bucket string) error {
 	lk, err := s.lockUsage(ctx, bucket)
 	if err != nil {
-		return
+		return err
 	}
 	defer lk.unlock()
-	s.root.Remove(usageDir + "/" + bucket + ".json")
+	if err := s.root.Remove(usageDir + "/" + bucket + ".json"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return storageErr(err)
+	}
+	return nil
 }
 
 // NodeID names this Store among the nodes sharing its root (node.go).

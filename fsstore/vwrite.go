@@ -411,6 +411,13 @@ func (s *Store) DeleteObjectVersionOpts(ctx context.Context, bucket, key, versio
 	}
 	defer l.unlock()
 	defer st.close()
+	return s.deleteVersionLocked(ctx, st, versionID, o)
+}
+
+// deleteVersionLocked is DeleteObjectVersionOpts of a version by id once
+// the key's lock is held and st loaded.
+func (s *Store) deleteVersionLocked(ctx context.Context, st *vstate, versionID string, o DeleteOptions) (DeleteResult, error) {
+	bucket, key := st.bucket, st.key
 	order := st.order()
 	var targets []string
 	for _, n := range order {
@@ -519,6 +526,13 @@ func (s *Store) deleteMarkerVersion(ctx context.Context, bucket, key, owner stri
 	}
 	defer l.unlock()
 	defer st.close()
+	return s.deleteMarkerLocked(st, status, owner)
+}
+
+// deleteMarkerLocked is deleteMarkerVersion once the key's lock is held
+// and st loaded; status is the bucket's versioning.
+func (s *Store) deleteMarkerLocked(st *vstate, status, owner string) (DeleteResult, error) {
+	bucket, key := st.bucket, st.key
 	suspended := status != VersioningEnabled
 	name := newEntryName(newVersionNs(st), true, suspended)
 	tmp, f, err := s.createTemp("dm-")

@@ -60,6 +60,7 @@ const (
 	NoSuchBucketPolicy                      Code = "NoSuchBucketPolicy"
 	NoSuchCORSConfiguration                 Code = "NoSuchCORSConfiguration"
 	NoSuchKey                               Code = "NoSuchKey"
+	NoSuchLifecycleConfiguration            Code = "NoSuchLifecycleConfiguration"
 	NoSuchObjectLockConfiguration           Code = "NoSuchObjectLockConfiguration"
 	NoSuchPublicAccessBlockConfiguration    Code = "NoSuchPublicAccessBlockConfiguration"
 	NoSuchTagSet                            Code = "NoSuchTagSet"
@@ -165,6 +166,7 @@ var table = map[Code]Row{
 	NoSuchBucketPolicy:                      {404, "The bucket policy does not exist"},
 	NoSuchCORSConfiguration:                 {404, "The CORS configuration does not exist"},
 	NoSuchKey:                               {404, "The specified key does not exist."},
+	NoSuchLifecycleConfiguration:            {404, "The lifecycle configuration does not exist"},
 	NoSuchObjectLockConfiguration:           {404, "The specified object does not have a ObjectLock configuration"},
 	NoSuchPublicAccessBlockConfiguration:    {404, "The public access block configuration was not found"},
 	NoSuchTagSet:                            {404, "The TagSet does not exist"},

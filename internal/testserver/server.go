@@ -117,6 +117,9 @@ func (s *Server) Stop() {
 	})
 }
 
+// Pid is the server process's id.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
 // Kill ends the server with SIGKILL, as a crash would, and waits for it.
 func (s *Server) Kill() {
 	s.stop.Do(func() {

@@ -20,6 +20,7 @@ multipart). Credentials come from S3_ACCESS_KEY / S3_SECRET_KEY.
 import argparse
 import concurrent.futures
 import os
+import random
 import ssl
 import subprocess
 import sys
@@ -615,11 +616,60 @@ def attributes_ownership(t, f20):
 # ---- end of issue 16 "Also" block (h-attrs) ----
 
 
+# ---- lifecycle (issue 20, h-lifecycle) ----
+def lifecycle_scenario(t, s3):
+    """put/get/delete_bucket_lifecycle_configuration, x-amz-expiration
+    (Expiration) on put_object and head_object, S3's refusals."""
+    t = t + "lifecycle: "
+    b = "lc-boto3-%d-%d" % (os.getpid(), random.randint(0, 1 << 30))
+    if not check(t + "create_bucket", lambda: s3.create_bucket(Bucket=b)):
+        return
+    rules = [{"ID": "tmp", "Status": "Enabled",
+              "Filter": {"And": {"Prefix": "tmp/", "Tags": [{"Key": "kind", "Value": "scratch"}]}},
+              "Expiration": {"Days": 1}},
+             {"ID": "old", "Status": "Enabled", "Filter": {"Prefix": "old/"},
+              "NoncurrentVersionExpiration": {"NoncurrentDays": 3, "NewerNoncurrentVersions": 2},
+              "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]
+    check(t + "put_bucket_lifecycle_configuration",
+          lambda: s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={"Rules": rules}))
+    got = check(t + "get_bucket_lifecycle_configuration", lambda: s3.get_bucket_lifecycle_configuration(Bucket=b)["Rules"])
+    report(bool(got) and got[0]["Filter"]["And"]["Tags"] == rules[0]["Filter"]["And"]["Tags"]
+           and got[1]["NoncurrentVersionExpiration"] == rules[1]["NoncurrentVersionExpiration"],
+           t + "the rules read back", "got %r" % (got,))
+    put = check(t + "put_object tagged kind=scratch",
+                lambda: s3.put_object(Bucket=b, Key="tmp/x", Body=b"x", Tagging="kind=scratch"))
+    report(bool(put) and 'rule-id="tmp"' in put.get("Expiration", ""), t + "put_object answers Expiration",
+           "got %r" % (put and put.get("Expiration"),))
+    head = check(t + "head_object", lambda: s3.head_object(Bucket=b, Key="tmp/x"))
+    report(bool(head) and head.get("Expiration") == put.get("Expiration"), t + "head_object answers the same Expiration")
+    untagged = check(t + "put_object untagged", lambda: s3.put_object(Bucket=b, Key="tmp/y", Body=b"y"))
+    report(bool(untagged) and "Expiration" not in untagged, t + "no rule selects the untagged key: no Expiration")
+    code, status = error_code(lambda: s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={"Rules": [
+        {"ID": "a", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 1}},
+        {"ID": "a", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 2}}]}))
+    report(code == "InvalidArgument" and status == 400, t + "two rules with one ID: InvalidArgument", "got %s %s" % (status, code))
+    code, status = error_code(lambda: s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={"Rules": [
+        {"ID": "t", "Status": "Enabled", "Filter": {}, "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]}]}))
+    report(code == "NotImplemented" and status == 501, t + "a transition: NotImplemented", "got %s %s" % (status, code))
+    check(t + "delete_bucket_lifecycle", lambda: s3.delete_bucket_lifecycle(Bucket=b))
+    code, status = error_code(lambda: s3.get_bucket_lifecycle_configuration(Bucket=b))
+    report(code == "NoSuchLifecycleConfiguration" and status == 404, t + "get after delete: NoSuchLifecycleConfiguration",
+           "got %s %s" % (status, code))
+
+    def cleanup():
+        for k in ("tmp/x", "tmp/y"):
+            s3.delete_object(Bucket=b, Key=k)
+        s3.delete_bucket(Bucket=b)
+    check(t + "delete objects and bucket", cleanup)
+# ---- end lifecycle (h-lifecycle) ----
+
+
 if __name__ == "__main__":
     try:
         main()
         tagging_scenario()
         object_lock(ARGS.label, ARGS.label + ": ", make_client())
+        lifecycle_scenario(ARGS.label + ": ", make_client())
     except Exception:  # noqa: BLE001
         traceback.print_exc()
         report(False, "scenario crashed")

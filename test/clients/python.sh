@@ -472,4 +472,47 @@ if [ -x /usr/bin/aws ]; then
 fi
 # ---- end of issue 16 "Also" block (h-attrs) ----
 
+# ---- lifecycle (issue 20, h-lifecycle) --------------------------------------
+# awscli_lifecycle LABEL AWS... : s3api put-bucket-lifecycle-configuration
+# (aws-cli adds the checksum S3 requires), get (the rules back, the ID
+# given), x-amz-expiration on head-object (Expiration), a transition
+# refused with NotImplemented, delete-bucket-lifecycle, then
+# NoSuchLifecycleConfiguration.
+awscli_lifecycle() {
+	local label="$1: lifecycle"
+	local b="lc-$1-$$-${RANDOM}"
+	b="${b//[^a-z0-9-]/}"
+	shift
+	local -a AWS=("$@" --endpoint-url "$ENDPOINT" --region us-east-1 ${CA:+--ca-bundle "$CA"})
+	local d="$WORK/lifecycle-awscli"
+	mkdir -p "$d"
+	printf 'log line\n' >"$d/log.txt"
+	check "$label: s3 mb" "${AWS[@]}" s3 mb "s3://$b" || return
+	check "$label: put-bucket-lifecycle-configuration" "${AWS[@]}" s3api put-bucket-lifecycle-configuration --bucket "$b" \
+		--lifecycle-configuration '{"Rules":[{"ID":"logs","Status":"Enabled","Filter":{"Prefix":"logs/"},"Expiration":{"Days":30},"NoncurrentVersionExpiration":{"NoncurrentDays":7}},{"ID":"mpu","Status":"Enabled","Filter":{},"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":2}}]}'
+	check "$label: get-bucket-lifecycle-configuration" expect_exact "$(printf 'logs\tlogs/\t30\t7')" \
+		"${AWS[@]}" s3api get-bucket-lifecycle-configuration --bucket "$b" --output text \
+		--query 'Rules[0].[ID,Filter.Prefix,Expiration.Days,NoncurrentVersionExpiration.NoncurrentDays]'
+	check "$label: put-object" "${AWS[@]}" s3api put-object --bucket "$b" --key logs/a --body "$d/log.txt"
+	check "$label: head-object carries x-amz-expiration of rule logs" expect_output 'rule-id="logs"' \
+		"${AWS[@]}" s3api head-object --bucket "$b" --key logs/a --query Expiration --output text
+	check "$label: a Transition is NotImplemented" expect_fail_output NotImplemented \
+		"${AWS[@]}" s3api put-bucket-lifecycle-configuration --bucket "$b" \
+		--lifecycle-configuration '{"Rules":[{"ID":"t","Status":"Enabled","Filter":{},"Transitions":[{"Days":30,"StorageClass":"GLACIER"}]}]}'
+	check "$label: Days 0 is InvalidArgument" expect_fail_output InvalidArgument \
+		"${AWS[@]}" s3api put-bucket-lifecycle-configuration --bucket "$b" \
+		--lifecycle-configuration '{"Rules":[{"ID":"z","Status":"Enabled","Filter":{},"Expiration":{"Days":0}}]}'
+	check "$label: delete-bucket-lifecycle" "${AWS[@]}" s3api delete-bucket-lifecycle --bucket "$b"
+	check "$label: get after delete is NoSuchLifecycleConfiguration" expect_fail_output NoSuchLifecycleConfiguration \
+		"${AWS[@]}" s3api get-bucket-lifecycle-configuration --bucket "$b"
+	check "$label: s3 rb --force" "${AWS[@]}" s3 rb --force "s3://$b"
+}
+if [ -n "$PIP_PY" ] && "$PIP_PY" -c 'import awscli' 2>/dev/null; then
+	awscli_lifecycle "awscli-v1-pip$T" "$PIP_PY" -m awscli
+fi
+if [ -x /usr/bin/aws ]; then
+	awscli_lifecycle "awscli-v2-debian$T" /usr/bin/aws
+fi
+# ---- end lifecycle (h-lifecycle) ---------------------------------------------
+
 summary

@@ -75,7 +75,7 @@ func TestHandlePathRoute(t *testing.T) {
 		wantSDKError(t, err, 404, "NoSuchKey")
 		_, err = sdk(creds{aliceKey, "wrong-secret-0000000000000000000000000000"}, srv.base+"/s3").ListBuckets(ctx, &s3.ListBucketsInput{})
 		wantSDKError(t, err, 403, "SignatureDoesNotMatch")
-		r := doRaw(t, rawReq{Method: "GET", Path: "/s3/" + bucket, Query: url.Values{"lifecycle": {""}}, Creds: &alice})
+		r := doRaw(t, rawReq{Method: "GET", Path: "/s3/" + bucket, Query: url.Values{"logging": {""}}, Creds: &alice})
 		wantXMLError(t, r, 501, "NotImplemented")
 		r = doRaw(t, rawReq{Method: "GET", Path: "/s3/"})
 		wantXMLError(t, r, 403, "AccessDenied")
@@ -97,7 +97,7 @@ func TestNotImplemented(t *testing.T) {
 	for _, tc := range []struct {
 		method, path, sub string
 	}{
-		{"GET", "/" + bucket, "lifecycle"},
+		{"GET", "/" + bucket, "logging"},
 		{"PUT", "/" + bucket, "website"},
 		{"GET", "/" + bucket, "replication"},
 		{"GET", "/" + bucket + "/k", "torrent"},
@@ -115,7 +115,7 @@ func TestNotImplemented(t *testing.T) {
 	if got := string(getBytes(t, aliceSDK(), bucket, "k")); got != "unchanged" {
 		t.Errorf("a NotImplemented PUT changed the object to %q", got)
 	}
-	_, err := aliceSDK().GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(bucket)})
+	_, err := aliceSDK().GetBucketLogging(ctx, &s3.GetBucketLoggingInput{Bucket: aws.String(bucket)})
 	wantSDKError(t, err, 501, "NotImplemented")
 }
 

@@ -239,7 +239,7 @@ func TestWireErrors(t *testing.T) {
 		}, status: 403, code: "AccessForbidden", message: "CORSResponse: CORS is not enabled for this bucket.",
 			elems: map[string]string{"Method": "GET", "ResourceType": "OBJECT"}},
 		// docs: "Error responses" (NotImplemented).
-		{name: "unimplemented sub-resource", req: raw(rawReq{Method: "GET", Path: "/" + bucket, Query: url.Values{"lifecycle": {""}}, Creds: &alice}),
+		{name: "unimplemented sub-resource", req: raw(rawReq{Method: "GET", Path: "/" + bucket, Query: url.Values{"logging": {""}}, Creds: &alice}),
 			status: 501, code: "NotImplemented", message: "A header you provided implies functionality that is not implemented."},
 	}
 	for _, c := range rows {
