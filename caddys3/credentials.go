@@ -50,6 +50,9 @@ func (h *Handler) loadCredentials(ctx caddy.Context) (auth.Provider, error) {
 			return nil, fmt.Errorf("s3: credentials %s: module %T is not a credential provider", name, byName[name])
 		}
 		chain = append(chain, p)
+		if pg, ok := p.(pinger); ok { // health.go
+			h.pingers = append(h.pingers, pg)
+		}
 	}
 	if len(chain) == 1 {
 		return chain[0], nil
