@@ -43,6 +43,7 @@ func (h *Handler) loadCredentials(ctx caddy.Context) (auth.Provider, error) {
 		}
 		return strings.Compare(a, b)
 	})
+	h.sources = names // for the provision log line (provisionlog.go)
 	chain := make(auth.Chain, 0, len(names))
 	for _, name := range names {
 		p, ok := byName[name].(auth.Provider)

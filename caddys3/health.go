@@ -78,6 +78,9 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	hdr := w.Header()
+	id := h.newRequestID()
+	hdr.Set("X-Amz-Request-Id", id)
+	hdr.Set("X-Amz-Id-2", hostID(id))
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Content-Length", "0")
 	if err != nil {

@@ -1,7 +1,6 @@
 package caddys3
 
 import (
-	"maps"
 	"slices"
 
 	"go.uber.org/zap"
@@ -13,7 +12,7 @@ import (
 // and only public buckets and objects answer. Where metadata goes is
 // known once the store is open (the "store open" line of start.go).
 func (h *Handler) logProvisioned() {
-	sources := slices.Sorted(maps.Keys(h.CredentialsRaw))
+	sources := h.sources
 	h.logger.Info("s3: configured",
 		zap.String("root", h.root),
 		zap.String("region", h.Region),

@@ -72,6 +72,8 @@ type runtime struct {
 	// pingers are the credential sources that can tell whether their
 	// database answers.
 	pingers []pinger
+	// sources are the names of the credential sources.
+	sources []string
 	ready   *readiness
 }
 
