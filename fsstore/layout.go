@@ -1,7 +1,5 @@
 package fsstore
 
-
-
 // LayoutVersion numbers the on-disk layout under a root (bucket
 // directories, .caddys3/, the metadata record's format). The layout is not
 // yet recorded on disk: every root so far has layout 1. A change that an
