@@ -16,7 +16,9 @@ import (
 // authentication and routing, to GET and HEAD only, with an empty body:
 //
 //   - live (health_live, /minio/health/live): 200 while the process
-//     serves HTTP;
+//     serves HTTP, once its store is open (503 in the moment between the
+//     listener opening and the store, as MinIO answers before its object
+//     layer is up);
 //   - ready (health_ready, /minio/health/ready): 200 when the store is
 //     open, a file can be created and removed under the root's .caddys3/,
 //     and every credential database answers a ping within readyTimeout;
@@ -72,6 +74,7 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request) bool {
 	var err error
 	switch p := r.URL.Path; {
 	case p == minioLivePath || (h.HealthLive != "" && p == h.HealthLive):
+		err = h.startedErr()
 	case p == minioReadyPath || (h.HealthReady != "" && p == h.HealthReady):
 		err = h.readyErr()
 	default:
@@ -113,11 +116,19 @@ func (h *Handler) readyErr() error {
 	return err
 }
 
-func (h *Handler) checkReady() error {
+// startedErr is nil once the store is open (errNotStarted before).
+func (h *Handler) startedErr() error {
 	select {
 	case <-h.started:
+		return nil
 	default:
 		return errNotStarted
+	}
+}
+
+func (h *Handler) checkReady() error {
+	if err := h.startedErr(); err != nil {
+		return err
 	}
 	if err := h.probe.ProbeWritable(); err != nil {
 		return fmt.Errorf("the root is not writable: %w", err)

@@ -191,3 +191,19 @@ func TestCaddyfileErrorShowsLineAndValue(t *testing.T) {
 		t.Errorf("caddy validate (%v) said:\n%s\nwant %q in it", err, out, want)
 	}
 }
+
+// TestNoCredentialsWarns: an s3 block without any credential source warns
+// at provision that it serves anonymous requests only.
+func TestNoCredentialsWarns(t *testing.T) {
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := extraConfig(port, t.TempDir(), "off")
+	cfg.Caddyfile = cfg.Caddyfile[:strings.Index(cfg.Caddyfile, "\t\tcredentials static {")] + "\t}\n}\n"
+	cfg.Dir = t.TempDir()
+	s := testserver.Start(t, cfg)
+	if !strings.Contains(s.Logs(), "s3: no credentials configured: this s3 block serves anonymous requests only") {
+		t.Errorf("no warning for an s3 block without credentials:\n%s", s.Tail(15))
+	}
+}
