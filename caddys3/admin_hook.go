@@ -35,17 +35,15 @@ import (
 // adminBodyLimit bounds an admin request body (a user or policy document).
 const adminBodyLimit = 1 << 20
 
-// provisionAdminAPI opens the user store below root and adds its users to
+// provisionAdminAPI sets up the user store below root and adds its users to
 // the credential chain, when admin_api_keys is set; the bucket name
 // "minio" is reserved then (it would shadow /minio/admin/).
 func (h *Handler) provisionAdminAPI(root string, p auth.Provider) (auth.Provider, error) {
 	if len(h.AdminAPIKeys) == 0 {
 		return p, nil
 	}
-	users, err := objstore.Open(root, h.Fsync == "always")
-	if err != nil {
-		return nil, err
-	}
+	// Its directories are made when the handler starts (start.go).
+	users := objstore.New(root, h.Fsync == "always")
 	// With the cloudstack credential source, acs- users are checked
 	// against CloudStack's accounts (objstore.Accounts).
 	chain, _ := p.(auth.Chain)

@@ -6,7 +6,6 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"github.com/dustin/go-humanize"
 )
 
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
@@ -28,6 +27,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    stale_temp_age <duration>
 //	    repair_max_size <size>|off
 //	    log_keys [on|off]
+//	    health_live <path>
+//	    health_ready <path>
 //	    admin_accounts <canonical-id>...
 //	    reserved_buckets <name>...
 //	    admin_api_keys <access-key-id>...
@@ -57,7 +58,16 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		return d.ArgErr()
 	}
 	sources := map[string]caddyfile.Unmarshaler{}
+	seen := map[string]bool{}
 	for d.NextBlock(0) {
+		// Subdirectives that take one value may appear once: a second
+		// one silently winning hides a mistake.
+		if sub := d.Val(); singleValued[sub] {
+			if seen[sub] {
+				return d.Errf("s3: %s is given twice", sub)
+			}
+			seen[sub] = true
+		}
 		switch d.Val() {
 		case "root":
 			if !d.AllArgs(&h.Root) {
@@ -68,18 +78,14 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 		case "max_object_size":
-			var v string
-			if !d.AllArgs(&v) {
-				return d.ArgErr()
-			}
-			size, err := humanize.ParseBytes(v)
+			size, err := sizeArg(d)
 			if err != nil {
-				return d.Errf("max_object_size: %v", err)
+				return err
 			}
-			h.MaxObjectSize = int64(size)
+			h.MaxObjectSize = size
 		case "fsync":
-			if !d.AllArgs(&h.Fsync) {
-				return d.ArgErr()
+			if err := choiceArg(d, &h.Fsync, "always", "never"); err != nil {
+				return err
 			}
 		case "abort_incomplete_after":
 			if err := durationArg(d, &h.AbortIncompleteAfter); err != nil {
@@ -94,8 +100,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return err
 			}
 		case "copy_file_range":
-			if !d.AllArgs(&h.CopyFileRange) {
-				return d.ArgErr()
+			if err := choiceArg(d, &h.CopyFileRange, "on", "off"); err != nil {
+				return err
 			}
 		case "log_keys":
 			v := "on"
@@ -113,14 +119,24 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			default:
 				return d.Errf("s3: log_keys must be on or off, not %q", v)
 			}
+		case "health_live", "health_ready":
+			if err := healthPathArg(d, h); err != nil {
+				return err
+			}
 		case "domain", "admin_accounts", "reserved_buckets", "admin_api_keys", "cors_origins":
+			sub := d.Val()
 			list := map[string]*[]string{"domain": &h.Domains, "admin_accounts": &h.AdminAccounts, "reserved_buckets": &h.ReservedBuckets,
-				"admin_api_keys": &h.AdminAPIKeys, "cors_origins": &h.CORSOrigins}[d.Val()]
+				"admin_api_keys": &h.AdminAPIKeys, "cors_origins": &h.CORSOrigins}[sub]
 			args := d.RemainingArgs()
 			if len(args) == 0 {
 				return d.ArgErr()
 			}
 			*list = append(*list, args...)
+			if sub == "cors_origins" {
+				if err := validCORSOrigins(h.CORSOrigins); err != nil {
+					return d.Err(err.Error())
+				}
+			}
 		case "lifecycle":
 			if err := h.unmarshalLifecycle(d); err != nil {
 				return err
@@ -145,8 +161,8 @@ func durationArg(d *caddyfile.Dispenser, target *caddy.Duration) error {
 		return d.ArgErr()
 	}
 	dur, err := caddy.ParseDuration(v)
-	if err != nil {
-		return d.Errf("%s: %v", name, err)
+	if err != nil || dur < 0 {
+		return d.Errf("s3: %s %q is not a duration (such as 90s, 48h or 7d)", name, v)
 	}
 	*target = caddy.Duration(dur)
 	return nil

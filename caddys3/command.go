@@ -76,6 +76,9 @@ func cmdS3Server(fs caddycmd.Flags) (int, error) {
 	if _, _, err := net.SplitHostPort(listen); err != nil {
 		return caddy.ExitCodeFailedStartup, fmt.Errorf("--listen %q: %w", listen, err)
 	}
+	if err := checkDevListen(listen); err != nil { // devserver.go
+		return caddy.ExitCodeFailedStartup, err
+	}
 
 	handler := &Handler{
 		Root:           root,
@@ -105,20 +108,25 @@ func cmdS3Server(fs caddycmd.Flags) (int, error) {
 		return caddy.ExitCodeFailedStartup, err
 	}
 
+	if secretKey == devSecretKey && !loopbackOnly(listen) {
+		warnPublishedKey(os.Stderr, listen)
+	}
 	// Print the secret only when it is the well-known development default:
 	// a secret the operator supplied stays out of terminals and logs.
 	shown := secretKey
 	if secretKey != devSecretKey {
-		shown = "(as given by --secret-key or $S3_SECRET_KEY)"
+		shown = "(as given by --secret-key or $S3_SECRET_KEY; the line below reads $S3_SECRET_KEY, or $AWS_SECRET_ACCESS_KEY for --secret-key)"
 	}
+	endpoint := "http://" + dialAddress(listen)
 	fmt.Printf(`
-caddys3 is serving S3 on http://%s  (data in %s)
+caddys3 is serving S3 on %s
+  data:       %s (metadata in %s)
   access key: %s
   secret key: %s
   region:     %s
 Try:
-  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY='<secret key>' \
-    aws --endpoint-url http://%s s3 mb s3://demo
-`, listen, root, accessKey, shown, handler.Region, accessKey, listen)
+  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s aws --endpoint-url %s s3 mb s3://demo
+`, endpoint, root, devMetadataMode(), accessKey, shown, handler.Region,
+		accessKey, trySecret(secretKey, os.Getenv("S3_SECRET_KEY")), handler.Region, endpoint)
 	select {}
 }

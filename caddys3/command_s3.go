@@ -16,7 +16,9 @@ func init() {
 		Short: "Operator tools for the s3 module's storage root",
 		Long: `
 Tools that work on a storage root of the s3 handler, offline or while
-servers use it. Run 'caddy s3 <command> --help' for each one.`,
+servers use it: "caddy s3 version" prints the module's version and the
+on-disk layout version it reads and writes, "caddy s3 fsck" checks and
+repairs a root. Run 'caddy s3 <command> --help' for each one.`,
 		CobraFunc: func(cmd *cobra.Command) {
 			for _, sub := range s3Subcommands {
 				cmd.AddCommand(sub())

@@ -43,6 +43,7 @@ func (h *Handler) loadCredentials(ctx caddy.Context) (auth.Provider, error) {
 		}
 		return strings.Compare(a, b)
 	})
+	h.sources = names // for the provision log line (provisionlog.go)
 	chain := make(auth.Chain, 0, len(names))
 	for _, name := range names {
 		p, ok := byName[name].(auth.Provider)
@@ -50,6 +51,9 @@ func (h *Handler) loadCredentials(ctx caddy.Context) (auth.Provider, error) {
 			return nil, fmt.Errorf("s3: credentials %s: module %T is not a credential provider", name, byName[name])
 		}
 		chain = append(chain, p)
+		if pg, ok := p.(pinger); ok { // health.go
+			h.pingers = append(h.pingers, pg)
+		}
 	}
 	if len(chain) == 1 {
 		return chain[0], nil

@@ -65,6 +65,12 @@ type request struct {
 // would become a bare status without the XML clients parse).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
 	start := time.Now()
+	if h.serveHealth(w, r) { // health.go: before authentication
+		return nil
+	}
+	if !h.awaitStart(r.Context()) { // start.go
+		return nil
+	}
 	if h.drain != nil {
 		h.drain.RLock()
 		defer h.drain.RUnlock()

@@ -146,14 +146,14 @@ func testClock(file string, logger *zap.Logger) func() time.Time {
 }
 
 // startLifecycle starts the executor loop of the handler's store.
-func (h *Handler) startLifecycle(ctx caddy.Context, store *fsstore.Store) {
+func (h *Handler) startLifecycle(store *fsstore.Store) {
 	o := h.Lifecycle
 	if o == nil {
 		o = &LifecycleOptions{}
 	}
 	loopCtx, cancel := context.WithCancel(context.Background())
 	rt := &lifecycleRuntime{
-		exec:     newLifecycleExecutor(store, o, h.logger, lifecycleMetricsOf(ctx.GetMetricsRegistry()), h.usageChanging),
+		exec:     newLifecycleExecutor(store, o, h.logger, h.lcMetrics, h.usageChanging),
 		interval: time.Duration(o.Interval),
 		off:      o.Off,
 		stop:     cancel,

@@ -22,7 +22,7 @@ import (
 
 	"github.com/caddys3/caddys3/access"
 	"github.com/caddys3/caddys3/auth"
-	"github.com/caddys3/caddys3/fsstore"
+	"github.com/caddys3/caddys3/lifecycle/executor"
 	"github.com/caddys3/caddys3/objstore"
 )
 
@@ -109,6 +109,18 @@ type Handler struct {
 	// provider does. Empty: the admin API is off. See admin_hook.go.
 	AdminAPIKeys []string `json:"admin_api_keys,omitempty"`
 
+	// HealthLive and HealthReady are paths answered, without
+	// authentication, with 200 while the process is up (live) and while
+	// the root is writable and the credential database answers (ready),
+	// 503 otherwise; GET and HEAD only. MinIO's /minio/health/live and
+	// /minio/health/ready are always answered the same way. See health.go.
+	HealthLive  string `json:"health_live,omitempty"`
+	HealthReady string `json:"health_ready,omitempty"`
+
+	// runtime is what the handler opens when Caddy starts the config, not
+	// when it only provisions it (caddy validate); see start.go.
+	runtime
+
 	// admin serves the admin API; usage caches bucket usage (both nil
 	// when it is off).
 	admin *objstore.Admin
@@ -128,6 +140,8 @@ type Handler struct {
 	// (lifecycle_run.go); nil: the defaults.
 	Lifecycle *LifecycleOptions `json:"lifecycle,omitempty"`
 	lc        *lifecycleRuntime
+	// lcMetrics receives the executor's passes (metrics).
+	lcMetrics executor.Observer
 
 	// corsDefault is the CORS rule CORSOrigins stands for (nil: none).
 	corsDefault *access.CORSConfig
@@ -164,7 +178,9 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision resolves placeholders, opens the store and builds the verifier.
+// Provision resolves placeholders and builds the verifier; the store is
+// opened when Caddy starts the config (start.go), so that caddy validate
+// creates nothing under the root.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	h.corsDefault = corsDefault(h.CORSOrigins)
@@ -187,42 +203,21 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.AbortIncompleteAfter == 0 {
 		h.AbortIncompleteAfter = caddy.Duration(7 * 24 * time.Hour)
 	}
-	var onUsage fsstore.UsageHook
 	if len(h.AdminAPIKeys) > 0 {
-		// The admin API reports and limits bucket usage (quota.go).
+		// The admin API reports and limits bucket usage (quota.go); the
+		// store reports to it once open (start.go).
 		h.usage = newUsageTracker()
-		onUsage = h.usage.add
 	}
-	store, err := fsstore.Open(fsstore.Options{
-		OnUsage:         onUsage,
-		Root:            filepath.Clean(root),
-		Fsync:           h.Fsync == "always",
-		NoCopyFileRange: h.CopyFileRange == "off",
-		StaleTempAge:    time.Duration(h.StaleTempAge),
-		RepairMaxSize:   h.RepairMaxSize,
-		KeepsOwnUploads: keepsOwnUploads,
-	})
-	if err != nil {
-		// h.store stays a nil interface (not a nil *Store), so Cleanup
-		// after this failed Provision closes nothing.
-		return fmt.Errorf("s3: opening store at %s: %w", root, err)
-	}
-	h.store = store
-	cleanupCtx, cancel := context.WithCancel(context.Background())
-	h.stopCleanup = cancel
-	go h.cleanupLoop(cleanupCtx)
-	if h.usage != nil {
-		go h.usageLoop(cleanupCtx)
-	}
+	h.root = filepath.Clean(root)
 	provider, err := h.loadCredentials(ctx)
 	if err != nil {
 		return err
 	}
-	if provider, err = h.provisionAdminAPI(filepath.Clean(root), provider); err != nil {
+	if provider, err = h.provisionAdminAPI(h.root, provider); err != nil {
 		return err
 	}
 	h.provisionMetrics(ctx, provider)
-	h.startLifecycle(ctx, store)
+	h.lcMetrics = lifecycleMetricsOf(ctx.GetMetricsRegistry())
 	h.verifier = &auth.Verifier{
 		Region:           h.Region,
 		Provider:         provider,
@@ -241,7 +236,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.keepAliveInterval == 0 {
 		h.keepAliveInterval = 10 * time.Second
 	}
-	return nil
+	h.logProvisioned()
+	return h.startWithConfig(ctx)
 }
 
 // Validate checks the configuration.
@@ -264,6 +260,11 @@ func (h *Handler) Validate() error {
 	}
 	if h.AbortIncompleteAfter < 0 {
 		return fmt.Errorf("s3: abort_incomplete_after must be positive")
+	}
+	for _, p := range []string{h.HealthLive, h.HealthReady} {
+		if err := validHealthPath(p); p != "" && err != nil {
+			return fmt.Errorf("s3: health path %q: %w", p, err)
+		}
 	}
 	return validCORSOrigins(h.CORSOrigins)
 }

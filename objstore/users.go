@@ -71,15 +71,29 @@ type Accounts interface {
 
 // Open creates (if needed) and opens the store below root.
 func Open(root string, fsync bool) (*Store, error) {
-	dir := filepath.Join(root, filepath.FromSlash(Dir))
+	s := New(root, fsync)
+	if err := s.Init(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// New returns the store below root without touching the filesystem, for
+// a configuration that is only validated; Init prepares it for use.
+func New(root string, fsync bool) *Store {
+	return &Store{dir: filepath.Join(root, filepath.FromSlash(Dir)), fsync: fsync}
+}
+
+// Init creates the store's directories (if needed) and removes stale temp
+// files.
+func (s *Store) Init() error {
 	for _, d := range []string{"users", "policies"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
-			return nil, fmt.Errorf("objstore: %w", err)
+		if err := os.MkdirAll(filepath.Join(s.dir, d), 0o700); err != nil {
+			return fmt.Errorf("objstore: %w", err)
 		}
 	}
-	s := &Store{dir: dir, fsync: fsync}
 	s.removeStaleTemps(time.Hour)
-	return s, nil
+	return nil
 }
 
 // removeStaleTemps removes temp files a crashed write left (older than

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -268,7 +269,9 @@ func (s *Server) waitUp() error {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if tcp > 0 {
-			lastErr = dialOnce(ctx, pending[0])
+			if lastErr = dialOnce(ctx, pending[0]); lastErr == nil {
+				lastErr = started(ctx, pending[0])
+			}
 		} else {
 			lastErr = s.handshake(ctx, pending[0])
 		}
@@ -288,6 +291,26 @@ func dialOnce(ctx context.Context, addr string) error {
 		c.Close()
 	}
 	return err
+}
+
+// started waits out the moment between an s3 site's listener opening and
+// its store being open (caddys3/start.go), which its liveness endpoint
+// answers with 503; any other answer (another kind of site, a TLS port)
+// counts as started.
+func started(ctx context.Context, addr string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/minio/health/live", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := (&http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}).Do(req)
+	if err != nil {
+		return nil
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("X-Minio-Server-Status") == "offline" {
+		return errors.New("the s3 store is not open yet")
+	}
+	return nil
 }
 
 // handshake completes a TLS handshake with hostport's name as SNI,

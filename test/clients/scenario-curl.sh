@@ -66,7 +66,15 @@ else
 fi
 
 check "$label: PUT bucket over --http2" version_is "$H2" s3curl PUT "$b" --http2 -o /dev/null -w '%{http_version}' || {
-	summary
+	# --- ops (health endpoints, docs/install.md): unauthenticated, as a load
+# balancer probes them.
+for p in /minio/health/live /minio/health/ready; do
+	check "$label: GET $p answers 200" expect_exact 200 ccurl -sS -o /dev/null -w '%{http_code}' "$ENDPOINT$p"
+	check "$label: HEAD $p answers 200" expect_exact 200 ccurl -sS -I -o /dev/null -w '%{http_code}' "$ENDPOINT$p"
+done
+# --- end ops
+
+summary
 	exit
 }
 check "$label: PUT 1 MiB object over --http2" version_is "$H2" s3curl PUT "$b/h2/f1.bin" --http2 -T "$F1" -o /dev/null -w '%{http_version}'
@@ -134,4 +142,12 @@ fi
 
 check "$label: DELETE the objects and the bucket" bash -c \
 	'for k in h2/f1.bin h1/f20.bin h2/stdin.bin; do s3curl DELETE "$1/$k" || exit 1; done; s3curl DELETE "$1"' _ "$b"
+# --- ops (health endpoints, docs/install.md): unauthenticated, as a load
+# balancer probes them.
+for p in /minio/health/live /minio/health/ready; do
+	check "$label: GET $p answers 200" expect_exact 200 ccurl -sS -o /dev/null -w '%{http_code}' "$ENDPOINT$p"
+	check "$label: HEAD $p answers 200" expect_exact 200 ccurl -sS -I -o /dev/null -w '%{http_code}' "$ENDPOINT$p"
+done
+# --- end ops
+
 summary

@@ -366,7 +366,9 @@ func TestCaddyCloudStack(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		wantReady(t, []string{base, base2}, http.StatusOK) // health_test.go
 		stopMaria()
+		wantReady(t, []string{base, base2}, http.StatusServiceUnavailable)
 		restarted := false
 		defer func() {
 			if !restarted {
@@ -392,6 +394,7 @@ func TestCaddyCloudStack(t *testing.T) {
 
 		restartMaria(t)
 		restarted = true
+		wantReady(t, []string{base, base2}, http.StatusOK)
 		eventually(t, 20*time.Second, "dave after the restart", func() error { _, _, err := listBuckets(t, cl(dave)); return err })
 		roundTrip(t, cl(alice), "acme-data", "after-restart", "db is back")
 		createBucket(t, cl(dave), "globex-dave")

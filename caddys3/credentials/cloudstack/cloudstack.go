@@ -71,6 +71,7 @@ type CloudStack struct {
 	// dsn is the key of the shared pool this module holds, released by
 	// Cleanup; empty when none.
 	dsn   string
+	db    *sql.DB // the pool behind dsn, for Ping
 	cache *credcache.Cache
 	// minio caches the accounts behind "acs-<uuid>" users (the MinIO
 	// admin API's; see AccountCredential), with the same TTLs.
@@ -170,7 +171,7 @@ func (c *CloudStack) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("s3: credentials cloudstack: opening the database: %w", err)
 	}
-	c.dsn = dsn
+	c.dsn, c.db = dsn, db
 	log := ctx.Logger()
 	p := cs.New(db, cs.Options{
 		DatabaseKey: dbKey,

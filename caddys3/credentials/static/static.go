@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
@@ -104,6 +105,9 @@ func (s *Static) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return d.Errf("s3: key wants <access-key-id> <secret> [<owner>], got %d arguments", len(args))
 		}
 		k := Key{AccessKeyID: args[0], Secret: args[1]}
+		if slices.ContainsFunc(s.Keys, func(o Key) bool { return o.AccessKeyID == k.AccessKeyID }) {
+			return d.Errf("s3: access key %s is listed twice", k.AccessKeyID)
+		}
 		if len(args) == 3 {
 			k.Owner = args[2]
 		}
