@@ -245,9 +245,9 @@ func (s *Store) makeComp(ctx context.Context, bucket string, dfd int, drel, name
 
 // placeFile renames (or, exclusive, links) the staged file tmp to the
 // stored path target (relative to the root).
-func (s *Store) placeFile(bucket, tmp, target string, exclusive bool) error {
+func (s *Store) placeFile(ctx context.Context, bucket, tmp, target string, exclusive bool) error {
 	if s.onUsage != nil {
-		return s.placeCounted(bucket, tmp, target, exclusive)
+		return s.placeCounted(ctx, bucket, tmp, target, exclusive)
 	}
 	if !exclusive {
 		return s.root.Rename(tmp, target)
@@ -270,7 +270,7 @@ func (s *Store) publishLeaf(ctx context.Context, bucket, drel, name, tmp string,
 	if exclusive {
 		err = s.placeExclusive(ctx, bucket, drel, name, tmp, target)
 	} else {
-		err = s.placeFile(bucket, tmp, target, false)
+		err = s.placeFile(ctx, bucket, tmp, target, false)
 	}
 	switch {
 	case err == nil:
@@ -313,7 +313,7 @@ func (s *Store) placeExclusive(ctx context.Context, bucket, drel, name, tmp, tar
 			s.unescapeLocked(bucket, drel, name)
 		}
 	}
-	return s.placeFile(bucket, tmp, target, true)
+	return s.placeFile(ctx, bucket, tmp, target, true)
 }
 
 // publishEscaped publishes tmp at the %%file escape of name in drel, under
@@ -336,7 +336,7 @@ func (s *Store) publishEscaped(ctx context.Context, bucket, drel, name, tmp stri
 	case err != nil:
 		return err
 	}
-	err = s.placeFile(bucket, tmp, join(bucket, joinRel(drel, esc)), exclusive)
+	err = s.placeFile(ctx, bucket, tmp, join(bucket, joinRel(drel, esc)), exclusive)
 	switch {
 	case err == nil:
 	case exclusive && errors.Is(err, fs.ErrExist):

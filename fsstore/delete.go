@@ -50,7 +50,7 @@ func (s *Store) deletePlain(bucket, key string, forget bool) error {
 		}
 		return err
 	}
-	id, removed, err := s.removeLeaf(bucket, d, p.base())
+	id, removed, err := s.removeLeaf(bucket, drel, d, p.base())
 	d.Close()
 	if err != nil {
 		return err
@@ -90,7 +90,7 @@ func (s *Store) deleteMarker(bucket, key string, p objPath, forget bool) error {
 	if err == nil {
 		var id fileID
 		var gone bool
-		id, gone, err = s.removeLeaf(bucket, d, escEmpty)
+		id, gone, err = s.removeLeaf(bucket, drel, d, escEmpty)
 		if gone && id.Ino != 0 && forget {
 			s.meta.removed(id, bucket, key)
 		}

@@ -286,7 +286,7 @@ func (s *Store) publish(ctx context.Context, bucket string, p objPath, tmp strin
 	if exclusive {
 		err = s.placeExclusive(ctx, bucket, p.dir(), p.base(), tmp, join(bucket, p.rel))
 	} else {
-		err = s.placeFile(bucket, tmp, join(bucket, p.rel), false)
+		err = s.placeFile(ctx, bucket, tmp, join(bucket, p.rel), false)
 	}
 	switch {
 	case err == nil:
@@ -355,7 +355,7 @@ func (s *Store) putMarker(ctx context.Context, bucket, key string, p objPath, me
 	}
 	// Drop the body form, if the key had one.
 	if d, err := s.root.Open(join(bucket, drel)); err == nil {
-		id, removed, _ := s.removeLeaf(bucket, d, escEmpty)
+		id, removed, _ := s.removeLeaf(bucket, drel, d, escEmpty)
 		d.Close()
 		if removed {
 			s.meta.removed(id, bucket, key)

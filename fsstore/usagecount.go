@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -70,7 +71,7 @@ func unsupported(err error) bool {
 
 // placeCounted is placeFile with a usage hook: the staged file tmp becomes
 // target, and the hook hears what entered the bucket and what left it.
-func (s *Store) placeCounted(bucket, tmp, target string, exclusive bool) error {
+func (s *Store) placeCounted(ctx context.Context, bucket, tmp, target string, exclusive bool) error {
 	tst, err := s.lstatAt(tmp)
 	if err != nil {
 		return err
@@ -96,6 +97,17 @@ func (s *Store) placeCounted(bucket, tmp, target string, exclusive bool) error {
 		}
 		return err
 	}
+	// Under the target's name lock: a directory is made at a name
+	// (makeComp) or removed (rmdirIfNoKey) only under it, so what the
+	// Lstat saw (a file, or nothing) is what the exchange swaps; a
+	// directory swapped out by a lost race could not be put back safely.
+	rel := strings.TrimPrefix(target, bucket+"/")
+	drel := parentOf(rel)
+	l, err := s.lockName(ctx, bucket, drel, strings.TrimPrefix(rel[len(drel):], "/"))
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
 	for range 3 {
 		ost, err := s.lstatAt(target)
 		switch {
@@ -169,12 +181,19 @@ func (s *Store) dropExchanged(bucket, tmp, target string, adds int64) error {
 	return nil
 }
 
-// removeLeaf is unlinkLeaf (the plain file of name in d and its %%file
-// escape), counting what leaves bucket when the store has a usage hook.
-func (s *Store) removeLeaf(bucket string, d *os.File, name string) (id fileID, removed bool, err error) {
+// removeLeaf is unlinkLeaf (the plain file of name in d, at drel in
+// bucket, and its %%file escape), counting what leaves bucket when the
+// store has a usage hook; then under the name lock, as placeCounted, so
+// that what it moves away is never a directory made meanwhile.
+func (s *Store) removeLeaf(bucket, drel string, d *os.File, name string) (id fileID, removed bool, err error) {
 	if s.onUsage == nil {
 		return unlinkLeaf(d, name)
 	}
+	l, err := s.lockName(context.Background(), bucket, drel, name)
+	if err != nil {
+		return id, false, err
+	}
+	defer l.unlock()
 	pd, err := s.root.Open(tmpDir)
 	if err != nil {
 		return id, false, err
