@@ -28,6 +28,17 @@ func exportedMetricNames(t *testing.T) map[string]bool {
 	m.duration.WithLabelValues("x").Observe(1)
 	m.bytesReceived.WithLabelValues("x").Add(1)
 	m.bytesSent.WithLabelValues("x").Add(1)
+	lc := newLifecycleMetrics()
+	for _, c := range []prometheus.Collector{lc.examined, lc.expired, lc.freed, lc.duration, lc.lastScan} {
+		if err := reg.Register(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lc.examined.WithLabelValues().Inc()
+	lc.expired.WithLabelValues("current").Inc()
+	lc.freed.WithLabelValues().Inc()
+	lc.duration.WithLabelValues().Observe(1)
+	lc.lastScan.WithLabelValues("b").Set(1)
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
