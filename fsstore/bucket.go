@@ -39,6 +39,8 @@ type bucketRecord struct {
 	// Quota is the hard quota in bytes set by the admin API's
 	// set-bucket-quota; 0 for none.
 	Quota int64 `json:"quota,omitempty"`
+	// Encryption is the default encryption document (caddys3/sse_bucket.go).
+	Encryption json.RawMessage `json:"sse,omitempty"`
 }
 
 func recordPath(name string) string { return bucketsDir + "/" + name + ".json" }
@@ -139,7 +141,7 @@ func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
 	}
 	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created,
 		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning, Tags: rec.Tags,
-		ObjectLock: rec.ObjectLock, Ownership: rec.Ownership, PublicAccess: rec.PublicAccess,
+		ObjectLock: rec.ObjectLock, Ownership: rec.Ownership, PublicAccess: rec.PublicAccess, Encryption: rec.Encryption,
 		Quota: rec.Quota}, nil
 }
 
@@ -179,6 +181,7 @@ const (
 	BucketTagging
 	BucketOwnership    // the ObjectOwnership value, as bytes
 	BucketPublicAccess // the public access block
+	BucketEncryption   // the default encryption
 )
 
 // SetBucketDoc replaces (data nil: removes) one of the bucket's documents
@@ -198,6 +201,8 @@ func (s *Store) SetBucketDoc(ctx context.Context, name string, doc BucketDoc, da
 			rec.Ownership = string(data)
 		case BucketPublicAccess:
 			rec.PublicAccess = data
+		case BucketEncryption:
+			rec.Encryption = data
 		default:
 			return false, fmt.Errorf("fsstore: unknown bucket document %d", doc)
 		}

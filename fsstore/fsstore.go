@@ -207,6 +207,9 @@ type BucketInfo struct {
 	PublicAccess []byte
 	// Quota is the hard quota in bytes (0: none).
 	Quota int64
+	// Encryption is the default encryption document (BucketEncryption),
+	// opaque here; nil when unset.
+	Encryption []byte
 }
 
 // ObjectMeta is what is stored with an object besides its bytes.
@@ -251,6 +254,8 @@ type ObjectMeta struct {
 	// parts is the part list of an object made by
 	// CompleteMultipartUpload (see Parts).
 	parts *partsRecord
+	// Encryption: how the file is sealed (sse.go); nil for a plain file.
+	Encryption *Encryption `json:",omitempty"`
 }
 
 // PutOptions control one PutObject.
@@ -267,6 +272,9 @@ type PutOptions struct {
 	// verified checksums it returns are stored with the object (they
 	// replace Meta.Checksums).
 	Checksums func() map[string]string
+	// Seal, when set, seals the body on its way to the file (sse.go);
+	// Meta.Encryption says how.
+	Seal Sealer
 }
 
 // metaAtEOF is the metadata to store for a body of size bytes with MD5
@@ -274,6 +282,7 @@ type PutOptions struct {
 func (o *PutOptions) metaAtEOF(size int64, etag string) ObjectMeta {
 	m := o.Meta
 	m.Size, m.ETag = size, etag
+	m.Encryption = m.Encryption.withSize(size)
 	m.parts = nil // one PUT (or a copy) is one part
 	if o.Checksums != nil {
 		m.Checksums = o.Checksums()
