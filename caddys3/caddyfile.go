@@ -42,6 +42,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        negative_cache_ttl <duration>
 //	        grace_period <duration>
 //	    }
+//	    encryption {
+//	        key <id> <file|key>           # repeatable; the first encrypts
+//	    }
 //	}
 //
 // The directive may repeat "domain" and "key"; secrets, dsn and
@@ -117,6 +120,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			*list = append(*list, args...)
 		case "credentials":
 			if err := unmarshalCredentials(d, sources); err != nil {
+				return err
+			}
+		case "encryption":
+			if err := h.unmarshalEncryption(d); err != nil {
 				return err
 			}
 		default:

@@ -23,6 +23,7 @@ import (
 	"github.com/caddys3/caddys3/access"
 	"github.com/caddys3/caddys3/auth"
 	"github.com/caddys3/caddys3/fsstore"
+	"github.com/caddys3/caddys3/internal/keyring"
 	"github.com/caddys3/caddys3/objstore"
 )
 
@@ -121,6 +122,10 @@ type Handler struct {
 	// corsDefault is the CORS rule CORSOrigins stands for (nil: none).
 	corsDefault *access.CORSConfig
 
+	// Encryption holds the master keys of SSE-S3 (sse_config.go).
+	Encryption *EncryptionConfig `json:"encryption,omitempty"`
+	keys       *keyring.Keyring  // nil: none configured
+
 	store       Backend
 	policies    *policyCache
 	stopCleanup context.CancelFunc
@@ -175,6 +180,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 
 	if h.AbortIncompleteAfter == 0 {
 		h.AbortIncompleteAfter = caddy.Duration(7 * 24 * time.Hour)
+	}
+	if err := h.provisionEncryption(repl); err != nil {
+		return err
 	}
 	store, err := fsstore.Open(fsstore.Options{
 		Root:            filepath.Clean(root),

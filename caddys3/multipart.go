@@ -22,6 +22,9 @@ const (
 )
 
 func (h *Handler) createMultipartUpload(req *request) (*response, error) {
+	if err := h.refuseEncryptedUpload(req); err != nil {
+		return nil, err
+	}
 	meta, err := metaFromHeaders(req.r.Header)
 	if err != nil {
 		return nil, err
@@ -154,7 +157,10 @@ func (h *Handler) uploadPartCopy(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	var body io.Reader = io.NewSectionReader(src.File, start, length)
+	body, err := h.plaintext(src, start, length)
+	if err != nil {
+		return nil, err
+	}
 	var sums func() map[string]string
 	if algo := up.Meta.ChecksumAlgorithm; algo != "" {
 		body, sums = withComputedChecksum(body, algo, nil)

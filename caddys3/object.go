@@ -47,6 +47,9 @@ func (h *Handler) putObject(req *request) (*response, error) {
 	if opts.IfNoneMatch != "" && opts.IfNoneMatch != "*" {
 		return nil, newError(s3err.NotImplemented).with("Header", "If-None-Match")
 	}
+	if err := h.applyEncryption(req, &opts); err != nil {
+		return nil, err
+	}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, &limitedReader{r: req.body, n: h.MaxObjectSize}, opts)
 	if isTooLarge(err) {
 		return nil, entityTooLarge(req.res.DecodedLength, h.MaxObjectSize).withCause(err)
@@ -66,6 +69,7 @@ func objectWritten(m fsstore.ObjectMeta) *response {
 		resp.setHeader("X-Amz-Checksum-Type", typ)
 	}
 	setVersionHeader(resp, m)
+	setEncryptionHeaders(resp.header, m.Encryption)
 	return resp
 }
 
@@ -280,6 +284,9 @@ func (h *Handler) getObject(req *request) (*response, error) {
 		hdr.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, m.Size))
 		resp.status = http.StatusPartialContent
 	}
+	if m.Encryption != nil {
+		return h.sealedBody(resp, obj, start, length)
+	}
 	if start > 0 && !resp.head {
 		if _, err := obj.Seek(start, io.SeekStart); err != nil {
 			return nil, err
@@ -312,6 +319,7 @@ func setObjectHeaders(hdr http.Header, m fsstore.ObjectMeta) {
 	for k, v := range m.UserMeta {
 		hdr["X-Amz-Meta-"+k] = []string{v}
 	}
+	setEncryptionHeaders(hdr, m.Encryption)
 }
 
 // checkConditions evaluates conditional request headers in RFC 7232 order and

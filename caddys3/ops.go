@@ -234,6 +234,7 @@ func init() {
 		{name: OpGetBucketPolicyStatus, match: match{level: bkt, method: get, sub: "policyStatus"}, rule: rule{"s3:GetBucketPolicyStatus", ""}, scope: scopeBucket, serve: (*Handler).getBucketPolicyStatus},
 	}
 	operations = append(operations, objectLockBucketRows()...)
+	operations = append(operations, sseBucketRows()...)
 	operations = append(operations, refusals(bkt, refusedBucketSubresources...)...)
 	operations = append(operations, []*operation{
 		{name: OpListMultipartUploads, match: match{level: bkt, method: get, sub: "uploads"}, rule: rule{"s3:ListBucketMultipartUploads", read}, scope: scopeBucket, serve: (*Handler).listMultipartUploads},
@@ -311,7 +312,7 @@ func init() {
 // that implement some methods of the same sub-resource.
 var (
 	refusedBucketSubresources = []string{
-		"accelerate", "analytics", "encryption",
+		"accelerate", "analytics",
 		"intelligent-tiering", "inventory", "lifecycle", "logging", "metadataTable",
 		"metrics", "notification",
 		"replication", "requestPayment",

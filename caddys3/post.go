@@ -98,6 +98,9 @@ func (h *Handler) postObject(req *request) (*response, error) {
 		body = newVerifyingReader(body, algo, sum)
 		opts.Checksums = func() map[string]string { return map[string]string{algo: sum} }
 	}
+	if err := h.applyEncryption(req, &opts); err != nil {
+		return nil, err
+	}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, key, body, opts)
 	if isTooLarge(err) {
 		return nil, entityTooLarge(-1, limit).withCause(err)

@@ -80,11 +80,8 @@ var (
 // STANDARD (what every object is). x-amz-expected-bucket-owner is checked
 // (see checkExpectedOwner).
 var refusalTable = []refusal{
-	// Server-side encryption with S3's or KMS keys (SSE-S3, SSE-KMS):
-	// AES256 is what AWS now applies by default, but the data here is not
-	// encrypted, so accepting it would be a lie.
-	{feature: "server-side encryption", header: "X-Amz-Server-Side-Encryption", field: "x-amz-server-side-encryption",
-		ops: objectWrites, answer: notImplemented},
+	// Server-side encryption with S3's keys (x-amz-server-side-encryption
+	// on writes) is sse.go's; on reads and parts S3 refuses the header.
 	{feature: "server-side encryption", header: "X-Amz-Server-Side-Encryption",
 		ops: []Op{OpGetObject, OpHeadObject, OpUploadPart, OpUploadPartCopy}, answer: sseNotSupported},
 	{feature: "server-side encryption (KMS key)", header: "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", field: "x-amz-server-side-encryption-aws-kms-key-id",

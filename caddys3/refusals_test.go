@@ -78,8 +78,6 @@ func TestRefusals(t *testing.T) {
 		ops           []Op
 		want          want
 	}{
-		{"X-Amz-Server-Side-Encryption", "AES256", objectWrites, want{s3err.NotImplemented, notImplementedMsg}},
-		{"X-Amz-Server-Side-Encryption", "aws:kms", objectWrites, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Server-Side-Encryption", "AES256", []Op{OpGetObject, OpHeadObject, OpUploadPart, OpUploadPartCopy}, want{s3err.InvalidArgument, sseNotSupportedMsg}},
 		{"X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", "arn:aws:kms:us-east-1:1:key/x", objectWrites, want{s3err.NotImplemented, notImplementedMsg}},
 		{"X-Amz-Server-Side-Encryption-Context", "e30=", objectWrites, want{s3err.NotImplemented, notImplementedMsg}},
@@ -131,14 +129,14 @@ func TestRefusals(t *testing.T) {
 
 	// A form's fields are its headers: a header on the form request is not.
 	req := refusalRequest(OpPostObject, nil, "", nil)
-	req.r.Header.Set("X-Amz-Server-Side-Encryption", "AES256")
+	req.r.Header.Set("X-Amz-Website-Redirect-Location", "/x")
 	if err := req.refused(); err != nil {
-		t.Errorf("PostObject with an SSE request header (not a field): %v", err)
+		t.Errorf("PostObject with a refused request header (not a field): %v", err)
 	}
 	// A presigned URL carries headers in its query.
-	req = refusalRequest(OpPutObject, nil, "v4-presigned", url.Values{"x-amz-server-side-encryption": {"AES256"}})
+	req = refusalRequest(OpPutObject, nil, "v4-presigned", url.Values{"x-amz-website-redirect-location": {"/x"}})
 	if err := req.refused(); !isCode(err, s3err.NotImplemented) {
-		t.Errorf("presigned PUT with SSE in the query: %v", err)
+		t.Errorf("presigned PUT with a refused header in the query: %v", err)
 	}
 	req = refusalRequest(OpPutObject, nil, "v4-header", url.Values{"x-amz-server-side-encryption": {"AES256"}})
 	if err := req.refused(); err != nil {
