@@ -67,7 +67,6 @@ func withHeader(a, b http.Header) http.Header {
 // objectWriteAsks are refused on PutObject, CopyObject and
 // CreateMultipartUpload alike.
 var objectWriteAsks = []refusedAsk{
-	{"SSE-S3 AES256", hdr("X-Amz-Server-Side-Encryption", "AES256"), 501, "NotImplemented", msgNotImplemented},
 	{"SSE-KMS", hdr("X-Amz-Server-Side-Encryption", "aws:kms", "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", "arn:aws:kms:us-east-1:111122223333:key/k"), 501, "NotImplemented", msgNotImplemented},
 	{"KMS key id alone", hdr("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", "k"), 501, "NotImplemented", msgNotImplemented},
 	{"KMS context", hdr("X-Amz-Server-Side-Encryption-Context", "e30="), 501, "NotImplemented", msgNotImplemented},
@@ -230,7 +229,6 @@ func TestRefusedPostFields(t *testing.T) {
 		field, value string
 		a            refusedAsk
 	}{
-		{"x-amz-server-side-encryption", "AES256", refusedAsk{status: 501, code: "NotImplemented", msg: msgNotImplemented}},
 		{"x-amz-server-side-encryption-aws-kms-key-id", "k", refusedAsk{status: 501, code: "NotImplemented", msg: msgNotImplemented}},
 		{"x-amz-server-side-encryption-customer-algorithm", "AES256", refusedAsk{status: 501, code: "NotImplemented", msg: msgNotImplemented}},
 		{"x-amz-server-side-encryption-customer-key", "MzJieXRlc2xvbmdzZWNyZXRrZXltdXN0cHJvdmlkZWQ=", refusedAsk{status: 501, code: "NotImplemented", msg: msgNotImplemented}},
