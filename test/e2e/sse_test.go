@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
-		"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -309,4 +312,100 @@ func flip(f *os.File, off int64) error {
 	b[0] ^= 0x40
 	_, err := f.WriteAt(b, off)
 	return err
+}
+
+// TestSSERotation: objects stay readable after the master key rotates
+// (the old key listed after the new), new objects use the new key, and a
+// server that lost the old key answers an error, never the ciphertext;
+// a server without keys refuses SSE-S3 and bucket encryption.
+func TestSSERotation(t *testing.T) {
+	root := t.TempDir()
+	ports, err := testserver.FreePorts(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldKey := masterKeyEntry{"2025", "b2xkLW1hc3Rlci1rZXktb2YtMzItYnl0ZXMtMDAwMDA="}
+	newKey := masterKeyEntry{"2026", "bmV3LW1hc3Rlci1rZXktb2YtMzItYnl0ZXMtMDAwMDA="}
+	ctx := ctxT(t)
+	serve := func(port int, keys ...masterKeyEntry) *s3.Client {
+		t.Helper()
+		cfg := extraConfig(port, root, "off")
+		if len(keys) > 0 {
+			cfg = withMasterKeys(cfg, keys...)
+		}
+		testserver.Start(t, cfg)
+		return sdk(alice, fmt.Sprintf("http://127.0.0.1:%d", port))
+	}
+	putSSE := func(cl *s3.Client, bucket, key string, data []byte) error {
+		_, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
+			Body: bytes.NewReader(data), ServerSideEncryption: types.ServerSideEncryptionAes256})
+		return err
+	}
+	keyIDOnDisk := func(key string) string {
+		b, err := os.ReadFile(filepath.Join(root, "rot", key))
+		if err != nil || len(b) < 42 {
+			t.Fatalf("reading %s: %v", key, err)
+		}
+		return string(b[10 : 10+int(b[9])]) // internal/sealed's header: id length at 9, id at 10
+	}
+
+	before := serve(ports[0], oldKey)
+	if _, err := before.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("rot")}); err != nil {
+		t.Fatal(err)
+	}
+	old := sseBody(100000)
+	if err := putSSE(before, "rot", "old", old); err != nil {
+		t.Fatal(err)
+	}
+	after := serve(ports[1], newKey, oldKey)
+	if !bytes.Equal(getBytes(t, after, "rot", "old"), old) {
+		t.Fatal("after the rotation the old object does not read back")
+	}
+	if err := putSSE(after, "rot", "new", old[:1000]); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := keyIDOnDisk("old"), keyIDOnDisk("new"); a != "2025" || b != "2026" {
+		t.Fatalf("key ids on disk %q and %q, want 2025 and 2026", a, b)
+	}
+	lost := serve(ports[2], newKey)
+	_, err = lost.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("rot"), Key: aws.String("old")})
+	wantSDKError(t, err, 500, "InternalError")
+	if !bytes.Equal(getBytes(t, lost, "rot", "new"), old[:1000]) {
+		t.Fatal("the object under the remaining key does not read back")
+	}
+
+	none := serve(ports[3])
+	err = putSSE(none, "rot", "refused", old[:10])
+	wantSDKError(t, err, 501, "NotImplemented")
+	_, err = none.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String("rot"),
+		ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
+			ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: types.ServerSideEncryptionAes256}}}}})
+	wantSDKError(t, err, 501, "NotImplemented")
+	if _, err := os.Stat(filepath.Join(root, "rot", "refused")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a refused SSE-S3 PUT left a file: %v", err)
+	}
+}
+
+// sseSecrets are the keys logs_test.go looks for in every log: the
+// master key as configured (base64) and as hex.
+var sseSecrets = func() map[string]string {
+	raw, err := base64.StdEncoding.DecodeString(masterKey)
+	if err != nil {
+		panic(err)
+	}
+	return map[string]string{"the master key": masterKey, "the master key in hex": hex.EncodeToString(raw)}
+}()
+
+// logSSERequests makes the encrypted requests whose logs
+// TestNoSecretsInLogs checks: an SSE-S3 PUT and GET.
+func logSSERequests(t *testing.T, cl *s3.Client, bucket string) {
+	t.Helper()
+	body := sseBody(70000)
+	if _, err := cl.PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("sse-s3"),
+		Body: bytes.NewReader(body), ServerSideEncryption: types.ServerSideEncryptionAes256}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(getBytes(t, cl, bucket, "sse-s3"), body) {
+		t.Fatal("SSE-S3 object reads back wrong")
+	}
 }
