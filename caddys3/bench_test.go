@@ -73,9 +73,15 @@ func BenchmarkServe(b *testing.B) {
 	})
 }
 
-// benchSigned is a SigV4-signed request with the payload's hash.
-func benchSigned(b *testing.B, method, target string, body []byte) *http.Request {
+// benchSigned is a SigV4-signed request with the payload's hash and the
+// headers hdrs, signed.
+func benchSigned(b *testing.B, method, target string, body []byte, hdrs ...http.Header) *http.Request {
 	r := httptest.NewRequest(method, "http://s3.test"+target, nil)
+	for _, h := range hdrs {
+		for k, v := range h {
+			r.Header[k] = v
+		}
+	}
 	sum := sha256.Sum256(body)
 	payload := hex.EncodeToString(sum[:])
 	r.Header.Set("X-Amz-Content-Sha256", payload)

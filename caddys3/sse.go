@@ -171,7 +171,13 @@ func (h *Handler) sealedBody(resp *response, obj *fsstore.Object, start, length 
 // fails authentication) stops it before any byte of that package is
 // sent, and the connection is cut (request.abort).
 func (h *Handler) sendStream(req *request, w io.Writer, resp *response) {
-	if _, err := io.CopyN(w, resp.body, resp.length); err != nil {
+	var err error
+	if wt, ok := resp.body.(io.WriterTo); ok { // a sealed reader: its length is the range's
+		_, err = wt.WriteTo(w)
+	} else {
+		_, err = io.CopyN(w, resp.body, resp.length)
+	}
+	if err != nil {
 		req.abort = true
 		h.logger.Error("s3: object body failed after its headers; connection cut", zapRequestID(req), zap.Error(err))
 	}

@@ -356,3 +356,24 @@ func (r *Reader) fill() error {
 	r.off += int64(len(plain))
 	return nil
 }
+
+// WriteTo writes the rest of the range to w a package at a time, without
+// the copy through a caller's buffer that Read costs.
+func (r *Reader) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for r.left > 0 {
+		if len(r.pending) == 0 {
+			if err := r.fill(); err != nil {
+				return n, err
+			}
+		}
+		m, err := w.Write(r.pending)
+		n += int64(m)
+		r.left -= int64(m)
+		r.pending = r.pending[m:]
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}

@@ -58,6 +58,11 @@ func unseal(file []byte, kek []byte, off, length int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if off%2 == 1 { // both ways of reading
+		var b bytes.Buffer
+		_, err := rd.WriteTo(&b)
+		return b.Bytes(), err
+	}
 	return io.ReadAll(rd)
 }
 
