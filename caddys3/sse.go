@@ -74,25 +74,29 @@ func (h *Handler) applyEncryption(req *request, opts *fsstore.PutOptions) error 
 	if err != nil || enc == nil {
 		return err
 	}
-	id, secret := h.keys.Current()
-	opts.Seal = func(w io.Writer) (io.WriteCloser, error) {
-		return sealed.NewWriter(w, sealed.MasterKey, id, secret)
-	}
+	opts.Seal = h.sealer()
 	return nil
 }
 
-// refuseEncryptedUpload refuses a multipart upload that would be
-// encrypted: parts are not sealed yet, and storing them plain would be a
-// lie.
-func (h *Handler) refuseEncryptedUpload(req *request) error {
-	enc, err := h.encryptionFor(req)
-	if err != nil {
-		return err
+// sealer seals under the current master key.
+func (h *Handler) sealer() fsstore.Sealer {
+	id, secret := h.keys.Current()
+	return func(w io.Writer) (io.WriteCloser, error) {
+		return sealed.NewWriter(w, sealed.MasterKey, id, secret)
 	}
-	if enc != nil {
-		return newTextError(s3err.SSEMultipartNotImplemented)
+}
+
+// storePart stores a part of upload up: sealed on its own when the
+// upload's object is encrypted (Complete joins the sealed parts as they
+// are).
+func (h *Handler) storePart(req *request, up fsstore.Upload, n int, body io.Reader, sums func() map[string]string) (fsstore.Part, error) {
+	if up.Meta.Encryption == nil {
+		return h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, up.UploadID, n, body, sums)
 	}
-	return nil
+	if h.keys == nil {
+		return fsstore.Part{}, newTextError(s3err.SSENoMasterKey)
+	}
+	return h.store.UploadPartSealed(req.ctx, req.t.bucket, req.t.key, up.UploadID, n, body, sums, h.sealer())
 }
 
 // setEncryptionHeaders adds the response headers that say how an object
@@ -108,14 +112,123 @@ func setEncryptionHeaders(hdr http.Header, e *fsstore.Encryption) {
 var errSealedDamaged = errors.New("s3: sealed object cannot be read")
 
 // plaintext is length bytes of obj's content from off: the file itself
-// for a plain object; for a sealed one, a reader that decrypts the
+// for a plain object; for a sealed one, a reader that decrypts only the
 // packages the range touches, its first package already checked (so a
 // damaged object fails before a response is committed).
 func (h *Handler) plaintext(obj *fsstore.Object, off, length int64) (io.Reader, error) {
-	if obj.Meta.Encryption == nil {
+	enc := obj.Meta.Encryption
+	if enc == nil {
 		return io.NewSectionReader(obj.File, off, length), nil
 	}
-	hd, err := sealed.ReadHeader(obj.File)
+	fi, err := obj.Stat()
+	if err != nil {
+		return nil, err
+	}
+	segs := enc.Segments()
+	if segs == nil {
+		segs = []int64{enc.Size}
+	}
+	r := &segmentsReader{h: h, file: obj.File, sizes: segs, off: off, left: length}
+	if total := sealedTotal(segs); total != fi.Size() || enc.Size != obj.Meta.Size {
+		return nil, fmt.Errorf("%w: file of %d bytes, its record says %d", errSealedDamaged, fi.Size(), total)
+	}
+	if err := r.next(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// sealedTotal is the file size of sealed segments of the plaintext sizes.
+func sealedTotal(sizes []int64) int64 {
+	var n int64
+	for _, s := range sizes {
+		n += sealed.SealedSize(s)
+	}
+	return n
+}
+
+// segmentsReader reads a range of a sealed object made of one sealed
+// segment (a PUT) or several (a multipart object, one per part), opening
+// each segment when the range reaches it.
+type segmentsReader struct {
+	h     *Handler
+	file  io.ReaderAt
+	sizes []int64 // plaintext sizes of the segments
+	seg   int     // index of the open segment
+	start int64   // file offset of segment seg
+	base  int64   // plaintext offset of segment seg
+	cur   *sealed.Reader
+	off   int64 // plaintext offset of the next byte to open
+	left  int64 // bytes of the range not yet opened
+}
+
+// next opens the segment holding r.off and checks its first package.
+func (r *segmentsReader) next() error {
+	for r.seg < len(r.sizes) && r.off >= r.base+r.sizes[r.seg] && !(r.left == 0 && r.off == r.base) {
+		r.start += sealed.SealedSize(r.sizes[r.seg])
+		r.base += r.sizes[r.seg]
+		r.seg++
+	}
+	if r.seg == len(r.sizes) {
+		r.cur = nil
+		return nil
+	}
+	size := sealed.SealedSize(r.sizes[r.seg])
+	sec := io.NewSectionReader(r.file, r.start, size)
+	o, err := r.h.openSealed(sec, size)
+	if err != nil {
+		return err
+	}
+	n := min(r.left, r.base+r.sizes[r.seg]-r.off)
+	rd, err := o.NewReader(r.off-r.base, n)
+	if err == nil {
+		err = rd.Prefetch()
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", errSealedDamaged, err)
+	}
+	r.cur, r.off, r.left = rd, r.off+n, r.left-n
+	return nil
+}
+
+// Read implements io.Reader.
+func (r *segmentsReader) Read(p []byte) (int, error) {
+	for r.cur != nil {
+		n, err := r.cur.Read(p)
+		if err != io.EOF {
+			return n, err
+		}
+		if r.left == 0 {
+			break
+		}
+		if err := r.next(); err != nil {
+			return 0, err
+		}
+	}
+	return 0, io.EOF
+}
+
+// WriteTo writes the rest of the range to w, segment by segment, a
+// package at a time.
+func (r *segmentsReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for r.cur != nil {
+		n, err := r.cur.WriteTo(w)
+		total += n
+		if err != nil || r.left == 0 {
+			return total, err
+		}
+		if err := r.next(); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// openSealed opens one sealed segment of size bytes with the master key
+// its header names.
+func (h *Handler) openSealed(r io.ReaderAt, size int64) (*sealed.Object, error) {
+	hd, err := sealed.ReadHeader(r)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errSealedDamaged, err)
 	}
@@ -132,25 +245,11 @@ func (h *Handler) plaintext(obj *fsstore.Object, off, length int64) (io.Reader, 
 	default:
 		return nil, fmt.Errorf("%w: key kind %q not supported", errSealedDamaged, hd.Kind)
 	}
-	fi, err := obj.Stat()
-	if err != nil {
-		return nil, err
-	}
-	o, err := sealed.Open(obj.File, fi.Size(), hd, kek)
+	o, err := sealed.Open(r, size, hd, kek)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errSealedDamaged, err)
 	}
-	if o.Size() != obj.Meta.Size {
-		return nil, fmt.Errorf("%w: file holds %d bytes, metadata says %d", errSealedDamaged, o.Size(), obj.Meta.Size)
-	}
-	rd, err := o.NewReader(off, length)
-	if err == nil {
-		err = rd.Prefetch()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errSealedDamaged, err)
-	}
-	return rd, nil
+	return o, nil
 }
 
 // sealedBody makes resp send length bytes from start of the sealed

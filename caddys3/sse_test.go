@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/xml"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -104,15 +107,81 @@ func TestSSEAsks(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d %s", c.name, rec.Code, rec.Body.String(), c.status, c.code)
 		}
 	}
-	// Multipart uploads that would be encrypted are refused, by header
-	// and by bucket default.
-	rec := serveSignedWith(t, withKeys, "POST", "/bkt/mp?uploads", nil, sseHeader("AES256"))
-	if rec.Code != 501 {
-		t.Errorf("encrypted CreateMultipartUpload: %d", rec.Code)
+	// Multipart uploads: by header, and by the bucket's default; refused
+	// without keys.
+	for _, c := range []struct {
+		h      *Handler
+		hdr    http.Header
+		status int
+	}{{withKeys, sseHeader("AES256"), 200}, {noKeys, sseHeader("AES256"), 501}, {withKeys, sseHeader("aws:kms"), 501}} {
+		rec := serveSignedWith(t, c.h, "POST", "/bkt/mp?uploads", nil, c.hdr)
+		if rec.Code != c.status || c.status == 200 && rec.Header().Get("X-Amz-Server-Side-Encryption") != "AES256" {
+			t.Errorf("CreateMultipartUpload %v: %d %v", c.hdr, rec.Code, rec.Header())
+		}
 	}
 	mustStatus(t, serveSigned(t, withKeys, "PUT", "/bkt?encryption", []byte(sseS3ConfigXML)), 200)
-	if rec := serveSigned(t, withKeys, "POST", "/bkt/mp?uploads", nil); rec.Code != 501 {
-		t.Errorf("CreateMultipartUpload in a bucket with default encryption: %d", rec.Code)
+	if rec := serveSigned(t, withKeys, "POST", "/bkt/mp?uploads", nil); rec.Header().Get("X-Amz-Server-Side-Encryption") != "AES256" {
+		t.Errorf("CreateMultipartUpload in a bucket with default encryption: %d %v", rec.Code, rec.Header())
+	}
+}
+
+// TestSSEMultipart: parts of an encrypted upload are sealed one by one,
+// Complete joins them as they are, and reads across part boundaries
+// decrypt; UploadPartCopy fills an encrypted upload too.
+func TestSSEMultipart(t *testing.T) {
+	h := provisionServeTestHandler(t, func(h *Handler) { h.Encryption = testEncryption() })
+	mustStatus(t, serveSigned(t, h, "PUT", "/mpb", nil), 200)
+	src := ssePattern(70000)
+	mustStatus(t, serveSigned(t, h, "PUT", "/mpb/src", src), 200)
+	rec := serveSignedWith(t, h, "POST", "/mpb/obj?uploads", nil, sseHeader("AES256"))
+	mustStatus(t, rec, 200)
+	var init struct{ UploadId string }
+	if err := xml.Unmarshal(rec.Body.Bytes(), &init); err != nil {
+		t.Fatal(err)
+	}
+	p1 := ssePattern(5 << 20)
+	p1[0] = 'A' // the parts differ
+	rec = serveSigned(t, h, "PUT", "/mpb/obj?partNumber=1&uploadId="+init.UploadId, p1)
+	mustStatus(t, rec, 200)
+	e1 := rec.Header().Get("ETag")
+	if rec.Header().Get("X-Amz-Server-Side-Encryption") != "AES256" {
+		t.Error("UploadPart answer without x-amz-server-side-encryption")
+	}
+	rec = serveSignedWith(t, h, "PUT", "/mpb/obj?partNumber=2&uploadId="+init.UploadId, nil,
+		http.Header{"X-Amz-Copy-Source": {"/mpb/src"}, "X-Amz-Copy-Source-Range": {"bytes=10-60009"}})
+	mustStatus(t, rec, 200)
+	var cp struct{ ETag string }
+	if err := xml.Unmarshal(rec.Body.Bytes(), &cp); err != nil {
+		t.Fatal(err)
+	}
+	rec = serveSigned(t, h, "GET", "/mpb/obj?uploadId="+init.UploadId, nil)
+	if !strings.Contains(rec.Body.String(), "<Size>5242880</Size>") || !strings.Contains(rec.Body.String(), "<Size>60000</Size>") {
+		t.Errorf("ListParts does not show plaintext sizes: %s", rec.Body.String())
+	}
+	complete := "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + e1 + "</ETag></Part><Part><PartNumber>2</PartNumber><ETag>" + cp.ETag + "</ETag></Part></CompleteMultipartUpload>"
+	rec = serveSigned(t, h, "POST", "/mpb/obj?uploadId="+init.UploadId, []byte(complete))
+	mustStatus(t, rec, 200)
+	if rec.Header().Get("X-Amz-Server-Side-Encryption") != "AES256" {
+		t.Error("Complete answer without x-amz-server-side-encryption")
+	}
+	want := append(append([]byte(nil), p1...), src[10:60010]...)
+	if onDisk, _ := os.ReadFile(filepath.Join(h.Root, "mpb", "obj")); bytes.Contains(onDisk, []byte("PLAINTEXT-MARK")) {
+		t.Fatal("the joined file holds the plaintext")
+	}
+	if got := serveSigned(t, h, "GET", "/mpb/obj", nil).Body.Bytes(); !bytes.Equal(got, want) {
+		t.Fatalf("GET: %d bytes, want %d", len(got), len(want))
+	}
+	for _, rg := range [][2]int{{5<<20 - 100, 5<<20 + 100}, {5 << 20, 5<<20 + 59999}, {0, 10}, {5<<20 - 1, 5<<20 - 1}} {
+		rec := serveSignedWith(t, h, "GET", "/mpb/obj", nil, http.Header{"Range": {fmt.Sprintf("bytes=%d-%d", rg[0], rg[1])}})
+		if !bytes.Equal(rec.Body.Bytes(), want[rg[0]:rg[1]+1]) {
+			t.Errorf("range %v: %d bytes, wrong", rg, rec.Body.Len())
+		}
+	}
+	if rec := serveSigned(t, h, "GET", "/mpb/obj?partNumber=2", nil); !bytes.Equal(rec.Body.Bytes(), src[10:60010]) {
+		t.Errorf("partNumber=2: %d %d bytes", rec.Code, rec.Body.Len())
+	}
+	if rec := serveSigned(t, h, "HEAD", "/mpb/obj", nil); rec.Header().Get("Content-Length") != strconv.Itoa(len(want)) {
+		t.Errorf("HEAD Content-Length %s", rec.Header().Get("Content-Length"))
 	}
 }
 

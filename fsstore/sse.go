@@ -2,6 +2,7 @@ package fsstore
 
 import (
 	"context"
+	"errors"
 	"io"
 )
 
@@ -19,6 +20,9 @@ type Encryption struct {
 	// Size is the plaintext size (the file is larger by the format's
 	// header and tags).
 	Size int64 `json:"n"`
+	// Segs: the plaintext sizes of a multipart object's sealed parts, as
+	// runs [count, size]; nil for an object sealed in one piece.
+	Segs [][2]int64 `json:"g,omitempty"`
 }
 
 // Sealer turns the temp file of a put into the writer the plaintext goes
@@ -63,4 +67,74 @@ func (s *Store) copyBodySealed(ctx context.Context, f io.Writer, body io.Reader,
 		return 0, "", storageErr(err)
 	}
 	return size, etag, nil
+}
+
+// A sealed multipart object is its parts' sealed files one after the
+// other, each with its own header and data key (Complete does not
+// re-encrypt). Encryption.Segs keeps their plaintext sizes, as runs.
+
+// maxSegmentRuns bounds Segs, kept in the object's metadata record (an
+// xattr of at most one block on ext4): client uploads have one part size
+// and a smaller last part, two runs.
+const maxSegmentRuns = 100
+
+// ErrTooManySegmentSizes: an encrypted upload whose parts have too many
+// different sizes to be listed in the object's record.
+var ErrTooManySegmentSizes = errors.New("fsstore: encrypted multipart upload with parts of too many different sizes")
+
+// fileSize is the size of the part's file.
+func (p Part) fileSize() int64 {
+	if p.sealed > 0 {
+		return p.sealed
+	}
+	return p.Size
+}
+
+// joinedEncryption is the Encryption of an object joined from parts of an
+// upload with encryption e (nil: a plain upload, nil result). Every part
+// must be sealed as its upload says.
+func joinedEncryption(e *Encryption, parts []Part) (*Encryption, error) {
+	for _, p := range parts {
+		if (p.sealed > 0) != (e != nil) {
+			return nil, &PartError{Err: ErrInvalidPart, PartNumber: p.PartNumber, ETag: p.ETag}
+		}
+	}
+	if e == nil {
+		return nil, nil
+	}
+	j := *e
+	j.Size, j.Segs = 0, nil
+	for _, p := range parts {
+		j.Size += p.Size
+		if n := len(j.Segs); n > 0 && j.Segs[n-1][1] == p.Size {
+			j.Segs[n-1][0]++
+			continue
+		}
+		if len(j.Segs) == maxSegmentRuns {
+			return nil, ErrTooManySegmentSizes
+		}
+		j.Segs = append(j.Segs, [2]int64{1, p.Size})
+	}
+	return &j, nil
+}
+
+// Segments are the plaintext sizes of a sealed multipart object's parts,
+// in order; nil for an object sealed in one piece.
+func (e *Encryption) Segments() []int64 {
+	if e == nil || len(e.Segs) == 0 {
+		return nil
+	}
+	var sizes []int64
+	for _, r := range e.Segs {
+		for range r[0] {
+			sizes = append(sizes, r[1])
+		}
+	}
+	return sizes
+}
+
+// UploadPartSealed is UploadPart for an upload whose object is encrypted:
+// the part is sealed by seal, its Size and ETag are the plaintext's.
+func (s *Store) UploadPartSealed(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string, seal Sealer) (Part, error) {
+	return s.uploadPart(ctx, bucket, key, uploadID, partNumber, body, checksums, seal)
 }

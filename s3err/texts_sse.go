@@ -19,10 +19,10 @@ var (
 	// text (docs/encryption.md says why).
 	SSEKMSNotImplemented = Text{NotImplemented, "Server-side encryption with KMS keys (aws:kms) is not implemented; use AES256."}
 
-	// SSEMultipartNotImplemented: a multipart upload that would be
-	// encrypted (by header or by the bucket's default), before multipart
-	// encryption exists. Our own text.
-	SSEMultipartNotImplemented = Text{NotImplemented, "Multipart uploads with server-side encryption are not implemented."}
+	// SSEMultipartSizes: Complete of an encrypted upload whose parts have
+	// more different sizes than the object's record can list (fsstore
+	// maxSegmentRuns). Our own text: AWS has no such limit.
+	SSEMultipartSizes = Text{NotImplemented, "Encrypted multipart uploads whose parts have more than 100 different sizes are not supported."}
 
 	// SSEKMSKeyNotApplicable: a bucket default encryption of AES256 that
 	// names a KMSMasterKeyID (InvalidArgument, ArgumentName
