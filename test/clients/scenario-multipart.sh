@@ -120,4 +120,21 @@ else
 	fail "boto3-debian: /usr/bin/python3 cannot import boto3 (apt-get install python3-boto3)"
 fi
 
+# ---- encryption at rest (issue 19) ------------------------------------------
+# aws-cli v2 s3 cp --sse AES256 of the 100 MiB file: a multipart upload
+# sealed part by part; head-object says AES256; down + cmp.
+if [ -x /usr/bin/aws ]; then
+	SSEAWS=(/usr/bin/aws --endpoint-url "$ENDPOINT" --region us-east-1 ${CA:+--ca-bundle "$CA"})
+	sb="mp-sse-$$-$RANDOM"
+	check "awscli-v2 sse: s3 mb" "${SSEAWS[@]}" s3 mb "s3://$sb"
+	check "awscli-v2 sse: s3 cp --sse AES256 100 MiB up (multipart)" "${SSEAWS[@]}" s3 cp --only-show-errors --sse AES256 "$F100" "s3://$sb/f100.bin"
+	check "awscli-v2 sse: head-object says AES256" expect_output "AES256" \
+		"${SSEAWS[@]}" s3api head-object --bucket "$sb" --key f100.bin --query ServerSideEncryption
+	check "awscli-v2 sse: s3 cp down" "${SSEAWS[@]}" s3 cp --only-show-errors "s3://$sb/f100.bin" "$WORK/sse-f100.bin"
+	check "awscli-v2 sse: cmp" cmp "$F100" "$WORK/sse-f100.bin"
+	rm -f "$WORK/sse-f100.bin"
+	check "awscli-v2 sse: s3 rm + rb" "${SSEAWS[@]}" s3 rb --force "s3://$sb"
+fi
+# ---- end encryption at rest --------------------------------------------------
+
 summary
