@@ -8,86 +8,90 @@ type Code string
 
 // The codes we answer.
 const (
-	AccessControlListNotSupported                  Code = "AccessControlListNotSupported"
-	AccessDenied                                   Code = "AccessDenied"
-	AccessForbidden                                Code = "AccessForbidden"
-	AuthorizationHeaderMalformed                   Code = "AuthorizationHeaderMalformed"
-	AuthorizationQueryParametersError              Code = "AuthorizationQueryParametersError"
-	BadDigest                                      Code = "BadDigest"
-	BadRequest                                     Code = "BadRequest"
-	BucketAlreadyExists                            Code = "BucketAlreadyExists"
-	BucketAlreadyOwnedByYou                        Code = "BucketAlreadyOwnedByYou"
-	BucketNotEmpty                                 Code = "BucketNotEmpty"
-	ConditionalRequestConflict                     Code = "ConditionalRequestConflict"
-	EntityTooLarge                                 Code = "EntityTooLarge"
-	EntityTooSmall                                 Code = "EntityTooSmall"
-	ExistingObjectIsDirectory                      Code = "ExistingObjectIsDirectory"
-	IllegalLocationConstraintException             Code = "IllegalLocationConstraintException"
-	IllegalVersioningConfigurationException        Code = "IllegalVersioningConfigurationException"
-	IncompleteBody                                 Code = "IncompleteBody"
-	IncorrectNumberOfFilesInPostRequest            Code = "IncorrectNumberOfFilesInPostRequest"
-	InsufficientStorage                            Code = "InsufficientStorage"
-	InternalError                                  Code = "InternalError"
-	InvalidAccessKeyId                             Code = "InvalidAccessKeyId"
-	InvalidArgument                                Code = "InvalidArgument"
-	InvalidBucketAclWithObjectOwnership            Code = "InvalidBucketAclWithObjectOwnership"
-	InvalidBucketName                              Code = "InvalidBucketName"
-	InvalidBucketState                             Code = "InvalidBucketState"
-	InvalidChunkSizeError                          Code = "InvalidChunkSizeError"
-	InvalidDigest                                  Code = "InvalidDigest"
-	InvalidPart                                    Code = "InvalidPart"
-	InvalidPartNumber                              Code = "InvalidPartNumber"
-	InvalidPartOrder                               Code = "InvalidPartOrder"
-	InvalidPolicyDocument                          Code = "InvalidPolicyDocument"
-	InvalidRange                                   Code = "InvalidRange"
-	InvalidRequest                                 Code = "InvalidRequest"
-	InvalidStorageClass                            Code = "InvalidStorageClass"
-	InvalidTag                                     Code = "InvalidTag"
-	KeyTooLongError                                Code = "KeyTooLongError"
-	MalformedACLError                              Code = "MalformedACLError"
-	MalformedPOSTRequest                           Code = "MalformedPOSTRequest"
-	MalformedPolicy                                Code = "MalformedPolicy"
-	MalformedTrailerError                          Code = "MalformedTrailerError"
-	MalformedXML                                   Code = "MalformedXML"
-	MaxPostPreDataLengthExceededError              Code = "MaxPostPreDataLengthExceededError"
-	MetadataTooLarge                               Code = "MetadataTooLarge"
-	MethodNotAllowed                               Code = "MethodNotAllowed"
-	MissingContentLength                           Code = "MissingContentLength"
-	MissingRequestBodyError                        Code = "MissingRequestBodyError"
-	MissingSecurityHeader                          Code = "MissingSecurityHeader"
-	NoSuchBucket                                   Code = "NoSuchBucket"
-	NoSuchBucketPolicy                             Code = "NoSuchBucketPolicy"
-	NoSuchCORSConfiguration                        Code = "NoSuchCORSConfiguration"
-	NoSuchKey                                      Code = "NoSuchKey"
-	NoSuchObjectLockConfiguration                  Code = "NoSuchObjectLockConfiguration"
-	NoSuchPublicAccessBlockConfiguration           Code = "NoSuchPublicAccessBlockConfiguration"
-	NoSuchTagSet                                   Code = "NoSuchTagSet"
-	NoSuchUpload                                   Code = "NoSuchUpload"
-	NoSuchVersion                                  Code = "NoSuchVersion"
-	NotImplemented                                 Code = "NotImplemented"
-	NotModified                                    Code = "NotModified"
-	ObjectLockConfigurationNotFoundError           Code = "ObjectLockConfigurationNotFoundError"
-	ObjectParentIsFile                             Code = "ObjectParentIsFile"
-	OperationAborted                               Code = "OperationAborted"
-	OwnershipControlsNotFoundError                 Code = "OwnershipControlsNotFoundError"
-	PolicyTooLarge                                 Code = "PolicyTooLarge"
-	PreconditionFailed                             Code = "PreconditionFailed"
-	RequestHeaderSectionTooLarge                   Code = "RequestHeaderSectionTooLarge"
-	RequestTimeTooSkewed                           Code = "RequestTimeTooSkewed"
-	RequestTimeout                                 Code = "RequestTimeout"
+	AccessControlListNotSupported           Code = "AccessControlListNotSupported"
+	AccessDenied                            Code = "AccessDenied"
+	AccessForbidden                         Code = "AccessForbidden"
+	AuthorizationHeaderMalformed            Code = "AuthorizationHeaderMalformed"
+	AuthorizationQueryParametersError       Code = "AuthorizationQueryParametersError"
+	BadDigest                               Code = "BadDigest"
+	BadRequest                              Code = "BadRequest"
+	BucketAlreadyExists                     Code = "BucketAlreadyExists"
+	BucketAlreadyOwnedByYou                 Code = "BucketAlreadyOwnedByYou"
+	BucketNotEmpty                          Code = "BucketNotEmpty"
+	ConditionalRequestConflict              Code = "ConditionalRequestConflict"
+	EntityTooLarge                          Code = "EntityTooLarge"
+	EntityTooSmall                          Code = "EntityTooSmall"
+	ExistingObjectIsDirectory               Code = "ExistingObjectIsDirectory"
+	IllegalLocationConstraintException      Code = "IllegalLocationConstraintException"
+	IllegalVersioningConfigurationException Code = "IllegalVersioningConfigurationException"
+	IncompleteBody                          Code = "IncompleteBody"
+	IncorrectNumberOfFilesInPostRequest     Code = "IncorrectNumberOfFilesInPostRequest"
+	InsufficientStorage                     Code = "InsufficientStorage"
+	InternalError                           Code = "InternalError"
+	InvalidAccessKeyId                      Code = "InvalidAccessKeyId"
+	InvalidArgument                         Code = "InvalidArgument"
+	InvalidBucketAclWithObjectOwnership     Code = "InvalidBucketAclWithObjectOwnership"
+	InvalidBucketName                       Code = "InvalidBucketName"
+	InvalidBucketState                      Code = "InvalidBucketState"
+	InvalidChunkSizeError                   Code = "InvalidChunkSizeError"
+	InvalidDigest                           Code = "InvalidDigest"
+	InvalidEncryptionAlgorithmError         Code = "InvalidEncryptionAlgorithmError"
+	InvalidPart                             Code = "InvalidPart"
+	InvalidPartNumber                       Code = "InvalidPartNumber"
+	InvalidPartOrder                        Code = "InvalidPartOrder"
+	InvalidPolicyDocument                   Code = "InvalidPolicyDocument"
+	InvalidRange                            Code = "InvalidRange"
+	InvalidRequest                          Code = "InvalidRequest"
+	InvalidStorageClass                     Code = "InvalidStorageClass"
+	InvalidTag                              Code = "InvalidTag"
+	KeyTooLongError                         Code = "KeyTooLongError"
+	MalformedACLError                       Code = "MalformedACLError"
+	MalformedPOSTRequest                    Code = "MalformedPOSTRequest"
+	MalformedPolicy                         Code = "MalformedPolicy"
+	MalformedTrailerError                   Code = "MalformedTrailerError"
+	MalformedXML                            Code = "MalformedXML"
+	MaxPostPreDataLengthExceededError       Code = "MaxPostPreDataLengthExceededError"
+	MetadataTooLarge                        Code = "MetadataTooLarge"
+	MethodNotAllowed                        Code = "MethodNotAllowed"
+	MissingContentLength                    Code = "MissingContentLength"
+	MissingRequestBodyError                 Code = "MissingRequestBodyError"
+	MissingSecurityHeader                   Code = "MissingSecurityHeader"
+	NoSuchBucket                            Code = "NoSuchBucket"
+	NoSuchBucketPolicy                      Code = "NoSuchBucketPolicy"
+	NoSuchCORSConfiguration                 Code = "NoSuchCORSConfiguration"
+	NoSuchKey                               Code = "NoSuchKey"
+	NoSuchObjectLockConfiguration           Code = "NoSuchObjectLockConfiguration"
+	NoSuchPublicAccessBlockConfiguration    Code = "NoSuchPublicAccessBlockConfiguration"
+	NoSuchTagSet                            Code = "NoSuchTagSet"
+	NoSuchUpload                            Code = "NoSuchUpload"
+	NoSuchVersion                           Code = "NoSuchVersion"
+	NotImplemented                          Code = "NotImplemented"
+	NotModified                             Code = "NotModified"
+	ObjectLockConfigurationNotFoundError    Code = "ObjectLockConfigurationNotFoundError"
+	ObjectParentIsFile                      Code = "ObjectParentIsFile"
+	OperationAborted                        Code = "OperationAborted"
+	OwnershipControlsNotFoundError          Code = "OwnershipControlsNotFoundError"
+	PolicyTooLarge                          Code = "PolicyTooLarge"
+	PreconditionFailed                      Code = "PreconditionFailed"
+	RequestHeaderSectionTooLarge            Code = "RequestHeaderSectionTooLarge"
+	RequestTimeTooSkewed                    Code = "RequestTimeTooSkewed"
+	RequestTimeout                          Code = "RequestTimeout"
+
 	ServerSideEncryptionConfigurationNotFoundError Code = "ServerSideEncryptionConfigurationNotFoundError"
-	ServiceUnavailable                             Code = "ServiceUnavailable"
-	SignatureDoesNotMatch                          Code = "SignatureDoesNotMatch"
-	SlowDown                                       Code = "SlowDown"
-	UnexpectedContent                              Code = "UnexpectedContent"
-	UnresolvableGrantByEmailAddress                Code = "UnresolvableGrantByEmailAddress"
-	XAmzContentSHA256Mismatch                      Code = "XAmzContentSHA256Mismatch"
+
+	ServiceUnavailable              Code = "ServiceUnavailable"
+	SignatureDoesNotMatch           Code = "SignatureDoesNotMatch"
+	SlowDown                        Code = "SlowDown"
+	UnexpectedContent               Code = "UnexpectedContent"
+	UnresolvableGrantByEmailAddress Code = "UnresolvableGrantByEmailAddress"
+	XAmzContentSHA256Mismatch       Code = "XAmzContentSHA256Mismatch"
 	// MinIO's codes, for its admin API and bucket quotas (texts_admin.go).
-	XMinioAdminBucketQuotaExceeded      Code = "XMinioAdminBucketQuotaExceeded"
-	XMinioAdminConfigBadJSON            Code = "XMinioAdminConfigBadJSON"
-	XMinioAdminNoSuchPolicy             Code = "XMinioAdminNoSuchPolicy"
-	XMinioAdminNoSuchQuotaConfiguration Code = "XMinioAdminNoSuchQuotaConfiguration"
-	XMinioAdminNoSuchUser               Code = "XMinioAdminNoSuchUser"
+	XMinioAdminBucketQuotaExceeded        Code = "XMinioAdminBucketQuotaExceeded"
+	XMinioAdminConfigBadJSON              Code = "XMinioAdminConfigBadJSON"
+	XMinioAdminNoSuchPolicy               Code = "XMinioAdminNoSuchPolicy"
+	XMinioAdminPolicyChangeAlreadyApplied Code = "XMinioAdminPolicyChangeAlreadyApplied"
+	XMinioAdminNoSuchQuotaConfiguration   Code = "XMinioAdminNoSuchQuotaConfiguration"
+	XMinioAdminNoSuchUser                 Code = "XMinioAdminNoSuchUser"
 )
 
 // Row is what the table knows of a code.
@@ -139,6 +143,7 @@ var table = map[Code]Row{
 	InvalidBucketState:                      {409, "The request is not valid with the current state of the bucket."},
 	InvalidChunkSizeError:                   {400, "Only the last chunk is allowed to have a size less than 8192 bytes"},
 	InvalidDigest:                           {400, "The Content-MD5 or checksum value you specified is not valid."},
+	InvalidEncryptionAlgorithmError:         {400, "The encryption request you specified is not valid. The valid value is AES256."},
 	InvalidPartNumber:                       {416, "The requested partnumber is not satisfiable"},
 	InvalidPart:                             {400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
 	InvalidPartOrder:                        {400, "The list of parts was not in ascending order. Parts must be ordered by part number."},
@@ -179,7 +184,9 @@ var table = map[Code]Row{
 	RequestHeaderSectionTooLarge:            {400, "Your request header section exceeds the maximum allowed size."},
 	RequestTimeTooSkewed:                    {403, "The difference between the request time and the current time is too large."},
 	RequestTimeout:                          {400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."},
+
 	ServerSideEncryptionConfigurationNotFoundError: {404, "The server side encryption configuration was not found"},
+
 	ServiceUnavailable:              {503, "Please reduce your request rate."},
 	SignatureDoesNotMatch:           {403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
 	SlowDown:                        {503, "Please reduce your request rate."},
@@ -189,11 +196,12 @@ var table = map[Code]Row{
 	// MinIO's statuses and texts (cmd/admin-handlers* and api-errors.go of
 	// minio/minio, read for the wire format only; the quota answer was
 	// confirmed against a real MinIO server, see docs/cloudstack-object-storage.md).
-	XMinioAdminBucketQuotaExceeded:      {400, "Bucket quota exceeded"},
-	XMinioAdminConfigBadJSON:            {400, "JSON configuration provided is of incorrect format"},
-	XMinioAdminNoSuchPolicy:             {404, "The canned policy does not exist."},
-	XMinioAdminNoSuchQuotaConfiguration: {404, "The quota configuration does not exist"},
-	XMinioAdminNoSuchUser:               {404, "The specified user does not exist."},
+	XMinioAdminBucketQuotaExceeded:        {400, "Bucket quota exceeded"},
+	XMinioAdminConfigBadJSON:              {400, "JSON configuration provided is of incorrect format"},
+	XMinioAdminNoSuchPolicy:               {404, "The canned policy does not exist."},
+	XMinioAdminPolicyChangeAlreadyApplied: {400, "The specified policy change is already in effect."},
+	XMinioAdminNoSuchQuotaConfiguration:   {404, "The quota configuration does not exist"},
+	XMinioAdminNoSuchUser:                 {404, "The specified user does not exist."},
 }
 
 // Lookup returns the code's row; ok is false for a code not in the table.
