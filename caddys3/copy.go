@@ -98,7 +98,7 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 	if err := h.applyEncryption(req, &opts); err != nil {
 		return nil, err
 	}
-	body, err := h.plaintext(src, 0, src.Meta.Size)
+	body, err := h.sourcePlaintext(req, src, 0, src.Meta.Size)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 		res.ChecksumType, res.checksumElements = typ, checksumXML(map[string]string{a: stored.Checksums[a]})
 	}
 	resp := &response{xml: res, header: http.Header{}}
-	setEncryptionHeaders(resp.header, stored.Encryption)
+	setEncryptionHeaders(req, resp.header, stored.Encryption)
 	copySourceVersion(req, resp)
 	setVersionHeader(resp, stored)
 	return resp, nil

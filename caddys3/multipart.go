@@ -26,7 +26,7 @@ func (h *Handler) createMultipartUpload(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if meta.Encryption, err = h.encryptionFor(req); err != nil {
+	if meta.Encryption, _, err = h.writeEncryption(req); err != nil {
 		return nil, err
 	}
 	if err := applyLockHeaders(req, req.r.Header, &meta, false); err != nil {
@@ -64,7 +64,7 @@ func (h *Handler) createMultipartUpload(req *request) (*response, error) {
 		return nil, err
 	}
 	resp := &response{header: http.Header{}, xml: initiateResult{Xmlns: s3Namespace, Bucket: req.t.bucket, Key: req.t.key, UploadID: up.UploadID}}
-	setEncryptionHeaders(resp.header, meta.Encryption)
+	setEncryptionHeaders(req, resp.header, meta.Encryption)
 	if algo != "" {
 		resp.setHeader("X-Amz-Checksum-Algorithm", algo)
 		resp.setHeader("X-Amz-Checksum-Type", typ)
@@ -117,7 +117,7 @@ func (h *Handler) uploadPart(req *request) (*response, error) {
 		return nil, err
 	}
 	resp := written(part.ETag, part.Checksums)
-	setEncryptionHeaders(resp.header, up.Meta.Encryption)
+	setEncryptionHeaders(req, resp.header, up.Meta.Encryption)
 	return resp, nil
 }
 
@@ -160,7 +160,7 @@ func (h *Handler) uploadPartCopy(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := h.plaintext(src, start, length)
+	body, err := h.sourcePlaintext(req, src, start, length)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (h *Handler) uploadPartCopy(req *request) (*response, error) {
 	}
 	resp := &response{header: http.Header{}, xml: copyResult{XMLName: xml.Name{Local: "CopyPartResult"}, Xmlns: s3Namespace, ETag: quoteETag(part.ETag),
 		LastModified: timeISO(part.LastModified), checksumElements: checksumXML(part.Checksums)}}
-	setEncryptionHeaders(resp.header, up.Meta.Encryption)
+	setEncryptionHeaders(req, resp.header, up.Meta.Encryption)
 	copySourceVersion(req, resp)
 	return resp, nil
 }
@@ -225,7 +225,7 @@ func (h *Handler) completeMultipartUpload(req *request) (*response, error) {
 		// The new version's id (CompleteMultipartUpload, "Response
 		// Syntax": x-amz-version-id).
 		resp := &response{xml: out, header: http.Header{}}
-		setEncryptionHeaders(resp.header, m.Encryption)
+		setEncryptionHeaders(req, resp.header, m.Encryption)
 		setVersionHeader(resp, m)
 		done <- outcome{resp: resp}
 	}()

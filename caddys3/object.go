@@ -57,7 +57,9 @@ func (h *Handler) putObject(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return objectWritten(stored), nil
+	resp := objectWritten(stored)
+	setEncryptionHeaders(req, resp.header, stored.Encryption)
+	return resp, nil
 }
 
 // objectWritten answers a write of a whole object (PutObject, POST): its
@@ -69,7 +71,6 @@ func objectWritten(m fsstore.ObjectMeta) *response {
 		resp.setHeader("X-Amz-Checksum-Type", typ)
 	}
 	setVersionHeader(resp, m)
-	setEncryptionHeaders(resp.header, m.Encryption)
 	return resp
 }
 
@@ -236,9 +237,13 @@ func (h *Handler) getObject(req *request) (*response, error) {
 	}
 	obj := req.object
 	m := obj.Meta
+	if _, err := h.objectKey(req, m, false); err != nil { // SSE-C (sse_customer.go)
+		return nil, err
+	}
 	resp := &response{header: http.Header{}, head: req.r.Method == http.MethodHead}
 	hdr := resp.header
 	setObjectHeaders(hdr, m)
+	setEncryptionHeaders(req, hdr, m.Encryption)
 	setTaggingCount(hdr, m)
 	h.setLockHeaders(req, hdr, m)
 	if v := versionHeader(req.bucket, m); v != "" {
@@ -285,7 +290,7 @@ func (h *Handler) getObject(req *request) (*response, error) {
 		resp.status = http.StatusPartialContent
 	}
 	if m.Encryption != nil {
-		return h.sealedBody(resp, obj, start, length)
+		return h.sealedBody(req, resp, obj, start, length)
 	}
 	if start > 0 && !resp.head {
 		if _, err := obj.Seek(start, io.SeekStart); err != nil {
@@ -319,7 +324,6 @@ func setObjectHeaders(hdr http.Header, m fsstore.ObjectMeta) {
 	for k, v := range m.UserMeta {
 		hdr["X-Amz-Meta-"+k] = []string{v}
 	}
-	setEncryptionHeaders(hdr, m.Encryption)
 }
 
 // checkConditions evaluates conditional request headers in RFC 7232 order and

@@ -112,6 +112,7 @@ func (h *Handler) postObject(req *request) (*response, error) {
 	etag := quoteETag(stored.ETag)
 	location := objectURL(req.r, req.t.bucket, key, h.bucketFromHost(req.r.Host) != "")
 	resp := objectWritten(stored)
+	setEncryptionHeaders(req, resp.header, stored.Encryption)
 	resp.setHeader("Location", location)
 
 	redirect := fields["success_action_redirect"]

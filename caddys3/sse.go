@@ -40,7 +40,28 @@ func headerOrField(req *request, header, field string) string {
 	return queryValueFold(req.query, header)
 }
 
-// encryptionFor is the encryption a write of a new object asks for: its
+// writeEncryption is the encryption a write of a new object asks for and
+// the sealer of its bytes: SSE-C by its customer key headers, else SSE-S3
+// by x-amz-server-side-encryption or the bucket's default; nil: none.
+func (h *Handler) writeEncryption(req *request) (*fsstore.Encryption, fsstore.Sealer, error) {
+	c, err := h.customerKeyFrom(req, hdrSSEC)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c != nil {
+		if headerOrField(req, hdrSSE, fieldSSE) != "" {
+			return nil, nil, newTextError(s3err.SSECWithSSE)
+		}
+		return customerEncryption(c)
+	}
+	enc, err := h.encryptionFor(req)
+	if err != nil || enc == nil {
+		return nil, nil, err
+	}
+	return enc, h.sealer(), nil
+}
+
+// encryptionFor is the SSE-S3 encryption a write asks for: its
 // x-amz-server-side-encryption, else the bucket's default; nil: none.
 func (h *Handler) encryptionFor(req *request) (*fsstore.Encryption, error) {
 	name, v := fieldSSE, headerOrField(req, hdrSSE, fieldSSE)
@@ -69,13 +90,9 @@ func (h *Handler) encryptionFor(req *request) (*fsstore.Encryption, error) {
 // always overwrites opts.Meta.Encryption: a copy's metadata is the
 // source's, and says nothing of the copy.
 func (h *Handler) applyEncryption(req *request, opts *fsstore.PutOptions) error {
-	enc, err := h.encryptionFor(req)
-	opts.Meta.Encryption = enc
-	if err != nil || enc == nil {
-		return err
-	}
-	opts.Seal = h.sealer()
-	return nil
+	var err error
+	opts.Meta.Encryption, opts.Seal, err = h.writeEncryption(req)
+	return err
 }
 
 // sealer seals under the current master key.
@@ -90,6 +107,13 @@ func (h *Handler) sealer() fsstore.Sealer {
 // upload's object is encrypted (Complete joins the sealed parts as they
 // are).
 func (h *Handler) storePart(req *request, up fsstore.Upload, n int, body io.Reader, sums func() map[string]string) (fsstore.Part, error) {
+	c, err := h.partKey(req, up)
+	if err != nil {
+		return fsstore.Part{}, err
+	}
+	if c != nil {
+		return h.store.UploadPartSealed(req.ctx, req.t.bucket, req.t.key, up.UploadID, n, body, sums, customerSealer(c))
+	}
 	if up.Meta.Encryption == nil {
 		return h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, up.UploadID, n, body, sums)
 	}
@@ -100,11 +124,13 @@ func (h *Handler) storePart(req *request, up fsstore.Upload, n int, body io.Read
 }
 
 // setEncryptionHeaders adds the response headers that say how an object
-// is stored.
-func setEncryptionHeaders(hdr http.Header, e *fsstore.Encryption) {
+// is stored: x-amz-server-side-encryption, or SSE-C's algorithm and the
+// request's key MD5.
+func setEncryptionHeaders(req *request, hdr http.Header, e *fsstore.Encryption) {
 	if e != nil && e.Algorithm != "" {
 		hdr.Set(hdrSSE, e.Algorithm)
 	}
+	setCustomerHeaders(req, hdr, e)
 }
 
 // errSealedDamaged wraps every failure to open or decrypt a sealed file:
@@ -115,7 +141,7 @@ var errSealedDamaged = errors.New("s3: sealed object cannot be read")
 // for a plain object; for a sealed one, a reader that decrypts only the
 // packages the range touches, its first package already checked (so a
 // damaged object fails before a response is committed).
-func (h *Handler) plaintext(obj *fsstore.Object, off, length int64) (io.Reader, error) {
+func (h *Handler) plaintext(obj *fsstore.Object, off, length int64, customer []byte) (io.Reader, error) {
 	enc := obj.Meta.Encryption
 	if enc == nil {
 		return io.NewSectionReader(obj.File, off, length), nil
@@ -128,7 +154,7 @@ func (h *Handler) plaintext(obj *fsstore.Object, off, length int64) (io.Reader, 
 	if segs == nil {
 		segs = []int64{enc.Size}
 	}
-	r := &segmentsReader{h: h, file: obj.File, sizes: segs, off: off, left: length}
+	r := &segmentsReader{h: h, file: obj.File, sizes: segs, off: off, left: length, customer: customer}
 	if total := sealedTotal(segs); total != fi.Size() || enc.Size != obj.Meta.Size {
 		return nil, fmt.Errorf("%w: file of %d bytes, its record says %d", errSealedDamaged, fi.Size(), total)
 	}
@@ -160,6 +186,8 @@ type segmentsReader struct {
 	cur   *sealed.Reader
 	off   int64 // plaintext offset of the next byte to open
 	left  int64 // bytes of the range not yet opened
+	// customer is the SSE-C key, nil for an SSE-S3 object.
+	customer []byte
 }
 
 // next opens the segment holding r.off and checks its first package.
@@ -175,7 +203,7 @@ func (r *segmentsReader) next() error {
 	}
 	size := sealed.SealedSize(r.sizes[r.seg])
 	sec := io.NewSectionReader(r.file, r.start, size)
-	o, err := r.h.openSealed(sec, size)
+	o, err := r.h.openSealed(sec, size, r.customer)
 	if err != nil {
 		return err
 	}
@@ -226,8 +254,8 @@ func (r *segmentsReader) WriteTo(w io.Writer) (int64, error) {
 }
 
 // openSealed opens one sealed segment of size bytes with the master key
-// its header names.
-func (h *Handler) openSealed(r io.ReaderAt, size int64) (*sealed.Object, error) {
+// its header names, or the customer's key.
+func (h *Handler) openSealed(r io.ReaderAt, size int64, customer []byte) (*sealed.Object, error) {
 	hd, err := sealed.ReadHeader(r)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errSealedDamaged, err)
@@ -242,6 +270,10 @@ func (h *Handler) openSealed(r io.ReaderAt, size int64) (*sealed.Object, error) 
 		if !ok {
 			return nil, fmt.Errorf("%w: master key %q is not configured", errSealedDamaged, hd.KeyID)
 		}
+	case sealed.CustomerKey:
+		if kek = customer; kek == nil {
+			return nil, fmt.Errorf("%w: sealed with a customer key, none given", errSealedDamaged)
+		}
 	default:
 		return nil, fmt.Errorf("%w: key kind %q not supported", errSealedDamaged, hd.Kind)
 	}
@@ -252,13 +284,27 @@ func (h *Handler) openSealed(r io.ReaderAt, size int64) (*sealed.Object, error) 
 	return o, nil
 }
 
+// sourcePlaintext is length bytes from off of a copy's source, decrypted
+// with the copy-source SSE-C key when it has one.
+func (h *Handler) sourcePlaintext(req *request, src *fsstore.Object, off, length int64) (io.Reader, error) {
+	key, err := h.objectKey(req, src.Meta, true)
+	if err != nil {
+		return nil, err
+	}
+	return h.plaintext(src, off, length, key)
+}
+
 // sealedBody makes resp send length bytes from start of the sealed
 // object obj (GetObject); HEAD sends no body and decrypts nothing.
-func (h *Handler) sealedBody(resp *response, obj *fsstore.Object, start, length int64) (*response, error) {
+func (h *Handler) sealedBody(req *request, resp *response, obj *fsstore.Object, start, length int64) (*response, error) {
 	if resp.head {
 		return resp, nil
 	}
-	body, err := h.plaintext(obj, start, length)
+	key, err := h.objectKey(req, obj.Meta, false)
+	if err != nil {
+		return nil, err
+	}
+	body, err := h.plaintext(obj, start, length, key)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,14 @@ type EncryptionConfig struct {
 	// key decrypts the objects written under it. Keep a retired key
 	// listed as long as objects written under it exist.
 	Keys []MasterKeyConfig `json:"keys,omitempty"`
+	// SSECOverHTTP accepts SSE-C requests over plain HTTP, which S3
+	// refuses (the key travels in the clear): for a server behind a
+	// proxy that terminates TLS, and for tests.
+	SSECOverHTTP bool `json:"ssec_over_http,omitempty"`
 }
+
+// allowsSSECOverHTTP reports whether SSE-C may come over plain HTTP.
+func (c *EncryptionConfig) allowsSSECOverHTTP() bool { return c != nil && c.SSECOverHTTP }
 
 // MasterKeyConfig is one master key.
 type MasterKeyConfig struct {
@@ -29,8 +36,8 @@ type MasterKeyConfig struct {
 	Key string `json:"key"`
 }
 
-// provisionEncryption loads the keyring; no configuration leaves
-// h.keys nil, and SSE-S3 requests are refused.
+// provisionEncryption loads the keyring; no key leaves h.keys nil, and
+// SSE-S3 requests are refused (SSE-C needs no key of ours).
 func (h *Handler) provisionEncryption(repl *caddy.Replacer) error {
 	if h.Encryption == nil || len(h.Encryption.Keys) == 0 {
 		return nil
@@ -59,6 +66,7 @@ func (h *Handler) provisionEncryption(repl *caddy.Replacer) error {
 //
 //	encryption {
 //	    key <id> <file|key|placeholder>
+//	    ssec_over_http
 //	}
 //
 // "key" may repeat; the first key encrypts.
@@ -77,12 +85,14 @@ func (h *Handler) unmarshalEncryption(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			h.Encryption.Keys = append(h.Encryption.Keys, k)
+		case "ssec_over_http":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			h.Encryption.SSECOverHTTP = true
 		default:
 			return d.Errf("s3: encryption: unknown subdirective %q", d.Val())
 		}
-	}
-	if len(h.Encryption.Keys) == 0 {
-		return d.Err("s3: encryption: at least one key is required")
 	}
 	return nil
 }

@@ -15,6 +15,9 @@ type Encryption struct {
 	// customer algorithm instead, with Customer set.
 	Algorithm string `json:"a,omitempty"`
 	Customer  bool   `json:"c,omitempty"`
+	// KeyHMAC (SSE-C): a salted HMAC of the customer's key, to recognise
+	// it; the key itself is never stored.
+	KeyHMAC string `json:"h,omitempty"`
 	// KMSKeyID is the key id an aws:kms object was written with.
 	KMSKeyID string `json:"k,omitempty"`
 	// Size is the plaintext size (the file is larger by the format's
