@@ -237,7 +237,8 @@ func (h *Handler) getObject(req *request) (*response, error) {
 	}
 	obj := req.object
 	m := obj.Meta
-	if _, err := h.objectKey(req, m, false); err != nil { // SSE-C (sse_customer.go)
+	customer, err := h.objectKey(req, m, false) // SSE-C (sse_customer.go)
+	if err != nil {
 		return nil, err
 	}
 	resp := &response{header: http.Header{}, head: req.r.Method == http.MethodHead}
@@ -290,7 +291,7 @@ func (h *Handler) getObject(req *request) (*response, error) {
 		resp.status = http.StatusPartialContent
 	}
 	if m.Encryption != nil {
-		return h.sealedBody(req, resp, obj, start, length)
+		return h.sealedBody(resp, obj, start, length, customer)
 	}
 	if start > 0 && !resp.head {
 		if _, err := obj.Seek(start, io.SeekStart); err != nil {

@@ -296,15 +296,11 @@ func (h *Handler) sourcePlaintext(req *request, src *fsstore.Object, off, length
 
 // sealedBody makes resp send length bytes from start of the sealed
 // object obj (GetObject); HEAD sends no body and decrypts nothing.
-func (h *Handler) sealedBody(req *request, resp *response, obj *fsstore.Object, start, length int64) (*response, error) {
+func (h *Handler) sealedBody(resp *response, obj *fsstore.Object, start, length int64, customer []byte) (*response, error) {
 	if resp.head {
 		return resp, nil
 	}
-	key, err := h.objectKey(req, obj.Meta, false)
-	if err != nil {
-		return nil, err
-	}
-	body, err := h.plaintext(obj, start, length, key)
+	body, err := h.plaintext(obj, start, length, customer)
 	if err != nil {
 		return nil, err
 	}

@@ -133,6 +133,14 @@ if [ -x /usr/bin/aws ]; then
 	check "awscli-v2 sse: s3 cp down" "${SSEAWS[@]}" s3 cp --only-show-errors "s3://$sb/f100.bin" "$WORK/sse-f100.bin"
 	check "awscli-v2 sse: cmp" cmp "$F100" "$WORK/sse-f100.bin"
 	rm -f "$WORK/sse-f100.bin"
+	# SSE-C: --sse-c AES256 --sse-c-key fileb:// (multipart, 8 MiB parts).
+	F20="$(shared_file f20.bin 20)"
+	head -c 32 /dev/urandom >"$WORK/ssec.key"
+	check "awscli-v2 sse-c: s3 cp --sse-c 20 MiB up" "${SSEAWS[@]}" s3 cp --only-show-errors --sse-c AES256 --sse-c-key "fileb://$WORK/ssec.key" "$F20" "s3://$sb/f20.bin"
+	check "awscli-v2 sse-c: s3 cp down without the key fails" expect_fail "${SSEAWS[@]}" s3 cp --only-show-errors "s3://$sb/f20.bin" "$WORK/nokey.bin"
+	check "awscli-v2 sse-c: s3 cp --sse-c down" "${SSEAWS[@]}" s3 cp --only-show-errors --sse-c AES256 --sse-c-key "fileb://$WORK/ssec.key" "s3://$sb/f20.bin" "$WORK/ssec-f20.bin"
+	check "awscli-v2 sse-c: cmp" cmp "$F20" "$WORK/ssec-f20.bin"
+	rm -f "$WORK/ssec-f20.bin"
 	check "awscli-v2 sse: s3 rm + rb" "${SSEAWS[@]}" s3 rb --force "s3://$sb"
 fi
 # ---- end encryption at rest --------------------------------------------------

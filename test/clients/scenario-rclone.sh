@@ -187,6 +187,11 @@ check "$label: sse: cat + cmp" bash -c '"$@" cat "s3p:'"$sb"'/sse.bin" | cmp "'"
 check "$label: sse: HEAD says x-amz-server-side-encryption: AES256" expect_output ": AES256" \
 	ccurl -sS -I --fail-with-body --aws-sigv4 "aws:amz:us-east-1:s3" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
 	--user "$S3_ACCESS_KEY:$S3_SECRET_KEY" "$ENDPOINT/$sb/sse.bin"
+# SSE-C: --s3-sse-customer-key (the 32-byte key as text) on upload and read.
+SSEC=(--s3-sse-customer-algorithm AES256 --s3-sse-customer-key "rclone-sse-c-key-0123456789abcde")
+check "$label: sse-c: copyto --s3-sse-customer-key" "${RC[@]}" "${SSEC[@]}" copyto "$d/sse.bin" "s3p:$sb/ssec.bin"
+check "$label: sse-c: cat with the key + cmp" bash -c '"$@" cat "s3p:'"$sb"'/ssec.bin" | cmp "'"$d/sse.bin"'" -' _ "${RC[@]}" "${SSEC[@]}"
+check "$label: sse-c: cat without the key fails" expect_fail "${RC[@]}" cat "s3p:$sb/ssec.bin"
 check "$label: sse: purge" "${RC[@]}" purge "s3p:$sb"
 # ---- end encryption at rest --------------------------------------------------
 

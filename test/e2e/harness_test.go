@@ -160,6 +160,9 @@ http://127.0.0.1:{{PORT}}, http://*.s3.test:{{PORT}}, http://s3.test:{{PORT}} {
 			}
 			request>headers>Authorization delete
 			request>headers>Cookie delete
+			# SSE-C keys (docs/encryption.md): Caddy logs request headers as sent.
+			request>headers>X-Amz-Server-Side-Encryption-Customer-Key delete
+			request>headers>X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key delete
 		}
 	}
 	handle_path /s3/* {

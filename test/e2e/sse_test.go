@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -22,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/encrypt"
+	mcreds "github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/caddys3/caddys3/internal/testserver"
 )
@@ -54,6 +56,9 @@ func withMasterKeys(c testserver.Config, keys ...masterKeyEntry) testserver.Conf
 	c.Env = env
 	return c
 }
+
+// msgSSECInsecure is S3's answer to SSE-C over plain HTTP.
+const msgSSECInsecure = "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection."
 
 // ssePackage is the sealed format's package size (internal/sealed).
 const ssePackage = 64 << 10
@@ -417,13 +422,35 @@ var sseSecrets = func() map[string]string {
 	if err != nil {
 		panic(err)
 	}
-	return map[string]string{"the master key": masterKey, "the master key in hex": hex.EncodeToString(raw)}
+	return map[string]string{"the master key": masterKey, "the master key in hex": hex.EncodeToString(raw),
+		"the SSE-C key": base64.StdEncoding.EncodeToString(logSSEKey), "the SSE-C key's bytes": string(logSSEKey)}
 }()
 
+// logSSEKey is the SSE-C key TestNoSecretsInLogs sends and then looks
+// for in the logs.
+var logSSEKey = bytes.Repeat([]byte("L"), 32)
+
 // logSSERequests makes the encrypted requests whose logs
-// TestNoSecretsInLogs checks: an SSE-S3 PUT and GET.
+// TestNoSecretsInLogs checks: an SSE-S3 PUT and GET, and an SSE-C PUT,
+// GET and failing GET over TLS.
 func logSSERequests(t *testing.T, cl *s3.Client, bucket string) {
 	t.Helper()
+	ctx := ctxT(t)
+	tls := sdk(alice, srv.tlsBase)
+	k := aws.String(base64.StdEncoding.EncodeToString(logSSEKey))
+	sum := md5.Sum(logSSEKey)
+	k5 := aws.String(base64.StdEncoding.EncodeToString(sum[:]))
+	if _, err := tls.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("sse-c"), Body: bytes.NewReader(sseBody(1000)),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: k, SSECustomerKeyMD5: k5}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tls.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("sse-c"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: k, SSECustomerKeyMD5: k5}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("sse-c"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: k, SSECustomerKeyMD5: k5}) // over HTTP: refused
+	wantSDKError(t, err, 400, "InvalidRequest")
 	body := sseBody(70000)
 	if _, err := cl.PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("sse-s3"),
 		Body: bytes.NewReader(body), ServerSideEncryption: types.ServerSideEncryptionAes256}); err != nil {
@@ -455,5 +482,93 @@ func TestSSEDecryptCommand(t *testing.T) {
 	out, err = cmd.Output()
 	if err == nil || len(out) != 0 {
 		t.Fatalf("s3-decrypt with a wrong key: %d bytes, err %v", len(out), err)
+	}
+}
+
+// TestSSEC drives SSE-C over TLS with the AWS SDK (SSECustomerKey) and
+// minio-go (encrypt.NewSSEC): PUT, GET, HEAD, a wrong and a missing key,
+// copies between keys, a multipart upload; the file holds neither the
+// plaintext nor the key.
+func TestSSEC(t *testing.T) {
+	cl, ctx := sdk(alice, srv.tlsBase), ctxT(t)
+	bucket := makeBucket(t, alice, "ssec")
+	keyA, keyB := bytes.Repeat([]byte("A"), 32), bytes.Repeat([]byte("B"), 32)
+	b64 := func(k []byte) *string { return aws.String(base64.StdEncoding.EncodeToString(k)) }
+	sum := func(k []byte) *string { s := md5.Sum(k); return aws.String(base64.StdEncoding.EncodeToString(s[:])) }
+	body := sseBody(2*ssePackage + 5)
+	put, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("obj"), Body: bytes.NewReader(body),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: b64(keyA), SSECustomerKeyMD5: sum(keyA)})
+	if err != nil || aws.ToString(put.SSECustomerKeyMD5) != aws.ToString(sum(keyA)) {
+		t.Fatalf("PUT: %+v, %v", put, err)
+	}
+	wantSealedOnDisk(t, bucket, "obj")
+	if data, _ := os.ReadFile(filepath.Join(srv.root, bucket, "obj")); bytes.Contains(data, keyA) {
+		t.Fatal("the key is in the file")
+	}
+	get := func(key []byte) ([]byte, error) {
+		in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("obj")}
+		if key != nil {
+			in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = aws.String("AES256"), b64(key), sum(key)
+		}
+		out, err := cl.GetObject(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		defer out.Body.Close()
+		return io.ReadAll(out.Body)
+	}
+	if data, err := get(keyA); err != nil || !bytes.Equal(data, body) {
+		t.Fatalf("GET with the key: %d bytes, %v", len(data), err)
+	}
+	_, err = get(keyB)
+	wantSDKError(t, err, 403, "AccessDenied")
+	_, err = get(nil)
+	wantSDKError(t, err, 400, "InvalidRequest")
+	head, err := cl.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("obj"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: b64(keyA), SSECustomerKeyMD5: sum(keyA)})
+	if err != nil || aws.ToInt64(head.ContentLength) != int64(len(body)) || aws.ToString(head.SSECustomerAlgorithm) != "AES256" {
+		t.Fatalf("HEAD: %+v, %v", head, err)
+	}
+
+	// Copy from key A to key B, then read it with minio-go over TLS.
+	if _, err := cl.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("copy"), CopySource: aws.String(bucket + "/obj"),
+		CopySourceSSECustomerAlgorithm: aws.String("AES256"), CopySourceSSECustomerKey: b64(keyA), CopySourceSSECustomerKeyMD5: sum(keyA),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: b64(keyB), SSECustomerKeyMD5: sum(keyB)}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := minio.New(strings.TrimPrefix(srv.tlsBase, "https://"), &minio.Options{Creds: mcreds.NewStaticV4(alice.key, alice.secret, ""),
+		Secure: true, Region: region, BucketLookup: minio.BucketLookupPath, Transport: httpClient.Transport, MaxRetries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sseB, err := encrypt.NewSSEC(keyB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := m.GetObject(ctx, bucket, "copy", minio.GetObjectOptions{ServerSideEncryption: sseB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err := io.ReadAll(obj); err != nil || !bytes.Equal(data, body) {
+		t.Fatalf("minio-go GET of the copy under key B: %d bytes, %v", len(data), err)
+	}
+	// minio-go multipart PUT with encrypt.NewSSEC (5 MiB parts).
+	big := sseBody(11<<20 + 7)
+	if _, err := m.PutObject(ctx, bucket, "mp", bytes.NewReader(big), int64(len(big)),
+		minio.PutObjectOptions{ServerSideEncryption: sseB, PartSize: 5 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	wantSealedOnDisk(t, bucket, "mp")
+	obj, err = m.GetObject(ctx, bucket, "mp", minio.GetObjectOptions{ServerSideEncryption: sseB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err := io.ReadAll(obj); err != nil || !bytes.Equal(data, big) {
+		t.Fatalf("minio-go GET of the SSE-C multipart object: %d bytes, %v", len(data), err)
+	}
+	// s3-decrypt opens an SSE-C file with the customer's key.
+	out, err := exec.Command(srv.bin, "s3-decrypt", "--key", base64.StdEncoding.EncodeToString(keyA), filepath.Join(srv.root, bucket, "obj")).Output()
+	if err != nil || !bytes.Equal(out, body) {
+		t.Fatalf("s3-decrypt with the customer key: %d bytes, %v", len(out), err)
 	}
 }
