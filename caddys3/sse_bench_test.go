@@ -2,12 +2,9 @@ package caddys3
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"testing"
-
-	"github.com/caddyserver/caddy/v2"
 )
 
 // discardWriter is a ResponseWriter that keeps nothing: 64 MiB bodies are
@@ -29,14 +26,7 @@ func (w *discardWriter) ReadFrom(r io.Reader) (int64, error) {
 // middle of a 256 MiB object. Run with
 // `go test ./caddys3 -run '^$' -bench SSE -benchtime 5x`.
 func BenchmarkSSE(b *testing.B) {
-	h := &Handler{Root: b.TempDir(), Encryption: testEncryption(), MaxObjectSize: 1 << 30}
-	setBenchCredentials(h)
-	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
-	defer cancel()
-	if err := h.Provision(ctx); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = h.Cleanup() }()
+	h := provisionBench(b, &Handler{Root: b.TempDir(), Encryption: testEncryption(), MaxObjectSize: 1 << 30})
 	serve := func(r *http.Request, body []byte, want int) {
 		r = r.Clone(r.Context())
 		r.Body = io.NopCloser(bytes.NewReader(body))
