@@ -45,7 +45,7 @@ type Backend interface {
 	CreateMultipartUpload(ctx context.Context, bucket, key string, meta fsstore.ObjectMeta) (fsstore.Upload, error)
 	GetUpload(ctx context.Context, bucket, key, uploadID string) (fsstore.Upload, error)
 	UploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string) (fsstore.Part, error)
-	UploadPartSealed(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string, seal fsstore.Sealer) (fsstore.Part, error)
+	UploadPartSealed(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string, seal fsstore.Sealer, e *fsstore.Encryption) (fsstore.Part, error)
 	ListParts(ctx context.Context, bucket, key, uploadID string, partNumberMarker, maxParts int) ([]fsstore.Part, bool, error)
 	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []fsstore.CompletePart, opts fsstore.CompleteOptions) (fsstore.ObjectMeta, error)
 	// FixVersion fixes the version id of a Complete before it publishes

@@ -112,7 +112,7 @@ func (h *Handler) storePart(req *request, up fsstore.Upload, n int, body io.Read
 		return fsstore.Part{}, err
 	}
 	if c != nil {
-		return h.store.UploadPartSealed(req.ctx, req.t.bucket, req.t.key, up.UploadID, n, body, sums, customerSealer(c))
+		return h.store.UploadPartSealed(req.ctx, req.t.bucket, req.t.key, up.UploadID, n, body, sums, customerSealer(c), up.Meta.Encryption)
 	}
 	if up.Meta.Encryption == nil {
 		return h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, up.UploadID, n, body, sums)
@@ -120,7 +120,7 @@ func (h *Handler) storePart(req *request, up fsstore.Upload, n int, body io.Read
 	if h.keys == nil {
 		return fsstore.Part{}, newTextError(s3err.SSENoMasterKey)
 	}
-	return h.store.UploadPartSealed(req.ctx, req.t.bucket, req.t.key, up.UploadID, n, body, sums, h.sealer())
+	return h.store.UploadPartSealed(req.ctx, req.t.bucket, req.t.key, up.UploadID, n, body, sums, h.sealer(), up.Meta.Encryption)
 }
 
 // setEncryptionHeaders adds the response headers that say how an object

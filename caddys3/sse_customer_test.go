@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/xml"
 	"net/http"
 	"os"
@@ -63,6 +64,9 @@ func TestSSEC(t *testing.T) {
 	mustStatus(t, rec, 200)
 	if rec.Header().Get(hdrSSEC+"Algorithm") != "AES256" || rec.Header().Get(hdrSSEC+"Key-Md5") != a.Get(hdrSSEC+"Key-Md5") || rec.Header().Get(hdrSSE) != "" {
 		t.Errorf("PUT answer headers: %v", rec.Header())
+	}
+	if plainSum := md5.Sum(body); strings.Contains(rec.Header().Get("ETag"), hex.EncodeToString(plainSum[:])) {
+		t.Error("the SSE-C ETag is the plaintext's MD5; AWS's is opaque")
 	}
 	onDisk, _ := os.ReadFile(filepath.Join(h.Root, "ssec", "obj"))
 	if bytes.Contains(onDisk, []byte("PLAINTEXT-MARK")) || bytes.Contains(onDisk, keyA) {

@@ -283,6 +283,7 @@ func (o *PutOptions) metaAtEOF(size int64, etag string) ObjectMeta {
 	m := o.Meta
 	m.Size, m.ETag = size, etag
 	m.Encryption = m.Encryption.withSize(size)
+	m.ETag = m.Encryption.etag(etag)
 	m.parts = nil // one PUT (or a copy) is one part
 	if o.Checksums != nil {
 		m.Checksums = o.Checksums()

@@ -270,11 +270,12 @@ func (s *Store) GetUpload(ctx context.Context, bucket, key, uploadID string) (Up
 // checksums become the part's Checksums. The part appears by one rename,
 // with its metadata.
 func (s *Store) UploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string) (Part, error) {
-	return s.uploadPart(ctx, bucket, key, uploadID, partNumber, body, checksums, nil)
+	return s.uploadPart(ctx, bucket, key, uploadID, partNumber, body, checksums, nil, false)
 }
 
-// uploadPart is UploadPart, sealing the body with seal when set (sse.go).
-func (s *Store) uploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string, seal Sealer) (Part, error) {
+// uploadPart is UploadPart, sealing the body with seal when set (sse.go);
+// customer: sealed with an SSE-C key.
+func (s *Store) uploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string, seal Sealer, customer bool) (Part, error) {
 	if _, err := resolveUpload(bucket, key, uploadID); err != nil {
 		return Part{}, s.noSuchUpload(bucket, err)
 	}
@@ -302,7 +303,9 @@ func (s *Store) uploadPart(ctx context.Context, bucket, key, uploadID string, pa
 	pkey := partKey(uploadID, name)
 	rec := metaRecord{ETag: part.ETag, Checksums: part.Checksums}
 	if seal != nil {
-		rec.SE = &Encryption{Size: part.Size}
+		rec.SE = &Encryption{Size: part.Size, Customer: customer}
+		part.ETag = rec.SE.etag(part.ETag)
+		rec.ETag = part.ETag
 	}
 	id, err := s.stageMeta(f, bucket, pkey, &rec)
 	if err != nil {

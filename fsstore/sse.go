@@ -2,6 +2,8 @@ package fsstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"io"
 )
@@ -136,8 +138,23 @@ func (e *Encryption) Segments() []int64 {
 	return sizes
 }
 
-// UploadPartSealed is UploadPart for an upload whose object is encrypted:
-// the part is sealed by seal, its Size and ETag are the plaintext's.
-func (s *Store) UploadPartSealed(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string, seal Sealer) (Part, error) {
-	return s.uploadPart(ctx, bucket, key, uploadID, partNumber, body, checksums, seal)
+// UploadPartSealed is UploadPart for an upload whose object is encrypted
+// as e says: the part is sealed by seal, its Size is the plaintext's, its
+// ETag the plaintext's MD5 (SSE-S3) or opaque (SSE-C).
+func (s *Store) UploadPartSealed(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string, seal Sealer, e *Encryption) (Part, error) {
+	return s.uploadPart(ctx, bucket, key, uploadID, partNumber, body, checksums, seal, e != nil && e.Customer)
+}
+
+// etag is the ETag of an object (or part) whose plaintext has the MD5
+// md5hex: that MD5, as AWS for SSE-S3; for SSE-C an opaque random value,
+// as AWS's, so that no digest of the plaintext is kept in the clear.
+func (e *Encryption) etag(md5hex string) string {
+	if e == nil || !e.Customer {
+		return md5hex
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return md5hex
+	}
+	return hex.EncodeToString(b[:])
 }
