@@ -224,27 +224,15 @@ func (b adminBuckets) BucketsUsage(ctx context.Context) (map[string]objstore.Buc
 	return out, nil
 }
 
-// walkUsage sums the sizes of the bucket's versions (delete markers do
-// not count). It stops after usageMaxPages pages: its partial sum then
-// stands for the bucket (logged; complete false).
+// walkUsage sums the sizes of the bucket's stored files (fsstore.
+// StoredBytes: every version, once per file, as the usage hook counts
+// them, encrypted ones with their format's overhead). It stops after
+// usageMaxFiles files: its partial sum then stands for the bucket (logged;
+// complete false).
 func (h *Handler) walkUsage(ctx context.Context, bucket string) (u objstore.BucketUsage, complete bool, err error) {
-	o := fsstore.ListVersionsOptions{MaxKeys: 1000}
-	for range usageMaxPages {
-		res, err := h.store.ListObjectVersions(ctx, bucket, o)
-		if err != nil {
-			return u, false, err
-		}
-		for _, e := range res.Entries {
-			if !e.DeleteMarker {
-				u.Size += e.Meta.Size
-				u.Objects++
-			}
-		}
-		if !res.IsTruncated {
-			return u, true, nil
-		}
-		o.KeyMarker, o.VersionIDMarker = res.NextKeyMarker, res.NextVersionIDMarker
+	u.Size, u.Objects, complete, err = h.store.StoredBytes(ctx, bucket, usageMaxFiles)
+	if err == nil && !complete {
+		h.logger.Warn("s3: bucket usage walk stopped early", zap.String("bucket", bucket), zap.Int64("bytes", u.Size))
 	}
-	h.logger.Warn("s3: bucket usage walk stopped early", zap.String("bucket", bucket), zap.Int64("bytes", u.Size))
-	return u, false, nil
+	return u, complete, err
 }

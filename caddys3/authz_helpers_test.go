@@ -67,6 +67,7 @@ func newAuthzHandler(t *testing.T) *Handler {
 	h := provisionServeTestHandler(t, func(h *Handler) {
 		h.Root = azRoot(t)
 		h.AdminAccounts = []string{azAdmin.id}
+		h.Encryption = testEncryption()
 	})
 	h.logger = zap.NewNop()
 	h.verifier.Provider = auth.NewStatic([]auth.Credential{
@@ -427,16 +428,17 @@ var azErrorCodes = map[string]struct {
 	code   string
 	status int
 }{
-	"AD":   {"AccessDenied", 403},
-	"NSK":  {"NoSuchKey", 404},
-	"NSBP": {"NoSuchBucketPolicy", 404},
-	"NSTS": {"NoSuchTagSet", 404},
-	"NSLC": {"NoSuchLifecycleConfiguration", 404},
-	"OLNF": {"ObjectLockConfigurationNotFoundError", 404},
-	"IBS":  {"InvalidBucketState", 409},
-	"IR":   {"InvalidRequest", 400},
-	"OCNF": {"OwnershipControlsNotFoundError", 404},
-	"NPAB": {"NoSuchPublicAccessBlockConfiguration", 404},
+	"AD":     {"AccessDenied", 403},
+	"NSK":    {"NoSuchKey", 404},
+	"NSBP":   {"NoSuchBucketPolicy", 404},
+	"NSTS":   {"NoSuchTagSet", 404},
+	"NSLC":   {"NoSuchLifecycleConfiguration", 404},
+	"OLNF":   {"ObjectLockConfigurationNotFoundError", 404},
+	"IBS":    {"InvalidBucketState", 409},
+	"IR":     {"InvalidRequest", 400},
+	"OCNF":   {"OwnershipControlsNotFoundError", 404},
+	"SSECNF": {"ServerSideEncryptionConfigurationNotFoundError", 404},
+	"NPAB":   {"NoSuchPublicAccessBlockConfiguration", 404},
 }
 
 // azObjectTags are the tags of alice's objects (s3:ExistingObjectTag).

@@ -149,6 +149,14 @@ func azOpCases() []*azOpCase {
 				return r.with("Content-Md5", contentMD5(r.body))
 			}},
 		{name: "DeleteBucketCors", op: OpDeleteBucketCORS, needs: azNeeds{cors: true}, ok: "204", build: simple("DELETE", "?cors")},
+		{name: "GetBucketEncryption", op: OpGetBucketEncryption, ok: "200", build: simple("GET", "?encryption")},
+		{name: "PutBucketEncryption", op: OpPutBucketEncryption, ok: "200",
+			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
+				r := azReq("PUT", b(f)+"?encryption")
+				r.body = []byte(sseS3ConfigXML)
+				return r
+			}},
+		{name: "DeleteBucketEncryption", op: OpDeleteBucketEncryption, ok: "204", build: simple("DELETE", "?encryption")},
 		{name: "GetBucketTagging", op: OpGetBucketTagging, ok: "200", build: simple("GET", "?tagging")},
 		{name: "PutBucketTagging", op: OpPutBucketTagging, ok: "204",
 			build: func(_ *testing.T, f *azFixture, _ *azPrincipal) azRequest {
@@ -418,6 +426,9 @@ var azBase = map[string]string{
 	"GetBucketCors":                 "ok AD AD ok ok",
 	"PutBucketCors":                 "ok AD AD ok AD",
 	"DeleteBucketCors":              "ok AD AD ok AD",
+	"GetBucketEncryption":           "SSECNF AD AD SSECNF SSECNF",
+	"PutBucketEncryption":           "ok AD AD ok AD",
+	"DeleteBucketEncryption":        "ok AD AD ok AD",
 	"GetBucketTagging":              "NSTS AD AD NSTS NSTS",
 	"PutBucketTagging":              "ok AD AD ok AD",
 	"DeleteBucketTagging":           "ok AD AD ok AD",
@@ -742,6 +753,9 @@ var azWorlds = []*azWorld{
 			"GetBucketCors":                 "AD AD AD ok AD",
 			"PutBucketCors":                 "AD AD AD ok AD",
 			"DeleteBucketCors":              "AD AD AD ok AD",
+			"GetBucketEncryption":           "AD AD AD SSECNF AD",
+			"PutBucketEncryption":           "AD AD AD ok AD",
+			"DeleteBucketEncryption":        "AD AD AD ok AD",
 			"GetBucketOwnershipControls":    "AD AD AD OCNF AD",
 			"PutBucketOwnershipControls":    "AD AD AD ok AD",
 			"DeleteBucketOwnershipControls": "AD AD AD ok AD",

@@ -26,6 +26,8 @@ type Backend interface {
 	// NodeAlive says whether a node's heartbeat is fresh.
 	NodeID() string
 	NodeAlive(id string) bool
+	// StoredBytes sums the bucket's stored files (the usage walk).
+	StoredBytes(ctx context.Context, bucket string, limit int64) (bytes, files int64, complete bool, err error)
 
 	PutObject(ctx context.Context, bucket, key string, body io.Reader, opts fsstore.PutOptions) (fsstore.ObjectMeta, error)
 	OpenObject(ctx context.Context, bucket, key string) (*fsstore.Object, error)
@@ -49,6 +51,7 @@ type Backend interface {
 	CreateMultipartUpload(ctx context.Context, bucket, key string, meta fsstore.ObjectMeta) (fsstore.Upload, error)
 	GetUpload(ctx context.Context, bucket, key, uploadID string) (fsstore.Upload, error)
 	UploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string) (fsstore.Part, error)
+	UploadPartSealed(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string, seal fsstore.Sealer, e *fsstore.Encryption) (fsstore.Part, error)
 	ListParts(ctx context.Context, bucket, key, uploadID string, partNumberMarker, maxParts int) ([]fsstore.Part, bool, error)
 	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []fsstore.CompletePart, opts fsstore.CompleteOptions) (fsstore.ObjectMeta, error)
 	// FixVersion fixes the version id of a Complete before it publishes

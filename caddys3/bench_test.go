@@ -24,14 +24,7 @@ import (
 // request is signed once and replayed, so the client's signing is not
 // measured. Run with `go test -run '^$' -bench Serve -benchmem ./caddys3`.
 func BenchmarkServe(b *testing.B) {
-	h := &Handler{Root: b.TempDir()}
-	setBenchCredentials(h)
-	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
-	defer cancel()
-	if err := h.Provision(ctx); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = h.Cleanup() }()
+	h := provisionBench(b, &Handler{Root: b.TempDir()})
 
 	serve := func(r *http.Request, body []byte, want int) {
 		r = r.Clone(r.Context())
@@ -73,9 +66,15 @@ func BenchmarkServe(b *testing.B) {
 	})
 }
 
-// benchSigned is a SigV4-signed request with the payload's hash.
-func benchSigned(b *testing.B, method, target string, body []byte) *http.Request {
+// benchSigned is a SigV4-signed request with the payload's hash and the
+// headers hdrs, signed.
+func benchSigned(b *testing.B, method, target string, body []byte, hdrs ...http.Header) *http.Request {
 	r := httptest.NewRequest(method, "http://s3.test"+target, nil)
+	for _, h := range hdrs {
+		for k, v := range h {
+			r.Header[k] = v
+		}
+	}
 	sum := sha256.Sum256(body)
 	payload := hex.EncodeToString(sum[:])
 	r.Header.Set("X-Amz-Content-Sha256", payload)
@@ -86,6 +85,19 @@ func benchSigned(b *testing.B, method, target string, body []byte) *http.Request
 	}
 	r.RequestURI = r.URL.RequestURI()
 	return r
+}
+
+// provisionBench provisions h with the benchmarks' key; it is cleaned
+// up when b ends.
+func provisionBench(b *testing.B, h *Handler) *Handler {
+	setBenchCredentials(h)
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	b.Cleanup(cancel)
+	if err := h.Provision(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = h.Cleanup() })
+	return h
 }
 
 func setBenchCredentials(h *Handler) {

@@ -45,6 +45,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        negative_cache_ttl <duration>
 //	        grace_period <duration>
 //	    }
+//	    encryption {
+//	        key <id> <file|key>           # repeatable; the first encrypts
+//	    }
 //	}
 //
 // The directive may repeat "domain" and "key"; secrets, dsn and
@@ -143,6 +146,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 		case "credentials":
 			if err := unmarshalCredentials(d, sources); err != nil {
+				return err
+			}
+		case "encryption":
+			if err := h.unmarshalEncryption(d); err != nil {
 				return err
 			}
 		default:

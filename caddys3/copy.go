@@ -2,7 +2,6 @@ package caddys3
 
 import (
 	"encoding/xml"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -96,7 +95,13 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 		IfNoneMatch: req.r.Header.Get("If-None-Match"),
 		IfMatch:     req.r.Header.Get("If-Match"),
 	}
-	var body io.Reader = src.File
+	if err := h.applyEncryption(req, &opts); err != nil {
+		return nil, err
+	}
+	body, err := h.sourcePlaintext(req, src, 0, src.Meta.Size)
+	if err != nil {
+		return nil, err
+	}
 	if algo != "" {
 		body, opts.Checksums = withComputedChecksum(body, algo, nil)
 		opts.Meta.ChecksumAlgorithm, opts.Meta.ChecksumType = algo, "FULL_OBJECT"
@@ -111,7 +116,8 @@ func (h *Handler) copyObject(req *request) (*response, error) {
 	if a, typ := objectChecksum(stored); a != "" {
 		res.ChecksumType, res.checksumElements = typ, checksumXML(map[string]string{a: stored.Checksums[a]})
 	}
-	resp := &response{xml: res}
+	resp := &response{xml: res, header: http.Header{}}
+	setEncryptionHeaders(req, resp.header, stored.Encryption)
 	copySourceVersion(req, resp)
 	setVersionHeader(resp, stored)
 	setExpirationHeader(req, resp, stored)

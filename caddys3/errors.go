@@ -388,6 +388,7 @@ var sentinelCodes = []struct {
 	{err: fsstore.ErrVersioningLocked, code: s3err.InvalidBucketState, text: &s3err.VersioningLocked},
 	{err: fsstore.ErrNoObjectLock, code: s3err.InvalidRequest, text: &s3err.BucketMissingObjectLock},
 	{err: fsstore.ErrInvalidPartNumber, code: s3err.InvalidArgument, text: &s3err.PartNumberRange, arg: "partNumber"},
+	{err: fsstore.ErrTooManySegmentSizes, code: s3err.NotImplemented, text: &s3err.SSEMultipartSizes},
 }
 
 // errorDocument is the <Error> document of e for the request id.

@@ -58,6 +58,8 @@ type request struct {
 	in *countingBody
 	// tags is the tag set the request asks for, once read (tagging.go).
 	tags *parsedTags
+	// abort: the response body failed midway (response.body).
+	abort bool
 }
 
 // ServeHTTP answers every request in S3's own format; it is terminal and
@@ -108,6 +110,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 		h.fail(req, cw, err)
 	}
 	h.observe(req, cw, body, start)
+	if req.abort {
+		// A body failed after its headers went out (a damaged sealed
+		// object): cut the connection so that no client takes the
+		// short body for the object.
+		panic(http.ErrAbortHandler)
+	}
 	return nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/caddys3/caddys3/access"
 	"github.com/caddys3/caddys3/auth"
 	"github.com/caddys3/caddys3/lifecycle/executor"
+	"github.com/caddys3/caddys3/internal/keyring"
 	"github.com/caddys3/caddys3/objstore"
 )
 
@@ -146,6 +147,10 @@ type Handler struct {
 	// corsDefault is the CORS rule CORSOrigins stands for (nil: none).
 	corsDefault *access.CORSConfig
 
+	// Encryption holds the master keys of SSE-S3 (sse_config.go).
+	Encryption *EncryptionConfig `json:"encryption,omitempty"`
+	keys       *keyring.Keyring  // nil: none configured
+
 	store       Backend
 	policies    *policyCache
 	stopCleanup context.CancelFunc
@@ -202,6 +207,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 
 	if h.AbortIncompleteAfter == 0 {
 		h.AbortIncompleteAfter = caddy.Duration(7 * 24 * time.Hour)
+	}
+	if err := h.provisionEncryption(repl); err != nil {
+		return err
 	}
 	if len(h.AdminAPIKeys) > 0 {
 		// The admin API reports and limits bucket usage (quota.go); the

@@ -26,6 +26,9 @@ func (h *Handler) createMultipartUpload(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if meta.Encryption, _, err = h.writeEncryption(req); err != nil {
+		return nil, err
+	}
 	if err := applyLockHeaders(req, req.r.Header, &meta, false); err != nil {
 		return nil, err
 	}
@@ -60,7 +63,8 @@ func (h *Handler) createMultipartUpload(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp := &response{xml: initiateResult{Xmlns: s3Namespace, Bucket: req.t.bucket, Key: req.t.key, UploadID: up.UploadID}}
+	resp := &response{header: http.Header{}, xml: initiateResult{Xmlns: s3Namespace, Bucket: req.t.bucket, Key: req.t.key, UploadID: up.UploadID}}
+	setEncryptionHeaders(req, resp.header, meta.Encryption)
 	if algo != "" {
 		resp.setHeader("X-Amz-Checksum-Algorithm", algo)
 		resp.setHeader("X-Amz-Checksum-Type", typ)
@@ -105,14 +109,16 @@ func (h *Handler) uploadPart(req *request) (*response, error) {
 			body, sums = withComputedChecksum(body, want, sums)
 		}
 	}
-	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, uploadID, n, body, sums)
+	part, err := h.storePart(req, up, n, body, sums)
 	if isTooLarge(err) {
 		return nil, entityTooLarge(req.res.DecodedLength, maxPartSize).withCause(err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return written(part.ETag, part.Checksums), nil
+	resp := written(part.ETag, part.Checksums)
+	setEncryptionHeaders(req, resp.header, up.Meta.Encryption)
+	return resp, nil
 }
 
 // uploadPartCopy copies the source the scope opened (or a range of it)
@@ -154,17 +160,21 @@ func (h *Handler) uploadPartCopy(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	var body io.Reader = io.NewSectionReader(src.File, start, length)
+	body, err := h.sourcePlaintext(req, src, start, length)
+	if err != nil {
+		return nil, err
+	}
 	var sums func() map[string]string
 	if algo := up.Meta.ChecksumAlgorithm; algo != "" {
 		body, sums = withComputedChecksum(body, algo, nil)
 	}
-	part, err := h.store.UploadPart(req.ctx, req.t.bucket, req.t.key, uploadID, n, body, sums)
+	part, err := h.storePart(req, up, n, body, sums)
 	if err != nil {
 		return nil, err
 	}
-	resp := &response{xml: copyResult{XMLName: xml.Name{Local: "CopyPartResult"}, Xmlns: s3Namespace, ETag: quoteETag(part.ETag),
+	resp := &response{header: http.Header{}, xml: copyResult{XMLName: xml.Name{Local: "CopyPartResult"}, Xmlns: s3Namespace, ETag: quoteETag(part.ETag),
 		LastModified: timeISO(part.LastModified), checksumElements: checksumXML(part.Checksums)}}
+	setEncryptionHeaders(req, resp.header, up.Meta.Encryption)
 	copySourceVersion(req, resp)
 	return resp, nil
 }
@@ -214,7 +224,8 @@ func (h *Handler) completeMultipartUpload(req *request) (*response, error) {
 		setChecksumFields(&out, m)
 		// The new version's id (CompleteMultipartUpload, "Response
 		// Syntax": x-amz-version-id).
-		resp := &response{xml: out}
+		resp := &response{xml: out, header: http.Header{}}
+		setEncryptionHeaders(req, resp.header, m.Encryption)
 		setVersionHeader(resp, m)
 		done <- outcome{resp: resp}
 	}()

@@ -47,6 +47,9 @@ func (h *Handler) putObject(req *request) (*response, error) {
 	if opts.IfNoneMatch != "" && opts.IfNoneMatch != "*" {
 		return nil, newError(s3err.NotImplemented).with("Header", "If-None-Match")
 	}
+	if err := h.applyEncryption(req, &opts); err != nil {
+		return nil, err
+	}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, req.t.key, &limitedReader{r: req.body, n: h.MaxObjectSize}, opts)
 	if isTooLarge(err) {
 		return nil, entityTooLarge(req.res.DecodedLength, h.MaxObjectSize).withCause(err)
@@ -56,6 +59,7 @@ func (h *Handler) putObject(req *request) (*response, error) {
 	}
 	resp := objectWritten(stored)
 	setExpirationHeader(req, resp, stored)
+	setEncryptionHeaders(req, resp.header, stored.Encryption)
 	return resp, nil
 }
 
@@ -234,9 +238,14 @@ func (h *Handler) getObject(req *request) (*response, error) {
 	}
 	obj := req.object
 	m := obj.Meta
+	customer, err := h.objectKey(req, m, false) // SSE-C (sse_customer.go)
+	if err != nil {
+		return nil, err
+	}
 	resp := &response{header: http.Header{}, head: req.r.Method == http.MethodHead}
 	hdr := resp.header
 	setObjectHeaders(hdr, m)
+	setEncryptionHeaders(req, hdr, m.Encryption)
 	setTaggingCount(hdr, m)
 	h.setLockHeaders(req, hdr, m)
 	setExpirationHeader(req, resp, m)
@@ -282,6 +291,9 @@ func (h *Handler) getObject(req *request) (*response, error) {
 	if partial {
 		hdr.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, m.Size))
 		resp.status = http.StatusPartialContent
+	}
+	if m.Encryption != nil {
+		return h.sealedBody(resp, obj, start, length, customer)
 	}
 	if start > 0 && !resp.head {
 		if _, err := obj.Seek(start, io.SeekStart); err != nil {

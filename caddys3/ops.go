@@ -235,6 +235,7 @@ func init() {
 	}
 	operations = append(operations, objectLockBucketRows()...)
 	operations = append(operations, lifecycleRows()...)
+	operations = append(operations, sseBucketRows()...)
 	operations = append(operations, refusals(bkt, refusedBucketSubresources...)...)
 	operations = append(operations, []*operation{
 		{name: OpListMultipartUploads, match: match{level: bkt, method: get, sub: "uploads"}, rule: rule{"s3:ListBucketMultipartUploads", read}, scope: scopeBucket, serve: (*Handler).listMultipartUploads},
@@ -312,7 +313,7 @@ func init() {
 // that implement some methods of the same sub-resource.
 var (
 	refusedBucketSubresources = []string{
-		"accelerate", "analytics", "encryption",
+		"accelerate", "analytics",
 		"intelligent-tiering", "inventory", "logging", "metadataTable",
 		"metrics", "notification",
 		"replication", "requestPayment",

@@ -98,6 +98,9 @@ func (h *Handler) postObject(req *request) (*response, error) {
 		body = newVerifyingReader(body, algo, sum)
 		opts.Checksums = func() map[string]string { return map[string]string{algo: sum} }
 	}
+	if err := h.applyEncryption(req, &opts); err != nil {
+		return nil, err
+	}
 	stored, err := h.store.PutObject(req.ctx, req.t.bucket, key, body, opts)
 	if isTooLarge(err) {
 		return nil, entityTooLarge(-1, limit).withCause(err)
@@ -109,6 +112,7 @@ func (h *Handler) postObject(req *request) (*response, error) {
 	etag := quoteETag(stored.ETag)
 	location := objectURL(req.r, req.t.bucket, key, h.bucketFromHost(req.r.Host) != "")
 	resp := objectWritten(stored)
+	setEncryptionHeaders(req, resp.header, stored.Encryption)
 	resp.setHeader("Location", location)
 
 	redirect := fields["success_action_redirect"]

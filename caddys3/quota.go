@@ -43,7 +43,7 @@ import (
 // as soon as the node is dead, within 30 s, or when its lease ends), the
 // second as an inexact change; either marks the ledger for a walk. A walk
 // runs in the background, at most once per reconcileEvery per bucket
-// across nodes, bounded at usageMaxPages pages, without the lock; its sum
+// across nodes, bounded at usageMaxFiles files, without the lock; its sum
 // replaces bytes only if no request changed the bucket meanwhile (no
 // reservation then or at its end, seq unchanged), else the next quiet
 // moment walks again. A bucket's first ledger is made by a walk, under
@@ -51,14 +51,15 @@ import (
 const (
 	reconcileEvery = 10 * time.Second
 	usageLease     = 15 * time.Minute
-	usageMaxPages  = 1000 // 1000 versions each
+	usageMaxFiles  = 1_000_000
 	usageFlush     = 2 * time.Second
 )
 
 type usageLedger struct {
 	Created time.Time `json:"created"`
 	Bytes   int64     `json:"bytes"`
-	// Objects counts the versions (delete markers not) as of the last walk.
+	// Objects counts the stored files (versions and delete markers) as of
+	// the last walk.
 	Objects int64 `json:"objects"`
 	Seq     int64 `json:"seq"`
 	// Walked is when the last walk began (the rate limit).

@@ -36,19 +36,11 @@ type refusal struct {
 // attributes.
 var objectWrites = []Op{OpPutObject, OpPostObject, OpCopyObject, OpCreateMultipartUpload}
 
-// dataWrites are objectWrites and the writes of parts.
-var dataWrites = []Op{OpPutObject, OpPostObject, OpCopyObject, OpCreateMultipartUpload, OpUploadPart, OpUploadPartCopy}
-
 // Answers.
 var (
 	// notImplemented names the header as S3's NotImplemented does.
 	notImplemented = func(name, _ string) *apiError {
 		return newError(s3err.NotImplemented).with("Header", name)
-	}
-	// notApplicable: no object here is encrypted with a customer key, so
-	// S3's answer to SSE-C parameters on a read is always this one.
-	notApplicable = func(string, string) *apiError {
-		return newTextError(s3err.SSECNotApplicable)
 	}
 	// sseNotSupported: S3's answer to x-amz-server-side-encryption on an
 	// operation that cannot choose the encryption (reads, parts).
@@ -80,11 +72,8 @@ var (
 // STANDARD (what every object is). x-amz-expected-bucket-owner is checked
 // (see checkExpectedOwner).
 var refusalTable = []refusal{
-	// Server-side encryption with S3's or KMS keys (SSE-S3, SSE-KMS):
-	// AES256 is what AWS now applies by default, but the data here is not
-	// encrypted, so accepting it would be a lie.
-	{feature: "server-side encryption", header: "X-Amz-Server-Side-Encryption", field: "x-amz-server-side-encryption",
-		ops: objectWrites, answer: notImplemented},
+	// Server-side encryption with S3's keys (x-amz-server-side-encryption
+	// on writes) is sse.go's; on reads and parts S3 refuses the header.
 	{feature: "server-side encryption", header: "X-Amz-Server-Side-Encryption",
 		ops: []Op{OpGetObject, OpHeadObject, OpUploadPart, OpUploadPartCopy}, answer: sseNotSupported},
 	{feature: "server-side encryption (KMS key)", header: "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", field: "x-amz-server-side-encryption-aws-kms-key-id",
@@ -94,24 +83,8 @@ var refusalTable = []refusal{
 	{feature: "server-side encryption (bucket key)", header: "X-Amz-Server-Side-Encryption-Bucket-Key-Enabled", field: "x-amz-server-side-encryption-bucket-key-enabled",
 		ops: objectWrites, asks: asksTrue, answer: notImplemented},
 
-	// Server-side encryption with customer keys (SSE-C): no object here is
-	// encrypted with one, so a read that presents a key is answered as S3
-	// answers it for an object that is not.
-	{feature: "SSE-C", header: "X-Amz-Server-Side-Encryption-Customer-Algorithm", field: "x-amz-server-side-encryption-customer-algorithm",
-		ops: dataWrites, answer: notImplemented},
-	{feature: "SSE-C", header: "X-Amz-Server-Side-Encryption-Customer-Key", field: "x-amz-server-side-encryption-customer-key",
-		ops: dataWrites, answer: notImplemented},
-	{feature: "SSE-C", header: "X-Amz-Server-Side-Encryption-Customer-Key-Md5", field: "x-amz-server-side-encryption-customer-key-md5",
-		ops: dataWrites, answer: notImplemented},
-	{feature: "SSE-C", header: "X-Amz-Server-Side-Encryption-Customer-Algorithm", ops: []Op{OpGetObject, OpHeadObject}, answer: notApplicable},
-	{feature: "SSE-C", header: "X-Amz-Server-Side-Encryption-Customer-Key", ops: []Op{OpGetObject, OpHeadObject}, answer: notApplicable},
-	{feature: "SSE-C", header: "X-Amz-Server-Side-Encryption-Customer-Key-Md5", ops: []Op{OpGetObject, OpHeadObject}, answer: notApplicable},
-	{feature: "SSE-C (copy source)", header: "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Algorithm",
-		ops: []Op{OpCopyObject, OpUploadPartCopy}, answer: notApplicable},
-	{feature: "SSE-C (copy source)", header: "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key",
-		ops: []Op{OpCopyObject, OpUploadPartCopy}, answer: notApplicable},
-	{feature: "SSE-C (copy source)", header: "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key-Md5",
-		ops: []Op{OpCopyObject, OpUploadPartCopy}, answer: notApplicable},
+	// Server-side encryption with customer keys (SSE-C) is
+	// sse_customer.go's.
 
 	// Storage classes other than STANDARD.
 	{feature: "storage classes", header: "X-Amz-Storage-Class", field: "x-amz-storage-class", ops: objectWrites, asks: asksNotStd, answer: storageClass},

@@ -29,6 +29,10 @@ type response struct {
 	length int64
 	toEOF  bool
 	head   bool
+	// body streams length bytes that are not a file's (a sealed
+	// object's plaintext); a read error after the headers aborts the
+	// connection (request.abort).
+	body io.Reader
 	// pending is an answer still being computed (a long
 	// CompleteMultipartUpload): after keepAliveAfter the response is
 	// committed as 200 and kept alive with whitespace, as S3 does; a
@@ -103,6 +107,8 @@ func (h *Handler) writeResponse(req *request, w http.ResponseWriter, resp *respo
 			_, _ = w.Write(prefix)
 		}
 		_, _ = w.Write(body)
+	case resp.body != nil && !resp.head:
+		h.sendStream(req, w, resp)
 	case resp.file != nil && !resp.head:
 		if err := sendBody(w, resp.file, resp.length, resp.toEOF); err != nil {
 			// Headers are gone; the client sees a short body and retries.

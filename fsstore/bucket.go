@@ -41,6 +41,8 @@ type bucketRecord struct {
 	Quota int64 `json:"quota,omitempty"`
 	// Lifecycle: the lifecycle configuration (package lifecycle), opaque here.
 	Lifecycle json.RawMessage `json:"lc,omitempty"`
+	// Encryption is the default encryption document (caddys3/sse_bucket.go).
+	Encryption json.RawMessage `json:"sse,omitempty"`
 }
 
 func recordPath(name string) string { return bucketsDir + "/" + name + ".json" }
@@ -141,7 +143,7 @@ func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
 	}
 	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created,
 		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning, Tags: rec.Tags,
-		ObjectLock: rec.ObjectLock, Ownership: rec.Ownership, PublicAccess: rec.PublicAccess,
+		ObjectLock: rec.ObjectLock, Ownership: rec.Ownership, PublicAccess: rec.PublicAccess, Encryption: rec.Encryption,
 		Quota: rec.Quota, Lifecycle: rec.Lifecycle}, nil
 }
 
@@ -182,6 +184,7 @@ const (
 	BucketOwnership    // the ObjectOwnership value, as bytes
 	BucketPublicAccess // the public access block
 	BucketLifecycle    // the lifecycle configuration
+	BucketEncryption   // the default encryption
 )
 
 // SetBucketDoc replaces (data nil: removes) one of the bucket's documents
@@ -203,6 +206,8 @@ func (s *Store) SetBucketDoc(ctx context.Context, name string, doc BucketDoc, da
 			rec.PublicAccess = data
 		case BucketLifecycle:
 			rec.Lifecycle = data
+		case BucketEncryption:
+			rec.Encryption = data
 		default:
 			return false, fmt.Errorf("fsstore: unknown bucket document %d", doc)
 		}

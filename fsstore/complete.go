@@ -179,6 +179,10 @@ func (s *Store) complete(ctx context.Context, bucket, key, uploadID string, p ob
 	if err != nil {
 		return ObjectMeta{}, err
 	}
+	enc, err := joinedEncryption(rec.Meta.Encryption, used)
+	if err != nil {
+		return ObjectMeta{}, err
+	}
 
 	tmp, f, err := s.createTemp("mpu-")
 	if err != nil {
@@ -190,7 +194,8 @@ func (s *Store) complete(ctx context.Context, bucket, key, uploadID string, p ob
 		return ObjectMeta{}, err
 	}
 	meta := rec.Meta
-	meta.Size, meta.ETag, meta.Checksums = size, multipartETag(used), sums
+	meta.Size, meta.ETag, meta.Checksums = enc.sizeOf(size), multipartETag(used), sums
+	meta.Encryption = enc
 	meta.parts = partsRecordOf(objectParts(used, meta.ChecksumAlgorithm, meta.ChecksumType))
 	versioned, err := s.bucketState(bucket)
 	var m ObjectMeta
@@ -339,12 +344,12 @@ func (s *Store) joinParts(ctx context.Context, dst *os.File, dir string, parts [
 		if err != nil {
 			return 0, err
 		}
-		err = s.copyPart(ctx, dst, off, src, p.Size, &useCFR)
+		err = s.copyPart(ctx, dst, off, src, p.fileSize(), &useCFR)
 		src.Close()
 		if err != nil {
 			return 0, err
 		}
-		off += p.Size
+		off += p.fileSize()
 	}
 	return off, nil
 }

@@ -224,6 +224,9 @@ type BucketInfo struct {
 	// Lifecycle is the bucket's lifecycle configuration as
 	// SetBucketDoc(BucketLifecycle) stored it (nil when unset).
 	Lifecycle []byte
+	// Encryption is the default encryption document (BucketEncryption),
+	// opaque here; nil when unset.
+	Encryption []byte
 }
 
 // ObjectMeta is what is stored with an object besides its bytes.
@@ -268,6 +271,8 @@ type ObjectMeta struct {
 	// parts is the part list of an object made by
 	// CompleteMultipartUpload (see Parts).
 	parts *partsRecord
+	// Encryption: how the file is sealed (sse.go); nil for a plain file.
+	Encryption *Encryption `json:",omitempty"`
 }
 
 // PutOptions control one PutObject.
@@ -284,6 +289,9 @@ type PutOptions struct {
 	// verified checksums it returns are stored with the object (they
 	// replace Meta.Checksums).
 	Checksums func() map[string]string
+	// Seal, when set, seals the body on its way to the file (sse.go);
+	// Meta.Encryption says how.
+	Seal Sealer
 }
 
 // metaAtEOF is the metadata to store for a body of size bytes with MD5
@@ -291,6 +299,8 @@ type PutOptions struct {
 func (o *PutOptions) metaAtEOF(size int64, etag string) ObjectMeta {
 	m := o.Meta
 	m.Size, m.ETag = size, etag
+	m.Encryption = m.Encryption.withSize(size)
+	m.ETag = m.Encryption.etag(etag)
 	m.parts = nil // one PUT (or a copy) is one part
 	if o.Checksums != nil {
 		m.Checksums = o.Checksums()

@@ -44,6 +44,8 @@ type metaRecord struct {
 	LH string      `json:"lh,omitempty"`
 	// PT is the part list of a multipart object (parts_record.go).
 	PT *partsRecord `json:"pt,omitempty"`
+	// SE: how the data file is sealed (sse.go); nil for a plain file.
+	SE *Encryption `json:"se,omitempty"`
 }
 
 func recordOf(m *ObjectMeta) metaRecord {
@@ -65,12 +67,13 @@ func recordOf(m *ObjectMeta) metaRecord {
 		LK:                 lockRecordOf(m),
 		LH:                 m.LegalHold,
 		PT:                 m.parts,
+		SE:                 m.Encryption,
 	}
 }
 
 func (r *metaRecord) meta(size int64, mtime int64) ObjectMeta {
 	return ObjectMeta{
-		Size:               size,
+		Size:               r.SE.sizeOf(size),
 		ETag:               r.ETag,
 		LastModified:       time.Unix(mtime, 0).UTC(),
 		ContentType:        r.ContentType,
@@ -92,6 +95,7 @@ func (r *metaRecord) meta(size int64, mtime int64) ObjectMeta {
 		LockUntil:          r.LK.until(),
 		LegalHold:          r.LH,
 		parts:              r.PT,
+		Encryption:         r.SE,
 	}
 }
 

@@ -270,6 +270,12 @@ func (s *Store) GetUpload(ctx context.Context, bucket, key, uploadID string) (Up
 // checksums become the part's Checksums. The part appears by one rename,
 // with its metadata.
 func (s *Store) UploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string) (Part, error) {
+	return s.uploadPart(ctx, bucket, key, uploadID, partNumber, body, checksums, nil, false)
+}
+
+// uploadPart is UploadPart, sealing the body with seal when set (sse.go);
+// customer: sealed with an SSE-C key.
+func (s *Store) uploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, checksums func() map[string]string, seal Sealer, customer bool) (Part, error) {
 	if _, err := resolveUpload(bucket, key, uploadID); err != nil {
 		return Part{}, s.noSuchUpload(bucket, err)
 	}
@@ -285,7 +291,7 @@ func (s *Store) UploadPart(ctx context.Context, bucket, key, uploadID string, pa
 		return Part{}, err
 	}
 	part := Part{PartNumber: partNumber}
-	part.Size, part.ETag, err = s.copyBody(ctx, f, body)
+	part.Size, part.ETag, err = s.copyBodySealed(ctx, f, body, seal)
 	if err != nil {
 		s.discardTemp(tmp, f)
 		return Part{}, err
@@ -296,6 +302,11 @@ func (s *Store) UploadPart(ctx context.Context, bucket, key, uploadID string, pa
 	name := partName(partNumber)
 	pkey := partKey(uploadID, name)
 	rec := metaRecord{ETag: part.ETag, Checksums: part.Checksums}
+	if seal != nil {
+		rec.SE = &Encryption{Size: part.Size, Customer: customer}
+		part.ETag = rec.SE.etag(part.ETag)
+		rec.ETag = part.ETag
+	}
 	id, err := s.stageMeta(f, bucket, pkey, &rec)
 	if err != nil {
 		s.discardTemp(tmp, f)
@@ -355,9 +366,12 @@ func (s *Store) readPart(dir, bucket, uploadID, name string) (part Part, ok bool
 		part = Part{
 			PartNumber:   n,
 			ETag:         rec.ETag,
-			Size:         id.Size,
+			Size:         rec.SE.sizeOf(id.Size),
 			LastModified: time.Unix(unixSec(id.MTime), 0).UTC(),
 			Checksums:    rec.Checksums,
+		}
+		if rec.SE != nil {
+			part.sealed = id.Size
 		}
 		ok = true
 		return nil

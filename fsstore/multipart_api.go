@@ -25,6 +25,9 @@ type Part struct {
 	LastModified time.Time
 	// Checksums of the part by upper-case algorithm, base64.
 	Checksums map[string]string
+	// sealed is the size of a sealed part's file (Size is its plaintext);
+	// 0 for a plain part (sse.go).
+	sealed int64
 }
 
 // CompletePart names a part in a CompleteMultipartUpload request.

@@ -66,7 +66,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err != nil {
 		return ObjectMeta{}, err
 	}
-	size, etag, err := s.copyBody(ctx, f, body)
+	size, etag, err := s.copyBodySealed(ctx, f, body, opts.Seal)
 	if err != nil {
 		s.discardTemp(tmp, f)
 		return ObjectMeta{}, err

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -326,3 +328,55 @@ func (s *Store) NodeID() string { return s.node }
 
 // NodeAlive reports whether node id has a fresh heartbeat.
 func (s *Store) NodeAlive(id string) bool { return s.nodeAlive(id, map[string]bool{}) }
+
+// StoredBytes walks the bucket (its tree and its version area) and sums
+// the sizes of its distinct data files: the same bytes the usage hook
+// counts, including the header and tags of encrypted objects. files is
+// the number of distinct files (versions and delete markers); complete is
+// false when the walk stopped after limit files.
+func (s *Store) StoredBytes(ctx context.Context, bucket string, limit int64) (bytes, files int64, complete bool, err error) {
+	if !ValidBucketName(bucket) {
+		return 0, 0, false, ErrNoSuchBucket
+	}
+	if _, err := s.root.Lstat(bucket); err != nil {
+		return 0, 0, false, ErrNoSuchBucket
+	}
+	shared := map[uint64]bool{} // inodes with several names, once each
+	stop := errors.New("limit")
+	for _, top := range []string{bucket, versionsDir + "/" + bucket} {
+		err = filepath.WalkDir(filepath.Join(s.root.Name(), top), func(_ string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // gone meanwhile: a walk is a snapshot of no instant anyway
+			}
+			if cerr := ctx.Err(); cerr != nil {
+				return cerr
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			fi, err := d.Info()
+			if err != nil {
+				return nil
+			}
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+				if shared[st.Ino] {
+					return nil
+				}
+				shared[st.Ino] = true
+			}
+			bytes += fi.Size()
+			files++
+			if files >= limit {
+				return stop
+			}
+			return nil
+		})
+		if err == stop {
+			return bytes, files, false, nil
+		}
+		if err != nil {
+			return bytes, files, false, err
+		}
+	}
+	return bytes, files, true, nil
+}

@@ -71,6 +71,10 @@ func (u *usageTally) check(t *testing.T, s *Store, bucket, step string) {
 	if want := walkedBytes(t, s, bucket); got != want || inexact {
 		t.Fatalf("after %s: counted %d bytes (inexact %v), the bucket holds %d", step, got, inexact, want)
 	}
+	// The usage walk finds the same bytes from the files.
+	if stored, _, complete, err := s.StoredBytes(context.Background(), bucket, 1<<20); stored != got || !complete || err != nil {
+		t.Fatalf("after %s: StoredBytes %d (%v, %v), counted %d", step, stored, complete, err, got)
+	}
 }
 
 // The hook hears exactly what every write and delete path changes, in each

@@ -35,6 +35,7 @@ const (
 	InvalidBucketState                      Code = "InvalidBucketState"
 	InvalidChunkSizeError                   Code = "InvalidChunkSizeError"
 	InvalidDigest                           Code = "InvalidDigest"
+	InvalidEncryptionAlgorithmError         Code = "InvalidEncryptionAlgorithmError"
 	InvalidObjectState                      Code = "InvalidObjectState"
 	InvalidPart                             Code = "InvalidPart"
 	InvalidPartNumber                       Code = "InvalidPartNumber"
@@ -77,12 +78,15 @@ const (
 	RequestHeaderSectionTooLarge            Code = "RequestHeaderSectionTooLarge"
 	RequestTimeTooSkewed                    Code = "RequestTimeTooSkewed"
 	RequestTimeout                          Code = "RequestTimeout"
-	ServiceUnavailable                      Code = "ServiceUnavailable"
-	SignatureDoesNotMatch                   Code = "SignatureDoesNotMatch"
-	SlowDown                                Code = "SlowDown"
-	UnexpectedContent                       Code = "UnexpectedContent"
-	UnresolvableGrantByEmailAddress         Code = "UnresolvableGrantByEmailAddress"
-	XAmzContentSHA256Mismatch               Code = "XAmzContentSHA256Mismatch"
+
+	ServerSideEncryptionConfigurationNotFoundError Code = "ServerSideEncryptionConfigurationNotFoundError"
+
+	ServiceUnavailable              Code = "ServiceUnavailable"
+	SignatureDoesNotMatch           Code = "SignatureDoesNotMatch"
+	SlowDown                        Code = "SlowDown"
+	UnexpectedContent               Code = "UnexpectedContent"
+	UnresolvableGrantByEmailAddress Code = "UnresolvableGrantByEmailAddress"
+	XAmzContentSHA256Mismatch       Code = "XAmzContentSHA256Mismatch"
 	// MinIO's codes, for its admin API and bucket quotas (texts_admin.go).
 	XMinioAdminBucketQuotaExceeded        Code = "XMinioAdminBucketQuotaExceeded"
 	XMinioAdminConfigBadJSON              Code = "XMinioAdminConfigBadJSON"
@@ -141,6 +145,7 @@ var table = map[Code]Row{
 	InvalidBucketState:                      {409, "The request is not valid with the current state of the bucket."},
 	InvalidChunkSizeError:                   {400, "Only the last chunk is allowed to have a size less than 8192 bytes"},
 	InvalidDigest:                           {400, "The Content-MD5 or checksum value you specified is not valid."},
+	InvalidEncryptionAlgorithmError:         {400, "The encryption request you specified is not valid. The valid value is AES256."},
 	InvalidObjectState:                      {403, "The operation is not valid for the current state of the object."},
 	InvalidPartNumber:                       {416, "The requested partnumber is not satisfiable"},
 	InvalidPart:                             {400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
@@ -183,12 +188,15 @@ var table = map[Code]Row{
 	RequestHeaderSectionTooLarge:            {400, "Your request header section exceeds the maximum allowed size."},
 	RequestTimeTooSkewed:                    {403, "The difference between the request time and the current time is too large."},
 	RequestTimeout:                          {400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."},
-	ServiceUnavailable:                      {503, "Please reduce your request rate."},
-	SignatureDoesNotMatch:                   {403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
-	SlowDown:                                {503, "Please reduce your request rate."},
-	UnexpectedContent:                       {400, "This request does not support content."},
-	UnresolvableGrantByEmailAddress:         {400, "The e-mail address you provided does not match any account on record."},
-	XAmzContentSHA256Mismatch:               {400, "The provided 'x-amz-content-sha256' header does not match what was computed."},
+
+	ServerSideEncryptionConfigurationNotFoundError: {404, "The server side encryption configuration was not found"},
+
+	ServiceUnavailable:              {503, "Please reduce your request rate."},
+	SignatureDoesNotMatch:           {403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
+	SlowDown:                        {503, "Please reduce your request rate."},
+	UnexpectedContent:               {400, "This request does not support content."},
+	UnresolvableGrantByEmailAddress: {400, "The e-mail address you provided does not match any account on record."},
+	XAmzContentSHA256Mismatch:       {400, "The provided 'x-amz-content-sha256' header does not match what was computed."},
 	// MinIO's statuses and texts (cmd/admin-handlers* and api-errors.go of
 	// minio/minio, read for the wire format only; the quota answer was
 	// confirmed against a real MinIO server, see docs/cloudstack-object-storage.md).

@@ -664,12 +664,90 @@ def lifecycle_scenario(t, s3):
 # ---- end lifecycle (h-lifecycle) ----
 
 
+# ---- encryption at rest (issue 19, h-sse) ----
+def sse_scenario():
+    """SSE-S3 by header and by bucket default (PUT, GET, HEAD, copy,
+    multipart through upload_fileobj), and SSE-C refused until built."""
+    import io
+    from boto3.s3.transfer import TransferConfig
+    t = ARGS.label + ": sse: "
+    s3 = make_client()
+    b = "sse-" + uuid.uuid4().hex[:16]
+    check(t + "create_bucket", lambda: s3.create_bucket(Bucket=b))
+    body = b"sse scenario " * 10000
+    r = check(t + "put_object ServerSideEncryption=AES256",
+              lambda: s3.put_object(Bucket=b, Key="s3", Body=body, ServerSideEncryption="AES256"))
+    report(bool(r) and r.get("ServerSideEncryption") == "AES256", t + "put answers AES256")
+    g = check(t + "get_object", lambda: s3.get_object(Bucket=b, Key="s3"))
+    report(bool(g) and g["Body"].read() == body and g.get("ServerSideEncryption") == "AES256", t + "get: plaintext, AES256")
+    h = check(t + "head_object", lambda: s3.head_object(Bucket=b, Key="s3"))
+    report(bool(h) and h["ContentLength"] == len(body) and h.get("ServerSideEncryption") == "AES256", t + "head: plaintext size, AES256")
+    rg = check(t + "ranged get", lambda: s3.get_object(Bucket=b, Key="s3", Range="bytes=70000-70099")["Body"].read())
+    report(rg == body[70000:70100], t + "range reads the plaintext")
+    check(t + "copy_object to a plain object", lambda: s3.copy_object(Bucket=b, Key="plain", CopySource={"Bucket": b, "Key": "s3"}))
+    hp = check(t + "head the plain copy", lambda: s3.head_object(Bucket=b, Key="plain"))
+    report(bool(hp) and "ServerSideEncryption" not in hp, t + "the copy without SSE is plain")
+    rule = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
+    check(t + "put_bucket_encryption AES256", lambda: s3.put_bucket_encryption(Bucket=b, ServerSideEncryptionConfiguration=rule))
+    ge = check(t + "get_bucket_encryption", lambda: s3.get_bucket_encryption(Bucket=b))
+    report(bool(ge) and ge["ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256",
+           t + "get_bucket_encryption says AES256")
+    big = os.urandom(12 << 20)
+    cfg = TransferConfig(multipart_threshold=5 << 20, multipart_chunksize=5 << 20)
+    check(t + "upload_fileobj 12 MiB (multipart) under the default",
+          lambda: s3.upload_fileobj(io.BytesIO(big), b, "mp", Config=cfg))
+    hm = check(t + "head the multipart object", lambda: s3.head_object(Bucket=b, Key="mp"))
+    report(bool(hm) and hm.get("ServerSideEncryption") == "AES256" and hm["ContentLength"] == len(big), t + "multipart object is AES256")
+    out = io.BytesIO()
+    check(t + "download_fileobj", lambda: s3.download_fileobj(b, "mp", out, Config=cfg))
+    report(out.getvalue() == big, t + "multipart object reads back")
+    check(t + "delete_bucket_encryption", lambda: s3.delete_bucket_encryption(Bucket=b))
+    code, status = error_code(lambda: s3.get_bucket_encryption(Bucket=b))
+    report(code == "ServerSideEncryptionConfigurationNotFoundError" and status == 404, t + "no configuration: 404",
+           "got %s %s" % (status, code))
+    # SSE-C (SSECustomerKey: boto3 adds the algorithm's MD5): over TLS
+    # only, as S3.
+    key, other = b"k" * 32, b"o" * 32
+    ssec = dict(SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+    if not ARGS.endpoint.startswith("https:"):
+        code, status = error_code(lambda: s3.put_object(Bucket=b, Key="ssec", Body=b"x", **ssec))
+        report(code == "InvalidRequest" and status == 400, t + "SSE-C over plain HTTP refused", "got %s %s" % (status, code))
+    else:
+        p = check(t + "put_object SSECustomerKey", lambda: s3.put_object(Bucket=b, Key="ssec", Body=body, **ssec))
+        report(bool(p) and p.get("SSECustomerAlgorithm") == "AES256", t + "put answers the SSE-C algorithm")
+        g = check(t + "get_object SSECustomerKey", lambda: s3.get_object(Bucket=b, Key="ssec", **ssec)["Body"].read())
+        report(g == body, t + "SSE-C object reads back with its key")
+        code, status = error_code(lambda: s3.get_object(Bucket=b, Key="ssec"))
+        report(code == "InvalidRequest" and status == 400, t + "get without the key refused", "got %s %s" % (status, code))
+        code, status = error_code(lambda: s3.get_object(Bucket=b, Key="ssec", SSECustomerAlgorithm="AES256", SSECustomerKey=other))
+        report(code == "AccessDenied" and status == 403, t + "get with another key denied", "got %s %s" % (status, code))
+        check(t + "copy_object from the SSE-C key to another",
+              lambda: s3.copy_object(Bucket=b, Key="ssec2", CopySource={"Bucket": b, "Key": "ssec"},
+                                     CopySourceSSECustomerAlgorithm="AES256", CopySourceSSECustomerKey=key,
+                                     SSECustomerAlgorithm="AES256", SSECustomerKey=other))
+        g2 = check(t + "get the copy with the other key",
+                   lambda: s3.get_object(Bucket=b, Key="ssec2", SSECustomerAlgorithm="AES256", SSECustomerKey=other)["Body"].read())
+        report(g2 == body, t + "the copy reads back with the other key")
+        out2 = io.BytesIO()
+        check(t + "upload_fileobj 12 MiB with SSECustomerKey (multipart)",
+              lambda: s3.upload_fileobj(io.BytesIO(big), b, "ssec-mp", Config=cfg, ExtraArgs=ssec))
+        check(t + "download_fileobj with SSECustomerKey", lambda: s3.download_fileobj(b, "ssec-mp", out2, Config=cfg, ExtraArgs=ssec))
+        report(out2.getvalue() == big, t + "SSE-C multipart object reads back")
+
+    def cleanup():
+        for k in ("s3", "plain", "mp", "ssec", "ssec2", "ssec-mp"):
+            s3.delete_object(Bucket=b, Key=k)
+        s3.delete_bucket(Bucket=b)
+    check(t + "delete objects and bucket", cleanup)
+# ---- end encryption at rest ----
+
 if __name__ == "__main__":
     try:
         main()
         tagging_scenario()
         object_lock(ARGS.label, ARGS.label + ": ", make_client())
         lifecycle_scenario(ARGS.label + ": ", make_client())
+        sse_scenario()
     except Exception:  # noqa: BLE001
         traceback.print_exc()
         report(False, "scenario crashed")

@@ -69,6 +69,9 @@ s3 {
 		key $CADDYS3_ALICE_KEY $CADDYS3_ALICE_SECRET alice
 		key $CADDYS3_BOB_KEY {env.CADDYS3_CLIENTS_BOB_SECRET} bob
 	}
+	encryption {
+		key clients-1 {env.CADDYS3_CLIENTS_MASTER_KEY}
+	}
 }
 EOF
 }
@@ -99,7 +102,8 @@ $(s3_block '\t')
 EOF
 
 echo "== starting $BIN: https://$DOMAIN:$TLSPORT (tls internal, *.$DOMAIN) and http://127.0.0.1:$PORT"
-server_start "$WORK/Caddyfile" 1800 CADDYS3_CLIENTS_BOB_SECRET="$CADDYS3_BOB_SECRET"
+server_start "$WORK/Caddyfile" 1800 CADDYS3_CLIENTS_BOB_SECRET="$CADDYS3_BOB_SECRET" \
+	CADDYS3_CLIENTS_MASTER_KEY="$(head -c 32 /dev/urandom | base64)" # SSE-S3 (docs/encryption.md)
 CA="$SERVER_CA"
 
 # Up when the HTTP port answers and an HTTPS request verifies against the

@@ -247,7 +247,7 @@ func TestAdversarialNo5xx(t *testing.T) {
 
 	// (d) refused features, signed.
 	refusedFeatures := []refusedAsk{
-		{"SSE-C", sseCHeaders, 501, "NotImplemented", msgNotImplemented},
+		{"SSE-C over HTTP", sseCHeaders, 400, "InvalidRequest", msgSSECInsecure},
 		{"Object Lock", hdr("X-Amz-Object-Lock-Mode", "COMPLIANCE", "X-Amz-Object-Lock-Retain-Until-Date", "2099-01-01T00:00:00Z"), 400, "InvalidRequest", msgNoObjectLock},
 		{"legal hold", hdr("X-Amz-Object-Lock-Legal-Hold", "ON"), 400, "InvalidRequest", msgNoObjectLock},
 	}

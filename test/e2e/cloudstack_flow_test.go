@@ -36,7 +36,7 @@ func csFlowConfig(port int, root, apiKey, apiSecret, account string) testserver.
 	c := csConfig(port, root)
 	c.Caddyfile = strings.Replace(c.Caddyfile, "\t\t\tkey AKIAEXAMPLEALICE0001",
 		fmt.Sprintf("\t\t\tkey %s %s %s\n\t\t\tkey AKIAEXAMPLEALICE0001", apiKey, apiSecret, account), 1)
-	return c
+	return withMasterKeys(c, masterKeyEntry{"e2e-1", masterKey}) // the encryption switch (step 8)
 }
 
 // javaClient is minio-java 8.5.2's S3Base over http: path-style, region
@@ -371,10 +371,14 @@ func TestCloudStackFlow(t *testing.T) {
 		t.Fatalf("%d of 8 concurrent uploads admitted; 3 fit", admitted)
 	}
 
-	// 8. The encryption switch: no SSE here yet (issue 19), so a clean
-	// S3 error that CloudStack shows, never a fake success.
+	// 8. The encryption switch: SSE-S3 default encryption (issue 19),
+	// on and off again.
 	sse := `<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>`
-	wantJavaError(t, admin.bucketCall("PUT", bucket, "", "encryption=", []byte(sse), nil), 501, "NotImplemented")
+	wantStatus(t, admin.bucketCall("PUT", bucket, "", "encryption=", []byte(sse), nil), 200)
+	if r := admin.bucketCall("GET", bucket, "", "encryption=", nil, nil); r.Status != 200 || !strings.Contains(string(r.Body), "<SSEAlgorithm>AES256</SSEAlgorithm>") {
+		t.Fatalf("GET ?encryption after the switch: %s", r)
+	}
+	wantStatus(t, admin.bucketCall("DELETE", bucket, "", "encryption=", nil, nil), 204)
 
 	// 9. deleteBucket: bucketExists, then removeBucket. Refused while
 	// objects, then while their versions remain.

@@ -73,6 +73,9 @@ const (
 	// variable ({env.CADDYS3_E2E_BOB_SECRET} in the Caddyfile), so every
 	// test that uses bob also tests placeholder secrets.
 	bobSecretEnv = "CADDYS3_E2E_BOB_SECRET"
+	// The master key of SSE-S3 (sse_test.go), also from the environment.
+	masterKeyEnv = "CADDYS3_E2E_MASTER_KEY"
+	masterKey    = "c3NlLWUyZS1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmc="
 
 	emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
@@ -135,6 +138,10 @@ const caddyfileTemplate = `{
 			# access_test.go's admin (adminKey, adminSecret, adminID).
 			key AKIAEXAMPLEADMIN0001 adminsecret000000000000000000000000000000 e2e-admin
 		}
+		# SSE-S3's master key (sse_test.go).
+		encryption {
+			key e2e-1 {env.CADDYS3_E2E_MASTER_KEY}
+		}
 	}
 }
 
@@ -153,6 +160,9 @@ http://127.0.0.1:{{PORT}}, http://*.s3.test:{{PORT}}, http://s3.test:{{PORT}} {
 			}
 			request>headers>Authorization delete
 			request>headers>Cookie delete
+			# SSE-C keys (docs/encryption.md): Caddy logs request headers as sent.
+			request>headers>X-Amz-Server-Side-Encryption-Customer-Key delete
+			request>headers>X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key delete
 		}
 	}
 	handle_path /s3/* {
@@ -292,7 +302,7 @@ func startServer() error {
 		Bin:       srv.bin,
 		Dir:       srv.work,
 		Caddyfile: cf,
-		Env:       map[string]string{bobSecretEnv: bobSecret},
+		Env:       map[string]string{bobSecretEnv: bobSecret, masterKeyEnv: masterKey},
 		Wait:      []string{srv.hostport, metricsHostport},
 		WaitTLS:   []string{tlsHostport},
 	})

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -67,6 +68,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	data := randomBytes(10 << 10)
 	putBytes(t, alc, bucket, "k", data)
 	getBytes(t, alc, bucket, "k")
+	logSSERequests(t, alc, bucket) // sse_test.go
 	getBytes(t, sdk(alice, srv.base+"/s3", withHC), bucket, "k")
 	// Bob's secret comes from an {env.*} placeholder.
 	bb := newBucketName("logs-bob")
@@ -174,6 +176,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	}
 
 	secrets := map[string]string{"alice's secret": aliceSecret, "bob's secret": bobSecret, "the wrong secret": wrongSecret}
+	maps.Copy(secrets, sseSecrets) // the master key; SSE-C keys
 	rec.mu.Lock()
 	n := 0
 	for s := range rec.sigs {

@@ -67,12 +67,11 @@ func withHeader(a, b http.Header) http.Header {
 // objectWriteAsks are refused on PutObject, CopyObject and
 // CreateMultipartUpload alike.
 var objectWriteAsks = []refusedAsk{
-	{"SSE-S3 AES256", hdr("X-Amz-Server-Side-Encryption", "AES256"), 501, "NotImplemented", msgNotImplemented},
 	{"SSE-KMS", hdr("X-Amz-Server-Side-Encryption", "aws:kms", "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", "arn:aws:kms:us-east-1:111122223333:key/k"), 501, "NotImplemented", msgNotImplemented},
 	{"KMS key id alone", hdr("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", "k"), 501, "NotImplemented", msgNotImplemented},
 	{"KMS context", hdr("X-Amz-Server-Side-Encryption-Context", "e30="), 501, "NotImplemented", msgNotImplemented},
 	{"bucket key", hdr("X-Amz-Server-Side-Encryption-Bucket-Key-Enabled", "true"), 501, "NotImplemented", msgNotImplemented},
-	{"SSE-C", sseCHeaders, 501, "NotImplemented", msgNotImplemented},
+	{"SSE-C over HTTP", sseCHeaders, 400, "InvalidRequest", msgSSECInsecure},
 	{"Object Lock COMPLIANCE", hdr("X-Amz-Object-Lock-Mode", "COMPLIANCE", "X-Amz-Object-Lock-Retain-Until-Date", "2099-01-01T00:00:00Z"), 400, "InvalidRequest", msgNoObjectLock},
 	{"legal hold", hdr("X-Amz-Object-Lock-Legal-Hold", "ON"), 400, "InvalidRequest", msgNoObjectLock},
 	{"storage class GLACIER", hdr("X-Amz-Storage-Class", "GLACIER"), 501, "NotImplemented", msgNotImplemented},
@@ -112,7 +111,7 @@ func TestRefusedHeaders(t *testing.T) {
 
 	t.Run("CopyObject", func(t *testing.T) {
 		asks := append(objectWriteAsks[:len(objectWriteAsks):len(objectWriteAsks)],
-			refusedAsk{"SSE-C of the source", sseCCopySourceHeaders, 400, "InvalidRequest", msgNotApplicable})
+			refusedAsk{"SSE-C of the source over HTTP", sseCCopySourceHeaders, 400, "InvalidRequest", msgSSECInsecure})
 		for _, a := range asks {
 			t.Run(a.name, func(t *testing.T) {
 				key := "copy/" + a.name
@@ -148,10 +147,10 @@ func TestRefusedHeaders(t *testing.T) {
 			a    refusedAsk
 			copy bool
 		}{
-			{refusedAsk{"SSE-C", sseCHeaders, 501, "NotImplemented", msgNotImplemented}, false},
+			{refusedAsk{"SSE-C over HTTP", sseCHeaders, 400, "InvalidRequest", msgSSECInsecure}, false},
 			{refusedAsk{"SSE-S3", hdr("X-Amz-Server-Side-Encryption", "AES256"), 400, "InvalidArgument", msgSSENotSupported}, false},
-			{refusedAsk{"copy SSE-C", sseCHeaders, 501, "NotImplemented", msgNotImplemented}, true},
-			{refusedAsk{"copy SSE-C of the source", sseCCopySourceHeaders, 400, "InvalidRequest", msgNotApplicable}, true},
+			{refusedAsk{"copy SSE-C over HTTP", sseCHeaders, 400, "InvalidRequest", msgSSECInsecure}, true},
+			{refusedAsk{"copy SSE-C of the source over HTTP", sseCCopySourceHeaders, 400, "InvalidRequest", msgSSECInsecure}, true},
 			{refusedAsk{"copy SSE-S3", hdr("X-Amz-Server-Side-Encryption", "AES256"), 400, "InvalidArgument", msgSSENotSupported}, true},
 		} {
 			t.Run(c.a.name, func(t *testing.T) {
@@ -174,8 +173,8 @@ func TestRefusedHeaders(t *testing.T) {
 
 	t.Run("GetObject and HeadObject", func(t *testing.T) {
 		for _, a := range []refusedAsk{
-			{"SSE-C", sseCHeaders, 400, "InvalidRequest", msgNotApplicable},
-			{"SSE-C algorithm alone", hdr("X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256"), 400, "InvalidRequest", msgNotApplicable},
+			{"SSE-C over HTTP", sseCHeaders, 400, "InvalidRequest", msgSSECInsecure},
+			{"SSE-C algorithm alone over HTTP", hdr("X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256"), 400, "InvalidRequest", msgSSECInsecure},
 			{"SSE-S3", hdr("X-Amz-Server-Side-Encryption", "AES256"), 400, "InvalidArgument", msgSSENotSupported},
 		} {
 			for _, method := range []string{"GET", "HEAD"} {
@@ -230,10 +229,9 @@ func TestRefusedPostFields(t *testing.T) {
 		field, value string
 		a            refusedAsk
 	}{
-		{"x-amz-server-side-encryption", "AES256", refusedAsk{status: 501, code: "NotImplemented", msg: msgNotImplemented}},
 		{"x-amz-server-side-encryption-aws-kms-key-id", "k", refusedAsk{status: 501, code: "NotImplemented", msg: msgNotImplemented}},
-		{"x-amz-server-side-encryption-customer-algorithm", "AES256", refusedAsk{status: 501, code: "NotImplemented", msg: msgNotImplemented}},
-		{"x-amz-server-side-encryption-customer-key", "MzJieXRlc2xvbmdzZWNyZXRrZXltdXN0cHJvdmlkZWQ=", refusedAsk{status: 501, code: "NotImplemented", msg: msgNotImplemented}},
+		{"x-amz-server-side-encryption-customer-algorithm", "AES256", refusedAsk{status: 400, code: "InvalidRequest", msg: msgSSECInsecure}},
+		{"x-amz-server-side-encryption-customer-key", "MzJieXRlc2xvbmdzZWNyZXRrZXltdXN0cHJvdmlkZWQ=", refusedAsk{status: 400, code: "InvalidRequest", msg: msgSSECInsecure}},
 		// A mode without its date is malformed before the bucket's lock is
 		// looked at (versitygw's object lock header tests, run against S3).
 		{"x-amz-object-lock-mode", "GOVERNANCE", refusedAsk{status: 400, code: "InvalidArgument", msg: "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied."}},
