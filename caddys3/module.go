@@ -22,8 +22,8 @@ import (
 
 	"github.com/caddys3/caddys3/access"
 	"github.com/caddys3/caddys3/auth"
-	"github.com/caddys3/caddys3/lifecycle/executor"
 	"github.com/caddys3/caddys3/internal/keyring"
+	"github.com/caddys3/caddys3/lifecycle/executor"
 	"github.com/caddys3/caddys3/objstore"
 )
 
