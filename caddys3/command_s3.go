@@ -18,7 +18,8 @@ func init() {
 Tools that work on a storage root of the s3 handler, offline or while
 servers use it: "caddy s3 version" prints the module's version and the
 on-disk layout version it reads and writes, "caddy s3 fsck" checks and
-repairs a root. Run 'caddy s3 <command> --help' for each one.`,
+repairs a root, "caddy s3 lifecycle run" runs a lifecycle pass now,
+"caddy s3 decrypt" decrypts an encrypted object's file. Run 'caddy s3 <command> --help' for each one.`,
 		CobraFunc: func(cmd *cobra.Command) {
 			for _, sub := range s3Subcommands {
 				cmd.AddCommand(sub())

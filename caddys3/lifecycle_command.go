@@ -19,14 +19,17 @@ import (
 	"github.com/caddys3/caddys3/fsstore"
 )
 
-// `caddy s3-lifecycle run`: one lifecycle pass now, for operators and
+// `caddy s3 lifecycle run`: one lifecycle pass now, for operators and
 // tests. It reads the s3 handler of a config (root and lifecycle
 // options), joins the root as one more node and runs a pass under the
 // same lease as the servers, waiting for it while a server's pass runs.
 func init() {
-	caddycmd.RegisterCommand(caddycmd.Command{
-		Name:  "s3-lifecycle",
-		Usage: "run --config <file> [--adapter <name>] [--wait <duration>]",
+	s3Subcommands = append(s3Subcommands, lifecycleCommand)
+}
+
+func lifecycleCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "lifecycle run --config <file> [--adapter <name>] [--wait <duration>]",
 		Short: "Runs a lifecycle pass of the s3 handler's root now",
 		Long: `
 Runs one pass of the lifecycle executor over the root of the (first) s3
@@ -34,18 +37,17 @@ handler in the config, as the servers' background loop does: expired
 objects, noncurrent versions and delete markers, old multipart uploads.
 It takes the same lease as the servers sharing the root, waiting up to
 --wait while one of them holds it, and prints the pass's counts as JSON.`,
-		CobraFunc: func(cmd *cobra.Command) {
-			run := &cobra.Command{
-				Use:   "run",
-				Short: "Run one lifecycle pass now",
-				RunE:  caddycmd.WrapCommandFuncForCobra(cmdLifecycleRun),
-			}
-			run.Flags().StringP("config", "c", "", "Configuration file (required)")
-			run.Flags().StringP("adapter", "a", "", "Name of config adapter")
-			run.Flags().Duration("wait", time.Minute, "How long to wait for the lease")
-			cmd.AddCommand(run)
-		},
-	})
+	}
+	run := &cobra.Command{
+		Use:   "run",
+		Short: "Run one lifecycle pass now",
+		RunE:  caddycmd.WrapCommandFuncForCobra(cmdLifecycleRun),
+	}
+	run.Flags().StringP("config", "c", "", "Configuration file (required)")
+	run.Flags().StringP("adapter", "a", "", "Name of config adapter")
+	run.Flags().Duration("wait", time.Minute, "How long to wait for the lease")
+	cmd.AddCommand(run)
+	return cmd
 }
 
 func cmdLifecycleRun(fl caddycmd.Flags) (int, error) {

@@ -15,10 +15,14 @@ import (
 	"github.com/caddys3/caddys3/internal/sealed"
 )
 
+// `caddy s3 decrypt`: an encrypted object's plaintext from its file.
 func init() {
-	caddycmd.RegisterCommand(caddycmd.Command{
-		Name:  "s3-decrypt",
-		Usage: "--key <file|key> [--key …] <object file>",
+	s3Subcommands = append(s3Subcommands, decryptCommand)
+}
+
+func decryptCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "decrypt --key <file|key> [--key …] <object file>",
 		Short: "Writes the plaintext of an encrypted object's file to stdout",
 		Long: `
 Decrypts a file of an encrypted object (SSE-S3 or SSE-C) outside the
@@ -28,24 +32,23 @@ as base64 or hex text. --key may repeat; the key that opens the file is
 used. The file's authenticity is checked package by package: a damaged
 file stops with an error, after the intact packages before the damage.
 See docs/encryption.md.`,
-		CobraFunc: func(cmd *cobra.Command) {
-			cmd.Flags().StringArray("key", nil, "Master key or customer key: a key file, or the key as base64 or hex")
-			cmd.Args = cobra.ExactArgs(1)
-			cmd.RunE = caddycmd.WrapCommandFuncForCobra(cmdS3Decrypt)
-		},
-	})
+		Args: cobra.ExactArgs(1),
+		RunE: caddycmd.WrapCommandFuncForCobra(cmdS3Decrypt),
+	}
+	cmd.Flags().StringArray("key", nil, "Master key or customer key: a key file, or the key as base64 or hex")
+	return cmd
 }
 
 func cmdS3Decrypt(fl caddycmd.Flags) (int, error) {
 	sources, err := fl.GetStringArray("key")
 	if err != nil || len(sources) == 0 {
-		return caddy.ExitCodeFailedStartup, errors.New("s3-decrypt: --key is required")
+		return caddy.ExitCodeFailedStartup, errors.New("s3 decrypt: --key is required")
 	}
 	var keys [][]byte
 	for i, s := range sources {
 		k, err := keyring.Load(s)
 		if err != nil {
-			return caddy.ExitCodeFailedStartup, fmt.Errorf("s3-decrypt: key %d: %w", i+1, err)
+			return caddy.ExitCodeFailedStartup, fmt.Errorf("s3 decrypt: key %d: %w", i+1, err)
 		}
 		keys = append(keys, k)
 	}

@@ -229,7 +229,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // The executor expires by the moved clock: without versioning the
 // object goes; with versioning the current version gets a delete marker
 // and, a day after it became noncurrent, goes too; then the lone marker.
-// `caddy s3-lifecycle run` runs a pass on demand and prints its counts.
+// `caddy s3 lifecycle run` runs a pass on demand and prints its counts.
 func TestLifecycleExpiresByMovedClock(t *testing.T) {
 	dir := t.TempDir()
 	root, clock := filepath.Join(dir, "root"), filepath.Join(dir, "clock")
@@ -257,9 +257,9 @@ func TestLifecycleExpiresByMovedClock(t *testing.T) {
 		Examined       int64 `json:"examined"`
 		ExpiredCurrent int64 `json:"expired_current"`
 	}
-	out, err := node.Command(ctxT(t), "s3-lifecycle", "run", "--config", node.ConfigPath).Output()
+	out, err := node.Command(ctxT(t), "s3", "lifecycle", "run", "--config", node.ConfigPath).Output()
 	if err != nil || json.Unmarshal(out, &res) != nil || !res.Ran || res.Examined != 4 || res.ExpiredCurrent != 0 {
-		t.Fatalf("s3-lifecycle run: %s, %v", out, err)
+		t.Fatalf("s3 lifecycle run: %s, %v", out, err)
 	}
 	moveClock(t, clock, 36*time.Hour)
 	waitFor(t, 20*time.Second, "the versioned key's delete marker", func() bool {

@@ -461,7 +461,7 @@ func logSSERequests(t *testing.T, cl *s3.Client, bucket string) {
 	}
 }
 
-// TestSSEDecryptCommand: "caddy s3-decrypt" recovers an object's
+// TestSSEDecryptCommand: "caddy s3 decrypt" recovers an object's
 // plaintext from its file with the master key alone (docs/encryption.md),
 // and refuses a wrong key.
 func TestSSEDecryptCommand(t *testing.T) {
@@ -474,14 +474,14 @@ func TestSSEDecryptCommand(t *testing.T) {
 	}
 	file := filepath.Join(srv.root, bucket, "k")
 	wrong := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
-	out, err := exec.Command(srv.bin, "s3-decrypt", "--key", wrong, "--key", masterKey, file).Output()
+	out, err := exec.Command(srv.bin, "s3", "decrypt", "--key", wrong, "--key", masterKey, file).Output()
 	if err != nil || !bytes.Equal(out, body) {
-		t.Fatalf("s3-decrypt: %d bytes, %v", len(out), err)
+		t.Fatalf("s3 decrypt: %d bytes, %v", len(out), err)
 	}
-	cmd := exec.Command(srv.bin, "s3-decrypt", "--key", wrong, file)
+	cmd := exec.Command(srv.bin, "s3", "decrypt", "--key", wrong, file)
 	out, err = cmd.Output()
 	if err == nil || len(out) != 0 {
-		t.Fatalf("s3-decrypt with a wrong key: %d bytes, err %v", len(out), err)
+		t.Fatalf("s3 decrypt with a wrong key: %d bytes, err %v", len(out), err)
 	}
 }
 
@@ -566,9 +566,9 @@ func TestSSEC(t *testing.T) {
 	if data, err := io.ReadAll(obj); err != nil || !bytes.Equal(data, big) {
 		t.Fatalf("minio-go GET of the SSE-C multipart object: %d bytes, %v", len(data), err)
 	}
-	// s3-decrypt opens an SSE-C file with the customer's key.
-	out, err := exec.Command(srv.bin, "s3-decrypt", "--key", base64.StdEncoding.EncodeToString(keyA), filepath.Join(srv.root, bucket, "obj")).Output()
+	// s3 decrypt opens an SSE-C file with the customer's key.
+	out, err := exec.Command(srv.bin, "s3", "decrypt", "--key", base64.StdEncoding.EncodeToString(keyA), filepath.Join(srv.root, bucket, "obj")).Output()
 	if err != nil || !bytes.Equal(out, body) {
-		t.Fatalf("s3-decrypt with the customer key: %d bytes, %v", len(out), err)
+		t.Fatalf("s3 decrypt with the customer key: %d bytes, %v", len(out), err)
 	}
 }
