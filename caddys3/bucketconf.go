@@ -45,10 +45,7 @@ func (h *Handler) putBucketACL(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketACL, enc); err != nil {
-		return nil, err
-	}
-	return ok()
+	return h.setBucketDoc(req, fsstore.BucketACL, enc)
 }
 
 func (h *Handler) putObjectACL(req *request) (*response, error) {
@@ -162,10 +159,7 @@ func emptyStatements(body []byte) bool {
 }
 
 func (h *Handler) deleteBucketPolicy(req *request) (*response, error) {
-	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketPolicy, nil); err != nil {
-		return nil, err
-	}
-	return noContent()
+	return h.removeBucketDoc(req, fsstore.BucketPolicy)
 }
 
 func (h *Handler) getBucketCORS(req *request) (*response, error) {
@@ -192,17 +186,11 @@ func (h *Handler) putBucketCORS(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketCORS, enc); err != nil {
-		return nil, err
-	}
-	return ok()
+	return h.setBucketDoc(req, fsstore.BucketCORS, enc)
 }
 
 func (h *Handler) deleteBucketCORS(req *request) (*response, error) {
-	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketCORS, nil); err != nil {
-		return nil, err
-	}
-	return noContent()
+	return h.removeBucketDoc(req, fsstore.BucketCORS)
 }
 
 func bucketCORS(b *fsstore.BucketInfo) (*access.CORSConfig, error) {
@@ -285,4 +273,22 @@ func (h *Handler) setCORSHeaders(req *request, dst http.Header) {
 			dst[k] = append(dst[k], v...)
 		}
 	}
+}
+
+// setBucketDoc stores one of the bucket's documents (SetBucketDoc) and
+// answers 200.
+func (h *Handler) setBucketDoc(req *request, doc fsstore.BucketDoc, data []byte) (*response, error) {
+	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, doc, data); err != nil {
+		return nil, err
+	}
+	return ok()
+}
+
+// removeBucketDoc removes one of the bucket's documents and answers 204,
+// also when there was none (as S3's Delete… operations do).
+func (h *Handler) removeBucketDoc(req *request, doc fsstore.BucketDoc) (*response, error) {
+	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, doc, nil); err != nil {
+		return nil, err
+	}
+	return noContent()
 }

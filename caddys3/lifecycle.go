@@ -68,19 +68,13 @@ func (h *Handler) putBucketLifecycle(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketLifecycle, doc); err != nil {
-		return nil, err
-	}
-	return ok()
+	return h.setBucketDoc(req, fsstore.BucketLifecycle, doc)
 }
 
 // deleteBucketLifecycle removes the configuration: 204, also when there
 // was none (DeleteBucketLifecycle's sample response).
 func (h *Handler) deleteBucketLifecycle(req *request) (*response, error) {
-	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketLifecycle, nil); err != nil {
-		return nil, err
-	}
-	return noContent()
+	return h.removeBucketDoc(req, fsstore.BucketLifecycle)
 }
 
 // lifecycleTexts are the texts package lifecycle answers with.

@@ -103,10 +103,7 @@ func parseOwnershipControls(body []byte) (string, error) {
 }
 
 func (h *Handler) deleteBucketOwnershipControls(req *request) (*response, error) {
-	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketOwnership, nil); err != nil {
-		return nil, err
-	}
-	return noContent()
+	return h.removeBucketDoc(req, fsstore.BucketOwnership)
 }
 
 // createOwnership reads CreateBucket's x-amz-object-ownership ("" for

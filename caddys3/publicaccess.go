@@ -70,17 +70,11 @@ func (h *Handler) putPublicAccessBlock(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketPublicAccess, enc); err != nil {
-		return nil, err
-	}
-	return ok()
+	return h.setBucketDoc(req, fsstore.BucketPublicAccess, enc)
 }
 
 func (h *Handler) deletePublicAccessBlock(req *request) (*response, error) {
-	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketPublicAccess, nil); err != nil {
-		return nil, err
-	}
-	return noContent()
+	return h.removeBucketDoc(req, fsstore.BucketPublicAccess)
 }
 
 type policyStatus struct {

@@ -116,15 +116,9 @@ func (h *Handler) putBucketEncryption(req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketEncryption, enc); err != nil {
-		return nil, err
-	}
-	return ok()
+	return h.setBucketDoc(req, fsstore.BucketEncryption, enc)
 }
 
 func (h *Handler) deleteBucketEncryption(req *request) (*response, error) {
-	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketEncryption, nil); err != nil {
-		return nil, err
-	}
-	return noContent()
+	return h.removeBucketDoc(req, fsstore.BucketEncryption)
 }

@@ -348,10 +348,7 @@ func (h *Handler) putBucketTagging(req *request) (*response, error) {
 
 // deleteBucketTagging removes the bucket's tag set: 204.
 func (h *Handler) deleteBucketTagging(req *request) (*response, error) {
-	if err := h.store.SetBucketDoc(req.ctx, req.t.bucket, fsstore.BucketTagging, nil); err != nil {
-		return nil, err
-	}
-	return noContent()
+	return h.removeBucketDoc(req, fsstore.BucketTagging)
 }
 
 // tagConditions adds the tag condition keys of a bucket policy
