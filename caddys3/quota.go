@@ -263,17 +263,45 @@ func (h *Handler) trackUsage(req *request) (release func(ok bool), err error) {
 	if !stores && quota <= 0 {
 		return release, nil // a part changes no usage
 	}
-	release, refused, err := h.reserveUsage(req.ctx, req.t.bucket, req.bucket.Created, quota, adding, stores)
+	// The request's own changes go to acc, and reach the ledger with its
+	// release: counted earlier, its bytes would stand in the ledger twice
+	// (stored and reserved) until then, and refuse writes that fit.
+	acc := new(usageAcc)
+	release, refused, err := h.reserveUsage(req.ctx, req.t.bucket, req.bucket.Created, quota, adding, stores, acc)
 	if err == nil && refused {
 		err = newError(s3err.XMinioAdminBucketQuotaExceeded)
 	}
+	if err == nil {
+		req.ctx = fsstore.WithUsageSink(req.ctx, acc.add)
+	}
 	return release, err
+}
+
+// usageAcc gathers one request's changes (fsstore.WithUsageSink).
+type usageAcc struct {
+	mu sync.Mutex
+	c  usageChange
+}
+
+func (a *usageAcc) add(_ string, n int64, inexact bool) {
+	a.mu.Lock()
+	a.c.bytes += n
+	a.c.inexact = a.c.inexact || inexact
+	a.mu.Unlock()
+}
+
+func (a *usageAcc) take() usageChange {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.c
+	a.c = usageChange{}
+	return c
 }
 
 // reserveUsage takes a reservation of adding bytes (refused, with quota
 // > 0, when they would not fit) in the bucket's ledger. release ends it
 // and adds what this node changed meanwhile.
-func (h *Handler) reserveUsage(ctx context.Context, bucket string, created time.Time, quota, adding int64, stores bool) (release func(ok bool), refused bool, err error) {
+func (h *Handler) reserveUsage(ctx context.Context, bucket string, created time.Time, quota, adding int64, stores bool, acc *usageAcc) (release func(ok bool), refused bool, err error) {
 	release = func(bool) {}
 	var idb [12]byte
 	rand.Read(idb[:])
@@ -295,6 +323,15 @@ func (h *Handler) reserveUsage(ctx context.Context, bucket string, created time.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		err := h.changeLedger(rctx, bucket, created, func(u *usageLedger, _ time.Time) bool {
+			changed := false
+			if acc != nil {
+				if c := acc.take(); c.bytes != 0 || c.inexact {
+					u.Bytes += c.bytes
+					u.Rebuild = u.Rebuild || c.inexact
+					u.Seq++
+					changed = true
+				}
+			}
 			for i, r := range u.Res {
 				if r.ID == id {
 					u.Res = append(u.Res[:i], u.Res[i+1:]...)
@@ -302,7 +339,7 @@ func (h *Handler) reserveUsage(ctx context.Context, bucket string, created time.
 					return true
 				}
 			}
-			return false // expired meanwhile
+			return changed // the reservation expired meanwhile
 		})
 		if err != nil {
 			h.logger.Warn("s3: usage ledger: a reservation stays until its lease ends",
@@ -319,7 +356,7 @@ func (h *Handler) usageChanging(ctx context.Context, b fsstore.BucketInfo) (func
 	if h.usage == nil {
 		return func() {}, nil
 	}
-	release, _, err := h.reserveUsage(ctx, b.Name, b.Created, 0, 0, true)
+	release, _, err := h.reserveUsage(ctx, b.Name, b.Created, 0, 0, true, nil)
 	return func() { release(true) }, err
 }
 

@@ -48,6 +48,27 @@ func (s *Store) countUsage(bucket string, bytes int64, inexact bool) {
 	}
 }
 
+type usageSinkKey struct{}
+
+// WithUsageSink makes the publishes made with ctx report their changes to
+// sink instead of Options.OnUsage: a request that reserved room for what
+// it stores keeps its own count, so its bytes are not counted before its
+// reservation ends (caddys3/quota.go).
+func WithUsageSink(ctx context.Context, sink UsageHook) context.Context {
+	return context.WithValue(ctx, usageSinkKey{}, sink)
+}
+
+// countUsageCtx is countUsage, to ctx's sink when it has one.
+func (s *Store) countUsageCtx(ctx context.Context, bucket string, bytes int64, inexact bool) {
+	if sink, ok := ctx.Value(usageSinkKey{}).(UsageHook); ok && s.onUsage != nil {
+		if bytes != 0 || inexact {
+			sink(bucket, bytes, inexact)
+		}
+		return
+	}
+	s.countUsage(bucket, bytes, inexact)
+}
+
 // lstatAt stats name (relative to the root) without following a symlink.
 func (s *Store) lstatAt(name string) (unix.Stat_t, error) {
 	var st unix.Stat_t
@@ -90,12 +111,12 @@ func (s *Store) placeCounted(ctx context.Context, bucket, tmp, target string, ex
 		if unsupported(err) {
 			if err = s.root.Link(tmp, target); err == nil {
 				s.root.Remove(tmp)
-				s.countUsage(bucket, adds, true)
+				s.countUsageCtx(ctx, bucket, adds, true)
 			}
 			return err
 		}
 		if err == nil {
-			s.countUsage(bucket, adds, false)
+			s.countUsageCtx(ctx, bucket, adds, false)
 		}
 		return err
 	}
@@ -118,13 +139,13 @@ func (s *Store) placeCounted(ctx context.Context, bucket, tmp, target string, ex
 		case err == nil:
 			err = s.renameat2(tmp, target, unix.RENAME_EXCHANGE)
 			if unsupported(err) {
-				return s.placeUncounted(bucket, tmp, target, adds)
+				return s.placeUncounted(ctx, bucket, tmp, target, adds)
 			}
 			if err != nil && !errors.Is(err, unix.ENOENT) {
 				return err
 			}
 			if err == nil {
-				return s.dropExchanged(bucket, tmp, target, adds)
+				return s.dropExchanged(ctx, bucket, tmp, target, adds)
 			}
 			// Removed meanwhile: create it.
 		case !errors.Is(err, unix.ENOENT):
@@ -132,10 +153,10 @@ func (s *Store) placeCounted(ctx context.Context, bucket, tmp, target string, ex
 		}
 		err = s.renameat2(tmp, target, unix.RENAME_NOREPLACE)
 		if unsupported(err) {
-			return s.placeUncounted(bucket, tmp, target, adds)
+			return s.placeUncounted(ctx, bucket, tmp, target, adds)
 		}
 		if err == nil {
-			s.countUsage(bucket, adds, false)
+			s.countUsageCtx(ctx, bucket, adds, false)
 			return nil
 		}
 		if !errors.Is(err, unix.EEXIST) {
@@ -143,16 +164,16 @@ func (s *Store) placeCounted(ctx context.Context, bucket, tmp, target string, ex
 		}
 		// Created meanwhile: exchange with it.
 	}
-	return s.placeUncounted(bucket, tmp, target, adds)
+	return s.placeUncounted(ctx, bucket, tmp, target, adds)
 }
 
 // placeUncounted renames tmp over target where what it replaces cannot be
 // known for sure.
-func (s *Store) placeUncounted(bucket, tmp, target string, adds int64) error {
+func (s *Store) placeUncounted(ctx context.Context, bucket, tmp, target string, adds int64) error {
 	if err := s.root.Rename(tmp, target); err != nil {
 		return err
 	}
-	s.countUsage(bucket, adds, true)
+	s.countUsageCtx(ctx, bucket, adds, true)
 	return nil
 }
 
@@ -160,7 +181,7 @@ func (s *Store) placeUncounted(bucket, tmp, target string, adds int64) error {
 // A directory that became target's between the Lstat and the exchange
 // (a lost race) goes back; a file is removed, and counted when that was
 // its last name.
-func (s *Store) dropExchanged(bucket, tmp, target string, adds int64) error {
+func (s *Store) dropExchanged(ctx context.Context, bucket, tmp, target string, adds int64) error {
 	ost, err := s.lstatAt(tmp)
 	if err == nil && ost.Mode&unix.S_IFMT == unix.S_IFDIR {
 		if err := s.renameat2(tmp, target, unix.RENAME_EXCHANGE); err != nil {
@@ -168,17 +189,17 @@ func (s *Store) dropExchanged(bucket, tmp, target string, adds int64) error {
 		}
 		return &os.PathError{Op: "rename", Path: target, Err: unix.EISDIR}
 	}
-	s.countUsage(bucket, adds, false)
+	s.countUsageCtx(ctx, bucket, adds, false)
 	if err != nil {
-		s.countUsage(bucket, 0, true)
+		s.countUsageCtx(ctx, bucket, 0, true)
 		return nil
 	}
 	if err := s.root.Remove(tmp); err != nil {
-		s.countUsage(bucket, 0, true)
+		s.countUsageCtx(ctx, bucket, 0, true)
 		return nil // the temp cleanup removes it
 	}
 	if ost.Mode&unix.S_IFMT == unix.S_IFREG && ost.Nlink == 1 {
-		s.countUsage(bucket, -ost.Size, false)
+		s.countUsageCtx(ctx, bucket, -ost.Size, false)
 	}
 	return nil
 }
