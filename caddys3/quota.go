@@ -162,9 +162,20 @@ func (h *Handler) absorb(bucket string, u *usageLedger) (changed bool) {
 // such a request stored is unknown until a walk.
 func (h *Handler) expire(u *usageLedger, now time.Time) (changed bool) {
 	self := h.store.NodeID()
+	// One heartbeat check per node, not per reservation: this runs under
+	// the ledger's lock on every request to a tracked bucket.
+	alive := map[string]bool{self: true}
+	live := func(node string) bool {
+		v, ok := alive[node]
+		if !ok {
+			v = h.store.NodeAlive(node)
+			alive[node] = v
+		}
+		return v
+	}
 	keep := u.Res[:0]
 	for _, r := range u.Res {
-		if now.After(r.Until) || r.Node != self && !h.store.NodeAlive(r.Node) {
+		if now.After(r.Until) || !live(r.Node) {
 			if r.Stores {
 				u.Rebuild = true
 			}
