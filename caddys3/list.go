@@ -65,12 +65,13 @@ func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 		res.Marker = &marker
 	}
 
+	withMeta := v2 && withListMetadata(req) // MinIO's extension (listmeta.go)
+	opts.Brief = !withMeta
 	page, err := h.store.ListObjects(req.ctx, req.t.bucket, opts)
 	if err != nil {
 		return nil, err
 	}
 	fetchOwner := !v2 || firstValue(q, "fetch-owner") == "true"
-	withMeta := v2 && withListMetadata(req) // MinIO's extension (listmeta.go)
 	res.Contents = make([]listEntry, 0, len(page.Objects))
 	for _, o := range page.Objects {
 		e := listEntry{

@@ -177,6 +177,10 @@ type Options struct {
 	// large directories (see listcache.go): 0 means 128 MiB, a negative
 	// value disables the cache.
 	ListCacheBytes int64
+	// ListFieldsEntries bounds the cache of the listing fields of data
+	// files (see listfields.go): 0 means 256Ki files, a negative value
+	// disables it.
+	ListFieldsEntries int
 	// StaleTempAge is how long a temp file must be untouched before Open
 	// and CleanupUploads remove it as left by a crashed writer (0 means one
 	// hour; see Store.CleanupTemp).
@@ -317,6 +321,10 @@ type ListOptions struct {
 	// Delimiter), every key under it is skipped too.
 	After   string
 	MaxKeys int // 0 means an empty page; callers clamp to 1000
+	// Brief: the caller shows only Size, ETag, LastModified, the checksum
+	// algorithm and type, Owner, VersionID and DeleteMarker of each key;
+	// the rest of ObjectMeta is left empty (see listfields.go).
+	Brief bool
 }
 
 // ObjectEntry is one key in a listing.

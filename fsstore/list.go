@@ -55,7 +55,7 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (
 	defer d.Close()
 	l := &lister{s: s, ctx: ctx, bucket: bucket, o: o}
 	l.res.Objects = make([]ObjectEntry, 0, min(o.MaxKeys, 1000))
-	w := walker{s: s, ctx: ctx, bucket: bucket, after: o.After, onKey: l.key}
+	w := walker{s: s, ctx: ctx, bucket: bucket, after: o.After, onKey: l.key, brief: o.Brief && s.listFields != nil}
 	if o.Delimiter == "/" {
 		w.onDir = l.dir
 	}
@@ -78,6 +78,8 @@ type walker struct {
 	// (prefix is the directory's key prefix, ending in "/"; rel its stored
 	// path) instead of descending.
 	onDir func(prefix, rel string, open func() (*os.File, error)) (stop bool, err error)
+	// brief: keys need only their listing fields (listfields.go).
+	brief bool
 }
 
 // walk visits the directory d at the stored path rel (below the bucket),
@@ -185,6 +187,9 @@ func openDirAt(d *os.File, name, rel string) (*os.File, error) {
 
 // fileLoader reads the metadata of the regular file name in d.
 func (w *walker) fileLoader(d *os.File, name, key string) loadFn {
+	if w.brief {
+		return func() (ObjectMeta, bool, error) { return w.briefLoad(dirFd(d), name) }
+	}
 	return func() (ObjectMeta, bool, error) {
 		var m ObjectMeta
 		var ok bool

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -153,10 +152,6 @@ type listCache struct {
 	used int64
 	ents map[string]*list.Element // of *cacheEnt
 	lru  list.List                // front: most recently used
-
-	clock     atomic.Int64 // a lower bound of the filesystem clock (ns)
-	probeMu   sync.Mutex
-	lastProbe time.Time // local time of the last clock probe, under probeMu
 }
 
 type cacheEnt struct {
@@ -277,50 +272,16 @@ func goneEmpty(l **dirList, err error) error {
 // it another stamp. It may refresh the clock, and then re-stats fd into
 // *st (the stat must follow the clock reading).
 func (s *Store) settled(fd int, st *unix.Stat_t) (bool, error) {
-	c := s.listCache
-	if st.Ctim.Nano() < c.clock.Load() {
+	if st.Ctim.Nano() < s.listClock.now() {
 		return true, nil
 	}
-	c.probeMu.Lock()
-	if time.Since(c.lastProbe) < listProbeEvery {
-		c.probeMu.Unlock()
+	if !s.listClock.refresh(s) {
 		return false, nil
-	}
-	c.lastProbe = time.Now()
-	c.probeMu.Unlock()
-	now, err := s.fsClock()
-	if err != nil {
-		return false, nil // e.g. no space for the probe: just do not cache
-	}
-	for {
-		old := c.clock.Load()
-		if now <= old || c.clock.CompareAndSwap(old, now) {
-			break
-		}
 	}
 	if err := unix.Fstat(fd, st); err != nil {
 		return false, err
 	}
-	return st.Ctim.Nano() < c.clock.Load(), nil
-}
-
-// fsClock reads the filesystem's clock: the ctime of a new file in the
-// staging directory.
-func (s *Store) fsClock() (int64, error) {
-	name, f, err := s.createTemp("clock-")
-	if err != nil {
-		return 0, err
-	}
-	defer s.root.Remove(name)
-	defer f.Close()
-	var ns int64
-	err = withFd(f, func(fd int) error {
-		var st unix.Stat_t
-		err := unix.Fstat(fd, &st)
-		ns = st.Ctim.Nano()
-		return err
-	})
-	return ns, err
+	return st.Ctim.Nano() < s.listClock.now(), nil
 }
 
 // direntBufSize is the getdents buffer: large, so a big directory takes few

@@ -230,14 +230,14 @@ func TestListCacheRacyStamp(t *testing.T) {
 		}
 	}
 	// The clock has not passed the ctime and may not be probed: not cached.
-	c.clock.Store(ctime)
-	c.lastProbe = time.Now().Add(time.Hour)
+	s.listClock.ns.Store(ctime)
+	s.listClock.lastProbe = time.Now().Add(time.Hour)
 	list()
 	if _, ok := c.ents["bkt/d"]; ok {
 		t.Fatal("cached a listing whose stamp may not change with the next write")
 	}
 	// Once the clock has passed it, the listing is cached and reused.
-	c.clock.Store(ctime + 1)
+	s.listClock.ns.Store(ctime + 1)
 	list()
 	if _, ok := c.ents["bkt/d"]; !ok {
 		t.Fatal("settled listing not cached")
@@ -250,8 +250,8 @@ func TestListCacheRacyStamp(t *testing.T) {
 	// A probe of the real clock settles it too, once the directory's
 	// timestamp tick is over.
 	waitSettled()
-	c.clock.Store(0)
-	c.lastProbe = time.Time{}
+	s.listClock.ns.Store(0)
+	s.listClock.lastProbe = time.Time{}
 	c.remove(c.ents["bkt/d"])
 	list()
 	if _, ok := c.ents["bkt/d"]; !ok {

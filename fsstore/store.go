@@ -75,6 +75,10 @@ type Store struct {
 	// size from which a directory's listing is cached.
 	listCache    *listCache
 	listCacheMin int64
+	// The listing fields of data files (nil: disabled, see listfields.go)
+	// and the filesystem clock both listing caches validate against.
+	listFields *listFields
+	listClock  fsClock
 	// dirReads counts directory listings read from the filesystem.
 	dirReads atomic.Int64
 }
@@ -132,6 +136,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 		root.Close()
 		return nil, fmt.Errorf("fsstore: %w", err)
 	}
+	s.listFields = newListFieldsFor(s.meta, opts.ListFieldsEntries)
 	return s, nil
 }
 

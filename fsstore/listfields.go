@@ -1,0 +1,136 @@
+package fsstore
+
+import (
+	"os"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sys/unix"
+)
+
+// Listing fields cache.
+//
+// A ListObjects page names each key's size, ETag, mtime, checksum
+// algorithm and type, and (fetch-owner) owner. Size and mtime come from
+// the data file's stat; the rest sits in its metadata record, whose read
+// (open, fstat, fgetxattr, close and a JSON decode) is most of what a
+// listed key costs. So a page that only needs these fields (a brief
+// listing, ListOptions.Brief) keeps the listing part of each record in a
+// per-Store LRU keyed by the data file's device and inode, and reads a key
+// with one fstatat(2) of its name instead.
+//
+// Validation. An entry carries the file's ctime, size and mtime (ns) from
+// the fstat that preceded the read of its record, and is used only while a
+// fresh fstatat of the name still shows that inode with those three
+// values. Every change to the file changes its ctime: writing its bytes,
+// setxattr(2) (the store's in-place rewrites of a record: ACL, tags,
+// retention, a version's id, repair; and any by hand), chmod, a link
+// count change. A name that now points to another file (every store write
+// publishes a new inode by rename or link) has another inode, or, if the
+// inode number was reused, a ctime at least as new as its creation. As in
+// listcache.go, ctimes are coarse, so an entry is kept only when the
+// file's ctime is strictly older than a filesystem clock reading taken
+// before its record was read: any later change then gets a later ctime.
+//
+// Bound. Locally a listing reflects every change completed before its
+// page's fstatat of the key. Over NFS, stat(2) of a file may be answered
+// from the client's attribute cache, which open(2) would have revalidated:
+// a record rewritten in place by another node (an ACL or tag change, or a
+// file edited by hand) may list its old fields for up to the attribute
+// cache time (acregmax, 60 s by default; actimeo=1 makes it 1 s) — the
+// same lag docs/nfs.md states for listings. A key replaced by another node
+// is a new inode behind a changed directory, which the walk revalidates by
+// opening it, so it is never listed with the old object's fields.
+//
+// Only the xattr metadata store uses the cache: a sidecar record is
+// rewritten without touching the data file's ctime.
+const defaultListFieldsEntries = 256 << 10
+
+type fileKey struct{ dev, ino uint64 }
+
+// listedFile is the listing part of one data file's record, valid while
+// the file's stat shows ctime, size and mtime.
+type listedFile struct {
+	ctime, size, mtime int64
+	rec                *metaRecord
+}
+
+// listFields is the cache; nil when disabled.
+type listFields struct {
+	lru *lru.Cache[fileKey, listedFile]
+}
+
+// newListFieldsFor is the cache for the metadata store m with room for
+// entries files (0: the default; negative: none).
+func newListFieldsFor(m metaStore, entries int) *listFields {
+	if _, ok := m.(*xattrMeta); !ok || entries < 0 {
+		return nil
+	}
+	if entries == 0 {
+		entries = defaultListFieldsEntries
+	}
+	c, err := lru.New[fileKey, listedFile](entries)
+	if err != nil {
+		return nil // only for a size < 1, excluded above
+	}
+	return &listFields{lru: c}
+}
+
+// briefRecord keeps the fields of rec a brief listing shows.
+func briefRecord(rec *metaRecord) *metaRecord {
+	return &metaRecord{
+		ETag: rec.ETag, Checksums: rec.Checksums, ChecksumAlgorithm: rec.ChecksumAlgorithm,
+		ChecksumType: rec.ChecksumType, Owner: rec.Owner, V: rec.V, DM: rec.DM, SE: rec.SE,
+	}
+}
+
+// briefLoad reads the listing fields of the regular file name in the
+// directory dfd, from the cache when the file is unchanged; ok is false
+// when it vanished or is not a regular file.
+func (w *walker) briefLoad(dfd int, name string) (ObjectMeta, bool, error) {
+	c := w.s.listFields
+	var st unix.Stat_t
+	if err := unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if goneDir(err) {
+			return ObjectMeta{}, false, nil
+		}
+		return ObjectMeta{}, false, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return ObjectMeta{}, false, nil
+	}
+	k := fileKey{dev: st.Dev, ino: st.Ino}
+	if e, ok := c.lru.Get(k); ok && e.ctime == st.Ctim.Nano() && e.size == st.Size && e.mtime == st.Mtim.Nano() {
+		return e.rec.meta(st.Size, st.Mtim.Sec), true, nil
+	}
+	if st.Ctim.Nano() >= w.s.listClock.now() {
+		w.s.listClock.refresh(w.s) // a fresh file: a newer clock may let it be cached
+	}
+	fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if goneDir(err) {
+			return ObjectMeta{}, false, nil // deleted, or replaced by a symlink, since listed
+		}
+		return ObjectMeta{}, false, err
+	}
+	defer unix.Close(fd)
+	if err := unix.Fstat(fd, &st); err != nil {
+		return ObjectMeta{}, false, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return ObjectMeta{}, false, nil
+	}
+	clock := w.s.listClock.now() // read before the record, after the stat
+	id := fileID{Ino: st.Ino, Size: st.Size, MTime: st.Mtim.Nano()}
+	rec, _, err := w.s.meta.load(fd, id, w.bucket, "")
+	if err != nil {
+		return ObjectMeta{}, false, err
+	}
+	if st.Ctim.Nano() < clock {
+		c.lru.Add(fileKey{dev: st.Dev, ino: st.Ino}, listedFile{ctime: st.Ctim.Nano(), size: st.Size, mtime: st.Mtim.Nano(), rec: briefRecord(&rec)})
+	}
+	return rec.meta(st.Size, st.Mtim.Sec), true, nil
+}
+
+// dirFd is the descriptor of a directory the walk holds open (directories
+// are never in non-blocking mode, so Fd changes nothing).
+func dirFd(d *os.File) int { return int(d.Fd()) }

@@ -1,0 +1,173 @@
+package fsstore
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func BenchmarkList1000Brief(b *testing.B) {
+	s := newStore(b, false)
+	mustBucket(b, s, "bkt")
+	for i := range 1000 {
+		put(b, s, "bkt", fmt.Sprintf("d%02d/obj%04d", i%10, i), []byte("x"))
+	}
+	waitSettled()
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := s.ListObjects(ctx, "bkt", ListOptions{MaxKeys: 1000, Brief: true})
+		if err != nil || len(res.Objects) != 1000 {
+			b.Fatal(len(res.Objects), err)
+		}
+	}
+}
+
+// briefPage lists bucket briefly and returns each key's listed fields.
+func briefPage(t *testing.T, s *Store, bucket string) map[string]string {
+	t.Helper()
+	res, err := s.ListObjects(ctx, bucket, ListOptions{MaxKeys: 1000, Brief: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, o := range res.Objects {
+		m := o.Meta
+		got[o.Key] = fmt.Sprintf("%s/%d/%d/%s", m.ETag, m.Size, m.LastModified.Unix(), m.Owner)
+	}
+	return got
+}
+
+// fieldsOf is what briefPage shows for key, from a full read.
+func fieldsOf(t *testing.T, s *Store, bucket, key string) string {
+	t.Helper()
+	_, m := readObject(t, s, bucket, key)
+	return fmt.Sprintf("%s/%d/%d/%s", m.ETag, m.Size, m.LastModified.Unix(), m.Owner)
+}
+
+// TestListFieldsFresh: a brief listing served from the listing fields
+// cache shows every change made since by another Store on the same root
+// or by hand, between two pages: a key replaced, a file renamed over
+// another, a file rewritten in place (same inode), and its record
+// rewritten in place with the same size and mtime (only the ctime tells).
+func TestListFieldsFresh(t *testing.T) {
+	s := newStore(t, false)
+	s2, err := Open(Options{Root: rootPath(s)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	mustBucket(t, s, "bkt")
+	for _, k := range []string{"a", "b", "c", "d/e", "f"} {
+		put(t, s, "bkt", k, []byte("first "+k))
+	}
+	check := func(what string) {
+		t.Helper()
+		got := briefPage(t, s, "bkt")
+		for k, v := range got {
+			if want := fieldsOf(t, s, "bkt", k); v != want {
+				t.Errorf("%s: %s listed as %s, is %s", what, k, v, want)
+			}
+		}
+	}
+	waitSettled()
+	check("first listing")
+	if n := s.listFields.lru.Len(); n != 5 {
+		t.Fatalf("%d files cached, want 5", n)
+	}
+	dir := filepath.Join(rootPath(s), "bkt")
+
+	put(t, s2, "bkt", "a", []byte("second, longer body"))
+	check("replaced by another store")
+
+	if err := os.Rename(filepath.Join(dir, "b"), filepath.Join(dir, "c")); err != nil {
+		t.Fatal(err)
+	}
+	check("renamed over by hand")
+	if _, ok := briefPage(t, s, "bkt")["b"]; ok {
+		t.Error("renamed-away key still listed")
+	}
+
+	waitSettled()
+	check("settled")
+	p := filepath.Join(dir, "d", "e")
+	if err := os.WriteFile(p, []byte("rewritten in place, longer"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check("rewritten in place by hand")
+
+	waitSettled()
+	check("settled again")
+	fi, err := os.Stat(filepath.Join(dir, "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]byte, 4096)
+	n, err := unix.Getxattr(filepath.Join(dir, "f"), xattrName, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := bytes.Replace(raw[:n], []byte(md5hex([]byte("first f"))), []byte(md5hex([]byte("by hand"))), 1)
+	if err := unix.Setxattr(filepath.Join(dir, "f"), xattrName, edited, 0); err != nil {
+		t.Fatal(err)
+	}
+	if fi2, err := os.Stat(filepath.Join(dir, "f")); err != nil || fi2.Size() != fi.Size() || !fi2.ModTime().Equal(fi.ModTime()) {
+		t.Fatal("setxattr changed size or mtime", err)
+	}
+	if got := briefPage(t, s, "bkt")["f"]; !strings.HasPrefix(got, md5hex([]byte("by hand"))) {
+		t.Errorf("record rewritten by hand listed as %s", got)
+	}
+}
+
+// TestListFieldsRacyStamp: a file's listing fields are cached only when
+// its ctime is older than the filesystem clock read before its record, as
+// a change in the same timestamp tick would leave its stamp unchanged.
+func TestListFieldsRacyStamp(t *testing.T) {
+	s := newStore(t, false)
+	mustBucket(t, s, "bkt")
+	put(t, s, "bkt", "a", nil)
+	fi, err := os.Stat(filepath.Join(rootPath(s), "bkt", "a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctime := fi.Sys().(*syscall.Stat_t).Ctim.Nano()
+	s.listClock.ns.Store(ctime)
+	s.listClock.lastProbe = time.Now().Add(time.Hour) // no probe
+	briefPage(t, s, "bkt")
+	if n := s.listFields.lru.Len(); n != 0 {
+		t.Fatal("cached the fields of a file whose stamp may not change with the next write")
+	}
+	s.listClock.ns.Store(ctime + 1)
+	briefPage(t, s, "bkt")
+	if n := s.listFields.lru.Len(); n != 1 {
+		t.Fatal("settled file not cached")
+	}
+}
+
+// TestListFieldsOnlyBrief: a full listing (user metadata, ACL) never comes
+// from the cache, and the sidecar store has none.
+func TestListFieldsOnlyBrief(t *testing.T) {
+	s := newStore(t, false)
+	mustBucket(t, s, "bkt")
+	if _, err := s.PutObject(ctx, "bkt", "a", strings.NewReader("x"), PutOptions{Meta: ObjectMeta{ContentType: "text/plain", UserMeta: map[string]string{"k": "v"}}}); err != nil {
+		t.Fatal(err)
+	}
+	waitSettled()
+	briefPage(t, s, "bkt")
+	res, err := s.ListObjects(ctx, "bkt", ListOptions{MaxKeys: 10})
+	if err != nil || len(res.Objects) != 1 {
+		t.Fatal(res, err)
+	}
+	if m := res.Objects[0].Meta; m.ContentType != "text/plain" || m.UserMeta["k"] != "v" {
+		t.Errorf("full listing lost metadata: %+v", m)
+	}
+	if sc := newStore(t, true); sc.listFields != nil {
+		t.Error("sidecar store caches listing fields")
+	}
+}
