@@ -73,17 +73,21 @@ func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 	}
 	fetchOwner := !v2 || firstValue(q, "fetch-owner") == "true"
 	res.Contents = make([]listEntry, 0, len(page.Objects))
+	var ow *owner // shared by the entries of one owner
 	for _, o := range page.Objects {
 		e := listEntry{
-			Key: enc(o.Key), LastModified: timeISO(o.Meta.LastModified),
-			ETag: quoteETag(o.Meta.ETag), Size: o.Meta.Size, StorageClass: "STANDARD",
+			Key: enc(o.Key), LastModified: isoTime(o.Meta.LastModified),
+			ETag: quotedETag(o.Meta.ETag), Size: o.Meta.Size, StorageClass: "STANDARD",
 		}
 		// AWS lists an object's checksum algorithm and type. (Issue 14:
 		// ListObjectVersions' <Version> carries them too, once it exists.)
 		e.ChecksumAlgorithm, e.ChecksumType = objectChecksum(o.Meta)
 		if fetchOwner {
-			ow := ownerOf(o.Meta.Owner)
-			e.Owner = &ow
+			if ow == nil || ow.ID != o.Meta.Owner {
+				ow = &owner{}
+				*ow = ownerOf(o.Meta.Owner)
+			}
+			e.Owner = ow
 		}
 		if withMeta {
 			e.UserMetadata = h.listMetadataFor(req, o)
@@ -112,6 +116,9 @@ func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 	}
 	if encoding == "url" {
 		res.Delimiter = enc(res.Delimiter)
+	}
+	if doc, ok := listResultXML(&res); ok {
+		return &response{raw: doc, contentType: "application/xml"}, nil
 	}
 	return xmlResponse(res)
 }

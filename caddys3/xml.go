@@ -13,8 +13,10 @@ const s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 // timeISO is S3's timestamp format in XML bodies.
 func timeISO(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+	return t.UTC().Format(timeISOLayout)
 }
+
+const timeISOLayout = "2006-01-02T15:04:05.000Z"
 
 // owner is S3's Owner element.
 type owner struct {
@@ -119,9 +121,9 @@ type listObjectsResult struct {
 }
 
 type listEntry struct {
-	Key          string `xml:"Key"`
-	LastModified string `xml:"LastModified"`
-	ETag         string `xml:"ETag"`
+	Key          string     `xml:"Key"`
+	LastModified isoTime    `xml:"LastModified"`
+	ETag         quotedETag `xml:"ETag"`
 	// ChecksumAlgorithm and ChecksumType: objects with a checksum (AWS's
 	// Object type in ListObjects/ListObjectsV2).
 	ChecksumAlgorithm string `xml:"ChecksumAlgorithm,omitempty"`

@@ -48,6 +48,7 @@ func main() {
 	conc := flag.Int("c", 1, "concurrent workers")
 	keys := flag.Int("keys", 0, "distinct keys (default: n for put, 1 for get; for list: the objects listed)")
 	timeout := flag.Duration("timeout", 5*time.Minute, "stop after this long")
+	dirs := flag.Int("dirs", 0, "spread the keys over this many directories (d000/…); 0: one flat directory")
 	flag.Parse()
 
 	size, err := humanize.ParseBytes(*sizeFlag)
@@ -96,7 +97,7 @@ func main() {
 	}
 	if *op == "get" || *op == "list" {
 		for i := 0; i < *keys; i++ {
-			if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(key(i)), Body: bytes.NewReader(payload)}); err != nil {
+			if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(key(i, *dirs)), Body: bytes.NewReader(payload)}); err != nil {
 				log.Fatalf("seed: %v", err)
 			}
 		}
@@ -121,7 +122,7 @@ func main() {
 				if i >= int64(*n) || ctx.Err() != nil {
 					return
 				}
-				k := key(int(i) % *keys)
+				k := key(int(i)%*keys, *dirs)
 				t0 := time.Now()
 				var err error
 				switch *op {
@@ -206,7 +207,13 @@ func listAll(ctx context.Context, client *s3.Client, bucket string) (int, error)
 	return n, nil
 }
 
-func key(i int) string { return fmt.Sprintf("obj-%08d", i) }
+// key is the i-th key, in directory i mod dirs when dirs > 0.
+func key(i, dirs int) string {
+	if dirs > 0 {
+		return fmt.Sprintf("d%03d/obj-%08d", i%dirs, i)
+	}
+	return fmt.Sprintf("obj-%08d", i)
+}
 
 func alreadyOwned(err error) bool {
 	var owned interface{ ErrorCode() string }

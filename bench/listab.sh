@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# A/B comparison of two caddy binaries on full listings (ListObjectsV2,
+# pages of 1,000, one client) of 10,000 keys in one directory and of
+# 100 directories × 100 keys, runs alternating A, B, A, B… Each binary
+# serves its own root under $TMPDIR; the keys are seeded once.
+#
+# Usage: bash bench/listab.sh BIN_A BIN_B [ROUNDS]   (default 3 rounds)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 2 ] || { echo "usage: $0 BIN_A BIN_B [ROUNDS]" >&2; exit 2; }
+bins=("$1" "$2")
+rounds=${3:-3}
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+go build -o "$work/s3load" ./bench/s3load
+ports=(19341 19342)
+for i in 0 1; do
+	"${bins[$i]}" s3-server --listen "127.0.0.1:${ports[$i]}" --root "$work/data$i" >"$work/server$i.log" 2>&1 &
+	pids+=($!)
+done
+for p in "${ports[@]}"; do
+	for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
+done
+load() { timeout 300 "$work/s3load" -endpoint "http://127.0.0.1:$1" -timeout 4m "${@:2}"; }
+for r in $(seq "$rounds"); do
+	for i in 0 1; do
+		tag="$(printf 'round %d %s' "$r" "$([ "$i" = 0 ] && echo A || echo B)")"
+		echo "== $tag LIST flat 10k";      load "${ports[$i]}" -op list -size 1 -n 10 -c 1 -keys 10000 -bucket flat | sed -n 3p
+		echo "== $tag LIST 100x100";       load "${ports[$i]}" -op list -size 1 -n 10 -c 1 -keys 10000 -dirs 100 -bucket nested | sed -n 3p
+	done
+done
