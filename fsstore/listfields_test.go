@@ -171,3 +171,45 @@ func TestListFieldsOnlyBrief(t *testing.T) {
 		t.Error("sidecar store caches listing fields")
 	}
 }
+
+// TestListFieldsConcurrentWrites: brief listings racing with overwrites
+// list for each key the ETag and size of one of the bodies written to it,
+// never a mix of two (run with -race).
+func TestListFieldsConcurrentWrites(t *testing.T) {
+	s := newStore(t, false)
+	mustBucket(t, s, "bkt")
+	bodies := [][]byte{[]byte("one"), []byte("second body")}
+	valid := map[string]bool{}
+	for _, b := range bodies {
+		valid[fmt.Sprintf("%s/%d", md5hex(b), len(b))] = true
+	}
+	for i := range 20 {
+		put(t, s, "bkt", fmt.Sprintf("k%02d", i), bodies[0])
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for n := range 200 {
+			if _, err := s.PutObject(ctx, "bkt", fmt.Sprintf("k%02d", n%20), bytes.NewReader(bodies[n%2]), PutOptions{}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		res, err := s.ListObjects(ctx, "bkt", ListOptions{MaxKeys: 1000, Brief: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range res.Objects {
+			if f := fmt.Sprintf("%s/%d", o.Meta.ETag, o.Meta.Size); !valid[f] {
+				t.Fatalf("%s listed as %s", o.Key, f)
+			}
+		}
+	}
+}

@@ -48,6 +48,7 @@ func main() {
 	conc := flag.Int("c", 1, "concurrent workers")
 	keys := flag.Int("keys", 0, "distinct keys (default: n for put, 1 for get; for list: the objects listed)")
 	timeout := flag.Duration("timeout", 5*time.Minute, "stop after this long")
+	seed := flag.Bool("seed", true, "for get and list: write the keys first (false: they are there from an earlier run)")
 	dirs := flag.Int("dirs", 0, "spread the keys over this many directories (d000/…); 0: one flat directory")
 	flag.Parse()
 
@@ -95,7 +96,7 @@ func main() {
 		}
 		return
 	}
-	if *op == "get" || *op == "list" {
+	if *seed && (*op == "get" || *op == "list") {
 		for i := 0; i < *keys; i++ {
 			if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(key(i, *dirs)), Body: bytes.NewReader(payload)}); err != nil {
 				log.Fatalf("seed: %v", err)
