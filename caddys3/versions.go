@@ -203,7 +203,7 @@ func (h *Handler) listObjectVersions(req *request) (*response, error) {
 	opts := fsstore.ListVersionsOptions{
 		Prefix: firstValue(q, "prefix"), Delimiter: firstValue(q, "delimiter"),
 		KeyMarker: firstValue(q, "key-marker"), VersionIDMarker: firstValue(q, "version-id-marker"),
-		MaxKeys: maxKeys,
+		MaxKeys: maxKeys, Brief: true, // only listing fields are shown
 	}
 	if opts.VersionIDMarker != "" {
 		if opts.KeyMarker == "" {

@@ -108,15 +108,7 @@ func TestListFieldsFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw := make([]byte, 4096)
-	n, err := unix.Getxattr(filepath.Join(dir, "f"), xattrName, raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited := bytes.Replace(raw[:n], []byte(md5hex([]byte("first f"))), []byte(md5hex([]byte("by hand"))), 1)
-	if err := unix.Setxattr(filepath.Join(dir, "f"), xattrName, edited, 0); err != nil {
-		t.Fatal(err)
-	}
+	editETagByHand(t, filepath.Join(dir, "f"), "first f", "by hand")
 	if fi2, err := os.Stat(filepath.Join(dir, "f")); err != nil || fi2.Size() != fi.Size() || !fi2.ModTime().Equal(fi.ModTime()) {
 		t.Fatal("setxattr changed size or mtime", err)
 	}
@@ -211,5 +203,44 @@ func TestListFieldsConcurrentWrites(t *testing.T) {
 				t.Fatalf("%s listed as %s", o.Key, f)
 			}
 		}
+	}
+}
+
+// editETagByHand rewrites the ETag in the record of the file at p from
+// the MD5 of from to that of to, with setxattr (size and mtime unchanged).
+func editETagByHand(t *testing.T, p, from, to string) {
+	t.Helper()
+	raw := make([]byte, 4096)
+	n, err := unix.Getxattr(p, xattrName, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := bytes.Replace(raw[:n], []byte(md5hex([]byte(from))), []byte(md5hex([]byte(to))), 1)
+	if err := unix.Setxattr(p, xattrName, edited, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestListFieldsVersionsOfUnversioned: ListObjectVersions of a bucket never
+// versioned lists through the cache too, and as freshly.
+func TestListFieldsVersionsOfUnversioned(t *testing.T) {
+	s := newStore(t, false)
+	mustBucket(t, s, "bkt")
+	put(t, s, "bkt", "a", []byte("v"))
+	waitSettled()
+	etag := func() string {
+		t.Helper()
+		r, err := s.ListObjectVersions(ctx, "bkt", ListVersionsOptions{MaxKeys: 10, Brief: true})
+		if err != nil || len(r.Entries) != 1 {
+			t.Fatal(r, err)
+		}
+		return r.Entries[0].Meta.ETag
+	}
+	if etag() != md5hex([]byte("v")) || s.listFields.lru.Len() != 1 {
+		t.Fatal("not listed through the cache")
+	}
+	editETagByHand(t, filepath.Join(rootPath(s), "bkt", "a"), "v", "by hand")
+	if got := etag(); got != md5hex([]byte("by hand")) {
+		t.Errorf("listed ETag %s after the record was edited", got)
 	}
 }

@@ -57,6 +57,8 @@ type DeleteResult struct {
 type ListVersionsOptions struct {
 	Prefix, Delimiter, KeyMarker, VersionIDMarker string
 	MaxKeys                                       int // 1..1000 (the handler clamps)
+	// Brief: as in ListOptions; used for buckets never versioned.
+	Brief bool
 }
 
 // VersionEntry is one version (or delete marker) in a listing.

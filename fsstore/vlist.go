@@ -39,7 +39,7 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, o ListVer
 
 func (s *Store) listUnversioned(ctx context.Context, bucket string, o ListVersionsOptions) (ListVersionsResult, error) {
 	var res ListVersionsResult
-	lo := ListOptions{Prefix: o.Prefix, Delimiter: o.Delimiter, After: o.KeyMarker, MaxKeys: o.MaxKeys}
+	lo := ListOptions{Prefix: o.Prefix, Delimiter: o.Delimiter, After: o.KeyMarker, MaxKeys: o.MaxKeys, Brief: o.Brief}
 	if o.KeyMarker != "" && o.VersionIDMarker != "" && o.VersionIDMarker != NullVersion {
 		// A marker inside the key's versions: its only one is older.
 		lo.After = o.KeyMarker
