@@ -741,6 +741,41 @@ def sse_scenario():
     check(t + "delete objects and bucket", cleanup)
 # ---- end encryption at rest ----
 
+# ---- listing fields (issue 18: docs/listing.md) ----
+def listing_fields_scenario():
+    """Every page of a listing shows each key's current ETag and size (as
+    HEAD does), before and after an overwrite, in v2 pages, v1 (with
+    owners) and ListObjectVersions of a bucket never versioned."""
+    t = ARGS.label + ": listing fields: "
+    s3 = make_client()
+    b = "lfields-" + uuid.uuid4().hex[:16]
+    check(t + "create_bucket", lambda: s3.create_bucket(Bucket=b))
+    for i in range(30):
+        s3.put_object(Bucket=b, Key="k%02d" % i, Body=b"body %d" % i)
+
+    def listed_as_head(what):
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=b, PaginationConfig={"PageSize": 7})
+        v2 = {o["Key"]: (o["ETag"], o["Size"]) for p in pages for o in p.get("Contents", [])}
+        v1 = s3.list_objects(Bucket=b)["Contents"]
+        vs = s3.list_object_versions(Bucket=b)["Versions"]
+        heads = {k: s3.head_object(Bucket=b, Key=k) for k in v2}
+        want = {k: (h["ETag"], h["ContentLength"]) for k, h in heads.items()}
+        report(len(v2) == 30 and v2 == want, t + what + ": v2 pages list what HEAD says")
+        report({o["Key"]: (o["ETag"], o["Size"]) for o in v1} == want and all(o.get("Owner", {}).get("ID") for o in v1),
+               t + what + ": v1 lists the same, with owners")
+        report({v["Key"]: (v["ETag"], v["Size"]) for v in vs} == want, t + what + ": versions list the same")
+    check(t + "first listing", lambda: listed_as_head("first") or True)
+    check(t + "listed again", lambda: listed_as_head("again") or True)
+    check(t + "overwrite k05", lambda: s3.put_object(Bucket=b, Key="k05", Body=b"a longer, replaced body"))
+    check(t + "after an overwrite", lambda: listed_as_head("after an overwrite") or True)
+
+    def cleanup():
+        for i in range(30):
+            s3.delete_object(Bucket=b, Key="k%02d" % i)
+        s3.delete_bucket(Bucket=b)
+    check(t + "delete objects and bucket", cleanup)
+# ---- end listing fields ----
+
 if __name__ == "__main__":
     try:
         main()
@@ -748,6 +783,7 @@ if __name__ == "__main__":
         object_lock(ARGS.label, ARGS.label + ": ", make_client())
         lifecycle_scenario(ARGS.label + ": ", make_client())
         sse_scenario()
+        listing_fields_scenario()
     except Exception:  # noqa: BLE001
         traceback.print_exc()
         report(False, "scenario crashed")
