@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A/B comparison of two caddy binaries on the request path: PUT 4 KiB,
-# GET 4 KiB (256 keys) and full listings of 10,000 keys, each binary
+# GET 4 KiB (256 keys) and full listings of 10,000 keys (flat, and in 100
+# directories of 100), each binary
 # serving its own root under $TMPDIR, runs alternating A, B, A, B…
 # so drift of the machine hits both alike. Bounded: fixed request counts
 # and a timeout per run.
@@ -32,5 +33,6 @@ for r in $(seq "$rounds"); do
 		echo "== $tag PUT 4 KiB";  load "${ports[$i]}" -op put -size 4KiB -n 10000 -c 16 -bucket put | sed -n 2p
 		echo "== $tag GET 4 KiB";  load "${ports[$i]}" -op get -size 4KiB -n 20000 -c 16 -keys 256 -bucket get | sed -n 2p
 		echo "== $tag LIST 10k";   load "${ports[$i]}" -op list -size 1 -n 10 -c 1 -keys 10000 -bucket list | sed -n 3p
+		echo "== $tag LIST 100x100"; load "${ports[$i]}" -op list -size 1 -n 10 -c 1 -keys 10000 -dirs 100 -bucket nested | sed -n 3p
 	done
 done

@@ -122,10 +122,18 @@ func (w xmlWriter) escape(s string) {
 }
 
 func (w xmlWriter) elem(name, text string) {
+	w.open(name)
+	w.escape(text)
+	w.close(name)
+}
+
+func (w xmlWriter) open(name string) {
 	w.WriteByte('<')
 	w.WriteString(name)
 	w.WriteByte('>')
-	w.escape(text)
+}
+
+func (w xmlWriter) close(name string) {
 	w.WriteString("</")
 	w.WriteString(name)
 	w.WriteByte('>')
@@ -139,11 +147,7 @@ func (w xmlWriter) elemOmit(name, text string) {
 }
 
 func (w xmlWriter) elemInt(name string, n int64) {
-	w.WriteByte('<')
-	w.WriteString(name)
-	w.WriteByte('>')
+	w.open(name)
 	w.Write(strconv.AppendInt(w.AvailableBuffer(), n, 10))
-	w.WriteString("</")
-	w.WriteString(name)
-	w.WriteByte('>')
+	w.close(name)
 }
