@@ -178,7 +178,7 @@ type Options struct {
 	// value disables the cache.
 	ListCacheBytes int64
 	// ListFieldsEntries bounds the cache of the listing fields of data
-	// files (see listfields.go): 0 means 256Ki files, a negative value
+	// files (see listfields.go): 0 means 128Ki files, a negative value
 	// disables it.
 	ListFieldsEntries int
 	// StaleTempAge is how long a temp file must be untouched before Open

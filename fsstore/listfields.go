@@ -2,6 +2,7 @@ package fsstore
 
 import (
 	"os"
+	"unique"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sys/unix"
@@ -43,7 +44,7 @@ import (
 //
 // Only the xattr metadata store uses the cache: a sidecar record is
 // rewritten without touching the data file's ctime.
-const defaultListFieldsEntries = 256 << 10
+const defaultListFieldsEntries = 128 << 10
 
 type fileKey struct{ dev, ino uint64 }
 
@@ -51,7 +52,30 @@ type fileKey struct{ dev, ino uint64 }
 // the file's stat shows ctime, size and mtime.
 type listedFile struct {
 	ctime, size, mtime int64
-	rec                *metaRecord
+	rec                *listedRecord
+}
+
+// listedRecord is the part of a metaRecord a brief listing shows. Owners
+// are interned: a bucket's keys mostly share one.
+type listedRecord struct {
+	etag, checksumAlgorithm, checksumType, owner, v string
+	checksums                                       map[string]string
+	se                                              *Encryption
+	dm                                              bool
+}
+
+func listedRecordOf(rec *metaRecord) *listedRecord {
+	return &listedRecord{
+		etag: rec.ETag, checksumAlgorithm: rec.ChecksumAlgorithm, checksumType: rec.ChecksumType,
+		owner: unique.Make(rec.Owner).Value(), v: rec.V, checksums: rec.Checksums, se: rec.SE, dm: rec.DM,
+	}
+}
+
+// meta is the ObjectMeta of a file of this size and mtime (unix seconds).
+func (r *listedRecord) meta(size, mtime int64) ObjectMeta {
+	rec := metaRecord{ETag: r.etag, Checksums: r.checksums, ChecksumAlgorithm: r.checksumAlgorithm,
+		ChecksumType: r.checksumType, Owner: r.owner, V: r.v, DM: r.dm, SE: r.se}
+	return rec.meta(size, mtime)
 }
 
 // listFields is the cache; nil when disabled.
@@ -73,14 +97,6 @@ func newListFieldsFor(m metaStore, entries int) *listFields {
 		return nil // only for a size < 1, excluded above
 	}
 	return &listFields{lru: c}
-}
-
-// briefRecord keeps the fields of rec a brief listing shows.
-func briefRecord(rec *metaRecord) *metaRecord {
-	return &metaRecord{
-		ETag: rec.ETag, Checksums: rec.Checksums, ChecksumAlgorithm: rec.ChecksumAlgorithm,
-		ChecksumType: rec.ChecksumType, Owner: rec.Owner, V: rec.V, DM: rec.DM, SE: rec.SE,
-	}
 }
 
 // briefLoad reads the listing fields of the regular file name in the
@@ -126,7 +142,7 @@ func (w *walker) briefLoad(dfd int, name string) (ObjectMeta, bool, error) {
 		return ObjectMeta{}, false, err
 	}
 	if st.Ctim.Nano() < clock {
-		c.lru.Add(fileKey{dev: st.Dev, ino: st.Ino}, listedFile{ctime: st.Ctim.Nano(), size: st.Size, mtime: st.Mtim.Nano(), rec: briefRecord(&rec)})
+		c.lru.Add(fileKey{dev: st.Dev, ino: st.Ino}, listedFile{ctime: st.Ctim.Nano(), size: st.Size, mtime: st.Mtim.Nano(), rec: listedRecordOf(&rec)})
 	}
 	return rec.meta(st.Size, st.Mtim.Sec), true, nil
 }
