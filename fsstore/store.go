@@ -77,6 +77,9 @@ type Store struct {
 	listCacheMin int64
 	// dirReads counts directory listings read from the filesystem.
 	dirReads atomic.Int64
+	// Decoded bucket records, checked against the file on every use
+	// (bucketcache.go).
+	bucketCache bucketCache
 }
 
 // Open opens (creating if needed) the store at opts.Root, probes extended
