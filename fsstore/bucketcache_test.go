@@ -3,6 +3,7 @@ package fsstore
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -150,5 +151,54 @@ func TestBucketCacheLargeRecordAndSharedLock(t *testing.T) {
 			t.Fatalf("object lock %+v, want on without a default mode", info.ObjectLock)
 		}
 		info.ObjectLock.Mode = "GOVERNANCE"
+	}
+}
+
+// Readers and a writer of one bucket's record at once (run with -race):
+// every reader sees one of the published records whole, never a mix.
+func TestBucketCacheConcurrent(t *testing.T) {
+	s := newStore(t, false)
+	if err := s.CreateBucket(ctx, "busy", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	valid := map[string]bool{"": true}
+	docs := make([][]byte, 8)
+	for i := range docs {
+		docs[i] = []byte(`{"n":` + string(rune('0'+i)) + `}`)
+		valid[string(docs[i])] = true
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				info, err := s.Bucket(ctx, "busy")
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !valid[string(info.CORS)] || info.Owner != "alice" {
+					errs <- fmt.Errorf("read CORS %q owner %q", info.CORS, info.Owner)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 200 {
+		if err := s.SetBucketDoc(ctx, "busy", BucketCORS, docs[i%len(docs)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
