@@ -17,7 +17,8 @@ work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/s3load" ./bench/s3load
-ports=(19331 19332)
+# AB_PORTS="P1 P2" when another run on this machine has the defaults.
+read -r -a ports <<<"${AB_PORTS:-19331 19332}"
 for i in 0 1; do
 	"${bins[$i]}" s3-server --listen "127.0.0.1:${ports[$i]}" --root "$work/data$i" >"$work/server$i.log" 2>&1 &
 	pids+=($!)
