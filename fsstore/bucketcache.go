@@ -10,9 +10,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// bucketCacheSize bounds the buckets whose decoded record a Store keeps;
-// past it the cache starts over.
-const bucketCacheSize = 4096
+// bucketCacheSize and bucketCacheBytes bound the buckets whose decoded
+// record a Store keeps and their records' bytes (a record holds up to a
+// 20 KB policy and other documents; kept twice, raw and decoded); past
+// either the cache starts over.
+const (
+	bucketCacheSize  = 4096
+	bucketCacheBytes = 8 << 20
+)
 
 // recordBufSize is the read buffer of a bucket record: most records are a
 // few hundred bytes; a larger one (a long policy) grows its buffer.
@@ -28,9 +33,10 @@ const recordBufSize = 8 << 10
 // file), and equal bytes decode to an equal record, so no inode reuse or
 // coarse timestamp can make it serve a stale one.
 type bucketCache struct {
-	mu   sync.Mutex
-	m    map[string]*cachedBucket // by bucket name
-	bufs sync.Pool                // *[]byte read buffers
+	mu    sync.Mutex
+	m     map[string]*cachedBucket // by bucket name
+	bytes int                      // the records' raw bytes in m
+	bufs  sync.Pool                // *[]byte read buffers
 }
 
 // cachedBucket is one bucket's record: raw its file's bytes, info their
@@ -65,12 +71,7 @@ func (s *Store) bucketInfo(name string) (BucketInfo, error) {
 		if e, err = decodeBucket(name, raw); err != nil {
 			return BucketInfo{}, err
 		}
-		c.mu.Lock()
-		if c.m == nil || len(c.m) >= bucketCacheSize {
-			c.m = make(map[string]*cachedBucket)
-		}
-		c.m[name] = e
-		c.mu.Unlock()
+		c.put(name, e)
 	}
 	info := e.info
 	if info.ObjectLock != nil {
@@ -79,6 +80,21 @@ func (s *Store) bucketInfo(name string) (BucketInfo, error) {
 		info.ObjectLock = &lock
 	}
 	return info, nil
+}
+
+// put caches e as bucket name's record.
+func (c *bucketCache) put(name string, e *cachedBucket) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[name]; old != nil {
+		c.bytes -= len(old.raw)
+		delete(c.m, name)
+	}
+	if c.m == nil || len(c.m) >= bucketCacheSize || c.bytes+len(e.raw) > bucketCacheBytes/2 {
+		c.m, c.bytes = make(map[string]*cachedBucket), 0
+	}
+	c.m[name] = e
+	c.bytes += len(e.raw)
 }
 
 // decodeBucket decodes the record raw of bucket name into a cache entry

@@ -202,3 +202,24 @@ func TestBucketCacheConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// The cache's memory stays bounded by bytes as well as by buckets, and
+// replacing a bucket's record does not count it twice.
+func TestBucketCacheBounded(t *testing.T) {
+	var c bucketCache
+	big := make([]byte, 1<<20)
+	for i := range 20 {
+		c.put(fmt.Sprintf("b%02d", i), &cachedBucket{raw: big})
+		c.put("same", &cachedBucket{raw: big[:1000]})
+		if c.bytes > bucketCacheBytes/2 {
+			t.Fatalf("after %d records of 1 MiB the cache holds %d bytes, bound %d", i+1, c.bytes, bucketCacheBytes/2)
+		}
+	}
+	c = bucketCache{}
+	for i := range bucketCacheSize + 10 {
+		c.put(fmt.Sprint("n", i), &cachedBucket{raw: []byte("{}")})
+	}
+	if len(c.m) > bucketCacheSize || c.bytes != 2*len(c.m) {
+		t.Fatalf("%d entries holding %d bytes, bound %d entries", len(c.m), c.bytes, bucketCacheSize)
+	}
+}
