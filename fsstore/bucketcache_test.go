@@ -211,8 +211,12 @@ func TestBucketCacheBounded(t *testing.T) {
 	for i := range 20 {
 		c.put(fmt.Sprintf("b%02d", i), &cachedBucket{raw: big})
 		c.put("same", &cachedBucket{raw: big[:1000]})
-		if c.bytes > bucketCacheBytes/2 {
-			t.Fatalf("after %d records of 1 MiB the cache holds %d bytes, bound %d", i+1, c.bytes, bucketCacheBytes/2)
+		held := 0
+		for _, e := range c.m {
+			held += len(e.raw)
+		}
+		if held != c.bytes || held > bucketCacheBytes/2 {
+			t.Fatalf("after %d records of 1 MiB the cache holds %d bytes and counts %d, bound %d", i+1, held, c.bytes, bucketCacheBytes/2)
 		}
 	}
 	c = bucketCache{}
