@@ -21,6 +21,7 @@ go build -o "$work/s3load" ./bench/s3load
 s3port=19341 fsport=19342
 "$bin" s3-server --listen "127.0.0.1:$s3port" --root "$work/root" >"$work/s3.log" 2>&1 &
 pids+=($!)
+s3pid=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$s3port") 2>/dev/null && break; sleep 0.1; done
 load() { timeout 300 "$work/s3load" -timeout 4m "$@"; }
 # Seed 256 objects of 4 KiB through S3 (a few GETs), then serve the same
@@ -39,15 +40,29 @@ http://127.0.0.1:$fsport {
 CADDY
 "$bin" run --config "$work/Caddyfile" --adapter caddyfile >"$work/fs.log" 2>&1 &
 pids+=($!)
+fspid=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$fsport") 2>/dev/null && break; sleep 0.1; done
 rate() { sed -n 2p | awk '{print $1}'; }
-s3=() fs=()
+# Server CPU time (user + system, in clock ticks) of a process: what one
+# GET costs the server, whatever else loads the machine (the client too).
+cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+tick=$(getconf CLK_TCK)
+s3=() fs=() s3cpu=() fscpu=()
 for r in $(seq "$rounds"); do
+	c0=$(cputicks "$s3pid")
 	a=$(load -endpoint "http://127.0.0.1:$s3port" -op get -size 4KiB -n 20000 -c 16 -keys 256 -bucket cmp | tee /dev/stderr | rate)
+	c1=$(cputicks "$s3pid") f0=$(cputicks "$fspid")
 	b=$(load -endpoint "http://127.0.0.1:$fsport" -op httpget -size 4KiB -n 20000 -c 16 -keys 256 | tee /dev/stderr | rate)
-	echo "round $r: S3 GET $a/s, file_server GET $b/s"
-	s3+=("$a") fs+=("$b")
+	f1=$(cputicks "$fspid")
+	# µs of server CPU per GET; an S3 run also counts the 256 PUTs s3load
+	# seeds its keys with (a few per cent of it)
+	ua=$(awk -v d=$((c1 - c0)) -v t="$tick" 'BEGIN { printf "%.1f", d * 1e6 / t / 20000 }')
+	ub=$(awk -v d=$((f1 - f0)) -v t="$tick" 'BEGIN { printf "%.1f", d * 1e6 / t / 20000 }')
+	echo "round $r: S3 GET $a/s ($ua µs server CPU each), file_server GET $b/s ($ub µs)"
+	s3+=("$a") fs+=("$b") s3cpu+=("$ua") fscpu+=("$ub")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 ms=$(median "${s3[@]}") mf=$(median "${fs[@]}")
 awk -v s="$ms" -v f="$mf" 'BEGIN { printf "GET 4 KiB, 16 clients: S3 %.0f/s, file_server %.0f/s, ratio %.2fx\n", s, f, s / f }'
+cs=$(median "${s3cpu[@]}") cf=$(median "${fscpu[@]}")
+awk -v s="$cs" -v f="$cf" 'BEGIN { printf "server CPU per GET: S3 %.1f µs, file_server %.1f µs, ratio %.2fx\n", s, f, s / f }'

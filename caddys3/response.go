@@ -2,6 +2,7 @@ package caddys3
 
 import (
 	"encoding/xml"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -180,9 +181,14 @@ func (h *Handler) finishCommitted(req *request, w http.ResponseWriter, res outco
 // the response writer's ReadFrom: net/http then uses sendfile(2), even
 // through Caddy's writer wrappers (which add one io.LimitedReader per
 // chunk; sendfile accepts one level of that, not two). io.Copy would take
-// the *os.File's WriteTo path instead and lose sendfile.
+// the *os.File's WriteTo path instead and lose sendfile. The headers are
+// flushed first: net/http would otherwise read the body's first 512 bytes
+// into user space to send with them (docs/get-path.md).
 func sendBody(w http.ResponseWriter, f *os.File, length int64, toEOF bool) error {
 	if rf, ok := w.(io.ReaderFrom); ok && toEOF {
+		if err := http.NewResponseController(w).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
 		_, err := rf.ReadFrom(f)
 		return err
 	}

@@ -32,6 +32,22 @@ const (
 	keyHMACSalt   = 16
 )
 
+// sseCHeader is prefix+name for the SSE-C headers, without building the
+// string on every request (every GET asks for all three).
+func sseCHeader(prefix, name string) string {
+	if prefix == hdrSSEC {
+		switch name {
+		case "Algorithm":
+			return hdrSSEC + "Algorithm"
+		case "Key":
+			return hdrSSEC + "Key"
+		case "Key-Md5":
+			return hdrSSEC + "Key-Md5"
+		}
+	}
+	return prefix + name
+}
+
 // customerKey is a key a request sent, checked against its MD5.
 type customerKey struct {
 	key []byte
@@ -49,7 +65,7 @@ func (h *Handler) customerKeyFrom(req *request, prefix string) (*customerKey, er
 			}
 			return req.form.Fields[fieldSSEC+strings.ToLower(name)]
 		}
-		return headerOrField(req, prefix+name, "")
+		return headerOrField(req, sseCHeader(prefix, name), "")
 	}
 	alg, key, sum := get("Algorithm"), get("Key"), get("Key-Md5")
 	if alg == "" && key == "" && sum == "" {

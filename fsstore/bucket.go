@@ -130,21 +130,19 @@ func (s *Store) createBucket(ctx context.Context, name string, rec bucketRecord)
 	return nil
 }
 
-// Bucket returns the record of bucket name.
+// Bucket returns the record of bucket name (read on every call, decoded
+// once per content: bucketcache.go). Its documents are shared: read-only.
 func (s *Store) Bucket(ctx context.Context, name string) (BucketInfo, error) {
-	rec, err := s.readRecord(name)
+	info, err := s.bucketInfo(name)
 	if err != nil {
 		return BucketInfo{}, err
 	}
-	if rec.Versioning != "" {
+	if info.Versioning != "" {
 		if err := s.healVersionedFlag(name); err != nil && !errors.Is(err, ErrNoSuchBucket) {
 			return BucketInfo{}, fmt.Errorf("fsstore: bucket %s: versioning flag: %w", name, err)
 		}
 	}
-	return BucketInfo{Name: name, Owner: rec.Owner, Created: rec.Created,
-		ACL: rec.ACL, Policy: []byte(rec.Policy), CORS: rec.CORS, Versioning: rec.Versioning, Tags: rec.Tags,
-		ObjectLock: rec.ObjectLock, Ownership: rec.Ownership, PublicAccess: rec.PublicAccess, Encryption: rec.Encryption,
-		Quota: rec.Quota, Lifecycle: rec.Lifecycle}, nil
+	return info, nil
 }
 
 // SetBucketQuota sets the bucket's hard quota in bytes (0 clears it).

@@ -21,23 +21,29 @@ func ValidBucketName(name string) bool {
 	if len(name) < 3 || len(name) > 63 {
 		return false
 	}
+	ipShaped := true // digits and dots only: parse it (a failed parse allocates)
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case c == '.' || c == '-':
-			if i == 0 || i == len(name)-1 {
+		case c >= 'a' && c <= 'z', c == '-':
+			ipShaped = false
+		case c >= '0' && c <= '9':
+		default:
+			if c != '.' {
 				return false
 			}
-		default:
+		}
+		if (c == '.' || c == '-') && (i == 0 || i == len(name)-1) {
 			return false
 		}
 	}
 	if strings.Contains(name, "..") || strings.Contains(name, ".-") || strings.Contains(name, "-.") {
 		return false
 	}
-	if _, err := netip.ParseAddr(name); err == nil {
-		return false
+	if ipShaped {
+		if _, err := netip.ParseAddr(name); err == nil {
+			return false
+		}
 	}
 	return true
 }

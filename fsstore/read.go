@@ -48,6 +48,8 @@ func (s *Store) openKey(bucket, key string) (f *os.File, rec metaRecord, id file
 	dir, name := p.dir(), p.base()
 	if p.marker {
 		dir, name = p.rel, escEmpty
+	} else if f, id, ok := s.openPlainFile(bucket, p.rel); ok {
+		return s.loadOpen(f, id, bucket, key)
 	}
 	d, _, err := s.findDir(bucket, dir)
 	if err != nil {
@@ -76,7 +78,15 @@ func (s *Store) openKey(bucket, key string) (f *os.File, rec metaRecord, id file
 	if err != nil {
 		return nil, rec, id, false, s.missing(bucket, err)
 	}
-	err = withFd(f, func(fd int) error {
+	return s.loadOpen(f, id, bucket, key)
+}
+
+// loadOpen reads the metadata record of key's open data file f (closed
+// on failure), returning openKey's results.
+func (s *Store) loadOpen(f *os.File, id fileID, bucket, key string) (*os.File, metaRecord, fileID, bool, error) {
+	var rec metaRecord
+	err := withFd(f, func(fd int) error {
+		var err error
 		rec, _, err = s.meta.load(fd, id, bucket, key)
 		return err
 	})

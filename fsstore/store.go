@@ -81,6 +81,9 @@ type Store struct {
 	listClock  fsClock
 	// dirReads counts directory listings read from the filesystem.
 	dirReads atomic.Int64
+	// Decoded bucket records, checked against the file on every use
+	// (bucketcache.go).
+	bucketCache bucketCache
 }
 
 // Open opens (creating if needed) the store at opts.Root, probes extended

@@ -150,4 +150,30 @@ for p in /minio/health/live /minio/health/ready; do
 done
 # --- end ops
 
+# --- get-path (docs/get-path.md): small GETs and ranges of a 4 KiB object,
+# and a bucket policy obeyed by the very next anonymous GET when it is put
+# and when it is deleted (each node keeps bucket records decoded).
+gb="curlget-$$-$RANDOM"
+head -c 4096 /dev/urandom >"$d/small.bin"
+check "$label: get-path: PUT bucket and a 4 KiB object" bash -c \
+	's3curl PUT "$1" -o /dev/null && s3curl PUT "$1/small" -T "$2" -o /dev/null' _ "$gb" "$d/small.bin"
+check "$label: get-path: whole GET" bash -c 's3curl GET "$1/small" -o "$2" && cmp "$3" "$2"' _ "$gb" "$d/small.got" "$d/small.bin"
+for r in 100-199:100:100 0-0:0:1 4000-4095:4000:96 4090-:4090:6; do
+	IFS=: read -r spec start len <<<"$r"
+	check "$label: get-path: Range bytes=$spec is 206 with its bytes" bash -c \
+		'[ "$(s3curl GET "$1/small" -r "$2" -o "$3" -w "%{http_code}")" = 206 ] && range_is "$4" "$5" "$6" "$3"' \
+		_ "$gb" "$spec" "$d/r.got" "$d/small.bin" "$start" "$len"
+done
+anon_status() { ccurl -o /dev/null -w '%{http_code}' "$ENDPOINT/$1/small"; }
+export -f anon_status
+check "$label: get-path: anonymous GET without a policy is 403" expect_exact 403 anon_status "$gb"
+printf '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}' "$gb" >"$d/policy.json"
+check "$label: get-path: PUT a policy allowing anonymous GetObject" \
+	s3curl PUT "$gb" --url-query policy= --data-binary @"$d/policy.json" -o /dev/null
+check "$label: get-path: the next anonymous GET is 200" expect_exact 200 anon_status "$gb"
+check "$label: get-path: DELETE the policy" s3curl DELETE "$gb" --url-query policy= -o /dev/null
+check "$label: get-path: the next anonymous GET is 403 again" expect_exact 403 anon_status "$gb"
+check "$label: get-path: DELETE the object and the bucket" bash -c 's3curl DELETE "$1/small" && s3curl DELETE "$1"' _ "$gb"
+# --- end get-path
+
 summary
