@@ -30,6 +30,7 @@ func main() {
 	size := flag.Int("size", 4096, "bytes per file")
 	sync := flag.Bool("sync", true, "fdatasync each file before its rename")
 	dirSync := flag.Bool("dirsync", true, "fsync the target directory after each rename")
+	tmpfile := flag.Bool("tmpfile", false, "create each file unnamed (O_TMPFILE) and link it into place instead of renaming a named temp file")
 	flag.Parse()
 	if *dir == "" {
 		log.Fatal("fsyncceiling: -dir is required")
@@ -38,9 +39,9 @@ func main() {
 	if err != nil {
 		log.Fatalf("fsyncceiling: -c: %v", err)
 	}
-	fmt.Printf("size=%d sync=%v dirsync=%v n=%d dir=%s\n", *size, *sync, *dirSync, *n, *dir)
+	fmt.Printf("size=%d sync=%v dirsync=%v tmpfile=%v n=%d dir=%s\n", *size, *sync, *dirSync, *tmpfile, *n, *dir)
 	for _, c := range levels {
-		r := run{dir: *dir, n: *n, size: *size, sync: *sync, dirSync: *dirSync}
+		r := run{dir: *dir, n: *n, size: *size, sync: *sync, dirSync: *dirSync, tmpfile: *tmpfile}
 		elapsed, err := r.measure(c)
 		if err != nil {
 			log.Fatalf("fsyncceiling: concurrency %d: %v", c, err)
@@ -65,6 +66,7 @@ type run struct {
 	dir           string
 	n, size       int
 	sync, dirSync bool
+	tmpfile       bool
 }
 
 // measure runs n operations with c workers on a fresh tmp/ and target/
@@ -116,7 +118,11 @@ func (r run) measure(c int) (time.Duration, error) {
 // one is a single durable small write: create, write, fdatasync, close,
 // rename, fsync of the directory.
 func (r run) one(tmp, final string, dirFd int, data []byte) error {
-	fd, err := unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
+	flags, name := unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, tmp
+	if r.tmpfile {
+		flags, name = unix.O_WRONLY|unix.O_TMPFILE|unix.O_CLOEXEC, filepath.Dir(tmp)
+	}
+	fd, err := unix.Open(name, flags, 0o644)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", tmp, err)
 	}
@@ -130,11 +136,22 @@ func (r run) one(tmp, final string, dirFd int, data []byte) error {
 			return fmt.Errorf("fdatasync %s: %w", tmp, err)
 		}
 	}
+	if r.tmpfile {
+		// The unprivileged way to name an O_TMPFILE file (AT_EMPTY_PATH
+		// needs CAP_DAC_READ_SEARCH).
+		err = unix.Linkat(unix.AT_FDCWD, fmt.Sprintf("/proc/self/fd/%d", fd), unix.AT_FDCWD, final, unix.AT_SYMLINK_FOLLOW)
+		if err != nil {
+			unix.Close(fd)
+			return fmt.Errorf("link %s: %w", final, err)
+		}
+	}
 	if err := unix.Close(fd); err != nil {
 		return fmt.Errorf("close %s: %w", tmp, err)
 	}
-	if err := unix.Rename(tmp, final); err != nil {
-		return fmt.Errorf("rename %s: %w", tmp, err)
+	if !r.tmpfile {
+		if err := unix.Rename(tmp, final); err != nil {
+			return fmt.Errorf("rename %s: %w", tmp, err)
+		}
 	}
 	if r.dirSync {
 		if err := unix.Fsync(dirFd); err != nil {
