@@ -62,7 +62,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err != nil {
 		return ObjectMeta{}, err
 	}
-	tmp, f, err := s.createTemp("put-")
+	tmp, f, err := s.createStaging("put-") // tmp "": unnamed, see putunnamed.go
 	if err != nil {
 		return ObjectMeta{}, err
 	}
@@ -85,14 +85,24 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		s.discardTemp(tmp, f)
 		return s.putMarker(ctx, bucket, key, p, opts.metaAtEOF(0, etag), opts)
 	}
-	m, _, err := s.publishTemp(ctx, bucket, key, p, tmp, f, opts.metaAtEOF(size, etag), opts.IfMatch, opts.IfNoneMatch, versioned, nil)
+	meta := opts.metaAtEOF(size, etag)
+	if tmp == "" {
+		m, named, err := s.publishUnnamed(ctx, bucket, key, p, f, meta, opts, versioned)
+		if named == "" {
+			return m, err
+		}
+		tmp = named
+	}
+	m, _, err := s.publishTemp(ctx, bucket, key, p, tmp, f, meta, opts.IfMatch, opts.IfNoneMatch, versioned, nil)
 	return m, err
 }
 
 // discardTemp closes and removes an unpublished temp file.
 func (s *Store) discardTemp(tmp string, f *os.File) {
 	f.Close()
-	s.root.Remove(tmp)
+	if tmp != "" { // "": unnamed, gone with its descriptor
+		s.root.Remove(tmp)
+	}
 }
 
 // stageMeta attaches rec to the open, fully written temp file f as the
@@ -180,7 +190,7 @@ func (s *Store) copyBody(ctx context.Context, w io.Writer, body io.Reader) (int6
 		if err := ctx.Err(); err != nil {
 			return 0, "", err
 		}
-		m, rerr := body.Read(buf)
+		m, rerr := fill(body, buf)
 		if m > 0 {
 			h.Write(buf[:m])
 			if err := writeHook(m); err != nil {
