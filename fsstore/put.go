@@ -152,6 +152,14 @@ func (s *Store) publishTemp(ctx context.Context, bucket, key string, p objPath, 
 			return ObjectMeta{}, false, storageErr(err)
 		}
 	}
+	return s.publishStaged(ctx, bucket, key, p, tmp, f, id, &rec, meta.Size, ifMatch, ifNoneMatch)
+}
+
+// publishStaged is publishTemp once f carries its metadata record rec
+// (and is synced, with fsync): it closes f and publishes tmp. Unless
+// published, the caller removes tmp and unstages; an error after
+// publication is a failed directory fsync.
+func (s *Store) publishStaged(ctx context.Context, bucket, key string, p objPath, tmp string, f *os.File, id fileID, rec *metaRecord, size int64, ifMatch, ifNoneMatch string) (_ ObjectMeta, published bool, _ error) {
 	if err := f.Close(); err != nil {
 		return ObjectMeta{}, false, storageErr(err)
 	}
@@ -162,9 +170,8 @@ func (s *Store) publishTemp(ctx context.Context, bucket, key string, p objPath, 
 	if err != nil {
 		return ObjectMeta{}, false, err
 	}
-	published = true
 	s.meta.published(id, bucket, key)
-	m := rec.meta(meta.Size, unixSec(id.MTime))
+	m := rec.meta(size, unixSec(id.MTime))
 	if s.fsync {
 		if err := s.syncDir(join(bucket, drel)); err != nil {
 			return m, true, storageErr(err)

@@ -91,9 +91,10 @@ func (s *Store) unnamedFits(p objPath, opts PutOptions, versioned bool) bool {
 }
 
 // publishUnnamed publishes the fully written unnamed file f at key with
-// meta when the key's name is free, and closes f. Where a link cannot
-// publish it, it gives f a staging name and returns that name (f still
-// open) for publishTemp. On error f is closed and nothing is published.
+// meta: by a link when the key's name is free, else under a staging name
+// the usual way; it consumes f. A put the fast path does not fit
+// (unnamedFits) gets a staging name only, returned with f still open,
+// for publishTemp.
 func (s *Store) publishUnnamed(ctx context.Context, bucket, key string, p objPath, f *os.File, meta ObjectMeta, opts PutOptions, versioned bool) (_ ObjectMeta, tmp string, _ error) {
 	if !s.unnamedFits(p, opts, versioned) {
 		return s.nameUnnamed(f)
@@ -112,7 +113,7 @@ func (s *Store) publishUnnamed(ctx context.Context, bucket, key string, p objPat
 	case err == nil:
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, fs.ErrExist):
 		// Taken, or its directory missing: the usual way.
-		return s.nameUnnamed(f)
+		return s.publishNamed(ctx, bucket, key, p, f, id, &rec, meta.Size, opts)
 	default:
 		f.Close()
 		return ObjectMeta{}, "", storageErr(err)
@@ -129,6 +130,22 @@ func (s *Store) publishUnnamed(ctx context.Context, bucket, key string, p objPat
 		}
 	}
 	return m, "", nil
+}
+
+// publishNamed publishes the staged unnamed file f (its metadata record
+// rec set, synced with fsync) under a staging name, where a link at the
+// key could not; it consumes f.
+func (s *Store) publishNamed(ctx context.Context, bucket, key string, p objPath, f *os.File, id fileID, rec *metaRecord, size int64, opts PutOptions) (ObjectMeta, string, error) {
+	_, tmp, err := s.nameUnnamed(f)
+	if err != nil {
+		return ObjectMeta{}, "", err
+	}
+	m, published, err := s.publishStaged(ctx, bucket, key, p, tmp, f, id, rec, size, opts.IfMatch, opts.IfNoneMatch)
+	if !published {
+		s.discardTemp(tmp, f)
+		s.meta.unstage(id, bucket, key)
+	}
+	return m, "", err
 }
 
 // nameUnnamed links the unnamed file f at a fresh staging name and
