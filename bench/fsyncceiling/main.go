@@ -30,6 +30,7 @@ func main() {
 	size := flag.Int("size", 4096, "bytes per file")
 	sync := flag.Bool("sync", true, "fdatasync each file before its rename")
 	dirSync := flag.Bool("dirsync", true, "fsync the target directory after each rename")
+	xattr := flag.Int("xattr", 0, "also set a user xattr of this many bytes on each file before its sync, as the store sets its metadata record (about 250 bytes)")
 	tmpfile := flag.Bool("tmpfile", false, "create each file unnamed (O_TMPFILE) and link it into place instead of renaming a named temp file")
 	flag.Parse()
 	if *dir == "" {
@@ -39,9 +40,9 @@ func main() {
 	if err != nil {
 		log.Fatalf("fsyncceiling: -c: %v", err)
 	}
-	fmt.Printf("size=%d sync=%v dirsync=%v tmpfile=%v n=%d dir=%s\n", *size, *sync, *dirSync, *tmpfile, *n, *dir)
+	fmt.Printf("size=%d xattr=%d sync=%v dirsync=%v tmpfile=%v n=%d dir=%s\n", *size, *xattr, *sync, *dirSync, *tmpfile, *n, *dir)
 	for _, c := range levels {
-		r := run{dir: *dir, n: *n, size: *size, sync: *sync, dirSync: *dirSync, tmpfile: *tmpfile}
+		r := run{dir: *dir, n: *n, size: *size, xattr: make([]byte, *xattr), sync: *sync, dirSync: *dirSync, tmpfile: *tmpfile}
 		elapsed, err := r.measure(c)
 		if err != nil {
 			log.Fatalf("fsyncceiling: concurrency %d: %v", c, err)
@@ -65,6 +66,7 @@ func parseList(s string) ([]int, error) {
 type run struct {
 	dir           string
 	n, size       int
+	xattr         []byte // "": none
 	sync, dirSync bool
 	tmpfile       bool
 }
@@ -129,6 +131,12 @@ func (r run) one(tmp, final string, dirFd int, data []byte) error {
 	if _, err := unix.Write(fd, data); err != nil {
 		unix.Close(fd)
 		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if len(r.xattr) > 0 {
+		if err := unix.Fsetxattr(fd, "user.fsyncceiling", r.xattr, 0); err != nil {
+			unix.Close(fd)
+			return fmt.Errorf("fsetxattr %s: %w", tmp, err)
+		}
 	}
 	if r.sync {
 		if err := unix.Fdatasync(fd); err != nil {
