@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -78,10 +79,37 @@ func (s *Store) createStaging(prefix string) (tmp string, f *os.File, err error)
 // root); it fails with EEXIST when target exists.
 func (s *Store) linkUnnamed(f *os.File, target string) error {
 	return s.root.at("linkat", target, func(dfd int, base string) error {
-		return withFd(f, func(fd int) error {
-			return unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dfd, base, unix.AT_SYMLINK_FOLLOW)
-		})
+		return linkFile(f, dfd, base)
 	})
+}
+
+// linkFile names the open file f base in the directory dfd: linkat of
+// /proc/self/fd/N, the unprivileged way (AT_EMPTY_PATH needs
+// CAP_DAC_READ_SEARCH).
+func linkFile(f *os.File, dfd int, base string) error {
+	return withFd(f, func(fd int) error {
+		return unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dfd, base, unix.AT_SYMLINK_FOLLOW)
+	})
+}
+
+// linkUnnamedSynced is linkUnnamed followed by an fsync of target's
+// directory (fsync always), through the one descriptor of the directory
+// the link used. linkErr is linkUnnamed's; syncErr, the fsync's, comes
+// after the file was published.
+func (s *Store) linkUnnamedSynced(f *os.File, target string) (linkErr, syncErr error) {
+	dir, base := parentOf(target), target[strings.LastIndexByte(target, '/')+1:]
+	dfd, err := s.root.openat(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		if errors.Is(err, unix.ELOOP) {
+			err = unix.ENOTDIR // a symlink in the way, as fsRoot.parent says
+		}
+		return pathErr("openat", dir, err), nil
+	}
+	defer unix.Close(dfd)
+	if err := linkFile(f, dfd, base); err != nil {
+		return pathErr("linkat", target, err), nil
+	}
+	return nil, unix.Fsync(dfd)
 }
 
 // unnamedFits reports whether a put of the fully written unnamed file can
@@ -108,7 +136,12 @@ func (s *Store) publishUnnamed(ctx context.Context, bucket, key string, p objPat
 		f.Close()
 		return ObjectMeta{}, "", storageErr(err)
 	}
-	err = s.linkUnnamed(f, join(bucket, p.rel))
+	var syncErr error
+	if s.fsync {
+		err, syncErr = s.linkUnnamedSynced(f, join(bucket, p.rel))
+	} else {
+		err = s.linkUnnamed(f, join(bucket, p.rel))
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, fs.ErrExist):
@@ -124,12 +157,7 @@ func (s *Store) publishUnnamed(ctx context.Context, bucket, key string, p objPat
 	if err := f.Close(); err != nil {
 		return m, "", storageErr(err)
 	}
-	if s.fsync {
-		if err := s.syncDir(join(bucket, p.dir())); err != nil {
-			return m, "", storageErr(err)
-		}
-	}
-	return m, "", nil
+	return m, "", storageErr(syncErr)
 }
 
 // publishNamed publishes the staged unnamed file f (its metadata record

@@ -28,7 +28,16 @@ func stagingStamp(t *testing.T, s *Store) unix.Timespec {
 // directory of keys, a conditional write, a versioned bucket) still
 // stores what it was given, with its metadata, and leaves nothing behind.
 func TestPutUnnamed(t *testing.T) {
-	s := newStore(t, false)
+	for _, fsync := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fsync=%v", fsync), func(t *testing.T) {
+			s := newStore(t, false)
+			s.fsync = fsync
+			testPutUnnamed(t, s)
+		})
+	}
+}
+
+func testPutUnnamed(t *testing.T, s *Store) {
 	if !s.unnamed {
 		t.Fatal("no unnamed staging on the test's filesystem (O_TMPFILE and /proc/self/fd links)")
 	}
