@@ -62,7 +62,7 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err != nil {
 		return ObjectMeta{}, err
 	}
-	tmp, f, err := s.createTemp("put-")
+	tmp, f, err := s.createStaging("put-") // tmp "": unnamed, see putunnamed.go
 	if err != nil {
 		return ObjectMeta{}, err
 	}
@@ -85,14 +85,24 @@ func (s *Store) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		s.discardTemp(tmp, f)
 		return s.putMarker(ctx, bucket, key, p, opts.metaAtEOF(0, etag), opts)
 	}
-	m, _, err := s.publishTemp(ctx, bucket, key, p, tmp, f, opts.metaAtEOF(size, etag), opts.IfMatch, opts.IfNoneMatch, versioned, nil)
+	meta := opts.metaAtEOF(size, etag)
+	if tmp == "" {
+		m, named, err := s.publishUnnamed(ctx, bucket, key, p, f, meta, opts, versioned)
+		if named == "" {
+			return m, err
+		}
+		tmp = named
+	}
+	m, _, err := s.publishTemp(ctx, bucket, key, p, tmp, f, meta, opts.IfMatch, opts.IfNoneMatch, versioned, nil)
 	return m, err
 }
 
 // discardTemp closes and removes an unpublished temp file.
 func (s *Store) discardTemp(tmp string, f *os.File) {
 	f.Close()
-	s.root.Remove(tmp)
+	if tmp != "" { // "": unnamed, gone with its descriptor
+		s.root.Remove(tmp)
+	}
 }
 
 // stageMeta attaches rec to the open, fully written temp file f as the
@@ -142,6 +152,14 @@ func (s *Store) publishTemp(ctx context.Context, bucket, key string, p objPath, 
 			return ObjectMeta{}, false, storageErr(err)
 		}
 	}
+	return s.publishStaged(ctx, bucket, key, p, tmp, f, id, &rec, meta.Size, ifMatch, ifNoneMatch)
+}
+
+// publishStaged is publishTemp once f carries its metadata record rec
+// (and is synced, with fsync): it closes f and publishes tmp. Unless
+// published, the caller removes tmp and unstages; an error after
+// publication is a failed directory fsync.
+func (s *Store) publishStaged(ctx context.Context, bucket, key string, p objPath, tmp string, f *os.File, id fileID, rec *metaRecord, size int64, ifMatch, ifNoneMatch string) (_ ObjectMeta, published bool, _ error) {
 	if err := f.Close(); err != nil {
 		return ObjectMeta{}, false, storageErr(err)
 	}
@@ -152,9 +170,8 @@ func (s *Store) publishTemp(ctx context.Context, bucket, key string, p objPath, 
 	if err != nil {
 		return ObjectMeta{}, false, err
 	}
-	published = true
 	s.meta.published(id, bucket, key)
-	m := rec.meta(meta.Size, unixSec(id.MTime))
+	m := rec.meta(size, unixSec(id.MTime))
 	if s.fsync {
 		if err := s.syncDir(join(bucket, drel)); err != nil {
 			return m, true, storageErr(err)
@@ -180,7 +197,7 @@ func (s *Store) copyBody(ctx context.Context, w io.Writer, body io.Reader) (int6
 		if err := ctx.Err(); err != nil {
 			return 0, "", err
 		}
-		m, rerr := body.Read(buf)
+		m, rerr := fill(body, buf)
 		if m > 0 {
 			h.Write(buf[:m])
 			if err := writeHook(m); err != nil {

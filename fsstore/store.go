@@ -71,6 +71,9 @@ type Store struct {
 	// are counted, see usagecount.go).
 	onUsage UsageHook
 
+	// unnamed: puts stage in unnamed files (see putunnamed.go).
+	unnamed bool
+
 	// Sorted listings of large directories (nil: disabled), and the stat
 	// size from which a directory's listing is cached.
 	listCache    *listCache
@@ -169,6 +172,7 @@ func (s *Store) init(forceSidecar, keepTemp bool) error {
 		}
 		s.meta = &sidecarMeta{s: s}
 	}
+	s.unnamed = s.probeUnnamed()
 	if !keepTemp {
 		s.cleanTemp()
 	}

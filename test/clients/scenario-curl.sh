@@ -149,6 +149,20 @@ for p in /minio/health/live /minio/health/ready; do
 	check "$label: HEAD $p answers 200" expect_exact 200 ccurl -sS -I -o /dev/null -w '%{http_code}' "$ENDPOINT$p"
 done
 # --- end ops
+# --- put (docs/put-path.md): small PUTs of new keys in parallel (staged
+# unnamed and linked), an overwrite (the named path), each read back whole.
+pb="$b-put"
+for i in $(seq 0 15); do head -c $((4096 + i)) /dev/urandom >"$d/small$i"; done
+check "$label: PUT bucket for small objects" s3curl PUT "$pb" -o /dev/null
+check "$label: 16 parallel PUTs of 4 KiB new keys" bash -c \
+	'for i in $(seq 0 15); do s3curl PUT "$1/s/$i" -T "$2/small$i" -o /dev/null & done; rc=0; for j in $(jobs -p); do wait $j || rc=1; done; exit $rc' _ "$pb" "$d"
+check "$label: the 16 small objects read back whole" bash -c \
+	'for i in $(seq 0 15); do s3curl GET "$1/s/$i" | cmp "$2/small$i" - || exit 1; done' _ "$pb" "$d"
+check "$label: an overwrite of a small object replaces it" bash -c \
+	's3curl PUT "$1/s/0" -T "$2/small1" -o /dev/null && s3curl GET "$1/s/0" | cmp "$2/small1" -' _ "$pb" "$d"
+check "$label: DELETE the small objects and their bucket" bash -c \
+	'for i in $(seq 0 15); do s3curl DELETE "$1/s/$i" || exit 1; done; s3curl DELETE "$1"' _ "$pb"
+# --- end put
 
 # --- get-path (docs/get-path.md): small GETs and ranges of a 4 KiB object,
 # and a bucket policy obeyed by the very next anonymous GET when it is put

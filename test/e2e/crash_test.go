@@ -46,14 +46,17 @@ func TestServerKilledMidUpload(t *testing.T) {
 	wantStatus(t, doRaw(t, rawReq{Method: "PUT", Base: first.URL(), Path: "/" + bucket + "/mp",
 		Query: url.Values{"partNumber": {"1"}, "uploadId": {init.UploadId}}, Body: randomBytes(1 << 20), Creds: &alice}), 200)
 
-	// Slow uploads: three new keys and an overwrite of "stable".
+	// Slow uploads: three new keys, an overwrite of "stable" and a second
+	// part of "mp".
 	keys := []string{"inflight-0", "inflight-1", "inflight-2", "stable"}
 	const size = 4 << 20
 	hc := &http.Client{Transport: &http.Transport{}, Timeout: time.Minute}
 	defer hc.CloseIdleConnections()
-	var progress [4]atomic.Int64
+	var progress [5]atomic.Int64
 	var wg sync.WaitGroup
-	for i, key := range keys {
+	targets := append([]string{}, keys...)
+	targets = append(targets, "mp?partNumber=2&uploadId="+url.QueryEscape(init.UploadId))
+	for i, key := range targets {
 		req := slowSignedPut(t, first.URL()+"/"+bucket+"/"+key, randomBytes(size), 50*time.Millisecond, &progress[i])
 		wg.Add(1)
 		go func() {
@@ -86,7 +89,9 @@ func TestServerKilledMidUpload(t *testing.T) {
 	tmp := filepath.Join(root, ".caddys3", "tmp")
 	left, _ := os.ReadDir(tmp)
 	if len(left) == 0 {
-		t.Fatal("the killed server left no temp files: the uploads were not in flight")
+		// Puts stage unnamed files where the filesystem can (nothing to
+		// leave), parts named ones.
+		t.Fatal("the killed server left no temp files: the part upload was not in flight")
 	}
 
 	second := startExtraServer(t, filepath.Join(dir, "second"), port, root, "stale_temp_age 1s")
