@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The distributed-filesystem stage (docs/scale-out.md): for each of
+# MooseFS and GlusterFS (or the ones named as arguments), bring the
+# filesystem up (test/dfs/lib.sh), run the scale-out suite of test/e2e
+# (TestDFS: three caddys3 nodes on three mounts of one volume behind a
+# Caddy load balancer) and tear it down, also when the suite fails or the
+# script is interrupted.
+#
+# Needs root, /dev/fuse and the Debian packages of test/install-deps
+# (moosefs-master, moosefs-chunkserver, moosefs-client, glusterfs-server,
+# glusterfs-client). CADDYS3_BIN tests a prebuilt binary.
+# Exit status: non-zero when any filesystem failed to come up or any suite
+# failed; the last line is "dfs: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# shellcheck source=lib.sh
+source test/dfs/lib.sh
+
+if ! dfs_can_run; then
+	echo "dfs: this machine cannot run the suite (needs root, /dev/fuse, ip and nsenter)"
+	exit 1
+fi
+filesystems=("$@")
+[ ${#filesystems[@]} -gt 0 ] || filesystems=(moosefs glusterfs)
+
+DFS_WORK="$(mktemp -d /var/tmp/caddys3-dfs.XXXXXX)"
+# The daemons run as mfs and must reach their directories.
+chmod 755 "$DFS_WORK"
+current=""
+cleanup() {
+	[ -n "$current" ] && dfs_down "$current"
+	rm -rf "$DFS_WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+passed=0
+failed=0
+for fs in "${filesystems[@]}"; do
+	echo "=== dfs: $fs"
+	current="$fs"
+	start=$(date +%s)
+	if ! dfs_up "$fs"; then
+		echo "dfs: FAIL: $fs did not come up"
+		failed=$((failed + 1))
+	elif CADDYS3_DFS_MOUNTS="$DFS_MOUNTS" CADDYS3_DFS_NAME="$fs" \
+		timeout 270 go test -tags dfs -count=1 -timeout 260s -v -run '^TestDFS$' ./test/e2e 2>&1 |
+		grep -E '^(=== RUN|--- |\s+---|\s+dfs_test|ok|FAIL|PASS|panic|dfs summary|e2e:)|Error|error' ; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "dfs: $fs passed in $(($(date +%s) - start))s"
+	else
+		echo "dfs: FAIL: $fs (after $(($(date +%s) - start))s)"
+		failed=$((failed + 1))
+	fi
+	dfs_down "$fs"
+	current=""
+done
+echo "dfs: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
