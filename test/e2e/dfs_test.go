@@ -34,6 +34,16 @@ import (
 	"github.com/caddys3/caddys3/internal/testserver"
 )
 
+// The suite's sizes: smaller than on a local disk, where a metadata
+// operation costs no network round trip (GlusterFS takes about ten times
+// MooseFS's time), so that the whole stage stays within its budget.
+var dfsRaces = raceScale{listKeys: 150, listRounds: 8, createRounds: 6, overwriteRounds: 4}
+
+const (
+	dfsVersionedOps     = 12
+	dfsObjectLockRounds = 20
+)
+
 // dfsCluster is three nodes on three mounts of one volume and the
 // balancer in front of them.
 type dfsCluster struct {
@@ -203,24 +213,23 @@ func TestDFS(t *testing.T) {
 	})
 
 	t.Run("shared-root-races", func(t *testing.T) {
-		// 8 create and 4 overwrite rounds of writers on one key.
-		c.races.Add(12)
-		sharedRootRaces(t, c.clients(), c.newBucket)
+		c.races.Add(int64(dfsRaces.createRounds + dfsRaces.overwriteRounds))
+		sharedRootRaces(t, c.clients(), dfsRaces, c.newBucket)
 	})
 	t.Run("listing-consistency", func(t *testing.T) { dfsListingConsistency(t, c) })
 	t.Run("multipart-across-nodes", func(t *testing.T) { dfsMultipartAcrossNodes(t, c) })
 	t.Run("versioned-race", func(t *testing.T) {
 		c.races.Add(1)
-		versionedRace(t, c.bases(), c.newBucket(t, "dfs-vrace"))
+		versionedRace(t, c.bases(), c.newBucket(t, "dfs-vrace"), dfsVersionedOps)
 	})
 	t.Run("object-lock-race", func(t *testing.T) {
-		c.races.Add(objectLockRounds)
+		c.races.Add(dfsObjectLockRounds)
 		bucket := newBucketName("dfs-ol")
 		lb := sdk(alice, c.lbURL())
 		if _, err := lb.CreateBucket(ctxT(t), &s3.CreateBucketInput{Bucket: aws.String(bucket), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
 			t.Fatal(err)
 		}
-		objectLockRace(t, sdk(alice, c.bases()[0]), sdk(alice, c.bases()[1]), bucket)
+		objectLockRace(t, sdk(alice, c.bases()[0]), sdk(alice, c.bases()[1]), bucket, dfsObjectLockRounds)
 	})
 	t.Run("kill-mid-put", func(t *testing.T) { dfsKillMidPut(t, c) })
 	t.Run("kill-mid-complete", func(t *testing.T) { dfsKillMidComplete(t, c) })

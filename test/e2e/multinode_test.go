@@ -43,33 +43,51 @@ func httpStatus(err error) int {
 
 func listAllKeys(t *testing.T, cl *s3.Client, bucket, prefix string) []string {
 	t.Helper()
+	keys, err := listedKeys(t, cl, bucket, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// listedKeys is every key of bucket under prefix through cl (usable from
+// goroutines, unlike listAllKeys).
+func listedKeys(t *testing.T, cl *s3.Client, bucket, prefix string) ([]string, error) {
 	var keys []string
 	p := s3.NewListObjectsV2Paginator(cl, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctxT(t))
 		if err != nil {
-			t.Fatalf("ListObjectsV2 %s: %v", bucket, err)
+			return keys, fmt.Errorf("ListObjectsV2 %s: %w", bucket, err)
 		}
 		for _, o := range out.Contents {
 			keys = append(keys, aws.ToString(o.Key))
 		}
 	}
-	return keys
+	return keys, nil
 }
 
 // TestTwoNodesSharedRoot interleaves writers and readers on the main
 // server and a second server process sharing its root.
 func TestTwoNodesSharedRoot(t *testing.T) {
 	base2 := startSecondNode(t)
-	sharedRootRaces(t, []*s3.Client{aliceSDK(), sdk(alice, base2)}, func(t *testing.T, prefix string) string {
+	sharedRootRaces(t, []*s3.Client{aliceSDK(), sdk(alice, base2)}, fullRaces, func(t *testing.T, prefix string) string {
 		return makeBucket(t, alice, prefix)
 	})
 }
 
+// raceScale sizes sharedRootRaces: the keys of the flat listing and its
+// rounds, the rounds of conditional creates and of conditional
+// overwrites.
+type raceScale struct{ listKeys, listRounds, createRounds, overwriteRounds int }
+
+// fullRaces is the size on a local disk.
+var fullRaces = raceScale{listKeys: 400, listRounds: 16, createRounds: 8, overwriteRounds: 4}
+
 // sharedRootRaces runs the cross-node races on nodes (clients of servers
 // sharing one root; at least two), each write through one node and each
 // check through another. newBucket makes a bucket through the first.
-func sharedRootRaces(t *testing.T, nodes []*s3.Client, newBucket func(t *testing.T, prefix string) string) {
+func sharedRootRaces(t *testing.T, nodes []*s3.Client, scale raceScale, newBucket func(t *testing.T, prefix string) string) {
 	nNodes := len(nodes)
 	name := make([]string, nNodes)
 	for i := range name {
@@ -113,7 +131,7 @@ func sharedRootRaces(t *testing.T, nodes []*s3.Client, newBucket func(t *testing
 	t.Run("list", func(t *testing.T) {
 		// A flat directory large enough for the listing cache (16 KiB of
 		// directory), filled through both nodes.
-		const n = 400
+		n := scale.listKeys
 		pad := strings.Repeat("x", 48)
 		want := make([]string, n)
 		var wg sync.WaitGroup
@@ -139,7 +157,7 @@ func sharedRootRaces(t *testing.T, nodes []*s3.Client, newBucket func(t *testing
 			}
 		}
 		cur := append([]string(nil), want...)
-		for i := range 16 {
+		for i := range scale.listRounds {
 			w, r := nodes[i%nNodes], nodes[(i+1)%nNodes]
 			// Warm the reader's cache, write through the other node, list
 			// again at once.
@@ -162,7 +180,7 @@ func sharedRootRaces(t *testing.T, nodes []*s3.Client, newBucket func(t *testing
 	})
 
 	t.Run("conditional-create", func(t *testing.T) {
-		for round := range 8 {
+		for round := range scale.createRounds {
 			key := fmt.Sprintf("cond/create-%d", round)
 			const perNode = 8
 			status := make([]int, nNodes*perNode)
@@ -200,7 +218,7 @@ func sharedRootRaces(t *testing.T, nodes []*s3.Client, newBucket func(t *testing
 	t.Run("conditional-overwrite", func(t *testing.T) {
 		const key = "cond/match"
 		etag := aws.ToString(putBytes(t, nodes[0], bucket, key, []byte("base")).ETag)
-		for round := range 4 {
+		for round := range scale.overwriteRounds {
 			const perNode = 8
 			status := make([]int, nNodes*perNode)
 			etags := make([]string, nNodes*perNode)
