@@ -162,6 +162,20 @@ dfs_glusterfs_up() {
 	done
 }
 
+# dfs_glusterfs_distribute_up makes a second volume, distribute over two
+# more bricks (a type the server refuses), and mounts it once; its mount
+# point is in DFS_DISTRIBUTE_MOUNT.
+dfs_glusterfs_distribute_up() {
+	local w="$DFS_WORK/glusterfs" ip="${DFS_ADDR[glusterfs]}"
+	mkdir -p "$w/brick3" "$w/brick4" "$w/mnt-dist"
+	dfs_gluster volume create dist "$ip:$w/brick3" "$ip:$w/brick4" force &&
+		dfs_gluster volume start dist &&
+		dfs_in_ns glusterfs glusterfs --volfile-server="$ip" --volfile-id=dist \
+			--log-file="$w/log/mnt-dist.log" "$w/mnt-dist" &&
+		dfs_wait_mount "$w/mnt-dist" || return 1
+	DFS_DISTRIBUTE_MOUNT="$w/mnt-dist"
+}
+
 dfs_gluster() {
 	dfs_in_ns glusterfs gluster --mode=script "$@" >>"$DFS_WORK/glusterfs/log/cli.log"
 }
@@ -169,7 +183,7 @@ dfs_gluster() {
 dfs_glusterfs_down() {
 	local w="$DFS_WORK/glusterfs" i
 	[ -d "$w" ] || return 0
-	for i in 1 2 3; do
+	for i in 1 2 3 -dist; do
 		umount -l "$w/mnt$i" 2>/dev/null || true
 	done
 	dfs_kill_ns glusterfs

@@ -50,11 +50,15 @@ for fs in "${filesystems[@]}"; do
 	current="$fs"
 	start=$(date +%s)
 	log="$DFS_WORK/$fs-test.log"
-	if ! dfs_up "$fs"; then
+	# On GlusterFS, also a distribute volume that the server must refuse.
+	tests='^TestDFS$'
+	DFS_DISTRIBUTE_MOUNT=""
+	[ "$fs" = glusterfs ] && tests='^(TestDFS|TestDFSRefusesDistributeVolume)$'
+	if ! dfs_up "$fs" || { [ "$fs" = glusterfs ] && ! dfs_glusterfs_distribute_up; }; then
 		echo "dfs: FAIL: $fs did not come up"
 		failed=$((failed + 1))
-	elif (cd test/e2e && CADDYS3_DFS_MOUNTS="$DFS_MOUNTS" CADDYS3_DFS_NAME="$fs" \
-		timeout 330 "$DFS_WORK/e2e.test" -test.count=1 -test.timeout 320s -test.v -test.run '^TestDFS$') >"$log" 2>&1; then
+	elif (cd test/e2e && CADDYS3_DFS_MOUNTS="$DFS_MOUNTS" CADDYS3_DFS_NAME="$fs" CADDYS3_DFS_DISTRIBUTE_MOUNT="$DFS_DISTRIBUTE_MOUNT" \
+		timeout 330 "$DFS_WORK/e2e.test" -test.count=1 -test.timeout 320s -test.v -test.run "$tests") >"$log" 2>&1; then
 		grep -E '^\s*--- |dfs summary|^ok|^PASS' "$log"
 		passed=$((passed + 1))
 		echo "dfs: $fs passed in $(($(date +%s) - start))s"

@@ -424,3 +424,27 @@ func dfsKillMidComplete(t *testing.T, c *dfsCluster) {
 		}
 	}
 }
+
+// TestDFSRefusesDistributeVolume starts a server on a GlusterFS
+// distribute volume (CADDYS3_DFS_DISTRIBUTE_MOUNT, made by test/dfs): it
+// must refuse to start and say why (fsstore/dfs_volume.go).
+func TestDFSRefusesDistributeVolume(t *testing.T) {
+	mount := os.Getenv("CADDYS3_DFS_DISTRIBUTE_MOUNT")
+	if mount == "" {
+		t.Fatal("CADDYS3_DFS_DISTRIBUTE_MOUNT must name a mount of a GlusterFS distribute volume (test/dfs/run.sh sets it)")
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := extraConfig(port, filepath.Join(mount, "caddys3-root"), "off")
+	cfg.Dir = t.TempDir()
+	s, err := testserver.Launch(cfg)
+	if err == nil {
+		s.Stop()
+		t.Fatal("the server started on a distribute volume")
+	}
+	if !strings.Contains(err.Error(), "unsupported volume") || !strings.Contains(err.Error(), "rename over an existing name is not atomic") {
+		t.Fatalf("start-up failed without the reason: %v", err)
+	}
+}
