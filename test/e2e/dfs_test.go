@@ -329,38 +329,12 @@ func dfsKillMidPut(t *testing.T, c *dfsCluster) {
 	keys := []string{"inflight-0", "inflight-1", "stable"}
 	const size = 2 << 20
 	bodies := make([][]byte, len(keys))
-	hc := &http.Client{Transport: &http.Transport{}, Timeout: time.Minute}
-	defer hc.CloseIdleConnections()
-	progress := make([]atomic.Int64, len(keys))
-	var wg sync.WaitGroup
-	for i, key := range keys {
+	for i := range keys {
 		bodies[i] = randomBytes(size)
-		req := slowSignedPut(t, c.bases()[0]+"/"+bucket+"/"+key, bodies[i], 50*time.Millisecond, &progress[i])
-		wg.Go(func() {
-			if resp, err := hc.Do(req); err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					t.Errorf("upload of %s finished before the kill; the test is too slow to mean anything", key)
-				}
-			}
-		})
 	}
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		all := true
-		for i := range progress {
-			all = all && progress[i].Load() >= 256<<10
-		}
-		if all {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("uploads did not get under way")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	done := startSlowPuts(t, c.bases()[0]+"/"+bucket+"/", keys, bodies, 256<<10)
 	c.kill(0)
-	wg.Wait()
+	done()
 
 	// Through the balancer (node1 is down): nothing torn, the old bytes.
 	for _, key := range keys[:2] {
