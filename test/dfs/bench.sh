@@ -84,7 +84,7 @@ for fs in "${filesystems[@]}"; do
 		ep="http://127.0.0.1:$base_port"
 		for run in "put 4KiB 1000 8" "get 4KiB 2000 8" "put 64MiB 12 3" "get 64MiB 24 3"; do
 			read -r op size count conc <<<"$run"
-			out="$("$DFS_WORK/s3load" -endpoint "$ep" -bucket "b$n" -op "$op" -size "$size" -n "$count" -c "$conc" -timeout 120s 2>&1 | tail -n 2 | tr -s ' \n' ' ')"
+			out="$("$DFS_WORK/s3load" -endpoint "$ep" -bucket "bench-$n-nodes" -op "$op" -size "$size" -n "$count" -c "$conc" -timeout 120s 2>&1 | tail -n 2 | tr -s ' \n' ' ')"
 			echo "$fs nodes=$n $op $size c=$conc: $out"
 		done
 		stop_servers
