@@ -155,7 +155,7 @@ func (h *Handler) serve(req *request, w http.ResponseWriter) (*response, error) 
 			release(served)
 		}
 	}()
-	resp, err := op.serve(h, req)
+	resp, err := serveOp(h, op, req) // dfs_estale.go
 	served = err == nil
 	if served && resp != nil && resp.pending != nil {
 		// A Complete publishes after serve returns: its reservation

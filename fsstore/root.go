@@ -186,7 +186,7 @@ func (r *fsRoot) parent(name string) (int, string, func(), error) {
 
 // OpenFile opens name like os.OpenFile, never following a symlink.
 func (r *fsRoot) OpenFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
-	fd, err := r.openat(name, flag, uint32(perm.Perm()))
+	fd, err := r.openatRetrying(name, flag, uint32(perm.Perm())) // dfs_retry.go
 	if err != nil {
 		return nil, pathErr("openat", name, err)
 	}

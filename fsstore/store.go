@@ -147,6 +147,9 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 }
 
 func (s *Store) init(forceSidecar, keepTemp bool) error {
+	if err := checkVolume(s.root.name); err != nil { // dfs_volume.go
+		return err
+	}
 	for _, d := range []string{tmpDir, bucketsDir, uploadsDir} {
 		if err := s.root.MkdirAll(d, 0o755); err != nil {
 			return err

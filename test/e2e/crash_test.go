@@ -50,41 +50,15 @@ func TestServerKilledMidUpload(t *testing.T) {
 	// part of "mp".
 	keys := []string{"inflight-0", "inflight-1", "inflight-2", "stable"}
 	const size = 4 << 20
-	hc := &http.Client{Transport: &http.Transport{}, Timeout: time.Minute}
-	defer hc.CloseIdleConnections()
-	var progress [5]atomic.Int64
-	var wg sync.WaitGroup
 	targets := append([]string{}, keys...)
 	targets = append(targets, "mp?partNumber=2&uploadId="+url.QueryEscape(init.UploadId))
-	for i, key := range targets {
-		req := slowSignedPut(t, first.URL()+"/"+bucket+"/"+key, randomBytes(size), 50*time.Millisecond, &progress[i])
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if resp, err := hc.Do(req); err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					t.Errorf("upload of %s finished before the kill; the test is too slow to mean anything", key)
-				}
-			}
-		}()
+	bodies := make([][]byte, len(targets))
+	for i := range targets {
+		bodies[i] = randomBytes(size)
 	}
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		all := true
-		for i := range progress {
-			all = all && progress[i].Load() >= 512<<10
-		}
-		if all {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("uploads did not get under way")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	done := startSlowPuts(t, first.URL()+"/"+bucket+"/", targets, bodies, 512<<10)
 	first.Kill()
-	wg.Wait()
+	done()
 
 	tmp := filepath.Join(root, ".caddys3", "tmp")
 	left, _ := os.ReadDir(tmp)
@@ -135,5 +109,47 @@ func TestServerKilledMidUpload(t *testing.T) {
 			t.Fatalf("temp files still there 15s after restart: %v", names)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// startSlowPuts starts slow signed PUTs (slowSignedPut) of bodies to
+// prefix+keys, each on its own goroutine, and returns once each has sent
+// at least started bytes; the returned function waits for them all. The
+// server is to be killed in between: an upload that finishes with 200
+// fails the test.
+func startSlowPuts(t *testing.T, prefix string, keys []string, bodies [][]byte, started int64) (wait func()) {
+	t.Helper()
+	hc := &http.Client{Transport: &http.Transport{}, Timeout: time.Minute}
+	progress := make([]atomic.Int64, len(keys))
+	var wg sync.WaitGroup
+	for i, key := range keys {
+		req := slowSignedPut(t, prefix+key, bodies[i], 50*time.Millisecond, &progress[i])
+		wg.Go(func() {
+			if resp, err := hc.Do(req); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					t.Errorf("upload of %s finished before the kill; the test is too slow to mean anything", key)
+				}
+			}
+		})
+	}
+	wait = func() {
+		wg.Wait()
+		hc.CloseIdleConnections()
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		all := true
+		for i := range progress {
+			all = all && progress[i].Load() >= started
+		}
+		if all {
+			return wait
+		}
+		if time.Now().After(deadline) {
+			wait()
+			t.Fatal("uploads did not get under way")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -43,40 +43,72 @@ func httpStatus(err error) int {
 
 func listAllKeys(t *testing.T, cl *s3.Client, bucket, prefix string) []string {
 	t.Helper()
+	keys, err := listedKeys(t, cl, bucket, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// listedKeys is every key of bucket under prefix through cl (usable from
+// goroutines, unlike listAllKeys).
+func listedKeys(t *testing.T, cl *s3.Client, bucket, prefix string) ([]string, error) {
 	var keys []string
 	p := s3.NewListObjectsV2Paginator(cl, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctxT(t))
 		if err != nil {
-			t.Fatalf("ListObjectsV2 %s: %v", bucket, err)
+			return keys, fmt.Errorf("ListObjectsV2 %s: %w", bucket, err)
 		}
 		for _, o := range out.Contents {
 			keys = append(keys, aws.ToString(o.Key))
 		}
 	}
-	return keys
+	return keys, nil
 }
 
 // TestTwoNodesSharedRoot interleaves writers and readers on the main
 // server and a second server process sharing its root.
 func TestTwoNodesSharedRoot(t *testing.T) {
 	base2 := startSecondNode(t)
-	nodes := []*s3.Client{aliceSDK(), sdk(alice, base2)}
-	name := []string{"node1", "node2"}
-	// Buckets made on one node are there on the other.
-	bucket := makeBucket(t, alice, "multi")
-	if _, err := nodes[1].HeadBucket(ctxT(t), &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatalf("node2 HeadBucket of a bucket made on node1: %v", err)
+	sharedRootRaces(t, []*s3.Client{aliceSDK(), sdk(alice, base2)}, fullRaces, func(t *testing.T, prefix string) string {
+		return makeBucket(t, alice, prefix)
+	})
+}
+
+// raceScale sizes sharedRootRaces: the keys of the flat listing and its
+// rounds, the rounds of conditional creates and of conditional
+// overwrites.
+type raceScale struct{ listKeys, listRounds, createRounds, overwriteRounds int }
+
+// fullRaces is the size on a local disk.
+var fullRaces = raceScale{listKeys: 400, listRounds: 16, createRounds: 8, overwriteRounds: 4}
+
+// sharedRootRaces runs the cross-node races on nodes (clients of servers
+// sharing one root; at least two), each write through one node and each
+// check through another. newBucket makes a bucket through the first.
+func sharedRootRaces(t *testing.T, nodes []*s3.Client, scale raceScale, newBucket func(t *testing.T, prefix string) string) {
+	nNodes := len(nodes)
+	name := make([]string, nNodes)
+	for i := range name {
+		name[i] = fmt.Sprintf("node%d", i+1)
+	}
+	// Buckets made on one node are there on the others.
+	bucket := newBucket(t, "multi")
+	for i, cl := range nodes[1:] {
+		if _, err := cl.HeadBucket(ctxT(t), &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Fatalf("%s HeadBucket of a bucket made on node1: %v", name[i+1], err)
+		}
 	}
 
 	t.Run("create-overwrite-delete", func(t *testing.T) {
 		const key = "shared/obj"
 		for i := range 24 {
-			w, r := nodes[i%2], nodes[(i+1)%2]
-			data := []byte(fmt.Sprintf("generation %d written through %s", i, name[i%2]))
+			w, r := nodes[i%nNodes], nodes[(i+1)%nNodes]
+			data := []byte(fmt.Sprintf("generation %d written through %s", i, name[i%nNodes]))
 			out := putBytes(t, w, bucket, key, data)
 			if got := getBytes(t, r, bucket, key); !bytes.Equal(got, data) {
-				t.Fatalf("round %d: %s reads %q after %s wrote %q", i, name[(i+1)%2], got, name[i%2], data)
+				t.Fatalf("round %d: %s reads %q after %s wrote %q", i, name[(i+1)%nNodes], got, name[i%nNodes], data)
 			}
 			h, err := r.HeadObject(ctxT(t), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 			if err != nil {
@@ -99,7 +131,7 @@ func TestTwoNodesSharedRoot(t *testing.T) {
 	t.Run("list", func(t *testing.T) {
 		// A flat directory large enough for the listing cache (16 KiB of
 		// directory), filled through both nodes.
-		const n = 400
+		n := scale.listKeys
 		pad := strings.Repeat("x", 48)
 		want := make([]string, n)
 		var wg sync.WaitGroup
@@ -109,7 +141,7 @@ func TestTwoNodesSharedRoot(t *testing.T) {
 			wg.Go(func() {
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				_, err := nodes[i%2].PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(want[i]), Body: bytes.NewReader([]byte{byte(i)})})
+				_, err := nodes[i%nNodes].PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(want[i]), Body: bytes.NewReader([]byte{byte(i)})})
 				if err != nil {
 					t.Errorf("PutObject %s: %v", want[i], err)
 				}
@@ -125,8 +157,8 @@ func TestTwoNodesSharedRoot(t *testing.T) {
 			}
 		}
 		cur := append([]string(nil), want...)
-		for i := range 16 {
-			w, r := nodes[i%2], nodes[(i+1)%2]
+		for i := range scale.listRounds {
+			w, r := nodes[i%nNodes], nodes[(i+1)%nNodes]
 			// Warm the reader's cache, write through the other node, list
 			// again at once.
 			listAllKeys(t, r, bucket, "flat/")
@@ -134,7 +166,7 @@ func TestTwoNodesSharedRoot(t *testing.T) {
 			putBytes(t, w, bucket, k, []byte("n"))
 			cur = sortedCopy(append(cur, k))
 			if got := listAllKeys(t, r, bucket, "flat/"); !equalKeys(got, cur) {
-				t.Fatalf("round %d: %s's listing misses %s written through %s (%d keys, want %d)", i, name[(i+1)%2], k, name[i%2], len(got), len(cur))
+				t.Fatalf("round %d: %s's listing misses %s written through %s (%d keys, want %d)", i, name[(i+1)%nNodes], k, name[i%nNodes], len(got), len(cur))
 			}
 			gone := cur[i*7]
 			if _, err := w.DeleteObject(ctxT(t), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(gone)}); err != nil {
@@ -142,22 +174,22 @@ func TestTwoNodesSharedRoot(t *testing.T) {
 			}
 			cur = append(cur[:i*7:i*7], cur[i*7+1:]...)
 			if got := listAllKeys(t, r, bucket, "flat/"); !equalKeys(got, cur) {
-				t.Fatalf("round %d: %s's listing still has %s deleted through %s (%d keys, want %d)", i, name[(i+1)%2], gone, name[i%2], len(got), len(cur))
+				t.Fatalf("round %d: %s's listing still has %s deleted through %s (%d keys, want %d)", i, name[(i+1)%nNodes], gone, name[i%nNodes], len(got), len(cur))
 			}
 		}
 	})
 
 	t.Run("conditional-create", func(t *testing.T) {
-		for round := range 8 {
+		for round := range scale.createRounds {
 			key := fmt.Sprintf("cond/create-%d", round)
 			const perNode = 8
-			status := make([]int, 2*perNode)
+			status := make([]int, nNodes*perNode)
 			var wg sync.WaitGroup
 			start := make(chan struct{})
-			for i := range 2 * perNode {
+			for i := range nNodes * perNode {
 				wg.Go(func() {
 					<-start
-					_, err := nodes[i%2].PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
+					_, err := nodes[i%nNodes].PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
 						Body: bytes.NewReader([]byte(fmt.Sprintf("writer %d", i))), IfNoneMatch: aws.String("*")})
 					status[i] = 200
 					if err != nil {
@@ -186,16 +218,16 @@ func TestTwoNodesSharedRoot(t *testing.T) {
 	t.Run("conditional-overwrite", func(t *testing.T) {
 		const key = "cond/match"
 		etag := aws.ToString(putBytes(t, nodes[0], bucket, key, []byte("base")).ETag)
-		for round := range 4 {
+		for round := range scale.overwriteRounds {
 			const perNode = 8
-			status := make([]int, 2*perNode)
-			etags := make([]string, 2*perNode)
+			status := make([]int, nNodes*perNode)
+			etags := make([]string, nNodes*perNode)
 			var wg sync.WaitGroup
 			start := make(chan struct{})
-			for i := range 2 * perNode {
+			for i := range nNodes * perNode {
 				wg.Go(func() {
 					<-start
-					out, err := nodes[i%2].PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
+					out, err := nodes[i%nNodes].PutObject(ctxT(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
 						Body: bytes.NewReader([]byte(fmt.Sprintf("round %d writer %d", round, i))), IfMatch: aws.String(etag)})
 					status[i] = 200
 					if err != nil {
@@ -225,7 +257,7 @@ func TestTwoNodesSharedRoot(t *testing.T) {
 	})
 
 	t.Run("delete-bucket", func(t *testing.T) {
-		b := makeBucket(t, alice, "multi-del")
+		b := newBucket(t, "multi-del")
 		putBytes(t, nodes[1], b, "k", []byte("v"))
 		if _, err := nodes[0].DeleteObject(ctxT(t), &s3.DeleteObjectInput{Bucket: aws.String(b), Key: aws.String("k")}); err != nil {
 			t.Fatal(err)

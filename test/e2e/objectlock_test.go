@@ -581,11 +581,16 @@ func TestObjectLockMinio(t *testing.T) {
 // the lock won (the delete is refused and the version is there).
 func TestObjectLockTwoNodesRace(t *testing.T) {
 	second := startSecondNode(t)
-	bucket := lockedBucket(t, alice, "ol-race")
-	holder := sdk(alice, second)
-	cl := aliceSDK()
+	objectLockRace(t, aliceSDK(), sdk(alice, second), lockedBucket(t, alice, "ol-race"), 40)
+}
+
+// objectLockRace is TestObjectLockTwoNodesRace's race, rounds times: cl
+// writes and deletes versions of the object-locked bucket, holder (a
+// client of another node) holds or retains them at the same time.
+func objectLockRace(t *testing.T, cl, holder *s3.Client, bucket string, rounds int) {
+	t.Helper()
 	var deleted, held int
-	for i := range 40 {
+	for i := range rounds {
 		key := fmt.Sprintf("r%02d", i)
 		vid := aws.ToString(putBytes(t, cl, bucket, key, []byte("x")).VersionId)
 		var wg sync.WaitGroup

@@ -259,10 +259,17 @@ func TestVersionedOverwriteKilled(t *testing.T) {
 // the same latest (wantWholeHistory through both).
 func TestTwoNodesVersionedRace(t *testing.T) {
 	bases := []string{srv.base, startSecondNode(t)}
-	bucket := makeBucket(t, alice, "vrace")
-	enableVersioning(t, aliceSDK(), bucket)
+	versionedRace(t, bases, makeBucket(t, alice, "vrace"), 30)
+}
+
+// versionedRace races three writers on every node in bases, ops writes
+// each, over the keys of bucket (a fresh bucket, versioning enabled here
+// through bases[0]) and checks the whole history through each node.
+func versionedRace(t *testing.T, bases []string, bucket string, ops int) {
+	t.Helper()
+	enableVersioning(t, sdk(alice, bases[0]), bucket)
 	keys := []string{"a", "a/b", "c"}
-	const workersPerNode, ops = 3, 30
+	const workersPerNode = 3
 	type write struct {
 		key, vid, sum string
 		marker        bool
