@@ -191,7 +191,10 @@ func TestStaleClaimTakeOverRace(t *testing.T) {
 func TestLiveClaimKept(t *testing.T) {
 	s := newStore(t, false)
 	s.minPartSize = testMinPart
-	s.claimBeat = 20 * time.Millisecond
+	// A beat of 100 ms (stale after 300 ms), not less: on a loaded
+	// machine (the race detector, a full test run) the beat goroutine can
+	// be late by tens of milliseconds, and a take-over then wins rightly.
+	s.claimBeat = testClaimBeat
 	s.noCopyFileRange = true
 	mustBucket(t, s, "bkt")
 	u := create(t, s, "bkt", "k")
@@ -201,7 +204,8 @@ func TestLiveClaimKept(t *testing.T) {
 		data = append(data, partData(n, 1000))
 		parts = append(parts, uploadPart(t, s, u, n+1, data[n]))
 	}
-	testHookWrite = func(int) error { time.Sleep(60 * time.Millisecond); return nil }
+	// The Complete lasts four stale periods (8 parts × 150 ms).
+	testHookWrite = func(int) error { time.Sleep(150 * time.Millisecond); return nil }
 	defer func() { testHookWrite = nil }()
 	done := make(chan error, 1)
 	go func() {
