@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # caddys3 against Caddy's own file_server on the same files: small GETs,
 # signed S3 (through the s3 handler) vs anonymous static (file_server
-# over the bucket's directory), alternating S, F, S, F… so drift of the
-# machine hits both alike; prints each run and the ratio of the medians.
+# over the bucket's directory), alternating S, P, F, S, P, F… so drift of
+# the machine hits all alike; prints each run and the ratios of the
+# medians. S is aws-sdk-go-v2 signing every request; P is GETs of URLs
+# presigned once (query-string SigV4, verified by the server on every
+# request) through the same plain HTTP client as F, so that the client,
+# which shares the cores, costs the same on both sides.
 # Bounded: fixed request counts and a timeout per run.
 #
 # Usage: bash bench/compare.sh [BIN] [ROUNDS]   (default: builds ./cmd/caddy; 3 rounds)
@@ -47,22 +51,26 @@ rate() { sed -n 2p | awk '{print $1}'; }
 # GET costs the server, whatever else loads the machine (the client too).
 cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 tick=$(getconf CLK_TCK)
-s3=() fs=() s3cpu=() fscpu=()
+s3=() ps=() fs=() s3cpu=() pcpu=() fscpu=()
 for r in $(seq "$rounds"); do
 	c0=$(cputicks "$s3pid")
 	a=$(load -endpoint "http://127.0.0.1:$s3port" -op get -size 4KiB -n 20000 -c 16 -keys 256 -bucket cmp | tee /dev/stderr | rate)
-	c1=$(cputicks "$s3pid") f0=$(cputicks "$fspid")
+	c1=$(cputicks "$s3pid")
+	p=$(load -endpoint "http://127.0.0.1:$s3port" -op presignget -seed=false -size 4KiB -n 20000 -c 16 -keys 256 -bucket cmp | tee /dev/stderr | rate)
+	c2=$(cputicks "$s3pid") f0=$(cputicks "$fspid")
 	b=$(load -endpoint "http://127.0.0.1:$fsport" -op httpget -size 4KiB -n 20000 -c 16 -keys 256 | tee /dev/stderr | rate)
 	f1=$(cputicks "$fspid")
 	# µs of server CPU per GET; an S3 run also counts the 256 PUTs s3load
 	# seeds its keys with (a few per cent of it)
 	ua=$(awk -v d=$((c1 - c0)) -v t="$tick" 'BEGIN { printf "%.1f", d * 1e6 / t / 20000 }')
+	up=$(awk -v d=$((c2 - c1)) -v t="$tick" 'BEGIN { printf "%.1f", d * 1e6 / t / 20000 }')
 	ub=$(awk -v d=$((f1 - f0)) -v t="$tick" 'BEGIN { printf "%.1f", d * 1e6 / t / 20000 }')
-	echo "round $r: S3 GET $a/s ($ua µs server CPU each), file_server GET $b/s ($ub µs)"
-	s3+=("$a") fs+=("$b") s3cpu+=("$ua") fscpu+=("$ub")
+	echo "round $r: S3 GET $a/s ($ua µs server CPU each), presigned S3 GET $p/s ($up µs), file_server GET $b/s ($ub µs)"
+	s3+=("$a") ps+=("$p") fs+=("$b") s3cpu+=("$ua") pcpu+=("$up") fscpu+=("$ub")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-ms=$(median "${s3[@]}") mf=$(median "${fs[@]}")
-awk -v s="$ms" -v f="$mf" 'BEGIN { printf "GET 4 KiB, 16 clients: S3 %.0f/s, file_server %.0f/s, ratio %.2fx\n", s, f, s / f }'
-cs=$(median "${s3cpu[@]}") cf=$(median "${fscpu[@]}")
-awk -v s="$cs" -v f="$cf" 'BEGIN { printf "server CPU per GET: S3 %.1f µs, file_server %.1f µs, ratio %.2fx\n", s, f, s / f }'
+ms=$(median "${s3[@]}") mp=$(median "${ps[@]}") mf=$(median "${fs[@]}")
+awk -v s="$ms" -v f="$mf" 'BEGIN { printf "GET 4 KiB, 16 clients: S3 (SDK) %.0f/s, file_server %.0f/s, ratio %.2fx\n", s, f, s / f }'
+awk -v p="$mp" -v f="$mf" 'BEGIN { printf "GET 4 KiB, 16 clients: S3 (presigned) %.0f/s, file_server %.0f/s, ratio %.2fx\n", p, f, p / f }'
+cs=$(median "${s3cpu[@]}") cp=$(median "${pcpu[@]}") cf=$(median "${fscpu[@]}")
+awk -v s="$cs" -v p="$cp" -v f="$cf" 'BEGIN { printf "server CPU per GET: S3 %.1f µs (SDK), %.1f µs (presigned), file_server %.1f µs, ratio %.2fx / %.2fx\n", s, p, f, s / f, p / f }'

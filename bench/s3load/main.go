@@ -40,7 +40,7 @@ func main() {
 	access := flag.String("access-key", envOr("S3_ACCESS_KEY", "AKIACADDYS3DEV000001"), "access key id")
 	secret := flag.String("secret-key", envOr("S3_SECRET_KEY", "caddys3-dev-secret-change-me-000000000000"), "secret key")
 	bucket := flag.String("bucket", "s3load", "bucket (created if missing)")
-	op := flag.String("op", "put", "put, get, list (full ListObjectsV2 listings of -keys objects, pages of 1,000), multipart (uploads -parts parts of -size, times Complete), chunked (PUTs with signed aws-chunked bodies in -chunk chunks) or httpget (anonymous GETs of <endpoint>/<key>, e.g. of a file_server over the files -op get left; nothing is created)")
+	op := flag.String("op", "put", "put, get, list (full ListObjectsV2 listings of -keys objects, pages of 1,000), multipart (uploads -parts parts of -size, times Complete), chunked (PUTs with signed aws-chunked bodies in -chunk chunks) httpget (anonymous GETs of <endpoint>/<key>, e.g. of a file_server over the files -op get left; nothing is created) or presignget (GETs of presigned URLs made once before the run: signed requests whose client costs what httpget's does)")
 	parts := flag.Int("parts", 100, "parts per upload for -op multipart")
 	chunkFlag := flag.String("chunk", "1MiB", "signed chunk size for -op chunked")
 	sizeFlag := flag.String("size", "4KiB", "object size")
@@ -86,7 +86,7 @@ func main() {
 	_, _ = rand.Read(payload)
 	if *keys == 0 {
 		*keys = *n
-		if *op == "get" || *op == "httpget" {
+		if *op == "get" || *op == "httpget" || *op == "presignget" {
 			*keys = 1
 		}
 	}
@@ -96,12 +96,23 @@ func main() {
 		}
 		return
 	}
-	if *seed && (*op == "get" || *op == "list") {
+	if *seed && (*op == "get" || *op == "presignget" || *op == "list") {
 		for i := 0; i < *keys; i++ {
 			if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(key(i, *dirs)), Body: bytes.NewReader(payload)}); err != nil {
 				log.Fatalf("seed: %v", err)
 			}
 		}
+	}
+
+	// The URL each plain GET fetches: the key under the endpoint, or its
+	// presigned URL (signed once, so the client's cost is that of httpget).
+	getURL := func(i int) string { return *endpoint + "/" + key(i, *dirs) }
+	if *op == "presignget" {
+		urls, err := presignGets(ctx, client, *bucket, *keys, *dirs)
+		if err != nil {
+			log.Fatalf("presign: %v", err)
+		}
+		getURL = func(i int) string { return urls[i] }
 	}
 
 	var next atomic.Int64
@@ -142,9 +153,9 @@ func main() {
 					}
 				case "chunked":
 					err = chunked.putChunked(ctx, "/"+*bucket+"/"+k, int64(size), buf)
-				case "httpget":
+				case "httpget", "presignget":
 					var resp *http.Response
-					resp, err = httpClient.Get(*endpoint + "/" + k)
+					resp, err = httpClient.Get(getURL(int(i) % *keys))
 					if err == nil {
 						var got int64
 						got, err = io.CopyBuffer(io.Discard, resp.Body, buf)
@@ -192,6 +203,21 @@ func main() {
 	if failed.Load() > 0 {
 		os.Exit(1)
 	}
+}
+
+// presignGets presigns a GET of each of the first n keys, valid for an
+// hour.
+func presignGets(ctx context.Context, client *s3.Client, bucket string, n, dirs int) ([]string, error) {
+	ps := s3.NewPresignClient(client, s3.WithPresignExpires(time.Hour))
+	urls := make([]string, n)
+	for i := range urls {
+		req, err := ps.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key(i, dirs))})
+		if err != nil {
+			return nil, err
+		}
+		urls[i] = req.URL
+	}
+	return urls, nil
 }
 
 // listAll lists the whole bucket in pages of 1,000 and counts the keys.
