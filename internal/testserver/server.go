@@ -122,11 +122,38 @@ func (s *Server) Stop() {
 func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
 // Kill ends the server with SIGKILL, as a crash would, and waits for it.
+// A process that outlives SIGKILL by seconds is stuck in the kernel (a
+// FUSE request its filesystem's daemon does not answer): its threads'
+// states and kernel stacks go to stderr, once, to say where.
 func (s *Server) Kill() {
 	s.stop.Do(func() {
 		_ = s.cmd.Process.Kill()
-		<-s.exited
+		select {
+		case <-s.exited:
+		case <-time.After(15 * time.Second):
+			fmt.Fprintf(os.Stderr, "testserver: pid %d still there 15 s after SIGKILL:\n%s", s.Pid(), kernelStacks(s.Pid()))
+			<-s.exited
+		}
 	})
+}
+
+// kernelStacks describes each thread of process pid: its state, the
+// kernel function it waits in, and its kernel stack (root only).
+func kernelStacks(pid int) string {
+	var b strings.Builder
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+	for _, t := range tasks {
+		stat, _ := os.ReadFile(t + "/stat")
+		wchan, _ := os.ReadFile(t + "/wchan")
+		stack, _ := os.ReadFile(t + "/stack")
+		fields := strings.Fields(string(stat))
+		state := "?"
+		if len(fields) > 2 {
+			state = fields[2]
+		}
+		fmt.Fprintf(&b, "  thread %s: state %s, waits in %s\n%s", filepath.Base(t), state, wchan, stack)
+	}
+	return b.String()
 }
 
 // Reload writes caddyfile over the config file and runs `caddy reload`
