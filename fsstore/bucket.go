@@ -226,8 +226,13 @@ func (s *Store) readRecord(name string) (bucketRecord, error) {
 	if err != nil {
 		return bucketRecord{}, err
 	}
+	return decodeRecord(name, b)
+}
+
+// decodeRecord decodes the record raw of bucket name.
+func decodeRecord(name string, raw []byte) (bucketRecord, error) {
 	var rec bucketRecord
-	if err := json.Unmarshal(b, &rec); err != nil {
+	if err := json.Unmarshal(raw, &rec); err != nil {
 		return bucketRecord{}, fmt.Errorf("fsstore: bucket record %s: %w", name, err)
 	}
 	return rec, nil

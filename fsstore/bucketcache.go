@@ -2,9 +2,7 @@ package fsstore
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -100,9 +98,9 @@ func (c *bucketCache) put(name string, e *cachedBucket) {
 // decodeBucket decodes the record raw of bucket name into a cache entry
 // that owns a copy of raw.
 func decodeBucket(name string, raw []byte) (*cachedBucket, error) {
-	var rec bucketRecord
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return nil, fmt.Errorf("fsstore: bucket record %s: %w", name, err)
+	rec, err := decodeRecord(name, raw)
+	if err != nil {
+		return nil, err
 	}
 	return &cachedBucket{raw: bytes.Clone(raw), info: rec.info(name)}, nil
 }

@@ -15,7 +15,8 @@ package fsstore
 //     thousand opens during a rename-over. Opened again, the name
 //     resolves to the new inode.
 //
-// Both are retried here, a bounded number of times, for opens only: an
+// Both are retried by fsRoot.openat, so by every open of the store, a
+// bounded number of times, for opens only: an
 // O_CREAT|O_EXCL create is never retried (EEXIST is its answer, and after
 // ESTALE the create may have happened).
 
@@ -35,14 +36,4 @@ func retryOpen(flags int, err error) bool {
 		return false
 	}
 	return errors.Is(err, unix.ESTALE) || flags&unix.O_CREAT != 0 && errors.Is(err, unix.EEXIST)
-}
-
-// openatRetrying is openat, repeated up to openRetries times while
-// retryOpen says so.
-func (r *fsRoot) openatRetrying(name string, flags int, mode uint32) (int, error) {
-	fd, err := r.openat(name, flags, mode)
-	for try := 0; try < openRetries && err != nil && retryOpen(flags, err); try++ {
-		fd, err = r.openat(name, flags, mode)
-	}
-	return fd, err
 }

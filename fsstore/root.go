@@ -82,8 +82,20 @@ func pathErr(op, name string, err error) error {
 
 // openat opens name with flags (O_NOFOLLOW and O_CLOEXEC are added),
 // returning the raw errno on failure. ELOOP means the last component is a
-// symlink or, with openat2, that one was met on the way.
+// symlink or, with openat2, that one was met on the way. A distributed
+// filesystem's transient ESTALE, or EEXIST to a create without O_EXCL,
+// is retried a few times (dfs_retry.go).
 func (r *fsRoot) openat(name string, flags int, mode uint32) (int, error) {
+	fd, err := r.openatOnce(name, flags, mode)
+	for try := 0; try < openRetries && err != nil && retryOpen(flags, err); try++ {
+		fd, err = r.openatOnce(name, flags, mode)
+	}
+	return fd, err
+}
+
+// openatOnce is one openat of name (retrying only EINTR, and EAGAIN from
+// openat2).
+func (r *fsRoot) openatOnce(name string, flags int, mode uint32) (int, error) {
 	flags |= unix.O_NOFOLLOW | unix.O_CLOEXEC
 	if name == "" {
 		name = "."
@@ -186,7 +198,7 @@ func (r *fsRoot) parent(name string) (int, string, func(), error) {
 
 // OpenFile opens name like os.OpenFile, never following a symlink.
 func (r *fsRoot) OpenFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
-	fd, err := r.openatRetrying(name, flag, uint32(perm.Perm())) // dfs_retry.go
+	fd, err := r.openat(name, flag, uint32(perm.Perm()))
 	if err != nil {
 		return nil, pathErr("openat", name, err)
 	}
