@@ -325,6 +325,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	// racing with this sees the directory gone and undoes itself.
 	s.dropUploads(name)
 	s.root.RemoveAll(versionsDir + "/" + name)
+	s.root.RemoveAll(listIdxDir + "/" + name) // sorted listings (listindex.go)
 	if err := s.root.Remove(recordPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}

@@ -213,12 +213,12 @@ func (c *listCache) stats() (int, int64) {
 // it was cached, else read (and cached if the directory is large and its
 // stamp settled).
 func (s *Store) dirList(d *os.File, bucket, rel string) (*dirList, error) {
-	return s.cachedList(d, bucket+"/"+rel, nil)
+	return s.cachedList(d, bucket, bucket+"/"+rel, nil)
 }
 
-// cachedList is dirList under the cache key key; prep, if set, completes
-// a listing just read, before it is cached.
-func (s *Store) cachedList(d *os.File, key string, prep func(*dirList)) (*dirList, error) {
+// cachedList is dirList under the cache key key (a directory of bucket);
+// prep, if set, completes a listing just read, before it is cached.
+func (s *Store) cachedList(d *os.File, bucket, key string, prep func(*dirList)) (*dirList, error) {
 	var l *dirList
 	err := withFd(d, func(fd int) error {
 		var st unix.Stat_t
@@ -237,6 +237,14 @@ func (s *Store) cachedList(d *os.File, key string, prep func(*dirList)) (*dirLis
 		if l = c.get(key, stampOf(&st)); l != nil {
 			return nil
 		}
+		var hadIndex bool
+		if l, hadIndex = s.loadListIndex(bucket, key, stampOf(&st)); l != nil { // listindex.go
+			if prep != nil && l.byName == nil {
+				prep(l)
+			}
+			c.put(key, l)
+			return nil
+		}
 		settled, err := s.settled(fd, &st)
 		if err != nil {
 			return err
@@ -249,6 +257,7 @@ func (s *Store) cachedList(d *os.File, key string, prep func(*dirList)) (*dirLis
 		}
 		if settled {
 			c.put(key, l)
+			s.saveListIndex(bucket, key, l, hadIndex)
 		}
 		return nil
 	})

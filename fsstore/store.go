@@ -78,6 +78,9 @@ type Store struct {
 	// size from which a directory's listing is cached.
 	listCache    *listCache
 	listCacheMin int64
+	// The entries from which a sorted listing is also kept on disk
+	// (listindex.go).
+	listIndexMin int
 	// The listing fields of data files (nil: disabled, see listfields.go)
 	// and the filesystem clock both listing caches validate against.
 	listFields *listFields
@@ -137,6 +140,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 		s.listCache = newListCache(opts.ListCacheBytes)
 	}
 	s.listCacheMin = listCacheMinDirSize
+	s.listIndexMin = listIndexMinEntries
 	if err := s.init(forceSidecar, opts.KeepTemp); err != nil {
 		s.stopNode()
 		root.Close()

@@ -549,7 +549,7 @@ func (a *areaStream) push(dir, sub string) error {
 	if err != nil {
 		return err
 	}
-	l, err := a.s.cachedList(d, dir, areaByName)
+	l, err := a.s.cachedList(d, a.bucket, dir, areaByName)
 	d.Close()
 	if err != nil {
 		return err
