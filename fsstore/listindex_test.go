@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -327,4 +328,28 @@ func decodeFile(b []byte) (*dirList, error) {
 		return nil, fmt.Errorf("checksum")
 	}
 	return decodeListIndex(&h, body[listIndexHeaderSize:])
+}
+
+// BenchmarkListIndexLoad1M loads the index of a directory of a million
+// entries (bench/README.md "Listing": first page of a million keys).
+func BenchmarkListIndexLoad1M(b *testing.B) {
+	s, err := open(Options{Root: filepath.Join(b.TempDir(), "root")}, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var buf strings.Builder
+	off := []uint32{0}
+	for i := range 1_000_000 {
+		fmt.Fprintf(&buf, "k%07d", i)
+		off = append(off, uint32(buf.Len()))
+	}
+	l := &dirList{buf: buf.String(), off: off, stamp: dirStamp{ino: 1, ctime: 2}}
+	s.saveListIndex("bkt", "bkt/", l, false)
+	b.ResetTimer()
+	for range b.N {
+		if got, _ := s.loadListIndex("bkt", "bkt/", l.stamp); got == nil || got.len() != l.len() {
+			b.Fatal("not loaded")
+		}
+	}
 }
