@@ -145,7 +145,7 @@ func TestListIndexNotWrittenUnsettled(t *testing.T) {
 // is never served; the directory is read and the file rewritten.
 func TestListIndexBrokenFileIgnored(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
+		name   string
 		break_ func(b []byte) []byte
 	}{
 		{"truncated", func(b []byte) []byte { return b[:len(b)/2] }},
