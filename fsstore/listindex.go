@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -133,41 +134,74 @@ func (s *Store) readListIndex(f *os.File, now dirStamp) (*dirList, error) {
 		return nil, fmt.Errorf("%w: directory changed", errListIndex)
 	case fi.Size() != listIndexHeaderSize+h.bodySize()+4:
 		return nil, fmt.Errorf("%w: %d bytes, header says %d", errListIndex, fi.Size(), listIndexHeaderSize+h.bodySize()+4)
-	case s.listCache == nil || fi.Size() > s.listCache.max:
+	case fi.Size() > s.listCache.max:
 		return nil, fmt.Errorf("%w: larger than the listing cache", errListIndex)
 	}
-	data := make([]byte, fi.Size())
-	copy(data, hb[:])
-	if _, err := io.ReadFull(f, data[listIndexHeaderSize:]); err != nil {
-		return nil, fmt.Errorf("%w: %v", errListIndex, err)
-	}
-	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
-	if crc32.Checksum(body, castagnoli) != sum {
-		return nil, fmt.Errorf("%w: checksum", errListIndex)
-	}
-	return decodeListIndex(&h, body[listIndexHeaderSize:])
+	bp := s.bufs.Get().(*[]byte)
+	defer s.bufs.Put(bp)
+	return decodeListIndex(&h, crc32.Checksum(hb[:], castagnoli), f, *bp)
 }
 
-// decodeListIndex slices the checked body of an index into a listing,
-// refusing offsets and indices that do not fit it.
-func decodeListIndex(h *listIndexHeader, body []byte) (*dirList, error) {
-	n := int(h.N)
-	next := func(count int) []uint32 {
-		a := make([]uint32, count)
-		for i := range a {
-			a[i] = binary.LittleEndian.Uint32(body[4*i:])
+// decodeListIndex reads the body and checksum of an index whose header is
+// h (crc: the header's CRC-32C) from r into a listing, through chunk: each
+// byte is copied once, into the listing (a fresh process pays a page
+// fault for every new page it touches, so a whole-file buffer would
+// double the cost). Offsets and indices that do not fit are refused.
+func decodeListIndex(h *listIndexHeader, crc uint32, r io.Reader, chunk []byte) (*dirList, error) {
+	read := func(n int) ([]byte, error) {
+		if _, err := io.ReadFull(r, chunk[:n]); err != nil {
+			return nil, fmt.Errorf("%w: %v", errListIndex, err)
 		}
-		body = body[4*count:]
-		return a
+		crc = crc32.Update(crc, castagnoli, chunk[:n])
+		return chunk[:n], nil
 	}
-	l := &dirList{off: next(n + 1)}
+	u32s := func(count int) ([]uint32, error) {
+		a := make([]uint32, count)
+		for done := 0; done < count; {
+			b, err := read(4 * min(count-done, len(chunk)/4))
+			if err != nil {
+				return nil, err
+			}
+			for i := 0; i < len(b); i += 4 {
+				a[done] = binary.LittleEndian.Uint32(b[i:])
+				done++
+			}
+		}
+		return a, nil
+	}
+	n := int(h.N)
+	l := &dirList{}
+	var err error
+	if l.off, err = u32s(n + 1); err != nil {
+		return nil, err
+	}
 	if h.NEsc > 0 {
-		l.esc = next(int(h.NEsc))
+		if l.esc, err = u32s(int(h.NEsc)); err != nil {
+			return nil, err
+		}
+	}
+	byName, err := u32s(int(h.NByName))
+	if err != nil {
+		return nil, err
 	}
 	if h.Flags&listIndexHasByName != 0 {
-		l.byName = next(int(h.NByName))
+		l.byName = byName
 	}
-	l.buf = string(body)
+	var names strings.Builder
+	names.Grow(int(h.Buf))
+	for rest := int(h.Buf); rest > 0; {
+		b, err := read(min(rest, len(chunk)))
+		if err != nil {
+			return nil, err
+		}
+		names.Write(b)
+		rest -= len(b)
+	}
+	l.buf = names.String()
+	want := crc
+	if b, err := read(4); err != nil || binary.LittleEndian.Uint32(b) != want {
+		return nil, fmt.Errorf("%w: checksum", errListIndex)
+	}
 	if l.off[0] != 0 || l.off[n] != h.Buf {
 		return nil, fmt.Errorf("%w: offsets", errListIndex)
 	}
