@@ -127,7 +127,9 @@
 // and a write by any instance sharing the root shows in the next page (see
 // listcache.go for the exact bound; over NFS it relies on close-to-open
 // attribute revalidation). A directory or key removed by a concurrent
-// delete while a page is read is absent from it, never an error.
+// delete while a page is read is absent from it, never an error. The
+// listings of directories of 10,000 entries or more are also kept under
+// .caddys3/listidx for other instances and restarts (listindex.go).
 //
 // # Crashes and full disks
 //
@@ -175,7 +177,7 @@ type Options struct {
 	KeepsOwnUploads func(BucketInfo) bool
 	// ListCacheBytes bounds the memory of the cache of sorted listings of
 	// large directories (see listcache.go): 0 means 128 MiB, a negative
-	// value disables the cache.
+	// value disables the cache (and the on-disk index, listindex.go).
 	ListCacheBytes int64
 	// ListFieldsEntries bounds the cache of the listing fields of data
 	// files (see listfields.go): 0 means 128Ki files, a negative value
