@@ -127,6 +127,44 @@ func TestListIndexChangedByHand(t *testing.T) {
 	}
 }
 
+// TestListIndexNeverStaleUnderWrites: a second Store writes right after
+// each listing, with no pause, and a fresh Store (empty memory cache, so
+// only the index or the directory can serve it) must list every write.
+func TestListIndexNeverStaleUnderWrites(t *testing.T) {
+	s1 := indexedStore(t, filepath.Join(t.TempDir(), "root"))
+	root := rootPath(s1)
+	keys := flatBucket(t, s1, 150)
+	s2 := indexedStore(t, root)
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[k] = true
+	}
+	for i := range 60 {
+		listAll(t, s1, "bkt", ListOptions{Prefix: "flat/"}) // may write the index
+		k := fmt.Sprintf("flat/n%03d", i)
+		put(t, s2, "bkt", k, nil)
+		want[k] = true
+		if i%2 == 0 {
+			if err := s2.DeleteObject(ctx, "bkt", keys[i]); err != nil {
+				t.Fatal(err)
+			}
+			delete(want, keys[i])
+		}
+		got, _ := listFresh(t, root)
+		if len(got) != len(want) {
+			t.Fatalf("after write %d: a fresh node listed %d keys, want %d", i, len(got), len(want))
+		}
+		for _, k := range got {
+			if !want[k] {
+				t.Fatalf("after write %d: a fresh node listed %s", i, k)
+			}
+		}
+		if i%10 == 9 {
+			waitSettled() // let the next listing write the index
+		}
+	}
+}
+
 // TestListIndexNotWrittenUnsettled: a listing whose directory's ctime is
 // not older than the filesystem clock reading is not written, exactly as
 // it is not cached in memory (a change in the same tick would keep the
