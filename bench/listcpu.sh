@@ -6,27 +6,31 @@
 # /proc/PID/stat (utime+stime) around the listings, after one warm-up
 # listing; it depends much less on the machine's load than keys/s.
 #
-# Usage: bash bench/listcpu.sh CADDY_BIN [VERSITYGW_BIN [ROUNDS [LISTINGS]]]
-#   (defaults: no gateway, 3 rounds of 20 listings)
+# Usage: bash bench/listcpu.sh BIN... (each a caddy binary, or versitygw
+# when its name says so; rounds and listings per run: LISTCPU_ROUNDS,
+# default 3, LISTCPU_N, default 20)
+#   e.g. bash bench/listcpu.sh /tmp/caddy-main /tmp/caddy-new /tmp/vgw/versitygw
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 1 ] || { echo "usage: $0 CADDY_BIN [VERSITYGW_BIN [ROUNDS [LISTINGS]]]" >&2; exit 2; }
-caddy=$1 vgw=${2:-} rounds=${3:-3} n=${4:-20}
+[ $# -ge 1 ] || { echo "usage: $0 BIN..." >&2; exit 2; }
+rounds=${LISTCPU_ROUNDS:-3} n=${LISTCPU_N:-20}
 access=AKIACADDYS3DEV000001 secret=caddys3-dev-secret-change-me-000000000000
 work=$(mktemp -d)
-pids=()
+pids=() ports=() names=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/s3load" ./bench/s3load
-read -r -a ports <<<"${LISTCPU_PORTS:-19341 19342}"
-names=(caddys3)
-"$caddy" s3-server --listen "127.0.0.1:${ports[0]}" --root "$work/data0" >"$work/server0.log" 2>&1 &
-pids+=($!)
-if [ -n "$vgw" ]; then
-	mkdir -p "$work/data1"
-	"$vgw" --access "$access" --secret "$secret" --port "127.0.0.1:${ports[1]}" posix "$work/data1" >"$work/server1.log" 2>&1 &
-	pids+=($!)
-	names+=(versitygw)
-fi
+port=${LISTCPU_PORT:-19341}
+for bin in "$@"; do
+	i=${#pids[@]}
+	mkdir -p "$work/data$i"
+	if [[ $(basename "$bin") == *versitygw* ]]; then
+		"$bin" --access "$access" --secret "$secret" --port "127.0.0.1:$port" posix "$work/data$i" >"$work/server$i.log" 2>&1 &
+	else
+		"$bin" s3-server --listen "127.0.0.1:$port" --root "$work/data$i" >"$work/server$i.log" 2>&1 &
+	fi
+	pids+=($!) ports+=("$port") names+=("$i:$(basename "$bin")")
+	port=$((port + 1))
+done
 for i in "${!pids[@]}"; do
 	for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/${ports[$i]}") 2>/dev/null && break; sleep 0.1; done
 done

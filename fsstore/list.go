@@ -56,6 +56,9 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (
 	l := &lister{s: s, ctx: ctx, bucket: bucket, o: o}
 	l.res.Objects = make([]ObjectEntry, 0, min(o.MaxKeys, 1000))
 	w := walker{s: s, ctx: ctx, bucket: bucket, after: o.After, onKey: l.key, brief: o.Brief && s.listFields != nil}
+	if o.Delimiter == "" || o.Delimiter == "/" { // every file the walk meets is then loaded
+		w.room = func() int { return o.MaxKeys - l.n + 1 }
+	}
 	if o.Delimiter == "/" {
 		w.onDir = l.dir
 	}
@@ -80,6 +83,9 @@ type walker struct {
 	onDir func(prefix, rel string, open func() (*os.File, error)) (stop bool, err error)
 	// brief: keys need only their listing fields (listfields.go).
 	brief bool
+	// room, if set, is how many more keys the page loads; a brief walk
+	// then stats a directory's files ahead in parallel (liststat.go).
+	room func() int
 }
 
 // walk visits the directory d at the stored path rel (below the bucket),
@@ -122,6 +128,10 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 	} else if w.after > base {
 		return false, nil // every key here sorts before after
 	}
+	var pre *statBatch
+	if w.brief && w.room != nil {
+		pre = w.s.statFanout.prefetchStats(dirFd(d), list, i, namePrefix, w.room())
+	}
 	for ; i < list.len(); i++ {
 		sk := list.at(i)
 		if !strings.HasPrefix(sk, namePrefix) {
@@ -132,7 +142,7 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 			if sk == "" && (skipEmpty || base == "") {
 				continue // listed as the marker, or not a key (the empty key)
 			}
-			stop, err := w.onKey(k, w.fileLoader(d, list.stored(i), k))
+			stop, err := w.onKey(k, w.fileLoader(d, list.stored(i), k, pre.take(i)))
 			if stop || err != nil {
 				return true, err
 			}
@@ -185,10 +195,11 @@ func openDirAt(d *os.File, name, rel string) (*os.File, error) {
 	return f, err
 }
 
-// fileLoader reads the metadata of the regular file name in d.
-func (w *walker) fileLoader(d *os.File, name, key string) loadFn {
+// fileLoader reads the metadata of the regular file name in d (pre: its
+// stat issued ahead, or nil).
+func (w *walker) fileLoader(d *os.File, name, key string, pre *statResult) loadFn {
 	if w.brief {
-		return func() (ObjectMeta, bool, error) { return w.briefLoad(dirFd(d), name) }
+		return func() (ObjectMeta, bool, error) { return w.briefLoad(dirFd(d), name, pre) }
 	}
 	return func() (ObjectMeta, bool, error) {
 		var m ObjectMeta

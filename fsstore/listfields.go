@@ -101,11 +101,18 @@ func newListFieldsFor(m metaStore, entries int) *listFields {
 
 // briefLoad reads the listing fields of the regular file name in the
 // directory dfd, from the cache when the file is unchanged; ok is false
-// when it vanished or is not a regular file.
-func (w *walker) briefLoad(dfd int, name string) (ObjectMeta, bool, error) {
+// when it vanished or is not a regular file. pre, if not nil, is the
+// name's fstatat issued ahead during this page (liststat.go).
+func (w *walker) briefLoad(dfd int, name string, pre *statResult) (ObjectMeta, bool, error) {
 	c := w.s.listFields
 	var st unix.Stat_t
-	if err := unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	var err error
+	if pre != nil {
+		st, err = pre.stat(), pre.err
+	} else {
+		err = unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	}
+	if err != nil {
 		if goneDir(err) {
 			return ObjectMeta{}, false, nil
 		}
