@@ -165,3 +165,29 @@ func TestListParallelStatsVanished(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkListBriefStats: a cached brief page of 1,000 keys in one
+// directory, its stats issued in order (serial) or ahead in parallel.
+func BenchmarkListBriefStats(b *testing.B) {
+	s := newStore(b, false)
+	mustBucket(b, s, "bkt")
+	for i := range 1000 {
+		put(b, s, "bkt", fmt.Sprintf("obj%04d", i), []byte("x"))
+	}
+	waitSettled()
+	for _, f := range []struct {
+		name   string
+		fanout statFanout
+	}{{"serial", statFanout{}}, {"parallel", defaultStatFanout()}} {
+		b.Run(f.name, func(b *testing.B) {
+			s.statFanout = f.fanout
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := s.ListObjects(ctx, "bkt", ListOptions{MaxKeys: 1000, Brief: true})
+				if err != nil || len(res.Objects) != 1000 {
+					b.Fatal(len(res.Objects), err)
+				}
+			}
+		})
+	}
+}
