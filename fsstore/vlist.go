@@ -258,8 +258,10 @@ type plainStream struct {
 
 func (p *plainStream) peek() (string, bool, error) {
 	for len(p.buf) == 0 && !p.eof {
+		// Brief: only the keys are used (add reads their versions), so
+		// their records are not read, only checked to be files.
 		r, err := p.s.ListObjects(p.ctx, p.bucket, ListOptions{Prefix: p.prefix, Delimiter: p.delim, After: p.after,
-			MaxKeys: p.batch()})
+			MaxKeys: p.batch(), Brief: true})
 		if err != nil {
 			return "", false, err
 		}

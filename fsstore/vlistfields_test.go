@@ -116,3 +116,29 @@ func TestVersionListFieldsFresh(t *testing.T) {
 	}
 	check("area entries removed and renamed over by hand")
 }
+
+// BenchmarkListVersionsVersioned: a page of 1,000 versions (500 keys of a
+// versioned bucket, two versions each) read in full (what every
+// versioned listing did before) or through the listing fields cache.
+func BenchmarkListVersionsVersioned(b *testing.B) {
+	s := newStore(b, false)
+	mustBucket(b, s, "vbk")
+	if err := s.SetBucketVersioning(ctx, "vbk", VersioningEnabled); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 1000 {
+		put(b, s, "vbk", fmt.Sprintf("d%02d/obj%04d", i%10, i/2), []byte("x"))
+	}
+	waitSettled()
+	for _, brief := range []bool{false, true} {
+		b.Run(map[bool]string{false: "full", true: "brief"}[brief], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := s.ListObjectVersions(ctx, "vbk", ListVersionsOptions{MaxKeys: 1000, Brief: brief})
+				if err != nil || len(r.Entries) != 1000 {
+					b.Fatal(len(r.Entries), err)
+				}
+			}
+		})
+	}
+}
