@@ -92,7 +92,7 @@ func (f statFanout) prefetchStats(dfd int, list *dirList, i int, namePrefix stri
 	if f.workers < 2 || room < f.min {
 		return nil
 	}
-	b := &statBatch{}
+	b := &statBatch{idx: make([]int, 0, min(room, list.len()-i))}
 	for ; i < list.len() && len(b.idx) < room; i++ {
 		sk := list.at(i)
 		if !strings.HasPrefix(sk, namePrefix) {
