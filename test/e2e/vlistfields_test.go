@@ -40,15 +40,45 @@ func wantVersionsListedAsHead(t *testing.T, what string, cl *s3.Client, bucket s
 	}
 	for kv, listed := range got {
 		k, id, _ := strings.Cut(kv, " ")
-		h, err := cl.HeadObject(ctxT(t), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(k), VersionId: aws.String(id)})
-		if err != nil {
-			t.Fatalf("%s: HEAD %s: %v", what, kv, err)
-		}
-		if want := fmt.Sprintf("%s %d", aws.ToString(h.ETag), aws.ToInt64(h.ContentLength)); listed != want {
-			t.Errorf("%s: %s listed as %s, HEAD says %s", what, kv, listed, want)
-		}
+		wantHeadSays(t, what, cl, bucket, k, id, listed)
 	}
 	return got
+}
+
+// wantHeadSays checks the "etag size" listed for key (its version id, or
+// "" for the latest) against HEAD.
+func wantHeadSays(t *testing.T, what string, cl *s3.Client, bucket, key, id, listed string) {
+	t.Helper()
+	in := &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	if id != "" {
+		in.VersionId = aws.String(id)
+	}
+	h, err := cl.HeadObject(ctxT(t), in)
+	if err != nil {
+		t.Fatalf("%s: HEAD %s %s: %v", what, key, id, err)
+	}
+	if want := fmt.Sprintf("%s %d", aws.ToString(h.ETag), aws.ToInt64(h.ContentLength)); listed != want {
+		t.Errorf("%s: %s %s listed as %s, HEAD says %s", what, key, id, listed, want)
+	}
+}
+
+// editETagByHand rewrites the ETag in the record of the file p from the
+// MD5 of from to that of to with setxattr, as a change by hand: size and
+// mtime stay, only the file's ctime changes.
+func editETagByHand(t *testing.T, p, from, to string) {
+	t.Helper()
+	raw := make([]byte, 4096)
+	n, err := unix.Getxattr(p, "user.caddys3", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := bytes.Replace(raw[:n], []byte(md5Hex([]byte(from))), []byte(md5Hex([]byte(to))), 1)
+	if bytes.Equal(edited, raw[:n]) {
+		t.Fatalf("%s: the record has no ETag of %q", p, from)
+	}
+	if err := unix.Setxattr(p, "user.caddys3", edited, 0); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestVersionListFieldsFreshAcrossNodesAndByHand(t *testing.T) {
@@ -86,24 +116,10 @@ func TestVersionListFieldsFreshAcrossNodesAndByHand(t *testing.T) {
 		t.Errorf("listed %d versions, want 20", len(got))
 	}
 
-	// The latest version's ETag rewritten in its record by hand: size and
-	// mtime stay, only the file's ctime changes.
+	// The latest version's ETag rewritten in its record by hand.
 	time.Sleep(50 * time.Millisecond)
 	wantVersionsListedAsHead(t, "settled", cl, b)
-	p := filepath.Join(srv.root, b, "k07")
-	raw := make([]byte, 4096)
-	n, err := unix.Getxattr(p, "user.caddys3", raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := md5Hex([]byte("body 7.1x"))
-	edited := bytes.Replace(raw[:n], []byte(old), []byte(md5Hex([]byte("by hand"))), 1)
-	if bytes.Equal(edited, raw[:n]) {
-		t.Fatalf("k07's record has no ETag %s", old)
-	}
-	if err := unix.Setxattr(p, "user.caddys3", edited, 0); err != nil {
-		t.Fatal(err)
-	}
+	editETagByHand(t, filepath.Join(srv.root, b, "k07"), "body 7.1x", "by hand")
 	got := wantVersionsListedAsHead(t, "after setxattr by hand", cl, b)
 	found := false
 	for kv, v := range got {
