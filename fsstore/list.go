@@ -56,6 +56,9 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (
 	l := &lister{s: s, ctx: ctx, bucket: bucket, o: o}
 	l.res.Objects = make([]ObjectEntry, 0, min(o.MaxKeys, 1000))
 	w := walker{s: s, ctx: ctx, bucket: bucket, after: o.After, onKey: l.key, brief: o.Brief && s.listFields != nil}
+	if o.Delimiter == "" || o.Delimiter == "/" { // every file the walk meets is then loaded
+		w.room = func() int { return o.MaxKeys - l.n + 1 }
+	}
 	if o.Delimiter == "/" {
 		w.onDir = l.dir
 	}
@@ -63,9 +66,15 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (
 	return l.res, err
 }
 
-// loadFn reads the metadata of a key found by the walker; ok is false when
-// the key vanished or turned out not to be one.
-type loadFn func() (m ObjectMeta, ok bool, err error)
+// keyLoader reads the metadata of a key found by the walker, when the
+// page needs it. A value, not a closure: passing it allocates nothing.
+type keyLoader struct {
+	w         *walker
+	d         *os.File // the key's directory, held open by the walk
+	name, key string   // its stored name in d, and the key
+	pre       *statResult
+	marker    *metaRecord // a directory marker's record, already read
+}
 
 // walker visits the keys below a directory in byte order.
 type walker struct {
@@ -73,13 +82,16 @@ type walker struct {
 	ctx    context.Context
 	bucket string
 	after  string // only keys > after are visited
-	onKey  func(key string, load loadFn) (stop bool, err error)
+	onKey  func(key string, load keyLoader) (stop bool, err error)
 	// onDir, if set, is called for the directories in the start directory
 	// (prefix is the directory's key prefix, ending in "/"; rel its stored
 	// path) instead of descending.
 	onDir func(prefix, rel string, open func() (*os.File, error)) (stop bool, err error)
 	// brief: keys need only their listing fields (listfields.go).
 	brief bool
+	// room, if set, is how many more keys the page loads; a brief walk
+	// then stats a directory's files ahead in parallel (liststat.go).
+	room func() int
 }
 
 // walk visits the directory d at the stored path rel (below the bucket),
@@ -105,7 +117,7 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 			return true, err
 		}
 		if ok {
-			stop, err := w.onKey(base, func() (ObjectMeta, bool, error) { return rec.meta(0, rec.MTime), true, nil })
+			stop, err := w.onKey(base, keyLoader{marker: &rec})
 			if stop || err != nil {
 				return true, err
 			}
@@ -122,6 +134,10 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 	} else if w.after > base {
 		return false, nil // every key here sorts before after
 	}
+	var pre *statBatch
+	if w.brief && w.room != nil {
+		pre = w.s.statFanout.prefetchStats(dirFd(d), list, i, namePrefix, w.room())
+	}
 	for ; i < list.len(); i++ {
 		sk := list.at(i)
 		if !strings.HasPrefix(sk, namePrefix) {
@@ -132,7 +148,7 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 			if sk == "" && (skipEmpty || base == "") {
 				continue // listed as the marker, or not a key (the empty key)
 			}
-			stop, err := w.onKey(k, w.fileLoader(d, list.stored(i), k))
+			stop, err := w.onKey(k, keyLoader{w: w, d: d, name: list.stored(i), key: k, pre: pre.take(i)})
 			if stop || err != nil {
 				return true, err
 			}
@@ -185,33 +201,35 @@ func openDirAt(d *os.File, name, rel string) (*os.File, error) {
 	return f, err
 }
 
-// fileLoader reads the metadata of the regular file name in d.
-func (w *walker) fileLoader(d *os.File, name, key string) loadFn {
+// load reads the metadata: the marker's, or that of the regular file
+// name in d (pre: its stat issued ahead, or nil); ok is false when the
+// key vanished or turned out not to be one.
+func (l keyLoader) load() (m ObjectMeta, ok bool, err error) {
+	if l.marker != nil {
+		return l.marker.meta(0, l.marker.MTime), true, nil
+	}
+	w, name := l.w, l.name
 	if w.brief {
-		return func() (ObjectMeta, bool, error) { return w.briefLoad(dirFd(d), name) }
+		return w.briefLoad(dirFd(l.d), name, l.pre)
 	}
-	return func() (ObjectMeta, bool, error) {
-		var m ObjectMeta
-		var ok bool
-		err := withFd(d, func(dfd int) error {
-			fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-			if err != nil {
-				if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
-					return nil // deleted, or replaced by a symlink, since listed
-				}
-				return err
+	err = withFd(l.d, func(dfd int) error {
+		fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+				return nil // deleted, or replaced by a symlink, since listed
 			}
-			defer unix.Close(fd)
-			id, mode, err := statID(fd)
-			if err != nil || mode != unix.S_IFREG {
-				return err
-			}
-			rec, _, err := w.s.meta.load(fd, id, w.bucket, key)
-			m, ok = rec.meta(id.Size, unixSec(id.MTime)), err == nil
 			return err
-		})
-		return m, ok, err
-	}
+		}
+		defer unix.Close(fd)
+		id, mode, err := statID(fd)
+		if err != nil || mode != unix.S_IFREG {
+			return err
+		}
+		rec, _, err := w.s.meta.load(fd, id, w.bucket, l.key)
+		m, ok = rec.meta(id.Size, unixSec(id.MTime)), err == nil
+		return err
+	})
+	return m, ok, err
 }
 
 // lister collects one page.
@@ -225,14 +243,14 @@ type lister struct {
 	lastCP string
 }
 
-func (l *lister) key(k string, load loadFn) (bool, error) {
+func (l *lister) key(k string, ld keyLoader) (bool, error) {
 	if d := l.o.Delimiter; d != "" {
 		rest := k[len(l.o.Prefix):]
 		if i := strings.Index(rest, d); i >= 0 {
 			return l.prefix(l.o.Prefix + rest[:i+len(d)])
 		}
 	}
-	m, ok, err := load()
+	m, ok, err := ld.load()
 	if err != nil || !ok {
 		return false, err
 	}
@@ -282,7 +300,7 @@ func (l *lister) dir(cp, rel string, open func() (*os.File, error)) (bool, error
 	}
 	found := false
 	probe := walker{s: l.s, ctx: l.ctx, bucket: l.bucket, after: after,
-		onKey: func(string, loadFn) (bool, error) { found = true; return true, nil }}
+		onKey: func(string, keyLoader) (bool, error) { found = true; return true, nil }}
 	_, err = probe.walk(d, rel, cp, "", false)
 	d.Close()
 	if err != nil || !found {

@@ -71,10 +71,15 @@ func listedRecordOf(rec *metaRecord) *listedRecord {
 	}
 }
 
+// record is the metaRecord holding only r's fields.
+func (r *listedRecord) record() metaRecord {
+	return metaRecord{ETag: r.etag, Checksums: r.checksums, ChecksumAlgorithm: r.checksumAlgorithm,
+		ChecksumType: r.checksumType, Owner: r.owner, V: r.v, DM: r.dm, SE: r.se}
+}
+
 // meta is the ObjectMeta of a file of this size and mtime (unix seconds).
 func (r *listedRecord) meta(size, mtime int64) ObjectMeta {
-	rec := metaRecord{ETag: r.etag, Checksums: r.checksums, ChecksumAlgorithm: r.checksumAlgorithm,
-		ChecksumType: r.checksumType, Owner: r.owner, V: r.v, DM: r.dm, SE: r.se}
+	rec := r.record()
 	return rec.meta(size, mtime)
 }
 
@@ -99,13 +104,29 @@ func newListFieldsFor(m metaStore, entries int) *listFields {
 	return &listFields{lru: c}
 }
 
+// valid is the cached listing part of the file whose stat is st, nil
+// unless cached with st's ctime, size and mtime.
+func (c *listFields) valid(st *unix.Stat_t) *listedRecord {
+	e, ok := c.lru.Get(fileKey{dev: st.Dev, ino: st.Ino})
+	if ok && e.ctime == st.Ctim.Nano() && e.size == st.Size && e.mtime == st.Mtim.Nano() {
+		return e.rec
+	}
+	return nil
+}
+
 // briefLoad reads the listing fields of the regular file name in the
 // directory dfd, from the cache when the file is unchanged; ok is false
-// when it vanished or is not a regular file.
-func (w *walker) briefLoad(dfd int, name string) (ObjectMeta, bool, error) {
-	c := w.s.listFields
+// when it vanished or is not a regular file. pre, if not nil, is the
+// name's fstatat issued ahead during this page (liststat.go).
+func (w *walker) briefLoad(dfd int, name string, pre *statResult) (ObjectMeta, bool, error) {
 	var st unix.Stat_t
-	if err := unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	var err error
+	if pre != nil {
+		st, err = pre.stat(), pre.err
+	} else {
+		err = unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	}
+	if err != nil {
 		if goneDir(err) {
 			return ObjectMeta{}, false, nil
 		}
@@ -114,12 +135,8 @@ func (w *walker) briefLoad(dfd int, name string) (ObjectMeta, bool, error) {
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return ObjectMeta{}, false, nil
 	}
-	k := fileKey{dev: st.Dev, ino: st.Ino}
-	if e, ok := c.lru.Get(k); ok && e.ctime == st.Ctim.Nano() && e.size == st.Size && e.mtime == st.Mtim.Nano() {
-		return e.rec.meta(st.Size, st.Mtim.Sec), true, nil
-	}
-	if st.Ctim.Nano() >= w.s.listClock.now() {
-		w.s.listClock.refresh(w.s) // a fresh file: a newer clock may let it be cached
+	if r := w.s.listFields.valid(&st); r != nil {
+		return r.meta(st.Size, st.Mtim.Sec), true, nil
 	}
 	fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -129,22 +146,41 @@ func (w *walker) briefLoad(dfd int, name string) (ObjectMeta, bool, error) {
 		return ObjectMeta{}, false, err
 	}
 	defer unix.Close(fd)
-	if err := unix.Fstat(fd, &st); err != nil {
+	r, err := w.s.listedFieldsOf(fd, w.bucket, &st)
+	if err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return ObjectMeta{}, false, err
+	}
+	return r.meta(st.Size, st.Mtim.Sec), true, nil
+}
+
+// listedFieldsOf reads the listing fields of the open file fd, from the
+// cache when its fstat (left in st) shows it unchanged, else from its
+// record, then cached when its stamp allows; nil for a file that is not
+// a regular one.
+func (s *Store) listedFieldsOf(fd int, bucket string, st *unix.Stat_t) (*listedRecord, error) {
+	if err := unix.Fstat(fd, st); err != nil {
+		return nil, err
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return ObjectMeta{}, false, nil
+		return nil, nil
 	}
-	clock := w.s.listClock.now() // read before the record, after the stat
+	if r := s.listFields.valid(st); r != nil {
+		return r, nil
+	}
+	if st.Ctim.Nano() >= s.listClock.now() {
+		s.listClock.refresh(s) // a fresh file: a newer clock may let it be cached
+	}
+	clock := s.listClock.now() // read before the record, after the stat
 	id := fileID{Ino: st.Ino, Size: st.Size, MTime: st.Mtim.Nano()}
-	rec, _, err := w.s.meta.load(fd, id, w.bucket, "")
+	rec, _, err := s.meta.load(fd, id, bucket, "")
 	if err != nil {
-		return ObjectMeta{}, false, err
+		return nil, err
 	}
+	r := listedRecordOf(&rec)
 	if st.Ctim.Nano() < clock {
-		c.lru.Add(fileKey{dev: st.Dev, ino: st.Ino}, listedFile{ctime: st.Ctim.Nano(), size: st.Size, mtime: st.Mtim.Nano(), rec: listedRecordOf(&rec)})
+		s.listFields.lru.Add(fileKey{dev: st.Dev, ino: st.Ino}, listedFile{ctime: st.Ctim.Nano(), size: st.Size, mtime: st.Mtim.Nano(), rec: r})
 	}
-	return rec.meta(st.Size, st.Mtim.Sec), true, nil
+	return r, nil
 }
 
 // dirFd is the descriptor of a directory the walk holds open (directories

@@ -41,6 +41,11 @@ func (s *Store) HeadObject(ctx context.Context, bucket, key string) (ObjectMeta,
 // a key that does not collide costs what it always did; collision escapes
 // are tried only where a plain name failed (see collide.go).
 func (s *Store) openKey(bucket, key string) (f *os.File, rec metaRecord, id fileID, marker bool, err error) {
+	return s.openKeyWith(bucket, key, s.loadOpen)
+}
+
+// openKeyWith is openKey reading a data file's record with load.
+func (s *Store) openKeyWith(bucket, key string, load openLoader) (f *os.File, rec metaRecord, id fileID, marker bool, err error) {
 	p, err := resolve(bucket, key)
 	if err != nil {
 		return nil, rec, id, false, err
@@ -49,7 +54,7 @@ func (s *Store) openKey(bucket, key string) (f *os.File, rec metaRecord, id file
 	if p.marker {
 		dir, name = p.rel, escEmpty
 	} else if f, id, ok := s.openPlainFile(bucket, p.rel); ok {
-		return s.loadOpen(f, id, bucket, key)
+		return load(f, id, bucket, key)
 	}
 	d, _, err := s.findDir(bucket, dir)
 	if err != nil {
@@ -78,11 +83,14 @@ func (s *Store) openKey(bucket, key string) (f *os.File, rec metaRecord, id file
 	if err != nil {
 		return nil, rec, id, false, s.missing(bucket, err)
 	}
-	return s.loadOpen(f, id, bucket, key)
+	return load(f, id, bucket, key)
 }
 
-// loadOpen reads the metadata record of key's open data file f (closed
+// openLoader reads the metadata record of key's open data file f (closed
 // on failure), returning openKey's results.
+type openLoader func(f *os.File, id fileID, bucket, key string) (*os.File, metaRecord, fileID, bool, error)
+
+// loadOpen is the openLoader reading the whole record.
 func (s *Store) loadOpen(f *os.File, id fileID, bucket, key string) (*os.File, metaRecord, fileID, bool, error) {
 	var rec metaRecord
 	err := withFd(f, func(fd int) error {

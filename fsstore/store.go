@@ -85,6 +85,7 @@ type Store struct {
 	// and the filesystem clock both listing caches validate against.
 	listFields *listFields
 	listClock  fsClock
+	statFanout statFanout // parallel stats of brief listings (liststat.go)
 	// dirReads counts directory listings read from the filesystem.
 	dirReads atomic.Int64
 	// Decoded bucket records, checked against the file on every use
@@ -147,6 +148,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 		return nil, fmt.Errorf("fsstore: %w", err)
 	}
 	s.listFields = newListFieldsFor(s.meta, opts.ListFieldsEntries)
+	s.statFanout = defaultStatFanout()
 	return s, nil
 }
 

@@ -422,6 +422,11 @@ func (st *vstate) newestNs() int64 {
 
 // loadState reads the version area and the plain file of key.
 func (s *Store) loadState(bucket, key string) (*vstate, error) {
+	return s.loadStateWith(bucket, key, s.loadOpen)
+}
+
+// loadStateWith is loadState reading the plain file's record with load.
+func (s *Store) loadStateWith(bucket, key string, load openLoader) (*vstate, error) {
 	p, err := resolve(bucket, key)
 	if err != nil {
 		return nil, err
@@ -437,7 +442,7 @@ func (s *Store) loadState(bucket, key string) (*vstate, error) {
 		}
 	}
 	sort.Strings(st.names)
-	if err := s.loadPlain(st); err != nil {
+	if err := s.loadPlainWith(st, load); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -445,12 +450,15 @@ func (s *Store) loadState(bucket, key string) (*vstate, error) {
 
 // loadPlain reads the plain file of st's key into st.plain (nil when
 // there is none).
-func (s *Store) loadPlain(st *vstate) error {
+func (s *Store) loadPlain(st *vstate) error { return s.loadPlainWith(st, s.loadOpen) }
+
+// loadPlainWith is loadPlain reading the plain file's record with load.
+func (s *Store) loadPlainWith(st *vstate, load openLoader) error {
 	if st.plain != nil && st.plain.f != nil {
 		st.plain.f.Close()
 	}
 	st.plain = nil
-	f, rec, id, marker, err := s.openKey(st.bucket, st.key)
+	f, rec, id, marker, err := s.openKeyWith(st.bucket, st.key, load)
 	switch {
 	case err == nil:
 		pv := &plainVer{f: f, rec: rec, id: id, markerDir: marker, name: rec.V}

@@ -97,7 +97,12 @@ func (l *vlister) add(key string) (bool, error) {
 			return false, nil
 		}
 	}
-	st, err := l.s.loadState(l.bucket, key)
+	brief := l.o.Brief && l.s.listFields != nil // from the listing fields (vlistfields.go)
+	load := l.s.loadOpen
+	if brief {
+		load = l.s.loadOpenListed
+	}
+	st, err := l.s.loadStateWith(l.bucket, key, load)
 	if err != nil {
 		if errors.Is(err, ErrInvalidKey) || errors.Is(err, ErrKeyTooLong) {
 			return false, nil
@@ -122,9 +127,15 @@ func (l *vlister) add(key string) (bool, error) {
 	}
 	for _, name := range order[start:] {
 		var m ObjectMeta
+		ok := false
 		if st.plain != nil && st.plain.name == name {
-			m = st.plain.meta()
-		} else {
+			m, ok = st.plain.meta(), true
+		} else if brief {
+			if m, ok, err = l.s.briefEntry(st, name); err != nil {
+				return false, err
+			}
+		}
+		if !ok {
 			ob, err := l.s.openEntry(st, name)
 			if errors.Is(err, fs.ErrNotExist) {
 				continue // removed meanwhile
@@ -247,8 +258,10 @@ type plainStream struct {
 
 func (p *plainStream) peek() (string, bool, error) {
 	for len(p.buf) == 0 && !p.eof {
+		// Brief: only the keys are used (add reads their versions), so
+		// their records are not read, only checked to be files.
 		r, err := p.s.ListObjects(p.ctx, p.bucket, ListOptions{Prefix: p.prefix, Delimiter: p.delim, After: p.after,
-			MaxKeys: p.batch()})
+			MaxKeys: p.batch(), Brief: true})
 		if err != nil {
 			return "", false, err
 		}

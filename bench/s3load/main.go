@@ -40,7 +40,7 @@ func main() {
 	access := flag.String("access-key", envOr("S3_ACCESS_KEY", "AKIACADDYS3DEV000001"), "access key id")
 	secret := flag.String("secret-key", envOr("S3_SECRET_KEY", "caddys3-dev-secret-change-me-000000000000"), "secret key")
 	bucket := flag.String("bucket", "s3load", "bucket (created if missing)")
-	op := flag.String("op", "put", "put, get, list (full ListObjectsV2 listings of -keys objects, pages of 1,000), multipart (uploads -parts parts of -size, times Complete), chunked (PUTs with signed aws-chunked bodies in -chunk chunks) httpget (anonymous GETs of <endpoint>/<key>, e.g. of a file_server over the files -op get left; nothing is created) or presignget (GETs of presigned URLs made once before the run: signed requests whose client costs what httpget's does)")
+	op := flag.String("op", "put", "put, get, list (full ListObjectsV2 listings of -keys objects, pages of 1,000), listraw (the same listings without the SDK: signed requests, pages scanned for <Key> only, so the client costs little), multipart (uploads -parts parts of -size, times Complete), chunked (PUTs with signed aws-chunked bodies in -chunk chunks) httpget (anonymous GETs of <endpoint>/<key>, e.g. of a file_server over the files -op get left; nothing is created) or presignget (GETs of presigned URLs made once before the run: signed requests whose client costs what httpget's does)")
 	parts := flag.Int("parts", 100, "parts per upload for -op multipart")
 	chunkFlag := flag.String("chunk", "1MiB", "signed chunk size for -op chunked")
 	sizeFlag := flag.String("size", "4KiB", "object size")
@@ -50,6 +50,7 @@ func main() {
 	timeout := flag.Duration("timeout", 5*time.Minute, "stop after this long")
 	seed := flag.Bool("seed", true, "for get and list: write the keys first (false: they are there from an earlier run)")
 	dirs := flag.Int("dirs", 0, "spread the keys over this many directories (d000/…); 0: one flat directory")
+	serverPID := flag.Int("pid", 0, "for list and listraw: the server's process id, to print its CPU time per listed key (/proc/PID/stat)")
 	flag.Parse()
 
 	size, err := humanize.ParseBytes(*sizeFlag)
@@ -96,7 +97,7 @@ func main() {
 		}
 		return
 	}
-	if *seed && (*op == "get" || *op == "presignget" || *op == "list") {
+	if *seed && (*op == "get" || *op == "presignget" || *op == "list" || *op == "listraw") {
 		for i := 0; i < *keys; i++ {
 			if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(key(i, *dirs)), Body: bytes.NewReader(payload)}); err != nil {
 				log.Fatalf("seed: %v", err)
@@ -115,6 +116,10 @@ func main() {
 		getURL = func(i int) string { return urls[i] }
 	}
 
+	cpu0, err := readCPU(*serverPID)
+	if err != nil {
+		log.Fatalf("cpu: %v", err)
+	}
 	var next atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -126,6 +131,7 @@ func main() {
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, 256<<10)
+			var page bytes.Buffer // listraw's response, reused
 			if *op == "chunked" {
 				buf = make([]byte, chunk)
 			}
@@ -170,6 +176,12 @@ func main() {
 					if err == nil && listed != *keys {
 						err = fmt.Errorf("listed %d keys, want %d", listed, *keys)
 					}
+				case "listraw":
+					var listed int
+					listed, err = chunked.listRaw(ctx, *bucket, &page)
+					if err == nil && listed != *keys {
+						err = fmt.Errorf("listed %d keys, want %d", listed, *keys)
+					}
 				default:
 					log.Fatalf("unknown op %q", *op)
 				}
@@ -187,6 +199,10 @@ func main() {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu1, err := readCPU(*serverPID)
+	if err != nil {
+		log.Fatalf("cpu: %v", err)
+	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	ok := len(lat)
 	if ok == 0 {
@@ -197,8 +213,9 @@ func main() {
 	fmt.Printf("  %.1f ops/s  %.1f MiB/s  p50=%s p99=%s max=%s\n",
 		float64(ok)/elapsed.Seconds(), bytesMoved/elapsed.Seconds()/(1<<20),
 		lat[ok/2].Round(time.Microsecond), lat[ok*99/100].Round(time.Microsecond), lat[ok-1].Round(time.Microsecond))
-	if *op == "list" {
+	if *op == "list" || *op == "listraw" {
 		fmt.Printf("  %.0f keys/s listed\n", float64(ok)*float64(*keys)/elapsed.Seconds())
+		printCPU(os.Stdout, cpu0, cpu1, ok**keys, *serverPID > 0)
 	}
 	if failed.Load() > 0 {
 		os.Exit(1)

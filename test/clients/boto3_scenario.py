@@ -776,6 +776,49 @@ def listing_fields_scenario():
     check(t + "delete objects and bucket", cleanup)
 # ---- end listing fields ----
 
+# ---- versioned listing fields (issue 18: docs/listing-cpu.md) ----
+def versioned_listing_fields_scenario():
+    """Every version a ListObjectVersions page shows of a versioned bucket
+    (pages of 3) has the ETag and size HEAD of that version gives, before
+    and after a new version and a version deleted: the listing reads them
+    through the listing-fields cache."""
+    t = ARGS.label + ": versioned listing fields: "
+    s3 = make_client()
+    b = "vlfields-" + uuid.uuid4().hex[:16]
+    check(t + "create_bucket", lambda: s3.create_bucket(Bucket=b))
+    check(t + "enable versioning", lambda: s3.put_bucket_versioning(
+        Bucket=b, VersioningConfiguration={"Status": "Enabled"}))
+    for i in range(8):
+        for n in range(2):
+            s3.put_object(Bucket=b, Key="k%02d" % i, Body=b"body %d, version %d" % (i, n) + b"x" * n)
+
+    def listed_as_head(what, want_versions):
+        pages = s3.get_paginator("list_object_versions").paginate(Bucket=b, PaginationConfig={"PageSize": 3})
+        vs = [v for p in pages for v in p.get("Versions", [])]
+        listed = {(v["Key"], v["VersionId"]): (v["ETag"], v["Size"]) for v in vs}
+        heads = {kv: s3.head_object(Bucket=b, Key=kv[0], VersionId=kv[1]) for kv in listed}
+        want = {kv: (h["ETag"], h["ContentLength"]) for kv, h in heads.items()}
+        report(len(vs) == want_versions and listed == want, t + what + ": versions list what HEAD of each says")
+    check(t + "first listing", lambda: listed_as_head("first", 16) or True)
+    check(t + "listed again", lambda: listed_as_head("again", 16) or True)
+    check(t + "new version of k03", lambda: s3.put_object(Bucket=b, Key="k03", Body=b"a third, longer body"))
+    check(t + "after a new version", lambda: listed_as_head("after a new version", 17) or True)
+
+    def delete_oldest_k05():
+        vs = [v for v in s3.list_object_versions(Bucket=b, Prefix="k05")["Versions"] if not v["IsLatest"]]
+        s3.delete_object(Bucket=b, Key="k05", VersionId=vs[0]["VersionId"])
+    check(t + "delete an old version of k05", delete_oldest_k05)
+    check(t + "after a version deleted", lambda: listed_as_head("after a version deleted", 16) or True)
+
+    def cleanup():
+        for v in s3.list_object_versions(Bucket=b).get("Versions", []):
+            s3.delete_object(Bucket=b, Key=v["Key"], VersionId=v["VersionId"])
+        for m in s3.list_object_versions(Bucket=b).get("DeleteMarkers", []):
+            s3.delete_object(Bucket=b, Key=m["Key"], VersionId=m["VersionId"])
+        s3.delete_bucket(Bucket=b)
+    check(t + "delete versions and bucket", cleanup)
+# ---- end versioned listing fields ----
+
 if __name__ == "__main__":
     try:
         main()
@@ -784,6 +827,7 @@ if __name__ == "__main__":
         lifecycle_scenario(ARGS.label + ": ", make_client())
         sse_scenario()
         listing_fields_scenario()
+        versioned_listing_fields_scenario()
     except Exception:  # noqa: BLE001
         traceback.print_exc()
         report(False, "scenario crashed")
