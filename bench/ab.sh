@@ -26,7 +26,10 @@ load() { timeout 300 "$work/s3load" -endpoint "http://127.0.0.1:$1" -timeout 4m 
 for r in $(seq "$rounds"); do
 	for i in 0 1; do
 		tag="$(printf 'round %d %s' "$r" "$([ "$i" = 0 ] && echo A || echo B)")"
+		# Round 1 puts new keys, later rounds overwrite them.
+		c0=$(cputicks "${pids[$i]}")
 		echo "== $tag PUT 4 KiB";  load "${ports[$i]}" -op put -size 4KiB -n 10000 -c 16 -bucket put | sed -n 2p
+		echo "  server CPU $(usper $(($(cputicks "${pids[$i]}") - c0)) 10000) µs per PUT"
 		c0=$(cputicks "${pids[$i]}")
 		echo "== $tag GET 4 KiB";  load "${ports[$i]}" -op get -size 4KiB -n 20000 -c 16 -keys 256 -bucket get | sed -n 2p
 		# Server CPU per GET (user+system, /proc), which depends much less
