@@ -13,11 +13,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bench_init
-bin=${1:-}
-if [ -z "$bin" ]; then
-	go build -o "$work/caddy" ./cmd/caddy
-	bin="$work/caddy"
-fi
+caddy_bin "${1:-}"
 rounds=${2:-3}
 s3port=19341 fsport=19342
 "$bin" s3-server --listen "127.0.0.1:$s3port" --root "$work/root" >"$work/s3.log" 2>&1 &

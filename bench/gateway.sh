@@ -21,11 +21,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bench_init
-bin=${1:-}
-if [ -z "$bin" ]; then
-	go build -o "$work/caddy" ./cmd/caddy
-	bin="$work/caddy"
-fi
+caddy_bin "${1:-}"
 rounds=${2:-3}
 vgw=${VGW:-}
 if [ -z "$vgw" ]; then

@@ -29,3 +29,12 @@ usper() { awk -v d="$1" -v t="$tick" -v n="$2" 'BEGIN { printf "%.1f", d * 1e6 /
 
 # median X...: the median of the numbers.
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# caddy_bin [BIN]: $bin is BIN, or ./cmd/caddy built into $work.
+caddy_bin() {
+	bin=${1:-}
+	if [ -z "$bin" ]; then
+		go build -o "$work/caddy" ./cmd/caddy
+		bin="$work/caddy"
+	fi
+}
