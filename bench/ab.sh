@@ -10,18 +10,9 @@
 # Build the binaries first, e.g. `git worktree add /tmp/base <rev>` and
 # `go build -o /tmp/caddy-a ./cmd/caddy` in each tree.
 set -euo pipefail
-[ $# -ge 2 ] || { echo "usage: $0 BIN_A BIN_B [ROUNDS]" >&2; exit 2; }
-bins=("$1" "$2")
-rounds=${3:-3}
 source "$(dirname "$0")/lib.sh"
-bench_init
 # AB_PORTS="P1 P2" when another run on this machine has the defaults.
-read -r -a ports <<<"${AB_PORTS:-19331 19332}"
-for i in 0 1; do
-	"${bins[$i]}" s3-server --listen "127.0.0.1:${ports[$i]}" --root "$work/data$i" >"$work/server$i.log" 2>&1 &
-	pids+=($!)
-done
-for p in "${ports[@]}"; do wait_port "$p"; done
+ab_init 3 "${AB_PORTS:-19331 19332}" "$@"
 load() { timeout 300 "$work/s3load" -endpoint "http://127.0.0.1:$1" -timeout 4m "${@:2}"; }
 for r in $(seq "$rounds"); do
 	for i in 0 1; do

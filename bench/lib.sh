@@ -24,6 +24,11 @@ wait_port() {
 # the requests cost the server, whatever else loads the machine.
 cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
+# userticks PID: the user-space part of cputicks, which the kernel's own
+# variable costs (an inode allocator scanning recently freed inodes, page
+# cache write-back) do not touch.
+userticks() { awk '{print $14}' "/proc/$1/stat"; }
+
 # usper TICKS COUNT: microseconds of CPU per operation.
 usper() { awk -v d="$1" -v t="$tick" -v n="$2" 'BEGIN { printf "%.1f", d * 1e6 / t / n }'; }
 
@@ -37,4 +42,29 @@ caddy_bin() {
 		go build -o "$work/caddy" ./cmd/caddy
 		bin="$work/caddy"
 	fi
+}
+
+# start_pair BIN_A BIN_B PORT_A PORT_B: `caddy s3-server` of each binary
+# on its port with its own root ($work/data0, $work/data1), logs in
+# $work/server0.log and server1.log; pids appended to $pids.
+start_pair() {
+	local i bins=("$1" "$2") ports=("$3" "$4")
+	for i in 0 1; do
+		"${bins[$i]}" s3-server --listen "127.0.0.1:${ports[$i]}" --root "$work/data$i" >"$work/server$i.log" 2>&1 &
+		pids+=($!)
+	done
+	for i in 0 1; do wait_port "${ports[$i]}"; done
+}
+
+# ab_init DEFAULT_ROUNDS "PORT_A PORT_B" BIN_A BIN_B [ROUNDS]: the A/B
+# scripts' start: $bins, $rounds, $ports, bench_init, both servers up.
+ab_init() {
+	local default_rounds=$1 port_list=$2
+	shift 2
+	[ $# -ge 2 ] || { echo "usage: $0 BIN_A BIN_B [ROUNDS]" >&2; exit 2; }
+	bins=("$1" "$2")
+	rounds=${3:-$default_rounds}
+	bench_init
+	read -r -a ports <<<"$port_list"
+	start_pair "${bins[@]}" "${ports[@]}"
 }
