@@ -47,7 +47,8 @@ load() {
 		-access-key "$access" -secret-key "$secret" -timeout 4m "${@:2}"
 }
 list_ops=(list)
-"$work/s3load" -h 2>&1 | grep -q listraw && list_ops+=(listraw)
+help=$("$work/s3load" -h 2>&1 || true)
+[[ $help == *listraw* ]] && list_ops+=(listraw)
 
 # Seed what GET and the listings read, on both sides, unmeasured.
 for i in 0 1; do
