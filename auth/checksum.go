@@ -23,11 +23,12 @@ func newHash(algo string) hash.Hash { return checksum.New(algo) }
 // algorithm as S3 names it ("CRC32"), or "" when it names none (such as
 // x-amz-checksum-mode).
 func checksumAlgo(name string) string {
-	rest, ok := strings.CutPrefix(strings.ToLower(name), "x-amz-checksum-")
-	if !ok {
+	// Lower-cased only when it is one: this runs for every header.
+	const prefix = "x-amz-checksum-"
+	if len(name) < len(prefix) || !strings.EqualFold(name[:len(prefix)], prefix) {
 		return ""
 	}
-	return checksum.Parse(rest)
+	return checksum.Parse(strings.ToLower(name[len(prefix):]))
 }
 
 // decodeChecksum decodes a base64 checksum value of the algorithm's size

@@ -27,7 +27,7 @@ const (
 // chunk's signature covers the previous one, the first the seed (header)
 // signature, so chunks can be neither altered nor reordered nor dropped.
 type chunkSigner struct {
-	key       []byte
+	key       *signingKey
 	amzDate   string
 	scope     string
 	prev      string // hex signature of the previous chunk
@@ -36,7 +36,7 @@ type chunkSigner struct {
 
 func (s *chunkSigner) verify(kind, payloadHashes, sig string) error {
 	sts := kind + "\n" + s.amzDate + "\n" + s.scope + "\n" + s.prev + "\n" + payloadHashes
-	want := hmacSHA256(s.key, sts)
+	want := s.key.sign(sts)
 	got, err := hex.DecodeString(sig)
 	if err != nil || !hmac.Equal(want, got) {
 		return &SignatureMismatchError{StringToSign: sts, AccessKeyID: s.accessKey, SignatureProvided: sig}

@@ -58,7 +58,7 @@ func FuzzChunkedDecoder(f *testing.F) {
 		}
 		var signer *chunkSigner
 		if signed {
-			signer = &chunkSigner{key: key, amzDate: exampleDate, scope: exampleScope, prev: seed, accessKey: exampleAK}
+			signer = &chunkSigner{key: newSigningKey(key), amzDate: exampleDate, scope: exampleScope, prev: seed, accessKey: exampleAK}
 		}
 		sums := &sumSet{}
 		c := newChunkedBody(bytes.NewReader(body), signer, true, []string{"x-amz-checksum-crc32"}, declared, sums)

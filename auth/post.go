@@ -398,7 +398,7 @@ func (v *Verifier) verifyPostV4(ctx context.Context, fields map[string]string) (
 	}
 	policy := fields["policy"]
 	key := v.keys.get(cred.Secret, c.date, c.region, c.service)
-	want := hmacSHA256(key, policy)
+	want := key.sign(policy)
 	got, err := hex.DecodeString(sig)
 	if err != nil || !hmac.Equal(want, got) {
 		return Credential{}, &SignatureMismatchError{StringToSign: policy, AccessKeyID: c.accessKey, SignatureProvided: sig}

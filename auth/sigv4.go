@@ -192,8 +192,8 @@ func stringToSignV4(amzDate, scope, canonical string) string {
 }
 
 // checkSignatureV4 compares the client's hex signature in constant time.
-func checkSignatureV4(key []byte, sts, canonical, accessKey, sig string) error {
-	want := hmacSHA256(key, sts)
+func checkSignatureV4(key *signingKey, sts, canonical, accessKey, sig string) error {
+	want := key.sign(sts)
 	got, err := hex.DecodeString(sig)
 	if err != nil || !hmac.Equal(want, got) {
 		return &SignatureMismatchError{StringToSign: sts, CanonicalRequest: canonical, AccessKeyID: accessKey, SignatureProvided: sig}

@@ -10,36 +10,23 @@
 # Build the binaries first, e.g. `git worktree add /tmp/base <rev>` and
 # `go build -o /tmp/caddy-a ./cmd/caddy` in each tree.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-[ $# -ge 2 ] || { echo "usage: $0 BIN_A BIN_B [ROUNDS]" >&2; exit 2; }
-bins=("$1" "$2")
-rounds=${3:-3}
-work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-go build -o "$work/s3load" ./bench/s3load
+source "$(dirname "$0")/lib.sh"
 # AB_PORTS="P1 P2" when another run on this machine has the defaults.
-read -r -a ports <<<"${AB_PORTS:-19331 19332}"
-for i in 0 1; do
-	"${bins[$i]}" s3-server --listen "127.0.0.1:${ports[$i]}" --root "$work/data$i" >"$work/server$i.log" 2>&1 &
-	pids+=($!)
-done
-for p in "${ports[@]}"; do
-	for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
-done
+ab_init 3 "${AB_PORTS:-19331 19332}" "$@"
 load() { timeout 300 "$work/s3load" -endpoint "http://127.0.0.1:$1" -timeout 4m "${@:2}"; }
-cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-tick=$(getconf CLK_TCK)
 for r in $(seq "$rounds"); do
 	for i in 0 1; do
 		tag="$(printf 'round %d %s' "$r" "$([ "$i" = 0 ] && echo A || echo B)")"
+		# Round 1 puts new keys, later rounds overwrite them.
+		c0=$(cputicks "${pids[$i]}")
 		echo "== $tag PUT 4 KiB";  load "${ports[$i]}" -op put -size 4KiB -n 10000 -c 16 -bucket put | sed -n 2p
+		echo "  server CPU $(usper $(($(cputicks "${pids[$i]}") - c0)) 10000) µs per PUT"
 		c0=$(cputicks "${pids[$i]}")
 		echo "== $tag GET 4 KiB";  load "${ports[$i]}" -op get -size 4KiB -n 20000 -c 16 -keys 256 -bucket get | sed -n 2p
 		# Server CPU per GET (user+system, /proc), which depends much less
 		# on the machine's load than the rate; it includes the 256 PUTs
 		# s3load seeds its keys with, a few per cent.
-		awk -v d=$(($(cputicks "${pids[$i]}") - c0)) -v t="$tick" 'BEGIN { printf "  server CPU %.1f µs per GET\n", d * 1e6 / t / 20000 }'
+		echo "  server CPU $(usper $(($(cputicks "${pids[$i]}") - c0)) 20000) µs per GET"
 		echo "== $tag LIST 10k";   load "${ports[$i]}" -op list -size 1 -n 10 -c 1 -keys 10000 -bucket list | sed -n 3p
 		echo "== $tag LIST 100x100"; load "${ports[$i]}" -op list -size 1 -n 10 -c 1 -keys 10000 -dirs 100 -bucket nested | sed -n 3p
 	done

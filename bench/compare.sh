@@ -11,22 +11,15 @@
 #
 # Usage: bash bench/compare.sh [BIN] [ROUNDS]   (default: builds ./cmd/caddy; 3 rounds)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-bin=${1:-}
-if [ -z "$bin" ]; then
-	go build -o "$work/caddy" ./cmd/caddy
-	bin="$work/caddy"
-fi
+source "$(dirname "$0")/lib.sh"
+bench_init
+caddy_bin "${1:-}"
 rounds=${2:-3}
-go build -o "$work/s3load" ./bench/s3load
 s3port=19341 fsport=19342
 "$bin" s3-server --listen "127.0.0.1:$s3port" --root "$work/root" >"$work/s3.log" 2>&1 &
 pids+=($!)
 s3pid=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$s3port") 2>/dev/null && break; sleep 0.1; done
+wait_port "$s3port"
 load() { timeout 300 "$work/s3load" -timeout 4m "$@"; }
 # Seed 256 objects of 4 KiB through S3 (a few GETs), then serve the same
 # files with file_server.
@@ -45,12 +38,8 @@ CADDY
 "$bin" run --config "$work/Caddyfile" --adapter caddyfile >"$work/fs.log" 2>&1 &
 pids+=($!)
 fspid=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$fsport") 2>/dev/null && break; sleep 0.1; done
+wait_port "$fsport"
 rate() { sed -n 2p | awk '{print $1}'; }
-# Server CPU time (user + system, in clock ticks) of a process: what one
-# GET costs the server, whatever else loads the machine (the client too).
-cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-tick=$(getconf CLK_TCK)
 s3=() ps=() fs=() s3cpu=() pcpu=() fscpu=()
 for r in $(seq "$rounds"); do
 	c0=$(cputicks "$s3pid")
@@ -62,13 +51,10 @@ for r in $(seq "$rounds"); do
 	f1=$(cputicks "$fspid")
 	# µs of server CPU per GET; an S3 run also counts the 256 PUTs s3load
 	# seeds its keys with (a few per cent of it)
-	ua=$(awk -v d=$((c1 - c0)) -v t="$tick" 'BEGIN { printf "%.1f", d * 1e6 / t / 20000 }')
-	up=$(awk -v d=$((c2 - c1)) -v t="$tick" 'BEGIN { printf "%.1f", d * 1e6 / t / 20000 }')
-	ub=$(awk -v d=$((f1 - f0)) -v t="$tick" 'BEGIN { printf "%.1f", d * 1e6 / t / 20000 }')
+	ua=$(usper $((c1 - c0)) 20000) up=$(usper $((c2 - c1)) 20000) ub=$(usper $((f1 - f0)) 20000)
 	echo "round $r: S3 GET $a/s ($ua µs server CPU each), presigned S3 GET $p/s ($up µs), file_server GET $b/s ($ub µs)"
 	s3+=("$a") ps+=("$p") fs+=("$b") s3cpu+=("$ua") pcpu+=("$up") fscpu+=("$ub")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 ms=$(median "${s3[@]}") mp=$(median "${ps[@]}") mf=$(median "${fs[@]}")
 awk -v s="$ms" -v f="$mf" 'BEGIN { printf "GET 4 KiB, 16 clients: S3 (SDK) %.0f/s, file_server %.0f/s, ratio %.2fx\n", s, f, s / f }'
 awk -v p="$mp" -v f="$mf" 'BEGIN { printf "GET 4 KiB, 16 clients: S3 (presigned) %.0f/s, file_server %.0f/s, ratio %.2fx\n", p, f, p / f }'

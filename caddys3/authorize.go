@@ -438,6 +438,17 @@ func objectACL(m fsstore.ObjectMeta) (*access.ACL, error) {
 // x-amz-grant-* headers, private when it names none, encoded for storage.
 // The owner is the writer; bucket-owner-* grants name the bucket's owner.
 func (h *Handler) requestedACL(req *request, hdr http.Header, forBucket bool) ([]byte, error) {
+	acl, err := h.requestedGrants(req, hdr, forBucket)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(acl)
+}
+
+// requestedGrants is requestedACL before encoding: a write of an object
+// checks it and, in a bucket with ACLs disabled, drops it, so it is
+// encoded only when it is stored.
+func (h *Handler) requestedGrants(req *request, hdr http.Header, forBucket bool) (access.ACL, error) {
 	ownerID, ownerName := req.who.Owner, req.displayName()
 	bucketOwner, bucketOwnerName := ownerID, ownerName
 	if !forBucket && req.bucket != nil {
@@ -447,15 +458,10 @@ func (h *Handler) requestedACL(req *request, hdr http.Header, forBucket bool) ([
 		}
 	}
 	acl, ok, err := access.FromHeaders(hdr, ownerID, ownerName, bucketOwner, bucketOwnerName, h.accounts(req))
-	if err != nil {
-		return nil, err
+	if err != nil || ok {
+		return acl, err
 	}
-	if !ok {
-		if acl, err = access.Canned("private", ownerID, ownerName, bucketOwner, bucketOwnerName); err != nil {
-			return nil, err
-		}
-	}
-	return json.Marshal(acl)
+	return access.Canned("private", ownerID, ownerName, bucketOwner, bucketOwnerName)
 }
 
 // accounts tells the access package which canonical IDs are accounts and
@@ -500,11 +506,10 @@ func (req *request) displayName() string {
 // stampOwner records the writer and the requested ACL on new object
 // metadata.
 func (h *Handler) stampOwner(req *request, m *fsstore.ObjectMeta, hdr http.Header) error {
-	acl, err := h.requestedACL(req, hdr, false)
+	acl, err := h.requestedGrants(req, hdr, false)
 	if err != nil {
 		return err
 	}
 	m.Owner = req.who.Owner
-	m.ACL = acl
-	return h.ownObject(req, m, hdr)
+	return h.ownObject(req, m, &acl, hdr)
 }

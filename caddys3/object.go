@@ -96,15 +96,16 @@ func metaFromHeaders(hdr http.Header) (fsstore.ObjectMeta, error) {
 		Expires:            hdr.Get("Expires"),
 	}
 	size := 0
+	const prefix = "x-amz-meta-"
 	for name, vals := range hdr {
-		lower := strings.ToLower(name)
-		if !strings.HasPrefix(lower, "x-amz-meta-") {
+		// Lower-cased only when it is metadata: this runs for every header.
+		if len(name) < len(prefix) || !strings.EqualFold(name[:len(prefix)], prefix) {
 			continue
 		}
 		if m.UserMeta == nil {
 			m.UserMeta = map[string]string{}
 		}
-		k := lower[len("x-amz-meta-"):]
+		k := strings.ToLower(name[len(prefix):])
 		v := strings.Join(vals, ",")
 		m.UserMeta[k] = mailSafe(v)
 		size += len(k) + len(v)

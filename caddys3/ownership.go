@@ -159,35 +159,29 @@ func bucketOwnerFullControl(acl *access.ACL, bucketOwner string) bool {
 }
 
 // ownObject applies the bucket's ownership controls and public access
-// block to the owner and ACL stampOwner took from a write's request.
-func (h *Handler) ownObject(req *request, m *fsstore.ObjectMeta, hdr http.Header) error {
-	b := req.bucket
-	if b == nil {
-		return nil
-	}
-	acl, err := objectACL(*m)
-	if err != nil {
-		return err
-	}
-	if err := checkPublicACL(b, acl); err != nil {
-		return err
-	}
-	switch b.Ownership {
-	case ownerEnforced:
-		if setsACL(hdr) && !bucketOwnerFullControl(acl, b.Owner) {
-			return newError(s3err.AccessControlListNotSupported)
+// block to the owner and ACL stampOwner took from a write's request, and
+// stores the ACL in m unless the bucket disables ACLs.
+func (h *Handler) ownObject(req *request, m *fsstore.ObjectMeta, acl *access.ACL, hdr http.Header) (err error) {
+	if b := req.bucket; b != nil {
+		if err := checkPublicACL(b, acl); err != nil {
+			return err
 		}
-		m.Owner, m.ACL = b.Owner, nil // the bucket owner's, private
-	case ownerPreferred:
-		if strings.TrimSpace(hdr.Get("X-Amz-Acl")) == "bucket-owner-full-control" && m.Owner != b.Owner {
-			acl.OwnerID, acl.OwnerName = b.Owner, ""
-			if m.ACL, err = json.Marshal(acl); err != nil {
-				return err
+		switch b.Ownership {
+		case ownerEnforced:
+			if setsACL(hdr) && !bucketOwnerFullControl(acl, b.Owner) {
+				return newError(s3err.AccessControlListNotSupported)
 			}
-			m.Owner = b.Owner
+			m.Owner, m.ACL = b.Owner, nil // the bucket owner's, private
+			return nil
+		case ownerPreferred:
+			if strings.TrimSpace(hdr.Get("X-Amz-Acl")) == "bucket-owner-full-control" && m.Owner != b.Owner {
+				acl.OwnerID, acl.OwnerName = b.Owner, ""
+				m.Owner = b.Owner
+			}
 		}
 	}
-	return nil
+	m.ACL, err = json.Marshal(acl)
+	return err
 }
 
 // checkACLChange refuses a PutBucketAcl or PutObjectAcl that the bucket's

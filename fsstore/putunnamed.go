@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -92,26 +91,6 @@ func linkFile(f *os.File, dfd int, base string) error {
 	})
 }
 
-// linkUnnamedSynced is linkUnnamed followed by an fsync of target's
-// directory (fsync always), through the one descriptor of the directory
-// the link used. linkErr is linkUnnamed's; syncErr, the fsync's, comes
-// after the file was published.
-func (s *Store) linkUnnamedSynced(f *os.File, target string) (linkErr, syncErr error) {
-	dir, base := parentOf(target), target[strings.LastIndexByte(target, '/')+1:]
-	dfd, err := s.root.openat(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		if errors.Is(err, unix.ELOOP) {
-			err = unix.ENOTDIR // a symlink in the way, as fsRoot.parent says
-		}
-		return pathErr("openat", dir, err), nil
-	}
-	defer unix.Close(dfd)
-	if err := linkFile(f, dfd, base); err != nil {
-		return pathErr("linkat", target, err), nil
-	}
-	return nil, unix.Fsync(dfd)
-}
-
 // unnamedFits reports whether a put of the fully written unnamed file can
 // be published by a link alone (see the top of this file).
 func (s *Store) unnamedFits(p objPath, opts PutOptions, versioned bool) bool {
@@ -136,22 +115,19 @@ func (s *Store) publishUnnamed(ctx context.Context, bucket, key string, p objPat
 		f.Close()
 		return ObjectMeta{}, "", storageErr(err)
 	}
-	var syncErr error
-	if s.fsync {
-		err, syncErr = s.linkUnnamedSynced(f, join(bucket, p.rel))
-	} else {
-		err = s.linkUnnamed(f, join(bucket, p.rel))
-	}
+	tmp, err, syncErr := s.placeUnnamed(bucket, key, f, join(bucket, p.rel)) // putreplace.go
 	switch {
 	case err == nil:
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, fs.ErrExist):
-		// Taken, or its directory missing: the usual way.
-		return s.publishNamed(ctx, bucket, key, p, f, id, &rec, meta.Size, opts)
+	case tmp != "", errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, fs.ErrExist):
+		// Taken by a directory or with a usage hook, or its directory
+		// missing: the usual way.
+		return s.publishNamed(ctx, bucket, key, p, f, tmp, id, &rec, meta.Size, opts)
 	default:
 		f.Close()
 		return ObjectMeta{}, "", storageErr(err)
 	}
-	// A link replaces nothing: the bucket gained exactly the file's bytes.
+	// A link replaces nothing: the bucket gained exactly the file's bytes
+	// (a rename over a key is done here only without a usage hook).
 	s.countUsageCtx(ctx, bucket, id.Size, false)
 	m := rec.meta(meta.Size, unixSec(id.MTime))
 	if err := f.Close(); err != nil {
@@ -161,12 +137,14 @@ func (s *Store) publishUnnamed(ctx context.Context, bucket, key string, p objPat
 }
 
 // publishNamed publishes the staged unnamed file f (its metadata record
-// rec set, synced with fsync) under a staging name, where a link at the
-// key could not; it consumes f.
-func (s *Store) publishNamed(ctx context.Context, bucket, key string, p objPath, f *os.File, id fileID, rec *metaRecord, size int64, opts PutOptions) (ObjectMeta, string, error) {
-	_, tmp, err := s.nameUnnamed(f)
-	if err != nil {
-		return ObjectMeta{}, "", err
+// rec set, synced with fsync) under a staging name (tmp, or a new one when
+// tmp is ""), where a link at the key could not; it consumes f.
+func (s *Store) publishNamed(ctx context.Context, bucket, key string, p objPath, f *os.File, tmp string, id fileID, rec *metaRecord, size int64, opts PutOptions) (ObjectMeta, string, error) {
+	if tmp == "" {
+		var err error
+		if _, tmp, err = s.nameUnnamed(f); err != nil {
+			return ObjectMeta{}, "", err
+		}
 	}
 	m, published, err := s.publishStaged(ctx, bucket, key, p, tmp, f, id, rec, size, opts.IfMatch, opts.IfNoneMatch)
 	if !published {

@@ -190,4 +190,22 @@ check "$label: get-path: the next anonymous GET is 403 again" expect_exact 403 a
 check "$label: get-path: DELETE the object and the bucket" bash -c 's3curl DELETE "$1/small" && s3curl DELETE "$1"' _ "$gb"
 # --- end get-path
 
+# --- put-overwrite (docs/put-path.md, "Overwrites"): 16 racing
+# overwrites of one key leave one of the bodies whole, and a key that is
+# also the directory of other keys is overwritten without touching them.
+ob="curlover-$$-$RANDOM"
+check "$label: put-overwrite: PUT bucket and key o" bash -c \
+	's3curl PUT "$1" -o /dev/null && s3curl PUT "$1/o" -T "$2/small0" -o /dev/null' _ "$ob" "$d"
+check "$label: put-overwrite: 16 parallel overwrites of o" bash -c \
+	'for i in $(seq 0 15); do s3curl PUT "$1/o" -T "$2/small$i" -o /dev/null & done; rc=0; for j in $(jobs -p); do wait $j || rc=1; done; exit $rc' _ "$ob" "$d"
+check "$label: put-overwrite: o holds one of them whole" bash -c \
+	's3curl GET "$1/o" -o "$2/o.got" && for i in $(seq 0 15); do cmp -s "$2/small$i" "$2/o.got" && exit 0; done; exit 1' _ "$ob" "$d"
+check "$label: put-overwrite: o/inner under o, then o overwritten" bash -c \
+	's3curl PUT "$1/o/inner" -T "$2/small2" -o /dev/null && s3curl PUT "$1/o" -T "$2/small3" -o /dev/null' _ "$ob" "$d"
+check "$label: put-overwrite: o and o/inner read back" bash -c \
+	's3curl GET "$1/o" | cmp "$2/small3" - && s3curl GET "$1/o/inner" | cmp "$2/small2" -' _ "$ob" "$d"
+check "$label: put-overwrite: DELETE the objects and the bucket" bash -c \
+	's3curl DELETE "$1/o/inner" && s3curl DELETE "$1/o" && s3curl DELETE "$1"' _ "$ob"
+# --- end put-overwrite
+
 summary
