@@ -3,7 +3,7 @@
 # comparison of issue 18) on the same filesystem, same credentials, same
 # load tool: PUT 4 KiB (16 clients, new keys every round), GET 4 KiB (16
 # clients, 256 keys), full listings of 10,000 keys flat and in 100
-# directories of 100 (one client; -op listraw too where s3load has it)
+# directories of 100 (one client; by the SDK and by -op listraw)
 # and PUT 64 MiB (4 clients). Runs alternate caddys3, gateway, caddys3,
 # gateway… so drift of the machine hits both alike; prints each run, the
 # medians, the ratio caddys3/gateway and the server CPU per operation
@@ -23,32 +23,19 @@ source "$(dirname "$0")/lib.sh"
 bench_init
 caddy_bin "${1:-}"
 rounds=${2:-3}
-vgw=${VGW:-}
-if [ -z "$vgw" ]; then
-	cache=${VGW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/caddys3-bench}
-	vgw="$cache/versitygw"
-	[ -x "$vgw" ] || GOBIN="$cache" timeout 900 go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
-fi
-access=AKIACADDYS3DEV000001 secret=caddys3-dev-secret-change-me-000000000000
+vgw_bin
 read -r -a ports <<<"${GW_PORTS:-19361 19362}"
 names=(caddys3 gateway)
 # Both roots under $work: one filesystem, both fresh.
-mkdir -p "$work/caddys3" "$work/gateway"
-"$bin" s3-server --listen "127.0.0.1:${ports[0]}" --root "$work/caddys3" \
-	--access-key "$access" --secret-key "$secret" >"$work/caddys3.log" 2>&1 &
-pids+=($!)
-"$vgw" --access "$access" --secret "$secret" --port "127.0.0.1:${ports[1]}" \
-	posix "$work/gateway" >"$work/gateway.log" 2>&1 &
-pids+=($!)
+start_server "$bin" "${ports[0]}" "$work/caddys3" "$work/caddys3.log"
+start_server "$vgw" "${ports[1]}" "$work/gateway" "$work/gateway.log"
 for p in "${ports[@]}"; do wait_port "$p"; done
 
 load() {
 	timeout 300 "$work/s3load" -endpoint "http://127.0.0.1:${ports[$1]}" \
-		-access-key "$access" -secret-key "$secret" -timeout 4m "${@:2}"
+		-access-key "$bench_access" -secret-key "$bench_secret" -timeout 4m "${@:2}"
 }
-list_ops=(list)
-help=$("$work/s3load" -h 2>&1 || true)
-[[ $help == *listraw* ]] && list_ops+=(listraw)
+list_ops=(list listraw)
 
 # Seed what GET and the listings read, on both sides, unmeasured.
 for i in 0 1; do

@@ -68,3 +68,31 @@ ab_init() {
 	read -r -a ports <<<"$port_list"
 	start_pair "${bins[@]}" "${ports[@]}"
 }
+
+# The key pair every bench server is started with (s3load's defaults).
+bench_access=AKIACADDYS3DEV000001 bench_secret=caddys3-dev-secret-change-me-000000000000
+
+# vgw_bin: $vgw is versitygw, a benchmark contender run as a separate
+# program (never linked or imported): $VGW, else built once into
+# $VGW_CACHE (default ~/.cache/caddys3-bench) with go install.
+vgw_bin() {
+	vgw=${VGW:-}
+	if [ -z "$vgw" ]; then
+		local cache=${VGW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/caddys3-bench}
+		vgw="$cache/versitygw"
+		[ -x "$vgw" ] || GOBIN="$cache" timeout 900 go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+	fi
+}
+
+# start_server BIN PORT ROOT LOG: BIN (`caddy s3-server`, or versitygw's
+# posix backend when its name says so) on 127.0.0.1:PORT over the fresh
+# directory ROOT with the bench key pair; its pid appended to $pids.
+start_server() {
+	mkdir -p "$3"
+	if [[ $(basename "$1") == *versitygw* ]]; then
+		"$1" --access "$bench_access" --secret "$bench_secret" --port "127.0.0.1:$2" posix "$3" >"$4" 2>&1 &
+	else
+		"$1" s3-server --listen "127.0.0.1:$2" --root "$3" --access-key "$bench_access" --secret-key "$bench_secret" >"$4" 2>&1 &
+	fi
+	pids+=($!)
+}

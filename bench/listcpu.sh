@@ -11,30 +11,20 @@
 # default 3, LISTCPU_N, default 20)
 #   e.g. bash bench/listcpu.sh /tmp/caddy-main /tmp/caddy-new /tmp/vgw/versitygw
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 [ $# -ge 1 ] || { echo "usage: $0 BIN..." >&2; exit 2; }
 rounds=${LISTCPU_ROUNDS:-3} n=${LISTCPU_N:-20}
-access=AKIACADDYS3DEV000001 secret=caddys3-dev-secret-change-me-000000000000
-work=$(mktemp -d)
-pids=() ports=() names=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-go build -o "$work/s3load" ./bench/s3load
+bench_init
+ports=() names=()
 port=${LISTCPU_PORT:-19341}
 for bin in "$@"; do
 	i=${#pids[@]}
-	mkdir -p "$work/data$i"
-	if [[ $(basename "$bin") == *versitygw* ]]; then
-		"$bin" --access "$access" --secret "$secret" --port "127.0.0.1:$port" posix "$work/data$i" >"$work/server$i.log" 2>&1 &
-	else
-		"$bin" s3-server --listen "127.0.0.1:$port" --root "$work/data$i" >"$work/server$i.log" 2>&1 &
-	fi
-	pids+=($!) ports+=("$port") names+=("$i:$(basename "$bin")")
+	start_server "$bin" "$port" "$work/data$i" "$work/server$i.log"
+	ports+=("$port") names+=("$i:$(basename "$bin")")
 	port=$((port + 1))
 done
-for i in "${!pids[@]}"; do
-	for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/${ports[$i]}") 2>/dev/null && break; sleep 0.1; done
-done
-load() { timeout 600 "$work/s3load" -endpoint "http://127.0.0.1:$1" -access-key "$access" -secret-key "$secret" -timeout 9m "${@:2}"; }
+for p in "${ports[@]}"; do wait_port "$p"; done
+load() { timeout 600 "$work/s3load" -endpoint "http://127.0.0.1:$1" -access-key "$bench_access" -secret-key "$bench_secret" -timeout 9m "${@:2}"; }
 for i in "${!pids[@]}"; do # seed, and list once to warm up
 	load "${ports[$i]}" -op listraw -size 1 -n 1 -keys 10000 -bucket flat >/dev/null
 	load "${ports[$i]}" -op listraw -size 1 -n 1 -keys 10000 -dirs 100 -bucket nested >/dev/null

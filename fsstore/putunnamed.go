@@ -167,6 +167,8 @@ func (s *Store) nameUnnamed(f *os.File) (ObjectMeta, string, error) {
 
 // fill reads from r until buf is full or r fails (io.EOF included), so
 // that a small body arriving in several reads is written with one write.
+// Not io.ReadFull: it reports a short end as io.ErrUnexpectedEOF, which
+// a truncated request body also returns, and the two must stay apart.
 func fill(r io.Reader, buf []byte) (int, error) {
 	n := 0
 	for n < len(buf) {
