@@ -67,11 +67,19 @@ func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 
 	withMeta := v2 && withListMetadata(req) // MinIO's extension (listmeta.go)
 	opts.Brief = !withMeta
+	fetchOwner := !v2 || firstValue(q, "fetch-owner") == "true"
+	var pageKey string // pagecache.go
+	if opts.Brief {
+		pageKey = listPageKey(req.t.bucket, v2, fetchOwner, maxKeys, encoding, opts.Prefix, opts.Delimiter, res.StartAfter, res.ContinuationToken, opts.After)
+		if doc := h.cachedPage(req.t.bucket, pageKey); doc != nil {
+			return &response{raw: doc, contentType: "application/xml"}, nil
+		}
+		opts.Inputs = true
+	}
 	page, err := h.store.ListObjects(req.ctx, req.t.bucket, opts)
 	if err != nil {
 		return nil, err
 	}
-	fetchOwner := !v2 || firstValue(q, "fetch-owner") == "true"
 	res.Contents = make([]listEntry, 0, len(page.Objects))
 	var ow *owner // shared by the entries of one owner
 	for _, o := range page.Objects {
@@ -118,6 +126,7 @@ func (h *Handler) listObjects(req *request, v2 bool) (*response, error) {
 		res.Delimiter = enc(res.Delimiter)
 	}
 	if doc, ok := listResultXML(&res); ok {
+		h.keepPage(pageKey, doc, page.Inputs)
 		return &response{raw: doc, contentType: "application/xml"}, nil
 	}
 	return xmlResponse(res)

@@ -153,6 +153,7 @@ type Handler struct {
 
 	store       Backend
 	policies    *policyCache
+	listPages   *listPageCache // pagecache.go
 	stopCleanup context.CancelFunc
 	verifier    *auth.Verifier
 	logger      *zap.Logger
@@ -237,6 +238,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.reqPrefix = strings.ToUpper(hex.EncodeToString(b[:]))
 	h.reqSeq = new(atomic.Uint64)
 	h.policies = new(policyCache)
+	h.listPages = newListPageCache(listPageCacheBytes)
 	h.drain = new(sync.RWMutex)
 	if h.keepAliveAfter == 0 {
 		h.keepAliveAfter = 2 * time.Second

@@ -327,6 +327,9 @@ type ListOptions struct {
 	// algorithm and type, Owner, VersionID and DeleteMarker of each key;
 	// the rest of ObjectMeta is left empty (see listfields.go).
 	Brief bool
+	// Inputs: record what a brief page was built from, for
+	// PageUnchanged (pagecache.go).
+	Inputs bool
 }
 
 // ObjectEntry is one key in a listing.
@@ -343,6 +346,9 @@ type ListResult struct {
 	IsTruncated    bool
 	// Next is the last key or common prefix returned, for the next After.
 	Next string
+	// Inputs, with ListOptions.Inputs, is what the page was built from;
+	// nil when it cannot be revalidated (pagecache.go).
+	Inputs *PageInputs
 }
 
 // Object is an open object; the caller must Close it.

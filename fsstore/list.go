@@ -45,6 +45,7 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (
 			return res, nil // no stored key can have this prefix
 		}
 	}
+	asked := startDir
 	d, startDir, err := s.findDir(bucket, startDir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
@@ -55,7 +56,11 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (
 	defer d.Close()
 	l := &lister{s: s, ctx: ctx, bucket: bucket, o: o}
 	l.res.Objects = make([]ObjectEntry, 0, min(o.MaxKeys, 1000))
-	w := walker{s: s, ctx: ctx, bucket: bucket, after: o.After, onKey: l.key, brief: o.Brief && s.listFields != nil}
+	l.rec = s.newPageRecorder(o)
+	if startDir != asked {
+		l.rec.fail() // found under a collision escape: PageUnchanged opens the plain path
+	}
+	w := walker{s: s, ctx: ctx, bucket: bucket, after: o.After, onKey: l.key, brief: o.Brief && s.listFields != nil, rec: l.rec}
 	if o.Delimiter == "" || o.Delimiter == "/" { // every file the walk meets is then loaded
 		w.room = func() int { return o.MaxKeys - l.n + 1 }
 	}
@@ -63,6 +68,9 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (
 		w.onDir = l.dir
 	}
 	_, err = w.walk(d, startDir, base, namePrefix, true)
+	if err == nil {
+		l.res.Inputs = l.rec.inputs(s)
+	}
 	return l.res, err
 }
 
@@ -74,6 +82,7 @@ type keyLoader struct {
 	name, key string   // its stored name in d, and the key
 	pre       *statResult
 	marker    *metaRecord // a directory marker's record, already read
+	rdir      int32       // d's index in the walk's page recorder
 }
 
 // walker visits the keys below a directory in byte order.
@@ -92,6 +101,7 @@ type walker struct {
 	// room, if set, is how many more keys the page loads; a brief walk
 	// then stats a directory's files ahead in parallel (liststat.go).
 	room func() int
+	rec  *pageRecorder // nil unless the page's inputs are recorded
 }
 
 // walk visits the directory d at the stored path rel (below the bucket),
@@ -128,6 +138,7 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 	if err != nil {
 		return true, err
 	}
+	rdir := w.rec.dir(rel, list.stamp)
 	i := list.lowerBound(namePrefix)
 	if rest, ok := strings.CutPrefix(w.after, base); ok {
 		i = max(i, list.startAfter(rest))
@@ -148,7 +159,7 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 			if sk == "" && (skipEmpty || base == "") {
 				continue // listed as the marker, or not a key (the empty key)
 			}
-			stop, err := w.onKey(k, keyLoader{w: w, d: d, name: list.stored(i), key: k, pre: pre.take(i)})
+			stop, err := w.onKey(k, keyLoader{w: w, d: d, name: list.stored(i), key: k, pre: pre.take(i), rdir: rdir})
 			if stop || err != nil {
 				return true, err
 			}
@@ -210,7 +221,7 @@ func (l keyLoader) load() (m ObjectMeta, ok bool, err error) {
 	}
 	w, name := l.w, l.name
 	if w.brief {
-		return w.briefLoad(dirFd(l.d), name, l.pre)
+		return w.briefLoad(dirFd(l.d), name, l.pre, l.rdir)
 	}
 	err = withFd(l.d, func(dfd int) error {
 		fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
@@ -241,6 +252,7 @@ type lister struct {
 	res    ListResult
 	n      int
 	lastCP string
+	rec    *pageRecorder
 }
 
 func (l *lister) key(k string, ld keyLoader) (bool, error) {
@@ -299,7 +311,7 @@ func (l *lister) dir(cp, rel string, open func() (*os.File, error)) (bool, error
 		return true, err
 	}
 	found := false
-	probe := walker{s: l.s, ctx: l.ctx, bucket: l.bucket, after: after,
+	probe := walker{s: l.s, ctx: l.ctx, bucket: l.bucket, after: after, rec: l.rec,
 		onKey: func(string, keyLoader) (bool, error) { found = true; return true, nil }}
 	_, err = probe.walk(d, rel, cp, "", false)
 	d.Close()

@@ -117,8 +117,9 @@ func (c *listFields) valid(st *unix.Stat_t) *listedRecord {
 // briefLoad reads the listing fields of the regular file name in the
 // directory dfd, from the cache when the file is unchanged; ok is false
 // when it vanished or is not a regular file. pre, if not nil, is the
-// name's fstatat issued ahead during this page (liststat.go).
-func (w *walker) briefLoad(dfd int, name string, pre *statResult) (ObjectMeta, bool, error) {
+// name's fstatat issued ahead during this page (liststat.go); rdir is
+// the directory's index in w.rec.
+func (w *walker) briefLoad(dfd int, name string, pre *statResult, rdir int32) (ObjectMeta, bool, error) {
 	var st unix.Stat_t
 	var err error
 	if pre != nil {
@@ -127,19 +128,23 @@ func (w *walker) briefLoad(dfd int, name string, pre *statResult) (ObjectMeta, b
 		err = unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
 	}
 	if err != nil {
+		w.rec.fail()
 		if goneDir(err) {
 			return ObjectMeta{}, false, nil
 		}
 		return ObjectMeta{}, false, err
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		w.rec.fail()
 		return ObjectMeta{}, false, nil
 	}
 	if r := w.s.listFields.valid(&st); r != nil {
+		w.rec.file(rdir, name, &st)
 		return r.meta(st.Size, st.Mtim.Sec), true, nil
 	}
 	fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
+		w.rec.fail()
 		if goneDir(err) {
 			return ObjectMeta{}, false, nil // deleted, or replaced by a symlink, since listed
 		}
@@ -148,8 +153,10 @@ func (w *walker) briefLoad(dfd int, name string, pre *statResult) (ObjectMeta, b
 	defer unix.Close(fd)
 	r, err := w.s.listedFieldsOf(fd, w.bucket, &st)
 	if err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		w.rec.fail()
 		return ObjectMeta{}, false, err
 	}
+	w.rec.file(rdir, name, &st) // the fstat the record was read after
 	return r.meta(st.Size, st.Mtim.Sec), true, nil
 }
 

@@ -153,7 +153,7 @@ func TestListParallelStatsVanished(t *testing.T) {
 		if pre == nil {
 			t.Fatalf("%s: no stat issued ahead", name)
 		}
-		m, ok, err := w.briefLoad(dirFd(d), name, pre)
+		m, ok, err := w.briefLoad(dirFd(d), name, pre, -1)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

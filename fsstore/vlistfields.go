@@ -48,7 +48,7 @@ func (s *Store) loadOpenListed(f *os.File, id fileID, bucket, key string) (*os.F
 func (s *Store) briefEntry(st *vstate, name string) (m ObjectMeta, ok bool, err error) {
 	w := walker{s: s, bucket: st.bucket, brief: true}
 	err = s.root.at("list", st.vdir+"/"+name, func(dfd int, base string) error {
-		m, ok, err = w.briefLoad(dfd, base, nil)
+		m, ok, err = w.briefLoad(dfd, base, nil, -1)
 		return err
 	})
 	if errors.Is(err, fs.ErrNotExist) {
