@@ -30,7 +30,9 @@ func TestListPageKeyDistinct(t *testing.T) {
 	}
 	// Values that only differ in where one ends and the next begins.
 	shapes = append(shapes, shape{"b", true, false, 1000, []string{"", "p/x", "", "", "", ""}},
-		shape{"b", true, false, 1000, []string{"", "p", "/x", "", "", ""}})
+		shape{"b", true, false, 1000, []string{"", "p", "/x", "", "", ""}},
+		shape{"b", true, false, 1000, []string{"", "p:", "x", "", "", ""}},
+		shape{"b", true, false, 1000, []string{"", "p", ":x", "", "", ""}})
 	seen := map[string]int{}
 	for i, s := range shapes {
 		k := listPageKey(s.bucket, s.v2, s.owner, s.maxKeys, s.parameters...)
