@@ -2,6 +2,8 @@ package fsstore
 
 import (
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -138,30 +140,88 @@ func (r *pageRecorder) inputs(s *Store) *PageInputs {
 
 // PageUnchanged reports whether every input of a page of bucket still
 // reads as when the page was built (see PageInputs): then listing the page
-// again would give the same result.
+// again would give the same result. A page of many keys from a few
+// directories is checked from several goroutines (the store's statFanout,
+// as liststat.go spreads a walk's stats): the same system calls, a lower
+// latency on a server with idle cores.
 func (s *Store) PageUnchanged(bucket string, in *PageInputs) bool {
 	if in == nil || s.checkBucket(bucket) != nil {
 		return false
 	}
-	f := 0
+	fds := make([]int, 0, len(in.dirs))
+	defer func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	}()
+	f, spread := 0, s.statFanout.workers >= 2 && len(in.files) >= s.statFanout.min && len(in.dirs) <= maxSpreadDirs
 	var st unix.Stat_t
 	for i, d := range in.dirs {
 		fd, err := s.root.openat(join(bucket, d.rel), unix.O_RDONLY|unix.O_DIRECTORY, 0)
 		if err != nil {
 			return false
 		}
-		ok := unix.Fstat(fd, &st) == nil && stampOf(&st) == d.stamp
-		for ; ok && f < len(in.files) && in.files[f].dir == int32(i); f++ {
-			pf := &in.files[f]
-			name := in.names[pf.nameOff : pf.nameOff+pf.nameLen]
-			ok = unix.Fstatat(fd, string(name), &st, unix.AT_SYMLINK_NOFOLLOW) == nil &&
-				st.Dev == pf.dev && st.Ino == pf.ino && st.Size == pf.size &&
-				st.Mtim.Nano() == pf.mtime && st.Ctim.Nano() == pf.ctime
-		}
-		unix.Close(fd)
-		if !ok {
+		fds = append(fds, fd)
+		if unix.Fstat(fd, &st) != nil || stampOf(&st) != d.stamp {
 			return false
 		}
+		if spread {
+			continue // the files once every directory is open
+		}
+		for ; f < len(in.files) && in.files[f].dir == int32(i); f++ {
+			if !in.fileUnchanged(fd, f) {
+				return false
+			}
+		}
+		unix.Close(fds[len(fds)-1])
+		fds = fds[:len(fds)-1]
+	}
+	if spread {
+		return in.filesUnchanged(fds, s.statFanout)
 	}
 	return f == len(in.files)
+}
+
+// maxSpreadDirs bounds the directories held open to check a page's files
+// from several goroutines.
+const maxSpreadDirs = 64
+
+// fileUnchanged reports whether file f, in the open directory dfd, still
+// shows its recorded stat.
+func (p *PageInputs) fileUnchanged(dfd, f int) bool {
+	pf := &p.files[f]
+	var st unix.Stat_t
+	return unix.Fstatat(dfd, string(p.names[pf.nameOff:pf.nameOff+pf.nameLen]), &st, unix.AT_SYMLINK_NOFOLLOW) == nil &&
+		st.Dev == pf.dev && st.Ino == pf.ino && st.Size == pf.size &&
+		st.Mtim.Nano() == pf.mtime && st.Ctim.Nano() == pf.ctime
+}
+
+// filesUnchanged checks every file from up to fan.workers goroutines, its
+// directory open in fds; the first change stops them.
+func (p *PageInputs) filesUnchanged(fds []int, fan statFanout) bool {
+	var next atomic.Int64
+	var changed atomic.Bool
+	block := max(fan.per/2, 1)
+	work := func() {
+		for !changed.Load() {
+			end := int(next.Add(int64(block)))
+			start := end - block
+			if start >= len(p.files) {
+				return
+			}
+			for f := start; f < min(end, len(p.files)); f++ {
+				if !p.fileUnchanged(fds[p.files[f].dir], f) {
+					changed.Store(true)
+					return
+				}
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(fan.workers, len(p.files)/fan.per) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	return !changed.Load()
 }

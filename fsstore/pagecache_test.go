@@ -59,7 +59,8 @@ func samePage(a, b ListResult) bool {
 // their mtime set back, empty directories made), a page whose recorded
 // inputs PageUnchanged accepts is exactly the page a fresh listing gives.
 // It also checks that pages are kept and accepted when nothing changed,
-// so that it cannot pass by refusing everything.
+// so that it cannot pass by refusing everything, and that checking a
+// page's files from several goroutines agrees with checking them in turn.
 func TestPageInputsNeverStale(t *testing.T) {
 	s := newStore(t, false)
 	s2, err := Open(Options{Root: rootPath(s)})
@@ -189,7 +190,13 @@ func TestPageInputsNeverStale(t *testing.T) {
 			m.do(k)
 		}
 		for _, p := range kept {
-			if !s.PageUnchanged("bkt", p.res.Inputs) {
+			s.statFanout = statFanout{} // serial
+			unchanged := s.PageUnchanged("bkt", p.res.Inputs)
+			s.statFanout = eager // files checked from several goroutines
+			if s.PageUnchanged("bkt", p.res.Inputs) != unchanged {
+				t.Fatalf("round %d, after %s: page %+v: serial and spread checks disagree", round, what, p.o)
+			}
+			if !unchanged {
 				if what == "nothing" {
 					t.Fatalf("round %d: nothing changed, page %+v refused", round, p.o)
 				}
