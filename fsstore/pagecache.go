@@ -51,7 +51,7 @@ import (
 type PageInputs struct {
 	dirs  []pageDir
 	files []pageFile // sorted by dir
-	names []byte     // the files' stored names, packed
+	names []byte     // the files' stored names, each followed by a NUL
 }
 
 type pageDir struct {
@@ -113,7 +113,7 @@ func (r *pageRecorder) file(dir int32, name string, st *unix.Stat_t) {
 	r.racy = r.racy || st.Ctim.Nano() >= r.clock
 	r.in.files = append(r.in.files, pageFile{dir: dir, nameOff: uint32(len(r.in.names)), nameLen: uint32(len(name)),
 		dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()})
-	r.in.names = append(r.in.names, name...)
+	r.in.names = append(append(r.in.names, name...), 0) // for fstatatName
 }
 
 // fail marks the page as depending on something not recorded.
@@ -191,7 +191,7 @@ const maxSpreadDirs = 64
 func (p *PageInputs) fileUnchanged(dfd, f int) bool {
 	pf := &p.files[f]
 	var st unix.Stat_t
-	return unix.Fstatat(dfd, string(p.names[pf.nameOff:pf.nameOff+pf.nameLen]), &st, unix.AT_SYMLINK_NOFOLLOW) == nil &&
+	return fstatatName(dfd, p.names[pf.nameOff:pf.nameOff+pf.nameLen+1], &st) == nil &&
 		st.Dev == pf.dev && st.Ino == pf.ino && st.Size == pf.size &&
 		st.Mtim.Nano() == pf.mtime && st.Ctim.Nano() == pf.ctime
 }
