@@ -19,11 +19,13 @@ multipart). Credentials come from S3_ACCESS_KEY / S3_SECRET_KEY.
 
 import argparse
 import concurrent.futures
+import hashlib
 import os
 import random
 import ssl
 import subprocess
 import sys
+import time
 import traceback
 import urllib.error
 import urllib.parse
@@ -819,6 +821,65 @@ def versioned_listing_fields_scenario():
     check(t + "delete versions and bucket", cleanup)
 # ---- end versioned listing fields ----
 
+# ---- listing page cache (issue 18: docs/listing-pagecache.md) ----
+def listing_pagecache_scenario():
+    """The same listing requests repeated (pages of 4, and delimited pages
+    of 3 per directory) list what is stored after each change, though a
+    node answers a repeated page from its cache while nothing changed."""
+    t = ARGS.label + ": listing page cache: "
+    s3 = make_client()
+    b = "lpages-" + uuid.uuid4().hex[:16]
+    check(t + "create_bucket", lambda: s3.create_bucket(Bucket=b))
+    stored = {}
+    for i in range(20):
+        k = ("d%d/k%02d" % (i % 3, i)) if i % 4 else ("top%02d" % i)
+        stored[k] = b"body %d" % i
+        s3.put_object(Bucket=b, Key=k, Body=stored[k])
+
+    def listed(what):
+        for _ in range(2):  # the second time, pages may come from the cache
+            time.sleep(0.05)
+            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=b, PaginationConfig={"PageSize": 4})
+            flat = {o["Key"]: (o["ETag"], o["Size"]) for p in pages for o in p.get("Contents", [])}
+            want = {k: ('"%s"' % hashlib.md5(v).hexdigest(), len(v)) for k, v in stored.items()}
+            report(flat == want, t + what + ": pages of 4 list what is stored")
+            keys, dirs = [], [""]
+            while dirs:
+                d = dirs.pop(0)
+                pages = s3.get_paginator("list_objects_v2").paginate(Bucket=b, Prefix=d, Delimiter="/",
+                                                                     PaginationConfig={"PageSize": 3})
+                for p in pages:
+                    keys += [o["Key"] for o in p.get("Contents", [])]
+                    dirs += [c["Prefix"] for c in p.get("CommonPrefixes", [])]
+            report(sorted(keys) == sorted(stored), t + what + ": delimited pages list every key once")
+    check(t + "first listings", lambda: listed("first") or True)
+
+    def overwrite():
+        stored["d1/k01"] = b"a longer, replaced body"
+        s3.put_object(Bucket=b, Key="d1/k01", Body=stored["d1/k01"])
+    check(t + "overwrite d1/k01", overwrite)
+    check(t + "after an overwrite", lambda: listed("after an overwrite") or True)
+
+    def put_new_dir():
+        stored["d9/new"] = b"new"
+        s3.put_object(Bucket=b, Key="d9/new", Body=b"new")
+    check(t + "put d9/new", put_new_dir)
+    check(t + "after a key in a new directory", lambda: listed("after a new directory") or True)
+
+    def delete_keys():
+        for k in ("d9/new", "top00"):
+            s3.delete_object(Bucket=b, Key=k)
+            del stored[k]
+    check(t + "delete d9/new and top00", delete_keys)
+    check(t + "after deletes", lambda: listed("after deletes") or True)
+
+    def cleanup():
+        for k in list(stored):
+            s3.delete_object(Bucket=b, Key=k)
+        s3.delete_bucket(Bucket=b)
+    check(t + "delete objects and bucket", cleanup)
+# ---- end listing page cache ----
+
 if __name__ == "__main__":
     try:
         main()
@@ -828,6 +889,7 @@ if __name__ == "__main__":
         sse_scenario()
         listing_fields_scenario()
         versioned_listing_fields_scenario()
+        listing_pagecache_scenario()
     except Exception:  # noqa: BLE001
         traceback.print_exc()
         report(False, "scenario crashed")
