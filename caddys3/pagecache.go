@@ -1,12 +1,13 @@
 package caddys3
 
 import (
-	"container/list"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/caddys3/caddys3/fsstore"
+	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 // Listing page cache.
@@ -34,13 +35,13 @@ type pageChecker interface {
 	PageUnchanged(bucket string, in *fsstore.PageInputs) bool
 }
 
-// listPageCache holds encoded pages, least recently used dropped first.
+// listPageCache holds encoded pages, least recently used dropped first
+// once their cost passes max.
 type listPageCache struct {
 	max  int64
 	mu   sync.Mutex
-	used int64
-	ents map[string]*list.Element // of *listPage
-	lru  list.List                // front: most recently used
+	used int64                       // under mu
+	lru  *lru.LRU[string, *listPage] // under mu
 }
 
 // listPage is one kept document and what its page was built from.
@@ -53,27 +54,26 @@ type listPage struct {
 func (p *listPage) cost() int64 { return int64(len(p.key)+len(p.doc)) + p.in.Cost() + 128 }
 
 func newListPageCache(max int64) *listPageCache {
-	return &listPageCache{max: max, ents: map[string]*list.Element{}}
+	c := &listPageCache{max: max}
+	// Bounded by cost, not count: the count limit is never reached.
+	c.lru, _ = lru.NewLRU(math.MaxInt32, func(_ string, p *listPage) { c.used -= p.cost() })
+	return c
 }
 
 // get is the page kept under key, nil if none.
 func (c *listPageCache) get(key string) *listPage {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.ents[key]
-	if !ok {
-		return nil
-	}
-	c.lru.MoveToFront(e)
-	return e.Value.(*listPage)
+	p, _ := c.lru.Get(key)
+	return p
 }
 
 // drop removes p if it is still the page kept under its key.
 func (c *listPageCache) drop(p *listPage) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.ents[p.key]; ok && e.Value.(*listPage) == p {
-		c.remove(e)
+	if cur, ok := c.lru.Peek(p.key); ok && cur == p {
+		c.lru.Remove(p.key)
 	}
 }
 
@@ -83,20 +83,12 @@ func (c *listPageCache) put(p *listPage) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.ents[p.key]; ok {
-		c.remove(e)
-	}
-	c.ents[p.key] = c.lru.PushFront(p)
+	c.lru.Remove(p.key) // Add would replace it without the eviction callback
+	c.lru.Add(p.key, p)
 	c.used += p.cost()
 	for c.used > c.max {
-		c.remove(c.lru.Back())
+		c.lru.RemoveOldest()
 	}
-}
-
-func (c *listPageCache) remove(e *list.Element) {
-	p := c.lru.Remove(e).(*listPage)
-	delete(c.ents, p.key)
-	c.used -= p.cost()
 }
 
 // listPageKey names a listing document by everything that shapes it:

@@ -22,26 +22,17 @@ import (
 )
 
 // pagedListing lists bucket through every request shape the page cache
-// keys on (v2 in pages of 4, v2 with "/" and fetch-owner, v2 with
-// encoding-type url, v1 with markers in pages of 5) and returns "etag
+// keys on (listedFields' v2 in pages of 10 and v1, v2 with "/" and
+// fetch-owner in pages of 3, v2 with encoding-type url, v2 with
+// start-after, v1 with markers in pages of 5) and returns "etag
 // size" per key, failing unless every shape lists the same keys and
 // fields and the delimited listings the expected prefixes.
 func pagedListing(t *testing.T, cl *s3.Client, bucket string) map[string]string {
 	t.Helper()
-	got := map[string]string{}
-	p := s3.NewListObjectsV2Paginator(cl, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(4)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctxT(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range out.Contents {
-			got[aws.ToString(o.Key)] = fmt.Sprintf("%s %d", aws.ToString(o.ETag), aws.ToInt64(o.Size))
-		}
-	}
+	got := listedFields(t, cl, bucket) // v2 in pages of 10, v1 with owners
 	same := func(what, key, f string) {
 		if got[key] != f {
-			t.Errorf("%s lists %s as %q, pages of 4 as %q", what, key, f, got[key])
+			t.Errorf("%s lists %s as %q, pages of 10 as %q", what, key, f, got[key])
 		}
 	}
 	// Delimited, per directory: every key under a listed prefix.
@@ -64,7 +55,7 @@ func pagedListing(t *testing.T, cl *s3.Client, bucket string) map[string]string 
 		}
 	}
 	if seen != len(got) {
-		t.Errorf("delimited listings show %d keys, pages of 4 %d", seen, len(got))
+		t.Errorf("delimited listings show %d keys, pages of 10 %d", seen, len(got))
 	}
 	enc, err := cl.ListObjectsV2(ctxT(t), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), EncodingType: "url"})
 	if err != nil {
@@ -77,7 +68,7 @@ func pagedListing(t *testing.T, cl *s3.Client, bucket string) map[string]string 
 		same("url-encoded", aws.ToString(o.Key), fmt.Sprintf("%s %d", aws.ToString(o.ETag), aws.ToInt64(o.Size)))
 	}
 	if want := slices.Sorted(maps.Keys(got)); !slices.Equal(keys, want) {
-		t.Errorf("url-encoded listing %q, pages of 4 %q", keys, want)
+		t.Errorf("url-encoded listing %q, pages of 10 %q", keys, want)
 	}
 	for startAfter.HasMorePages() {
 		out, err := startAfter.NextPage(ctxT(t))
