@@ -127,6 +127,7 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 			return true, err
 		}
 		if ok {
+			w.rec.markerDir(d, rel) // the marker may decide the page before the listing is read
 			stop, err := w.onKey(base, keyLoader{marker: &rec})
 			if stop || err != nil {
 				return true, err

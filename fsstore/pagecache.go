@@ -1,6 +1,7 @@
 package fsstore
 
 import (
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -29,8 +30,9 @@ import (
 // given inputs only when every directory's and file's ctime is strictly
 // older than a filesystem clock reading taken before the walk began; any
 // change after the walk read something then gives it a later ctime. A
-// directory marker's record (an xattr of the directory, read just before
-// its listing) is covered by the directory's stamp the same way.
+// directory marker's record (an xattr of the directory, read before its
+// listing, and which may end the walk or decide a common prefix on its
+// own) is covered by the directory's stamp, taken after it is read.
 //
 // Pages that cannot be given inputs: those with a key that vanished or
 // stopped being a regular file during the walk, a directory removed while
@@ -103,6 +105,22 @@ func (r *pageRecorder) dir(rel string, st dirStamp) int32 {
 	r.racy = r.racy || st.ctime >= r.clock
 	r.in.dirs = append(r.in.dirs, pageDir{rel: rel, stamp: st})
 	return int32(len(r.in.dirs) - 1)
+}
+
+// markerDir records the directory d at rel after its marker (a record in
+// its xattr) was read: a page may end, or a common prefix be decided, on
+// the marker before the directory's listing is read and recorded. A
+// marker changed since it was read gives a stamp too fresh to keep.
+func (r *pageRecorder) markerDir(d *os.File, rel string) {
+	if r == nil {
+		return
+	}
+	var st unix.Stat_t
+	if err := withFd(d, func(fd int) error { return unix.Fstat(fd, &st) }); err != nil {
+		r.failed = true
+		return
+	}
+	r.dir(rel, stampOf(&st))
 }
 
 // file records the final stat of the file name loaded from directory dir.

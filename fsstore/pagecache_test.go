@@ -1,6 +1,7 @@
 package fsstore
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // keptPage is a page listed with its inputs, as a caller would keep it.
@@ -55,7 +58,7 @@ func samePage(a, b ListResult) bool {
 // TestPageInputsNeverStale: on a random tree changed at random between
 // listings, by a second Store on the same root and by hand (keys added,
 // replaced, deleted, renamed in, removed, truncated, records edited in
-// place with size and mtime unchanged, files rewritten in place with
+// place with size and mtime unchanged (directory markers' too), files rewritten in place with
 // their mtime set back, empty directories made), a page whose recorded
 // inputs PageUnchanged accepts is exactly the page a fresh listing gives.
 // It also checks that pages are kept and accepted when nothing changed,
@@ -96,6 +99,9 @@ func TestPageInputsNeverStale(t *testing.T) {
 		if isKey(k) {
 			bodies[k] = fmt.Sprintf("body %s %d", k, rng.IntN(1000))
 		}
+	}
+	for _, k := range []string{"ax/", "bx/", "cy/", "bx/cx/", "marker-only/"} { // directory markers
+		bodies[k] = "" // kept in the directory's xattr
 	}
 	for _, k := range keys() {
 		put(t, s, "bkt", k, []byte(bodies[k]))
@@ -172,20 +178,32 @@ func TestPageInputsNeverStale(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{"marker's record removed by hand", func(k string) {
+			if !strings.HasSuffix(k, "/") {
+				return
+			}
+			if err := unix.Removexattr(filepath.Join(dir, k), xattrName); err != nil {
+				t.Fatal(err)
+			}
+			delete(bodies, k)
+		}},
 		{"empty directory made by hand", func(string) {
-			if err := os.MkdirAll(filepath.Join(dir, randKey()+"q"), 0o755); err != nil {
+			if err := os.MkdirAll(filepath.Join(dir, randKey()+"q"), 0o755); err != nil && !errors.Is(err, syscall.ENOTDIR) { // ENOTDIR: under a key
 				t.Fatal(err)
 			}
 		}},
 	}
 	kept := keepAll()
 	accepted := 0
-	for round := range 60 {
+	for round := range 90 {
 		ks := keys()
 		k := ks[rng.IntN(len(ks))]
 		what := "nothing"
 		if round%6 != 5 {
 			m := mutations[rng.IntN(len(mutations))]
+			if strings.HasSuffix(k, "/") { // a marker: its record is the directory's xattr
+				m = mutations[[]int{2, 5, 8}[rng.IntN(3)]] // deleted, edited or removed by hand
+			}
 			what = m.name + " " + k
 			m.do(k)
 		}
@@ -279,5 +297,55 @@ func TestPageInputsRacy(t *testing.T) {
 	}
 	if s := newStore(t, true); s.newPageRecorder(ListOptions{Brief: true, Inputs: true}) != nil {
 		t.Fatal("sidecar store records page inputs")
+	}
+}
+
+// TestPageInputsMarkerDecides: a directory that a page shows as a common
+// prefix only because of its marker (a record in the directory's xattr)
+// is an input of the page though its listing was never read: its marker
+// removed or edited by hand, the page is not accepted.
+func TestPageInputsMarkerDecides(t *testing.T) {
+	s := newStore(t, false)
+	mustBucket(t, s, "bkt")
+	for _, k := range []string{"a", "m/", "z"} {
+		put(t, s, "bkt", k, nil)
+	}
+	m := filepath.Join(rootPath(s), "bkt", "m")
+	for _, o := range []ListOptions{
+		{Delimiter: "/", MaxKeys: 10, Brief: true},          // m/ a common prefix: the probe stops at the marker
+		{Prefix: "m", MaxKeys: 10, Brief: true},             // m/ listed as a key
+		{MaxKeys: 1, After: "a", Brief: true, Delimiter: ""}, // m/ the whole page
+	} {
+		waitSettled()
+		s.listClock.refresh(s)
+		o.Inputs = true
+		kept, err := s.ListObjects(ctx, "bkt", o)
+		if err != nil || kept.Inputs == nil {
+			t.Fatal(kept, err)
+		}
+		editETagByHand(t, m, "", "by hand")
+		if s.PageUnchanged("bkt", kept.Inputs) {
+			t.Errorf("%+v: page accepted after the marker was edited by hand", o)
+		}
+		editETagByHand(t, m, "by hand", "")
+		waitSettled()
+		s.listClock.refresh(s)
+		if kept, err = s.ListObjects(ctx, "bkt", o); err != nil || kept.Inputs == nil {
+			t.Fatal(kept, err)
+		}
+		raw := make([]byte, 4096)
+		n, err := unix.Getxattr(m, xattrName, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Removexattr(m, xattrName); err != nil {
+			t.Fatal(err)
+		}
+		if s.PageUnchanged("bkt", kept.Inputs) {
+			t.Errorf("%+v: page accepted after the marker was removed by hand", o)
+		}
+		if err := unix.Setxattr(m, xattrName, raw[:n], 0); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
