@@ -86,6 +86,13 @@ func (g *syncGroup) sync(dir string, syncFn func() error) error {
 	return r.err
 }
 
+// syncMadeDir makes a directory just made in bucket's directory drel
+// durable by syncing drel: the link or rename that follows into the new
+// directory is synced with it, but its own name is in drel.
+func (s *Store) syncMadeDir(bucket, drel string) error {
+	return s.syncDir(join(bucket, drel))
+}
+
 // size is how many directories have callers, for tests.
 func (g *syncGroup) size() int {
 	g.mu.Lock()

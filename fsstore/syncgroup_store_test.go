@@ -24,6 +24,7 @@ func TestFsyncPublishJoinsDirSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	put(t, s, "bkt", "d/old", []byte("old"))
+	put(t, s, "bkt", "nd/x", []byte("x"))
 	up, err := s.CreateMultipartUpload(ctx, "bkt", "d/mp", ObjectMeta{})
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +44,10 @@ func TestFsyncPublishJoinsDirSync(t *testing.T) {
 		}},
 		{"if-none-match (named)", "bkt/d", func() error {
 			_, err := s.PutObject(ctx, "bkt", "d/cond", bytes.NewReader(body), PutOptions{IfNoneMatch: "*"})
+			return err
+		}},
+		{"new directory (its parent)", "bkt/nd", func() error {
+			_, err := s.PutObject(ctx, "bkt", "nd/sub/k", bytes.NewReader(body), PutOptions{})
 			return err
 		}},
 		{"versioned", "ver/d", func() error {
