@@ -7,18 +7,27 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
+
+// newFsyncStore is a Store with Options.Fsync and the bucket "bkt".
+func newFsyncStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(Options{Root: filepath.Join(t.TempDir(), "root"), Fsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	mustBucket(t, s, "bkt")
+	return s
+}
 
 // With fsync every publish path makes its directory durable through the
 // Store's sync group: while a sync of the key's directory is held, the
 // publish does not return, and it returns once a later one has run.
 func TestFsyncPublishJoinsDirSync(t *testing.T) {
-	s, err := Open(Options{Root: filepath.Join(t.TempDir(), "root"), Fsync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	mustBucket(t, s, "bkt")
+	s := newFsyncStore(t)
 	mustBucket(t, s, "ver")
 	if err := s.SetBucketVersioning(ctx, "ver", VersioningEnabled); err != nil {
 		t.Fatal(err)
@@ -92,30 +101,22 @@ func TestFsyncPublishJoinsDirSync(t *testing.T) {
 // Concurrent fsync publishes into one directory, new keys and overwrites,
 // all succeed, read back whole, and leave no sync state behind.
 func TestFsyncConcurrentPublishes(t *testing.T) {
-	s, err := Open(Options{Root: filepath.Join(t.TempDir(), "root"), Fsync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	mustBucket(t, s, "bkt")
+	s := newFsyncStore(t)
 	const writers, each = 8, 10
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
+	var g errgroup.Group
 	for i := range writers {
-		wg.Go(func() {
+		g.Go(func() error {
 			for j := range each {
 				for _, key := range []string{fmt.Sprintf("d/k%d-%d", i, j), "d/shared"} {
 					if _, err := s.PutObject(ctx, "bkt", key, bytes.NewReader([]byte(key)), PutOptions{}); err != nil {
-						errs <- fmt.Errorf("put %s: %w", key, err)
-						return
+						return fmt.Errorf("put %s: %w", key, err)
 					}
 				}
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
 	for i := range writers {

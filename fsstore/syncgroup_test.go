@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // fakeDirSync is an injected directory fsync that counts its runs and can
@@ -156,31 +157,27 @@ func TestSyncGroupConcurrent(t *testing.T) {
 		fakes[d] = &fakeDirSync{}
 	}
 	const callers, each = 16, 200
-	var wg sync.WaitGroup
-	errs := make(chan error, callers)
+	var eg errgroup.Group
 	for i := range callers {
-		wg.Go(func() {
+		eg.Go(func() error {
 			for j := range each {
 				dir := dirs[(i+j)%len(dirs)]
 				f := fakes[dir]
 				before := f.started.Load()
 				if err := g.sync(dir, f.run); err != nil {
-					errs <- err
-					return
+					return err
 				}
 				// Syncs of a directory run one at a time, so more ended
 				// than had started at arrival means one that started
 				// after it has ended.
 				if after := f.ended.Load(); after <= before {
-					errs <- fmt.Errorf("%s: returned with %d syncs ended, %d started at arrival", dir, after, before)
-					return
+					return fmt.Errorf("%s: returned with %d syncs ended, %d started at arrival", dir, after, before)
 				}
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	if err := eg.Wait(); err != nil {
 		t.Fatal(err)
 	}
 	total := int64(0)
