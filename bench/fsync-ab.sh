@@ -6,7 +6,9 @@
 # server and each ceiling run gets a fresh directory under $work, on the
 # filesystem of $TMPDIR (default /tmp); N operations each (default 2000).
 # With STRACE=1 the servers run a last round under `strace -f -c` and the
-# fsync/fdatasync/link/rename calls per PUT are printed for each.
+# fsync/fdatasync/link/rename calls per PUT are printed for each
+# (STRACE_W=1: with their wall-clock time per call). Port: $FSYNC_PORT
+# (default 19571).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [ $# -ge 2 ] || { echo "usage: $0 BIN_A BIN_B [ROUNDS] [CONCURRENCIES]" >&2; exit 2; }
@@ -16,7 +18,7 @@ read -r -a concs <<<"${4:-1 4 16 64}"
 n=${N:-2000}
 bench_init
 go build -o "$work/fsyncceiling" ./bench/fsyncceiling
-port=19571
+port=${FSYNC_PORT:-19571}
 
 # serve BIN ROOT LOG: BIN with `fsync always` on $port over ROOT.
 serve() {
