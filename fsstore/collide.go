@@ -232,6 +232,9 @@ func (s *Store) makeComp(ctx context.Context, bucket string, dfd int, drel, name
 		default:
 			return -1, "", ErrObjectParentIsFile // a symlink (or a fifo...): never followed
 		}
+		if err == nil && s.fsync {
+			err = s.syncMadeDir(bucket, drel) // syncgroup.go
+		}
 		switch {
 		case err == nil, errors.Is(err, unix.EEXIST):
 		case errors.Is(err, unix.ENOENT):

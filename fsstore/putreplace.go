@@ -60,7 +60,7 @@ func (s *Store) placeUnnamed(bucket, key string, f *os.File, target string) (tmp
 		}
 	}
 	if s.fsync {
-		syncErr = unix.Fsync(dfd)
+		syncErr = s.dirSyncs.sync(dir, func() error { return unix.Fsync(dfd) })
 	}
 	return "", nil, syncErr
 }

@@ -40,8 +40,10 @@ const (
 type Store struct {
 	root  *fsRoot
 	fsync bool
-	meta  metaStore
-	bufs  sync.Pool // *[]byte of copyBufSize
+	// dirSyncs shares directory fsyncs among publishes (syncgroup.go).
+	dirSyncs syncGroup
+	meta     metaStore
+	bufs     sync.Pool // *[]byte of copyBufSize
 
 	// Multipart settings; tests lower them.
 	noCopyFileRange bool
@@ -340,17 +342,20 @@ func (s *Store) writeAtomic(name string, data []byte, exclusive bool) error {
 	return storageErr(err)
 }
 
-// syncDir fsyncs a directory so a rename or link in it is durable.
+// syncDir fsyncs a directory so a rename or link in it is durable,
+// sharing the fsync with concurrent callers (syncgroup.go).
 func (s *Store) syncDir(name string) error {
 	if name == "" {
 		name = "."
 	}
-	d, err := s.root.Open(name)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return s.dirSyncs.sync(name, func() error {
+		d, err := s.root.Open(name)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		return d.Sync()
+	})
 }
 
 // storageErr marks out-of-space errors; everything else passes unchanged.

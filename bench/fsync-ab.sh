@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# fsync-ab.sh BIN_A BIN_B [ROUNDS] [CONCURRENCIES]: PUT 4 KiB with
+# `fsync always` (a Caddyfile s3 block) on two Caddy binaries against the
+# disk's ceiling (bench/fsyncceiling -xattr 250), alternating ceiling / A / B
+# at each concurrency (default "1 4 16 64"), ROUNDS times (default 2). Each
+# server and each ceiling run gets a fresh directory under $work, on the
+# filesystem of $TMPDIR (default /tmp); N operations each (default 2000).
+# With STRACE=1 the servers run a last round under `strace -f -c` and the
+# fsync/fdatasync/link/rename calls per PUT are printed for each
+# (STRACE_W=1: with their wall-clock time per call). Port: $FSYNC_PORT
+# (default 19571).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+[ $# -ge 2 ] || { echo "usage: $0 BIN_A BIN_B [ROUNDS] [CONCURRENCIES]" >&2; exit 2; }
+bins=("$1" "$2")
+rounds=${3:-2}
+read -r -a concs <<<"${4:-1 4 16 64}"
+n=${N:-2000}
+bench_init
+go build -o "$work/fsyncceiling" ./bench/fsyncceiling
+port=${FSYNC_PORT:-19571}
+
+# serve BIN ROOT LOG: BIN with `fsync always` on $port over ROOT.
+serve() {
+	local bin=$1 root=$2 log=$3
+	mkdir -p "$root"
+	cat >"$root.Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+}
+http://127.0.0.1:$port {
+	s3 {
+		root $root
+		fsync always
+		credentials static {
+			key $bench_access $bench_secret
+		}
+	}
+}
+EOF
+	"$bin" run --config "$root.Caddyfile" --adapter caddyfile >"$log" 2>&1 &
+	pids+=($!)
+	wait_port "$port"
+}
+
+# stop: the last server started.
+stop() {
+	local pid=${pids[-1]}
+	kill -INT "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset 'pids[-1]'
+}
+
+# put C: the PUT rate at C clients against $port.
+put() {
+	"$work/s3load" -endpoint "http://127.0.0.1:$port" -op put -size 4KiB -n "$n" -c "$1" | awk '/ops\/s/ {print $1}'
+}
+
+printf '%-7s %-5s %12s %12s %12s\n' round c ceiling A B
+for r in $(seq "$rounds"); do
+	for c in "${concs[@]}"; do
+		rm -rf "$work/ceil"
+		ceil=$("$work/fsyncceiling" -dir "$work/ceil" -c "$c" -n "$n" -xattr 250 | awk '/ops\/s/ {print $2}')
+		rates=()
+		for i in 0 1; do
+			serve "${bins[$i]}" "$work/root$i-$r-$c" "$work/server$i.log"
+			rates+=("$(put "$c")")
+			stop
+			rm -rf "$work/root$i-$r-$c"
+		done
+		printf '%-7s %-5s %12s %12s %12s\n' "r$r" "$c" "$ceil" "${rates[0]}" "${rates[1]}"
+	done
+done
+
+if [ "${STRACE:-}" = 1 ]; then
+	c=${concs[-1]}
+	for i in 0 1; do
+		serve "${bins[$i]}" "$work/sroot$i" "$work/server$i.log"
+		strace -f -c ${STRACE_W:+-w} -o "$work/strace$i.txt" -p "${pids[-1]}" 2>/dev/null &
+		tracer=$!
+		sleep 1
+		put "$c" >/dev/null
+		kill -INT "$tracer"
+		wait "$tracer" || true
+		stop
+		echo "== ${bins[$i]}: calls per PUT (c=$c, n=$n)"
+		awk -v n="$n" '$NF ~ /^(fsync|fdatasync|linkat|renameat|renameat2|openat|openat2|futex)$/ {printf "  %-10s %.2f per PUT, %s us each\n", $NF, $4 / n, $3}' "$work/strace$i.txt"
+	done
+fi

@@ -1,0 +1,101 @@
+package fsstore
+
+import "sync"
+
+// Directory fsync group commit (`fsync always`).
+//
+// Every publish with fsync makes its link or rename durable by fsyncing
+// the directory it named the file in. Sixteen PUTs into one bucket
+// directory would each fsync it, and on ext4 every one of those fsyncs
+// holds the directory's inode lock while it writes the inode out, which
+// the next link into the directory waits for. A syncGroup lets the
+// publishes into one directory share its fsyncs instead: one caller runs
+// an fsync for everyone who arrived while the previous one ran.
+//
+// The rule that keeps the promise of `fsync always`: a caller arrives
+// after its link or rename completed, and returns only after an fsync of
+// that directory that started after its arrival has finished. A sync
+// already running may have started before the link, so a caller never
+// joins it: it waits for it to end and joins the next round, which one
+// of that round's callers then runs for all of them. A round's error is
+// every one of its callers' error.
+//
+// State is per directory (its path relative to the root, as the callers
+// name it) and removed when no caller is left, so memory is bounded by
+// the number of directories being published into at once. A directory
+// pruned and made again at the same path while a round is pending has
+// lost every name in it, so syncing the new one in the old one's stead
+// leaves no acknowledged publish unsynced.
+type syncGroup struct {
+	mu   sync.Mutex
+	dirs map[string]*dirSyncs
+}
+
+// dirSyncs is one directory's state, guarded by syncGroup.mu.
+type dirSyncs struct {
+	ended   *sync.Cond // broadcast when a round ends
+	running bool       // a round's sync is in progress
+	next    *syncRound // the round new callers join; nil: none yet
+	callers int        // callers holding this entry
+}
+
+// syncRound is one fsync shared by the callers that joined it.
+type syncRound struct {
+	done bool
+	err  error
+}
+
+// sync makes dir durable for a caller whose change in it has completed:
+// it returns once a run of syncFn that began after this call has ended,
+// with that run's error. syncFn is the caller's own way to fsync dir (an
+// open descriptor, or a path to open); it runs for the whole round.
+func (g *syncGroup) sync(dir string, syncFn func() error) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.dirs == nil {
+		g.dirs = make(map[string]*dirSyncs)
+	}
+	d := g.dirs[dir]
+	if d == nil {
+		d = &dirSyncs{ended: sync.NewCond(&g.mu)}
+		g.dirs[dir] = d
+	}
+	d.callers++
+	r := d.next
+	if r == nil {
+		r = &syncRound{}
+		d.next = r
+	}
+	for !r.done {
+		if d.running || d.next != r {
+			// Another round is running (possibly begun before this
+			// caller's change), or this one is and another caller runs it.
+			d.ended.Wait()
+			continue
+		}
+		d.running, d.next = true, nil
+		g.mu.Unlock()
+		err := syncFn()
+		g.mu.Lock()
+		r.err, r.done, d.running = err, true, false
+		d.ended.Broadcast()
+	}
+	if d.callers--; d.callers == 0 {
+		delete(g.dirs, dir)
+	}
+	return r.err
+}
+
+// syncMadeDir makes a directory just made in bucket's directory drel
+// durable by syncing drel: the link or rename that follows into the new
+// directory is synced with it, but its own name is in drel.
+func (s *Store) syncMadeDir(bucket, drel string) error {
+	return s.syncDir(join(bucket, drel))
+}
+
+// size is how many directories have callers, for tests.
+func (g *syncGroup) size() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.dirs)
+}

@@ -1,0 +1,136 @@
+package fsstore
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// newFsyncStore is a Store with Options.Fsync and the bucket "bkt".
+func newFsyncStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(Options{Root: filepath.Join(t.TempDir(), "root"), Fsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	mustBucket(t, s, "bkt")
+	return s
+}
+
+// With fsync every publish path makes its directory durable through the
+// Store's sync group: while a sync of the key's directory is held, the
+// publish does not return, and it returns once a later one has run.
+func TestFsyncPublishJoinsDirSync(t *testing.T) {
+	s := newFsyncStore(t)
+	mustBucket(t, s, "ver")
+	if err := s.SetBucketVersioning(ctx, "ver", VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, "bkt", "d/old", []byte("old"))
+	put(t, s, "bkt", "nd/x", []byte("x"))
+	up, err := s.CreateMultipartUpload(ctx, "bkt", "d/mp", ObjectMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte("new body")
+	for _, tc := range []struct {
+		name, dir string
+		publish   func() error
+	}{
+		{"new key (link)", "bkt/d", func() error {
+			_, err := s.PutObject(ctx, "bkt", "d/new", bytes.NewReader(body), PutOptions{})
+			return err
+		}},
+		{"overwrite (rename)", "bkt/d", func() error {
+			_, err := s.PutObject(ctx, "bkt", "d/old", bytes.NewReader(body), PutOptions{})
+			return err
+		}},
+		{"if-none-match (named)", "bkt/d", func() error {
+			_, err := s.PutObject(ctx, "bkt", "d/cond", bytes.NewReader(body), PutOptions{IfNoneMatch: "*"})
+			return err
+		}},
+		{"new directory (its parent)", "bkt/nd", func() error {
+			_, err := s.PutObject(ctx, "bkt", "nd/sub/k", bytes.NewReader(body), PutOptions{})
+			return err
+		}},
+		{"versioned", "ver/d", func() error {
+			_, err := s.PutObject(ctx, "ver", "d/v", bytes.NewReader(body), PutOptions{})
+			return err
+		}},
+		{"part", uploadDir("bkt", up.UploadID), func() error {
+			_, err := s.UploadPart(ctx, "bkt", "d/mp", up.UploadID, 1, bytes.NewReader(body), nil)
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			release := make(chan struct{})
+			var once sync.Once
+			free := func() { once.Do(func() { close(release) }) }
+			defer free() // a failed subtest leaves no sync held
+			held := make(chan error, 1)
+			go func() {
+				held <- s.dirSyncs.sync(tc.dir, func() error { <-release; return nil })
+			}()
+			waitFor(t, "the held sync", func() bool { return callersOf(&s.dirSyncs, tc.dir) == 1 })
+			done := make(chan error, 1)
+			go func() { done <- tc.publish() }()
+			waitFor(t, "the publish to join", func() bool { return callersOf(&s.dirSyncs, tc.dir) == 2 })
+			select {
+			case err := <-done:
+				t.Fatalf("returned (%v) while the directory's sync that began before it was running", err)
+			case <-time.After(20 * time.Millisecond):
+			}
+			free()
+			if err := result(t, held); err != nil {
+				t.Fatal(err)
+			}
+			if err := result(t, done); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "entries to go", func() bool { return s.dirSyncs.size() == 0 })
+		})
+	}
+}
+
+// Concurrent fsync publishes into one directory, new keys and overwrites,
+// all succeed, read back whole, and leave no sync state behind.
+func TestFsyncConcurrentPublishes(t *testing.T) {
+	s := newFsyncStore(t)
+	const writers, each = 8, 10
+	var g errgroup.Group
+	for i := range writers {
+		g.Go(func() error {
+			for j := range each {
+				for _, key := range []string{fmt.Sprintf("d/k%d-%d", i, j), "d/shared"} {
+					if _, err := s.PutObject(ctx, "bkt", key, bytes.NewReader([]byte(key)), PutOptions{}); err != nil {
+						return fmt.Errorf("put %s: %w", key, err)
+					}
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range writers {
+		for j := range each {
+			key := fmt.Sprintf("d/k%d-%d", i, j)
+			if b, _ := readObject(t, s, "bkt", key); string(b) != key {
+				t.Fatalf("%s holds %q", key, b)
+			}
+		}
+	}
+	if b, _ := readObject(t, s, "bkt", "d/shared"); string(b) != "d/shared" {
+		t.Fatalf("d/shared holds %q", b)
+	}
+	if n := s.dirSyncs.size(); n != 0 {
+		t.Fatalf("%d sync entries left", n)
+	}
+}
