@@ -1,10 +1,8 @@
 package fsstore
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
@@ -328,7 +326,7 @@ func TestListIndexEncoding(t *testing.T) {
 	if n := binary.Size(listIndexHeader{}); n != listIndexHeaderSize {
 		t.Fatalf("header is %d bytes, listIndexHeaderSize says %d", n, listIndexHeaderSize)
 	}
-	stamp := dirStamp{ino: 7, nlink: 3, size: 4096, mtime: 11, ctime: 12}
+	stamp := listIndexTestStamp
 	for _, l := range []*dirList{
 		{off: []uint32{0}},
 		{buf: "ab/c", off: []uint32{0, 3, 4}},
@@ -336,7 +334,7 @@ func TestListIndexEncoding(t *testing.T) {
 		{buf: "x", off: []uint32{0, 1}, byName: []uint32{}},
 	} {
 		l.stamp = stamp
-		got, err := decodeFile(encodeListIndex(l))
+		got, err := decodeFile(t, encodeListIndex(l))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,24 +345,33 @@ func TestListIndexEncoding(t *testing.T) {
 		}
 	}
 	bad := encodeListIndex(&dirList{buf: "abc", off: []uint32{0, 2, 1, 3}})
-	if _, err := decodeFile(bad); err == nil {
+	if _, err := decodeFile(t, bad); err == nil {
 		t.Fatal("decreasing offsets accepted")
 	}
 	bad = encodeListIndex(&dirList{buf: "abc", off: []uint32{0, 1, 3}, esc: []uint32{2}})
-	if _, err := decodeFile(bad); err == nil {
+	if _, err := decodeFile(t, bad); err == nil {
 		t.Fatal("escape index past the end accepted")
 	}
 }
 
-// decodeFile decodes an index file.
-func decodeFile(b []byte) (*dirList, error) {
-	var h listIndexHeader
-	if _, err := binary.Decode(b, binary.LittleEndian, &h); err != nil {
+// decodeFile decodes an index file whose stamp is listIndexTestStamp.
+func decodeFile(t testing.TB, b []byte) (*dirList, error) {
+	f, err := os.CreateTemp(t.TempDir(), "idx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	x, err := readListIndexHead(f, listIndexTestStamp, 1<<30)
+	if err != nil {
 		return nil, err
 	}
-	crc := crc32.Checksum(b[:listIndexHeaderSize], castagnoli)
-	return decodeListIndex(&h, crc, bytes.NewReader(b[listIndexHeaderSize:]), make([]byte, 64))
+	return x.readAll(make([]byte, 64))
 }
+
+var listIndexTestStamp = dirStamp{ino: 7, nlink: 3, size: 4096, mtime: 11, ctime: 12}
 
 // BenchmarkListIndexLoad1M loads the index of a directory of a million
 // entries (bench/README.md "Listing": first page of a million keys).

@@ -81,6 +81,7 @@ type Store struct {
 	// The entries from which a sorted listing is also kept on disk
 	// (listindex.go).
 	listIndexMin int
+	listWarm     listWarmer // background loads of index files (listpage.go)
 	// The listing fields of data files (nil: disabled, see listfields.go)
 	// and the filesystem clock both listing caches validate against.
 	listFields *listFields
@@ -297,6 +298,7 @@ func (s *Store) readDirNames(dir string) ([]string, error) {
 // Close stops the node's heartbeat, removes its heartbeat file and
 // releases the root.
 func (s *Store) Close() error {
+	s.listWarm.close()
 	s.stopNode()
 	return s.root.Close()
 }
