@@ -56,7 +56,9 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (
 	defer d.Close()
 	l := &lister{s: s, ctx: ctx, bucket: bucket, o: o}
 	l.res.Objects = make([]ObjectEntry, 0, min(o.MaxKeys, 1000))
-	w := walker{s: s, ctx: ctx, bucket: bucket, after: o.After, onKey: l.key, brief: o.Brief && s.listFields != nil}
+	served := make(chan struct{})
+	defer close(served)
+	w := walker{s: s, ctx: ctx, bucket: bucket, after: o.After, onKey: l.key, brief: o.Brief && s.listFields != nil, served: served}
 	if o.Delimiter == "" || o.Delimiter == "/" { // every file the walk meets is then loaded
 		w.room = func() int { return o.MaxKeys - l.n + 1 }
 	}
@@ -93,6 +95,8 @@ type walker struct {
 	// room, if set, is how many more keys the page loads; a brief walk
 	// then stats a directory's files ahead in parallel (liststat.go).
 	room func() int
+	// served is closed when the page has been collected (listpage.go).
+	served <-chan struct{}
 }
 
 // walk visits the directory d at the stored path rel (below the bucket),
@@ -136,7 +140,7 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 	}
 	var pre *statBatch
 	if w.brief && w.room != nil {
-		pre = w.s.statFanout.prefetchStats(dirFd(d), list, i, namePrefix, w.room())
+		pre = w.prefetch(dirFd(d), list, i, namePrefix) // listpagerec.go
 	}
 	for ; ; i++ {
 		if i == list.len() {
@@ -150,7 +154,7 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 				break
 			}
 			if w.brief && w.room != nil {
-				pre = w.s.statFanout.prefetchStats(dirFd(d), list, i, namePrefix, w.room())
+				pre = w.prefetch(dirFd(d), list, i, namePrefix) // listpagerec.go
 			}
 		}
 		sk := list.at(i)
@@ -212,6 +216,7 @@ func (w *walker) pageStart(namePrefix, rest string, inside bool) *pageStart {
 	if w.room != nil {
 		p.want = w.room()
 	}
+	p.served = w.served
 	return p
 }
 
@@ -224,6 +229,7 @@ func (w *walker) pageAfter(last string) *pageStart {
 	if w.room != nil {
 		p.want = w.room()
 	}
+	p.served = w.served
 	return p
 }
 

@@ -24,7 +24,9 @@ import (
 // The whole listing still goes to the memory cache for the pages after:
 // the first window served for a directory starts one load of the whole
 // file in the background (at most one per directory at a time on a node,
-// waited for by Close). Until it lands, later pages are windows too.
+// waited for by Close), which begins when the page that started it has
+// been collected, so as not to slow that page down. Until it lands, later
+// pages are windows too.
 //
 // Windows are never cached, written or given to callers other than the
 // walk; a window whose file turns out stale, torn or foreign is dropped
@@ -35,6 +37,10 @@ type pageStart struct {
 	from  string             // blocks whose entries all sort before from are skipped
 	start func(*dirList) int // the page's first entry in a listing
 	want  int                // entries the page may take from it (0: unknown)
+	// served, if set, is closed when the page has been collected: the
+	// background load of a whole index file waits for it, so that it does
+	// not take the cores from the page.
+	served <-chan struct{}
 }
 
 // pageList returns a listing of the open directory d, the stored path rel
@@ -87,6 +93,9 @@ func (s *Store) indexWindow(bucket, key string, now dirStamp, p *pageStart) (l *
 	l = lb.list(now)
 	l.more = e < len(x.blocks)
 	s.listWarm.start(key, func() {
+		if p.served != nil {
+			<-p.served
+		}
 		if full, _ := s.loadListIndex(bucket, key, now); full != nil {
 			s.listCache.put(key, full)
 		}
