@@ -374,14 +374,15 @@ func (x *listIndexFile) readAll(chunk []byte) (*dirList, error) {
 	return l, nil
 }
 
-// encodeListIndex is the index file of l.
-func encodeListIndex(l *dirList) []byte {
+// encodeListIndex is the index file of l, with blocks closed at
+// blockBytes.
+func encodeListIndex(l *dirList, blockBytes int) []byte {
 	var table, blocks []byte
 	nBlocks := 0
 	for i, e := 0, 0; i < l.len(); nBlocks++ {
 		start := len(blocks)
 		j := i
-		for j < l.len() && (j == i || l.off[j]-l.off[i]+4*uint32(j-i) < listIndexBlockBytes) {
+		for j < l.len() && (j == i || int(l.off[j]-l.off[i])+4*(j-i) < blockBytes) {
 			j++
 		}
 		for k := i; k <= j; k++ {
@@ -437,7 +438,7 @@ func (s *Store) saveListIndex(bucket, key string, l *dirList, hadFile bool) {
 		}
 		return
 	}
-	data := encodeListIndex(l)
+	data := encodeListIndex(l, s.listIndexBlock)
 	err := s.writeAtomic(name, data, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		if s.root.MkdirAll(parentOf(name), 0o755) == nil {

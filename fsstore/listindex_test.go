@@ -334,7 +334,7 @@ func TestListIndexEncoding(t *testing.T) {
 		{buf: "x", off: []uint32{0, 1}, byName: []uint32{}},
 	} {
 		l.stamp = stamp
-		got, err := decodeFile(t, encodeListIndex(l))
+		got, err := decodeFile(t, encodeListIndex(l, listIndexBlockBytes))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -344,11 +344,23 @@ func TestListIndexEncoding(t *testing.T) {
 			t.Fatalf("round trip: %+v, want %+v", got, l)
 		}
 	}
-	bad := encodeListIndex(&dirList{buf: "abc", off: []uint32{0, 2, 1, 3}})
+	// Every byte of the header and block table is under its checksum,
+	// even those (first keys) no other check would catch.
+	two := &dirList{buf: "abcdef", off: []uint32{0, 2, 4, 6}, stamp: stamp}
+	good := encodeListIndex(two, 4)
+	tableEnd := listIndexHeaderSize + int(binary.LittleEndian.Uint32(good[listIndexHeaderSize-4:])) + 4
+	for i := range tableEnd {
+		b := slices.Clone(good)
+		b[i] ^= 0x20
+		if _, err := decodeFile(t, b); err == nil {
+			t.Fatalf("byte %d of header and table flipped: accepted", i)
+		}
+	}
+	bad := encodeListIndex(&dirList{buf: "abc", off: []uint32{0, 2, 1, 3}}, listIndexBlockBytes)
 	if _, err := decodeFile(t, bad); err == nil {
 		t.Fatal("decreasing offsets accepted")
 	}
-	bad = encodeListIndex(&dirList{buf: "abc", off: []uint32{0, 1, 3}, esc: []uint32{2}})
+	bad = encodeListIndex(&dirList{buf: "abc", off: []uint32{0, 1, 3}, esc: []uint32{2}}, listIndexBlockBytes)
 	if _, err := decodeFile(t, bad); err == nil {
 		t.Fatal("escape index past the end accepted")
 	}

@@ -80,8 +80,9 @@ type Store struct {
 	listCacheMin int64
 	// The entries from which a sorted listing is also kept on disk
 	// (listindex.go).
-	listIndexMin int
-	listWarm     listWarmer // background loads of index files (listpage.go)
+	listIndexMin   int
+	listIndexBlock int        // bytes at which a block of the index file is closed
+	listWarm       listWarmer // background loads of index files (listpage.go)
 	// The listing fields of data files (nil: disabled, see listfields.go)
 	// and the filesystem clock both listing caches validate against.
 	listFields *listFields
@@ -142,7 +143,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 		s.listCache = newListCache(opts.ListCacheBytes)
 	}
 	s.listCacheMin = listCacheMinDirSize
-	s.listIndexMin = listIndexMinEntries
+	s.listIndexMin, s.listIndexBlock = listIndexMinEntries, listIndexBlockBytes
 	if err := s.init(forceSidecar, opts.KeepTemp); err != nil {
 		s.stopNode()
 		root.Close()
