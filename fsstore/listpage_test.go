@@ -354,3 +354,41 @@ func encodeListIndexV1(l *dirList) []byte {
 	out = append(out, l.buf...)
 	return binary.LittleEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
 }
+
+// TestListPageRecordsReadAhead: the stats a brief page issues ahead bring
+// the records their files lack in the listing fields cache with them, and
+// the page lists what the full path lists.
+func TestListPageRecordsReadAhead(t *testing.T) {
+	s1 := newStore(t, false)
+	mustBucket(t, s1, "bkt")
+	for i := range 100 {
+		put(t, s1, "bkt", fmt.Sprintf("k%03d", i), []byte(fmt.Sprint("body ", i)))
+	}
+	waitSettled()
+	s, err := Open(Options{Root: rootPath(s1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.statFanout = eager
+	d, _, err := s.findDir("bkt", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	list, err := s.dirList(d, "bkt", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := walker{s: s, bucket: "bkt", brief: true, room: func() int { return 60 }}
+	if b := w.prefetch(dirFd(d), list, 0, ""); b == nil || len(b.idx) != 60 {
+		t.Fatalf("stats issued ahead: %+v", b)
+	}
+	if n := s.listFields.lru.Len(); n != 60 {
+		t.Fatalf("%d records read ahead into the cache, want 60", n)
+	}
+	brief := listAllPages(t, s, "bkt", ListOptions{MaxKeys: 70, Brief: true})
+	if full := listAllPages(t, s1, "bkt", ListOptions{MaxKeys: 70}); !slices.Equal(brief, full) {
+		t.Fatalf("brief pages with records read ahead:\n got %q\nwant %q", brief, full)
+	}
+}

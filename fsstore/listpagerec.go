@@ -26,6 +26,7 @@ func (w *walker) prefetch(dfd int, list *dirList, i int, namePrefix string) *sta
 		return b
 	}
 	var cold []int // positions in b
+	fresh := false
 	for k := range b.res {
 		r := &b.res[k]
 		if r.err != nil || r.mode&unix.S_IFMT != unix.S_IFREG {
@@ -33,7 +34,13 @@ func (w *walker) prefetch(dfd int, list *dirList, i int, namePrefix string) *sta
 		}
 		if st := r.stat(); w.s.listFields.valid(&st) == nil {
 			cold = append(cold, k)
+			fresh = fresh || r.ctime >= w.s.listClock.now()
 		}
+	}
+	if fresh && len(cold) > 0 {
+		// Once, here: readers racing to refresh it would find it being
+		// read and not cache what they read.
+		w.s.listClock.refresh(w.s)
 	}
 	w.s.statFanout.spread(len(cold), func(c int) {
 		name := list.stored(b.idx[cold[c]])
