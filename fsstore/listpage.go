@@ -4,6 +4,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"time"
 )
 
 // First pages from the index file's blocks.
@@ -24,9 +25,9 @@ import (
 // The whole listing still goes to the memory cache for the pages after:
 // the first window served for a directory starts one load of the whole
 // file in the background (at most one per directory at a time on a node,
-// waited for by Close), which begins when the page that started it has
-// been collected, so as not to slow that page down. Until it lands, later
-// pages are windows too.
+// waited for by Close), which begins listWarmDelay after the page that
+// started it has been collected, so as not to slow that page down. Until
+// it lands, later pages are windows too.
 //
 // Windows are never cached, written or given to callers other than the
 // walk; a window whose file turns out stale, torn or foreign is dropped
@@ -92,10 +93,7 @@ func (s *Store) indexWindow(bucket, key string, now dirStamp, p *pageStart) (l *
 	}
 	l = lb.list(now)
 	l.more = e < len(x.blocks)
-	s.listWarm.start(key, func() {
-		if p.served != nil {
-			<-p.served
-		}
+	s.listWarm.start(key, p.served, func() {
 		if full, _ := s.loadListIndex(bucket, key, now); full != nil {
 			s.listCache.put(key, full)
 		}
@@ -103,40 +101,68 @@ func (s *Store) indexWindow(bucket, key string, now dirStamp, p *pageStart) (l *
 	return l, true
 }
 
+// listWarmDelay is how long a background load waits after the page that
+// started it was collected: the caller still encodes and sends that page,
+// and on a small server the load (tens of ms of CPU for a million keys,
+// and the fresh memory it takes) would delay it. Pages asked for in the
+// meantime are served windows, which cost little.
+const listWarmDelay = 100 * time.Millisecond
+
 // listWarmer runs the background loads of whole index files into a
 // Store's memory cache: at most one per directory at a time.
 type listWarmer struct {
+	delay  time.Duration // after the page, before the load
 	mu     sync.Mutex
 	busy   map[string]bool
 	closed bool
+	stop   chan struct{} // closed by close: loads not begun are dropped
 	wg     sync.WaitGroup
 }
 
-// start runs load for the directory cached under key unless one is
-// running or the Store is closing.
-func (w *listWarmer) start(key string, load func()) {
+// start runs load for the directory cached under key, delay after served
+// is closed (nil: at once), unless a load for it is running or the Store
+// is closing.
+func (w *listWarmer) start(key string, served <-chan struct{}, load func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed || w.busy[key] {
 		return
 	}
 	if w.busy == nil {
-		w.busy = map[string]bool{}
+		w.busy, w.stop = map[string]bool{}, make(chan struct{})
 	}
 	w.busy[key] = true
+	stop := w.stop
 	w.wg.Go(func() {
 		defer func() {
 			w.mu.Lock()
 			delete(w.busy, key)
 			w.mu.Unlock()
 		}()
-		load()
+		if served != nil {
+			select {
+			case <-served:
+			case <-stop:
+				return
+			}
+		}
+		t := time.NewTimer(w.delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			load()
+		case <-stop:
+		}
 	})
 }
 
-// close starts no more loads and waits for those running.
+// close starts no more loads, drops those still waiting and waits for
+// those running.
 func (w *listWarmer) close() {
 	w.mu.Lock()
+	if w.stop != nil && !w.closed {
+		close(w.stop)
+	}
 	w.closed = true
 	w.mu.Unlock()
 	w.wg.Wait()

@@ -261,24 +261,29 @@ func TestListPageLoadsWholeIntoMemory(t *testing.T) {
 }
 
 // TestListWarmerOneLoadPerDirectory: a second load for a directory whose
-// load runs is not started, one for another directory is; Close waits for
-// both and starts no more.
+// load runs is not started, one for another directory is; Close drops a
+// load still waiting for its page, waits for those running and starts no
+// more.
 func TestListWarmerOneLoadPerDirectory(t *testing.T) {
 	var w listWarmer
-	release := make(chan struct{})
+	release, started := make(chan struct{}), make(chan string, 4)
 	var mu sync.Mutex
 	var ran []string
 	load := func(name string) func() {
 		return func() {
+			started <- name
 			<-release
 			mu.Lock()
 			ran = append(ran, name)
 			mu.Unlock()
 		}
 	}
-	w.start("a", load("a1"))
-	w.start("a", load("a2"))
-	w.start("b", load("b1"))
+	w.start("a", nil, load("a1"))
+	w.start("a", nil, load("a2"))
+	w.start("b", nil, load("b1"))
+	w.start("d", make(chan struct{}), load("d1")) // its page never ends
+	<-started
+	<-started
 	closed := make(chan struct{})
 	go func() { w.close(); close(closed) }()
 	select {
@@ -288,7 +293,7 @@ func TestListWarmerOneLoadPerDirectory(t *testing.T) {
 	}
 	close(release)
 	<-closed
-	w.start("c", load("c1"))
+	w.start("c", nil, load("c1"))
 	slices.Sort(ran)
 	if !slices.Equal(ran, []string{"a1", "b1"}) {
 		t.Fatalf("loads run: %v, want a1 and b1", ran)

@@ -144,6 +144,7 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 	}
 	s.listCacheMin = listCacheMinDirSize
 	s.listIndexMin, s.listIndexBlock = listIndexMinEntries, listIndexBlockBytes
+	s.listWarm.delay = listWarmDelay
 	if err := s.init(forceSidecar, opts.KeepTemp); err != nil {
 		s.stopNode()
 		root.Close()
