@@ -108,17 +108,7 @@ func TestListIndexChangedByHand(t *testing.T) {
 	root := rootPath(s1)
 	want := flatBucket(t, s1, 300)
 	listAll(t, s1, "bkt", ListOptions{Prefix: "flat/"})
-	dir := filepath.Join(root, "bkt", "flat")
-	staged := filepath.Join(root, "staged")
-	if err := os.WriteFile(staged, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(staged, filepath.Join(dir, "zhand")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(filepath.Join(dir, "k0007")); err != nil {
-		t.Fatal(err)
-	}
+	changeByHand(t, root, "zhand", "k0007")
 	want = append(slices.Delete(want, 7, 8), "flat/zhand")
 	if got, reads := listFresh(t, root); !slices.Equal(got, want) || reads != 1 {
 		t.Fatalf("after changes by hand: %v (want %d keys), %d reads (want 1)", got, len(want), reads)

@@ -165,17 +165,7 @@ func TestListPageDirectoryChangedBetweenPages(t *testing.T) {
 	if err != nil || s2.dirReads.Load() != 0 {
 		t.Fatalf("first page: %v, %d directory reads", err, s2.dirReads.Load())
 	}
-	dir := filepath.Join(root, "bkt", "flat")
-	staged := filepath.Join(root, "staged")
-	if err := os.WriteFile(staged, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(staged, filepath.Join(dir, "k2000-byhand")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(filepath.Join(dir, "k2001")); err != nil {
-		t.Fatal(err)
-	}
+	changeByHand(t, root, "k2000-byhand", "k2001")
 	put(t, s1, "bkt", "flat/k1500-node1", nil)
 	if err := s1.DeleteObject(ctx, "bkt", "flat/k1503"); err != nil {
 		t.Fatal(err)
@@ -186,19 +176,7 @@ func TestListPageDirectoryChangedBetweenPages(t *testing.T) {
 			t.Fatalf("%s not listed at all", k)
 		}
 	}
-	got := pageEntries(res)
-	o := ListOptions{Prefix: "flat/", MaxKeys: 100, After: res.Next}
-	for {
-		res, err := s2.ListObjects(ctx, "bkt", o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, pageEntries(res)...)
-		if !res.IsTruncated {
-			break
-		}
-		o.After = res.Next
-	}
+	got := append(pageEntries(res), listAll(t, s2, "bkt", ListOptions{Prefix: "flat/", After: res.Next})...)
 	if !slices.Equal(got, want) {
 		t.Fatalf("pages after the changes: %d entries, want %d", len(got), len(want))
 	}
@@ -376,15 +354,7 @@ func TestListPageRecordsReadAhead(t *testing.T) {
 	}
 	defer s.Close()
 	s.statFanout = eager
-	d, _, err := s.findDir("bkt", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	list, err := s.dirList(d, "bkt", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, list := bucketDirList(t, s, "bkt")
 	w := walker{s: s, bucket: "bkt", brief: true, room: func() int { return 60 }}
 	if b := w.prefetch(dirFd(d), list, 0, ""); b == nil || len(b.idx) != 60 {
 		t.Fatalf("stats issued ahead: %+v", b)
@@ -395,5 +365,38 @@ func TestListPageRecordsReadAhead(t *testing.T) {
 	brief := listAllPages(t, s, "bkt", ListOptions{MaxKeys: 70, Brief: true})
 	if full := listAllPages(t, s1, "bkt", ListOptions{MaxKeys: 70}); !slices.Equal(brief, full) {
 		t.Fatalf("brief pages with records read ahead:\n got %q\nwant %q", brief, full)
+	}
+}
+
+// bucketDirList opens the directory of bucket on s, closed at the end of
+// the test, and reads its listing.
+func bucketDirList(t *testing.T, s *Store, bucket string) (*os.File, *dirList) {
+	t.Helper()
+	d, _, err := s.findDir(bucket, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	list, err := s.dirList(d, bucket, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, list
+}
+
+// changeByHand renames a new empty file into bkt/flat under root as name
+// add, and removes the file gone from it, as a person would.
+func changeByHand(t *testing.T, root, add, gone string) {
+	t.Helper()
+	dir := filepath.Join(root, "bkt", "flat")
+	staged := filepath.Join(root, "staged")
+	if err := os.WriteFile(staged, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(staged, filepath.Join(dir, add)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, gone)); err != nil {
+		t.Fatal(err)
 	}
 }
