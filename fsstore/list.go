@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"sort"
 	"strings"
 	"syscall"
 
@@ -60,7 +61,9 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, o ListOptions) (
 	if startDir != asked {
 		l.rec.fail() // found under a collision escape: PageUnchanged opens the plain path
 	}
-	w := walker{s: s, ctx: ctx, bucket: bucket, after: o.After, onKey: l.key, brief: o.Brief && s.listFields != nil, rec: l.rec}
+	served := make(chan struct{})
+	defer close(served)
+	w := walker{s: s, ctx: ctx, bucket: bucket, after: o.After, onKey: l.key, brief: o.Brief && s.listFields != nil, rec: l.rec, served: served}
 	if o.Delimiter == "" || o.Delimiter == "/" { // every file the walk meets is then loaded
 		w.room = func() int { return o.MaxKeys - l.n + 1 }
 	}
@@ -102,6 +105,8 @@ type walker struct {
 	// then stats a directory's files ahead in parallel (liststat.go).
 	room func() int
 	rec  *pageRecorder // nil unless the page's inputs are recorded
+	// served is closed when the page has been collected (listpage.go).
+	served <-chan struct{}
 }
 
 // walk visits the directory d at the stored path rel (below the bucket),
@@ -135,22 +140,39 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 			skipEmpty = true
 		}
 	}
-	list, err := w.s.dirList(d, w.bucket, rel)
+	rest, inside := strings.CutPrefix(w.after, base)
+	if !inside && w.after > base {
+		return false, nil // every key here sorts before after
+	}
+	page := w.pageStart(namePrefix, rest, inside)
+	list, i, err := w.s.pageList(d, w.bucket, rel, page) // listpage.go
 	if err != nil {
 		return true, err
 	}
 	rdir := w.rec.dir(rel, list.stamp)
-	i := list.lowerBound(namePrefix)
-	if rest, ok := strings.CutPrefix(w.after, base); ok {
-		i = max(i, list.startAfter(rest))
-	} else if w.after > base {
-		return false, nil // every key here sorts before after
-	}
 	var pre *statBatch
 	if w.brief && w.room != nil {
-		pre = w.s.statFanout.prefetchStats(dirFd(d), list, i, namePrefix, w.room())
+		pre = w.prefetch(dirFd(d), list, i, namePrefix) // listpagerec.go
 	}
-	for ; i < list.len(); i++ {
+	for ; ; i++ {
+		if i == list.len() {
+			if !list.more { // a window of the index file ends here
+				break
+			}
+			stamp := list.stamp
+			if list, i, err = w.s.pageList(d, w.bucket, rel, w.pageAfter(list.at(i-1))); err != nil {
+				return true, err
+			}
+			if list.stamp != stamp {
+				w.rec.fail() // the directory changed between windows: the page is not kept
+			}
+			if i == list.len() {
+				break
+			}
+			if w.brief && w.room != nil {
+				pre = w.prefetch(dirFd(d), list, i, namePrefix) // listpagerec.go
+			}
+		}
 		sk := list.at(i)
 		if !strings.HasPrefix(sk, namePrefix) {
 			break
@@ -190,6 +212,41 @@ func (w *walker) walk(d *os.File, rel, base, namePrefix string, top bool) (bool,
 		}
 	}
 	return false, nil
+}
+
+// pageStart is where the walk starts in a directory: the first entry
+// whose sort key starts with namePrefix and that is or holds a key after
+// rest (when inside: after lies in this directory, rest is its part
+// below it).
+func (w *walker) pageStart(namePrefix, rest string, inside bool) *pageStart {
+	p := &pageStart{from: namePrefix, start: func(l *dirList) int {
+		i := l.lowerBound(namePrefix)
+		if inside {
+			i = max(i, l.startAfter(rest))
+		}
+		return i
+	}}
+	if inside && rest > p.from {
+		p.from = rest
+	}
+	if w.room != nil {
+		p.want = w.room()
+	}
+	p.served = w.served
+	return p
+}
+
+// pageAfter is where the walk goes on in a directory after the entry
+// whose sort key is last.
+func (w *walker) pageAfter(last string) *pageStart {
+	p := &pageStart{from: last, start: func(l *dirList) int {
+		return sort.Search(l.len(), func(i int) bool { return l.at(i) > last })
+	}}
+	if w.room != nil {
+		p.want = w.room()
+	}
+	p.served = w.served
+	return p
 }
 
 // goneDir reports whether opening a listed directory failed because it is

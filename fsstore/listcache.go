@@ -85,6 +85,9 @@ type dirList struct {
 	// the indices of the directory entries in byte order of their names
 	// without the trailing '/': the order of the keys they stand for.
 	byName []uint32
+	// more: entries follow the last one here, which is a window of the
+	// index file served to one walk (listpage.go).
+	more bool
 }
 
 func (l *dirList) len() int        { return len(l.off) - 1 }
@@ -213,12 +216,14 @@ func (c *listCache) stats() (int, int64) {
 // it was cached, else read (and cached if the directory is large and its
 // stamp settled).
 func (s *Store) dirList(d *os.File, bucket, rel string) (*dirList, error) {
-	return s.cachedList(d, bucket, bucket+"/"+rel, nil)
+	return s.cachedList(d, bucket, bucket+"/"+rel, nil, nil)
 }
 
 // cachedList is dirList under the cache key key (a directory of bucket);
-// prep, if set, completes a listing just read, before it is cached.
-func (s *Store) cachedList(d *os.File, bucket, key string, prep func(*dirList)) (*dirList, error) {
+// prep, if set, completes a listing just read, before it is cached; page,
+// if set, lets a memory miss be served a window of the index file that
+// holds that page (listpage.go).
+func (s *Store) cachedList(d *os.File, bucket, key string, prep func(*dirList), page *pageStart) (*dirList, error) {
 	var l *dirList
 	err := withFd(d, func(fd int) error {
 		var st unix.Stat_t
@@ -238,7 +243,11 @@ func (s *Store) cachedList(d *os.File, bucket, key string, prep func(*dirList)) 
 			return nil
 		}
 		var hadIndex bool
-		if l, hadIndex = s.loadListIndex(bucket, key, stampOf(&st)); l != nil { // listindex.go
+		if page != nil {
+			if l, hadIndex = s.indexWindow(bucket, key, stampOf(&st), page); l != nil {
+				return nil
+			}
+		} else if l, hadIndex = s.loadListIndex(bucket, key, stampOf(&st)); l != nil { // listindex.go
 			if prep != nil && l.byName == nil {
 				prep(l)
 			}

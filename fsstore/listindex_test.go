@@ -1,10 +1,8 @@
 package fsstore
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
@@ -110,17 +108,7 @@ func TestListIndexChangedByHand(t *testing.T) {
 	root := rootPath(s1)
 	want := flatBucket(t, s1, 300)
 	listAll(t, s1, "bkt", ListOptions{Prefix: "flat/"})
-	dir := filepath.Join(root, "bkt", "flat")
-	staged := filepath.Join(root, "staged")
-	if err := os.WriteFile(staged, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(staged, filepath.Join(dir, "zhand")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(filepath.Join(dir, "k0007")); err != nil {
-		t.Fatal(err)
-	}
+	changeByHand(t, root, "zhand", "k0007")
 	want = append(slices.Delete(want, 7, 8), "flat/zhand")
 	if got, reads := listFresh(t, root); !slices.Equal(got, want) || reads != 1 {
 		t.Fatalf("after changes by hand: %v (want %d keys), %d reads (want 1)", got, len(want), reads)
@@ -328,7 +316,7 @@ func TestListIndexEncoding(t *testing.T) {
 	if n := binary.Size(listIndexHeader{}); n != listIndexHeaderSize {
 		t.Fatalf("header is %d bytes, listIndexHeaderSize says %d", n, listIndexHeaderSize)
 	}
-	stamp := dirStamp{ino: 7, nlink: 3, size: 4096, mtime: 11, ctime: 12}
+	stamp := listIndexTestStamp
 	for _, l := range []*dirList{
 		{off: []uint32{0}},
 		{buf: "ab/c", off: []uint32{0, 3, 4}},
@@ -336,7 +324,7 @@ func TestListIndexEncoding(t *testing.T) {
 		{buf: "x", off: []uint32{0, 1}, byName: []uint32{}},
 	} {
 		l.stamp = stamp
-		got, err := decodeFile(encodeListIndex(l))
+		got, err := decodeFile(t, encodeListIndex(l, listIndexBlockBytes))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -346,25 +334,46 @@ func TestListIndexEncoding(t *testing.T) {
 			t.Fatalf("round trip: %+v, want %+v", got, l)
 		}
 	}
-	bad := encodeListIndex(&dirList{buf: "abc", off: []uint32{0, 2, 1, 3}})
-	if _, err := decodeFile(bad); err == nil {
+	// Every byte of the header and block table is under its checksum,
+	// even those (first keys) no other check would catch.
+	two := &dirList{buf: "abcdef", off: []uint32{0, 2, 4, 6}, stamp: stamp}
+	good := encodeListIndex(two, 4)
+	tableEnd := listIndexHeaderSize + int(binary.LittleEndian.Uint32(good[listIndexHeaderSize-4:])) + 4
+	for i := range tableEnd {
+		b := slices.Clone(good)
+		b[i] ^= 0x20
+		if _, err := decodeFile(t, b); err == nil {
+			t.Fatalf("byte %d of header and table flipped: accepted", i)
+		}
+	}
+	bad := encodeListIndex(&dirList{buf: "abc", off: []uint32{0, 2, 1, 3}}, listIndexBlockBytes)
+	if _, err := decodeFile(t, bad); err == nil {
 		t.Fatal("decreasing offsets accepted")
 	}
-	bad = encodeListIndex(&dirList{buf: "abc", off: []uint32{0, 1, 3}, esc: []uint32{2}})
-	if _, err := decodeFile(bad); err == nil {
+	bad = encodeListIndex(&dirList{buf: "abc", off: []uint32{0, 1, 3}, esc: []uint32{2}}, listIndexBlockBytes)
+	if _, err := decodeFile(t, bad); err == nil {
 		t.Fatal("escape index past the end accepted")
 	}
 }
 
-// decodeFile decodes an index file.
-func decodeFile(b []byte) (*dirList, error) {
-	var h listIndexHeader
-	if _, err := binary.Decode(b, binary.LittleEndian, &h); err != nil {
+// decodeFile decodes an index file whose stamp is listIndexTestStamp.
+func decodeFile(t testing.TB, b []byte) (*dirList, error) {
+	f, err := os.CreateTemp(t.TempDir(), "idx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	x, err := readListIndexHead(f, listIndexTestStamp, 1<<30)
+	if err != nil {
 		return nil, err
 	}
-	crc := crc32.Checksum(b[:listIndexHeaderSize], castagnoli)
-	return decodeListIndex(&h, crc, bytes.NewReader(b[listIndexHeaderSize:]), make([]byte, 64))
+	return x.readAll(make([]byte, 64))
 }
+
+var listIndexTestStamp = dirStamp{ino: 7, nlink: 3, size: 4096, mtime: 11, ctime: 12}
 
 // BenchmarkListIndexLoad1M loads the index of a directory of a million
 // entries (bench/README.md "Listing": first page of a million keys).

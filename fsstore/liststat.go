@@ -106,26 +106,34 @@ func (f statFanout) prefetchStats(dfd int, list *dirList, i int, namePrefix stri
 		return nil
 	}
 	b.res = make([]statResult, len(b.idx))
+	f.spread(len(b.idx), func(k int) {
+		var st unix.Stat_t
+		b.res[k].set(&st, unix.Fstatat(dfd, list.stored(b.idx[k]), &st, unix.AT_SYMLINK_NOFOLLOW))
+	})
+	return b
+}
+
+// spread runs do(k) for every k in [0, n), on up to f.workers goroutines
+// (the caller's included), and returns when all are done.
+func (f statFanout) spread(n int, do func(k int)) {
 	block := max(f.per/2, 1) // handed out at a time, so workers even out
 	var next atomic.Int64
 	work := func() {
 		for {
 			end := int(next.Add(int64(block)))
 			start := end - block
-			if start >= len(b.idx) {
+			if start >= n {
 				return
 			}
-			var st unix.Stat_t
-			for k := start; k < min(end, len(b.idx)); k++ {
-				b.res[k].set(&st, unix.Fstatat(dfd, list.stored(b.idx[k]), &st, unix.AT_SYMLINK_NOFOLLOW))
+			for k := start; k < min(end, n); k++ {
+				do(k)
 			}
 		}
 	}
 	var wg sync.WaitGroup
-	for range min(f.workers, len(b.idx)/f.per) - 1 {
+	for range min(f.workers, n/f.per) - 1 {
 		wg.Go(work)
 	}
 	work()
 	wg.Wait()
-	return b
 }

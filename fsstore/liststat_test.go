@@ -105,15 +105,7 @@ func TestListParallelStatsVanished(t *testing.T) {
 	for i := range 100 {
 		put(t, s, "bkt", fmt.Sprintf("k%03d", i), []byte(fmt.Sprint(i)))
 	}
-	d, _, err := s.findDir("bkt", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	list, err := s.dirList(d, "bkt", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, list := bucketDirList(t, s, "bkt")
 	dir := filepath.Join(rootPath(s), "bkt")
 	gone := map[string]bool{}
 	for i := 10; i < 20; i++ {

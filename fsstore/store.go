@@ -82,7 +82,9 @@ type Store struct {
 	listCacheMin int64
 	// The entries from which a sorted listing is also kept on disk
 	// (listindex.go).
-	listIndexMin int
+	listIndexMin   int
+	listIndexBlock int        // bytes at which a block of the index file is closed
+	listWarm       listWarmer // background loads of index files (listpage.go)
 	// The listing fields of data files (nil: disabled, see listfields.go)
 	// and the filesystem clock both listing caches validate against.
 	listFields *listFields
@@ -143,7 +145,8 @@ func open(opts Options, forceSidecar bool) (*Store, error) {
 		s.listCache = newListCache(opts.ListCacheBytes)
 	}
 	s.listCacheMin = listCacheMinDirSize
-	s.listIndexMin = listIndexMinEntries
+	s.listIndexMin, s.listIndexBlock = listIndexMinEntries, listIndexBlockBytes
+	s.listWarm.delay = listWarmDelay
 	if err := s.init(forceSidecar, opts.KeepTemp); err != nil {
 		s.stopNode()
 		root.Close()
@@ -299,6 +302,7 @@ func (s *Store) readDirNames(dir string) ([]string, error) {
 // Close stops the node's heartbeat, removes its heartbeat file and
 // releases the root.
 func (s *Store) Close() error {
+	s.listWarm.close()
 	s.stopNode()
 	return s.root.Close()
 }

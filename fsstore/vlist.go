@@ -562,7 +562,7 @@ func (a *areaStream) push(dir, sub string) error {
 	if err != nil {
 		return err
 	}
-	l, err := a.s.cachedList(d, a.bucket, dir, areaByName)
+	l, err := a.s.cachedList(d, a.bucket, dir, areaByName, nil)
 	d.Close()
 	if err != nil {
 		return err

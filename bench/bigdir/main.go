@@ -5,6 +5,7 @@
 //	go run ./bench/bigdir make -root /tmp/big -bucket flat -n 1000000
 //	go run ./bench/bigdir make -root /tmp/big -bucket nested -n 1000000 -dirs 1000
 //	go run ./bench/bigdir first -endpoint http://127.0.0.1:19321 -bucket flat
+//	go run ./bench/bigdir store -root /tmp/big -bucket flat -rounds 5
 //
 // make creates the bucket through the store, PUTs one empty object to copy
 // its metadata record (the user.caddys3 xattr: ETag of the empty body,
@@ -38,7 +39,7 @@ const metaXattr = "user.caddys3"
 
 func main() {
 	if len(os.Args) < 2 {
-		log.Fatal("usage: bigdir make|first [flags]")
+		log.Fatal("usage: bigdir make|first|store [flags]")
 	}
 	fl := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	root := fl.String("root", "", "make: the store's root")
@@ -47,7 +48,8 @@ func main() {
 	dirs := fl.Int("dirs", 0, "make: spread the keys over this many directories; 0: flat")
 	owner := fl.String("owner", "owner", "make: the bucket's owner (the canonical id of caddy s3-server's key)")
 	endpoint := fl.String("endpoint", "http://127.0.0.1:9000", "first: S3 endpoint")
-	prefix := fl.String("prefix", "", "first: ListObjectsV2 prefix")
+	prefix := fl.String("prefix", "", "first, store: ListObjectsV2 prefix")
+	rounds := fl.Int("rounds", 5, "store: fresh Stores to list with (store.go)")
 	fl.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
@@ -55,6 +57,8 @@ func main() {
 		err = makeKeys(*root, *bucket, *owner, *n, *dirs)
 	case "first":
 		err = firstPage(*endpoint, *bucket, *prefix)
+	case "store":
+		err = storePages(*root, *bucket, *prefix, *rounds)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
