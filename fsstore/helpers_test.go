@@ -174,3 +174,15 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// secondStore opens another Store on s's root, as a second node would,
+// closed when the test ends.
+func secondStore(t *testing.T, s *Store) *Store {
+	t.Helper()
+	s2, err := Open(Options{Root: rootPath(s)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s2.Close() })
+	return s2
+}

@@ -58,11 +58,7 @@ func fieldsOf(t *testing.T, s *Store, bucket, key string) string {
 // rewritten in place with the same size and mtime (only the ctime tells).
 func TestListFieldsFresh(t *testing.T) {
 	s := newStore(t, false)
-	s2, err := Open(Options{Root: rootPath(s)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := secondStore(t, s)
 	mustBucket(t, s, "bkt")
 	for _, k := range []string{"a", "b", "c", "d/e", "f"} {
 		put(t, s, "bkt", k, []byte("first "+k))

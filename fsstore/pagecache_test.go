@@ -66,11 +66,7 @@ func samePage(a, b ListResult) bool {
 // page's files from several goroutines agrees with checking them in turn.
 func TestPageInputsNeverStale(t *testing.T) {
 	s := newStore(t, false)
-	s2, err := Open(Options{Root: rootPath(s)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := secondStore(t, s)
 	mustBucket(t, s, "bkt")
 	dir := filepath.Join(rootPath(s), "bkt")
 	rng := rand.New(rand.NewPCG(29, 18))

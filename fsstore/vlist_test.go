@@ -188,11 +188,7 @@ func TestVersionsListFlatBucketCached(t *testing.T) {
 	// Another Store on the same root: a delete marker on a new key just
 	// after the marker (so in the version area only) and a third version
 	// of a key of the next page.
-	s2, err := Open(Options{Root: rootPath(s)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := secondStore(t, s)
 	if _, err := s2.DeleteObjectVersion(ctx, "vbk", "k00250a", "", "owner"); err != nil {
 		t.Fatal(err)
 	}

@@ -49,11 +49,7 @@ func areaFile(t *testing.T, s *Store, key, id string) string {
 // place, an area entry removed, and one replaced by another file.
 func TestVersionListFieldsFresh(t *testing.T) {
 	s := newStore(t, false)
-	s2, err := Open(Options{Root: rootPath(s)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := secondStore(t, s)
 	vstoreBucket(t, s, VersioningEnabled)
 	ids := map[string][]string{} // key: version ids, oldest first
 	putV := func(st *Store, key, body string) {
