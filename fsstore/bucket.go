@@ -85,7 +85,7 @@ func (s *Store) CreateBucketWith(ctx context.Context, name, owner string, nb New
 		if err := s.flagVersioned(name); err != nil {
 			return err
 		}
-		if err := s.root.MkdirAll(versionsDir+"/"+name, 0o755); err != nil {
+		if err := s.mkdirAll(versionsDir + "/" + name); err != nil {
 			return storageErr(err)
 		}
 	}

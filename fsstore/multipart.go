@@ -171,7 +171,7 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key string, m
 	}
 	dir := uploadDir(bucket, id)
 	for attempt := 1; ; attempt++ {
-		err = s.root.MkdirAll(bucketUploads(bucket), 0o755)
+		err = s.mkdirAll(bucketUploads(bucket)) // syncgroup.go
 		if err == nil {
 			err = s.root.Rename(stage, dir)
 		}

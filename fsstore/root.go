@@ -256,6 +256,12 @@ func (r *fsRoot) Mkdir(name string, perm fs.FileMode) error {
 // MkdirAll creates name and its missing parents. A symlink or a file in
 // the way gives ENOTDIR.
 func (r *fsRoot) MkdirAll(name string, perm fs.FileMode) error {
+	return r.mkdirAllMade(name, perm, nil)
+}
+
+// mkdirAllMade is MkdirAll calling made, if set, with the parent (relative
+// to the root, "" for the root) of each directory it made itself.
+func (r *fsRoot) mkdirAllMade(name string, perm fs.FileMode, made func(parent string)) error {
 	fd := r.fd
 	defer func() {
 		if fd != r.fd {
@@ -263,6 +269,7 @@ func (r *fsRoot) MkdirAll(name string, perm fs.FileMode) error {
 		}
 	}()
 	for rest := name; rest != ""; {
+		parent := strings.TrimRight(name[:len(name)-len(rest)], "/")
 		c := rest
 		if i := strings.IndexByte(rest, '/'); i >= 0 {
 			c, rest = rest[:i], rest[i+1:]
@@ -278,6 +285,9 @@ func (r *fsRoot) MkdirAll(name string, perm fs.FileMode) error {
 		err := unix.Mkdirat(fd, c, uint32(perm.Perm()))
 		if err != nil && !errors.Is(err, unix.EEXIST) {
 			return pathErr("mkdirat", name, err)
+		}
+		if err == nil && made != nil {
+			made(parent)
 		}
 		nfd, err := unix.Openat(fd, c, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {

@@ -50,7 +50,7 @@ func (m *sidecarMeta) write(bucket, key, name string, rec sidecarRecord, exclusi
 	}
 	dir := sidecarDir(bucket, key)
 	for attempt := 0; ; attempt++ {
-		err := m.s.root.MkdirAll(dir, 0o755)
+		err := m.s.mkdirAll(dir) // syncgroup.go
 		if err == nil {
 			err = m.s.writeAtomic(dir+"/"+name, b, exclusive)
 			if errors.Is(err, fs.ErrExist) {

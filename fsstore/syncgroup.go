@@ -99,3 +99,24 @@ func (g *syncGroup) size() int {
 	defer g.mu.Unlock()
 	return len(g.dirs)
 }
+
+// mkdirAll makes name (relative to the root) and its missing parents.
+// With fsync each directory it made is synced into its parent, so that a
+// file published into it and synced there is not lost with its directory
+// (as syncMadeDir does for a key's directories). A directory found made
+// by another caller is that caller's to sync.
+func (s *Store) mkdirAll(name string) error {
+	if !s.fsync {
+		return s.root.MkdirAll(name, 0o755)
+	}
+	var parents []string
+	if err := s.root.mkdirAllMade(name, 0o755, func(parent string) { parents = append(parents, parent) }); err != nil {
+		return err
+	}
+	for _, p := range parents {
+		if err := s.syncDir(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}

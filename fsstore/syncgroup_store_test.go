@@ -134,3 +134,57 @@ func TestFsyncConcurrentPublishes(t *testing.T) {
 		t.Fatalf("%d sync entries left", n)
 	}
 }
+
+// mkdirAllMade reports the parent of each directory it made, and only
+// those: none for a path that exists, the root as "".
+func TestMkdirAllMadeParents(t *testing.T) {
+	s := newStore(t, false)
+	for _, tc := range []struct {
+		name string
+		want []string
+	}{
+		{"x/y/z", []string{"", "x", "x/y"}},
+		{"x/y/w", []string{"x/y"}},
+		{"x/y/w", nil},
+		{"x//v/./u", []string{"x", "x//v/."}},
+	} {
+		var got []string
+		if err := s.root.mkdirAllMade(tc.name, 0o755, func(p string) { got = append(got, p) }); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("mkdirAllMade(%q) made in %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// With fsync, a directory made for a version area, an uploads folder or a
+// sidecar record is synced into its parent before mkdirAll returns.
+func TestFsyncMkdirAllSyncsMadeParents(t *testing.T) {
+	s := newFsyncStore(t)
+	if err := s.mkdirAll("m/n"); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	held := make(chan error, 1)
+	go func() { held <- s.dirSyncs.sync("m/n", func() error { <-release; return nil }) }()
+	waitFor(t, "the held sync", func() bool { return callersOf(&s.dirSyncs, "m/n") == 1 })
+	if err := s.mkdirAll("m/n"); err != nil { // nothing made: nothing to wait for
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.mkdirAll("m/n/o") }()
+	waitFor(t, "mkdirAll to join", func() bool { return callersOf(&s.dirSyncs, "m/n") == 2 })
+	select {
+	case err := <-done:
+		t.Fatalf("returned (%v) before its parent's sync", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(release)
+	if err := result(t, held); err != nil {
+		t.Fatal(err)
+	}
+	if err := result(t, done); err != nil {
+		t.Fatal(err)
+	}
+}

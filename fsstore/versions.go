@@ -255,7 +255,7 @@ func (s *Store) SetBucketVersioning(ctx context.Context, bucket, status string) 
 		if err := s.flagVersioned(bucket); err != nil {
 			return false, err
 		}
-		if err := s.root.MkdirAll(versionsDir+"/"+bucket, 0o755); err != nil {
+		if err := s.mkdirAll(versionsDir + "/" + bucket); err != nil {
 			return false, storageErr(err)
 		}
 		if rec.ObjectLock != nil && status != VersioningEnabled {

@@ -95,7 +95,7 @@ func (s *Store) linkEntry(st *vstate, src string, f *os.File, name string) error
 		if !errors.Is(err, fs.ErrNotExist) || attempt >= publishAttempts {
 			return storageErr(err)
 		}
-		if err := s.root.MkdirAll(st.vdir, 0o755); err != nil {
+		if err := s.mkdirAll(st.vdir); err != nil { // syncgroup.go
 			return storageErr(err)
 		}
 	}
