@@ -261,7 +261,10 @@ func TestLifecycleExpiresByMovedClock(t *testing.T) {
 	if err != nil || json.Unmarshal(out, &res) != nil || !res.Ran || res.Examined != 4 || res.ExpiredCurrent != 0 {
 		t.Fatalf("s3 lifecycle run: %s, %v", out, err)
 	}
-	moveClock(t, clock, 36*time.Hour)
+	// Days count to the first midnight UTC after creation + 1 day, which
+	// is up to 48 hours after a key made just after midnight: 49 hours
+	// are past it whatever the time of day the test runs at.
+	moveClock(t, clock, 49*time.Hour)
 	waitFor(t, 20*time.Second, "the versioned key's delete marker", func() bool {
 		return versionsOf(t, cl, versioned, "old/")["old/a"] == "1D1M"
 	})
@@ -272,8 +275,9 @@ func TestLifecycleExpiresByMovedClock(t *testing.T) {
 		t.Fatalf("new/a: %q", got)
 	}
 	getBytes(t, cl, plain, "new/a")
-	// A day after the marker, the noncurrent data goes, then the marker.
-	moveClock(t, clock, 72*time.Hour)
+	// A day after the marker (rounded to midnight UTC as above), the
+	// noncurrent data goes, then the marker.
+	moveClock(t, clock, 98*time.Hour)
 	waitFor(t, 20*time.Second, "the noncurrent version and the lone marker", func() bool {
 		return len(versionsOf(t, cl, versioned, "old/")) == 0
 	})
@@ -309,7 +313,7 @@ func TestLifecycleTwoNodesLease(t *testing.T) {
 	for i := range keys {
 		putBytes(t, cl, bucket, fmt.Sprintf("k%03d", i), []byte("x"))
 	}
-	moveClock(t, clock, 36*time.Hour)
+	moveClock(t, clock, 49*time.Hour) // past Days 1 at any time of day (TestLifecycleExpiresByMovedClock)
 	// The lease names the node running the pass; its heartbeat file names
 	// its process.
 	leaseFile := filepath.Join(root, ".caddys3", "lifecycle", "executor.lease")
