@@ -3,7 +3,6 @@ package fsstore
 import (
 	"os"
 	"slices"
-	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -215,31 +214,13 @@ func (p *PageInputs) fileUnchanged(dfd, f int) bool {
 }
 
 // filesUnchanged checks every file from up to fan.workers goroutines, its
-// directory open in fds; the first change stops them.
+// directory open in fds, through the walk's statFanout.spread (liststat.go); after the first change the rest are skipped.
 func (p *PageInputs) filesUnchanged(fds []int, fan statFanout) bool {
-	var next atomic.Int64
 	var changed atomic.Bool
-	block := max(fan.per/2, 1)
-	work := func() {
-		for !changed.Load() {
-			end := int(next.Add(int64(block)))
-			start := end - block
-			if start >= len(p.files) {
-				return
-			}
-			for f := start; f < min(end, len(p.files)); f++ {
-				if !p.fileUnchanged(fds[p.files[f].dir], f) {
-					changed.Store(true)
-					return
-				}
-			}
+	fan.spread(len(p.files), func(f int) {
+		if !changed.Load() && !p.fileUnchanged(fds[p.files[f].dir], f) {
+			changed.Store(true)
 		}
-	}
-	var wg sync.WaitGroup
-	for range min(fan.workers, len(p.files)/fan.per) - 1 {
-		wg.Go(work)
-	}
-	work()
-	wg.Wait()
+	})
 	return !changed.Load()
 }
