@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,9 +30,37 @@ const glusterPathinfo = "glusterfs.pathinfo"
 // is not atomic for other clients.
 var ErrUnsupportedVolume = errors.New("unsupported volume")
 
-// checkVolume refuses a root on a GlusterFS distribute volume; any other
-// filesystem (no such xattr) passes.
+// checkVolume refuses a root on a GlusterFS distribute volume; a
+// filesystem without the xattr passes. Any other failure to read it (a
+// GlusterFS client that lost its bricks for a moment: ENOTCONN, EIO) is
+// retried and then fails the start: passing it would let a distribute
+// volume through exactly when its client is in trouble.
 func checkVolume(root string) error {
+	var err error
+	for try := 0; try < volumeCheckTries; try++ {
+		if try > 0 {
+			time.Sleep(volumeCheckPause)
+		}
+		var pathinfo string
+		pathinfo, err = readPathinfo(root)
+		if err == nil {
+			return volumeRefusal(root, pathinfo)
+		}
+		if noPathinfo(err) {
+			return nil
+		}
+	}
+	return fmt.Errorf("reading %s of %s to tell its volume type: %w", glusterPathinfo, root, err)
+}
+
+const (
+	volumeCheckTries = 5
+	volumeCheckPause = 200 * time.Millisecond
+)
+
+// readPathinfo reads root's glusterfs.pathinfo, growing the buffer once
+// when 4 KiB is too small.
+func readPathinfo(root string) (string, error) {
 	buf := make([]byte, 4096)
 	n, err := unix.Getxattr(root, glusterPathinfo, buf)
 	if errors.Is(err, unix.ERANGE) {
@@ -41,9 +70,21 @@ func checkVolume(root string) error {
 		}
 	}
 	if err != nil {
-		return nil // not GlusterFS (ENODATA, ENOTSUP, ...)
+		return "", err
 	}
-	return volumeRefusal(root, string(buf[:n]))
+	return string(buf[:n]), nil
+}
+
+// noPathinfo tells the errors with which a filesystem says it has no such
+// xattr (ENODATA: ext4, MooseFS; EOPNOTSUPP: tmpfs, NFS, the
+// glusterfs.* namespace on local filesystems) or will not show it.
+func noPathinfo(err error) bool {
+	for _, e := range []error{unix.ENODATA, unix.EOPNOTSUPP, unix.ENOSYS, unix.EPERM, unix.EACCES} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // volumeRefusal judges the glusterfs.pathinfo value of root.

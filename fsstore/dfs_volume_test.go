@@ -2,7 +2,10 @@ package fsstore
 
 import (
 	"errors"
+	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // The pathinfo values are what GlusterFS 10.3 answered on test/dfs's
@@ -29,5 +32,33 @@ func TestVolumeRefusal(t *testing.T) {
 func TestCheckVolumeLocal(t *testing.T) {
 	if err := checkVolume(t.TempDir()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Only "no such xattr" answers pass a root; a GlusterFS client's transient
+// failures do not.
+func TestNoPathinfo(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		none bool
+	}{
+		{unix.ENODATA, true},
+		{unix.EOPNOTSUPP, true},
+		{unix.ENOTCONN, false},
+		{unix.EIO, false},
+		{unix.ENOENT, false},
+	} {
+		if got := noPathinfo(tc.err); got != tc.none {
+			t.Errorf("%v: noPathinfo %v, want %v", tc.err, got, tc.none)
+		}
+	}
+}
+
+// A root that cannot be read at all fails the check with the reason.
+func TestCheckVolumeUnreadable(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "gone")
+	err := checkVolume(missing)
+	if err == nil || !errors.Is(err, unix.ENOENT) {
+		t.Fatalf("checkVolume(%s) = %v, want ENOENT", missing, err)
 	}
 }

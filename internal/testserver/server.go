@@ -323,7 +323,10 @@ func dialOnce(ctx context.Context, addr string) error {
 // started waits out the moment between an s3 site's listener opening and
 // its store being open (caddys3/start.go), which its liveness endpoint
 // answers with 503; any other answer (another kind of site, a TLS port)
-// counts as started.
+// counts as started. No answer does not: when a store fails to open,
+// Caddy closes the listeners it had opened and exits, and a request
+// caught in between fails — taking that for "started" let a server that
+// refused its root pass as up (TestDFSRefusesDistributeVolume failed so).
 func started(ctx context.Context, addr string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/minio/health/live", nil)
 	if err != nil {
@@ -331,7 +334,7 @@ func started(ctx context.Context, addr string) error {
 	}
 	resp, err := (&http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}).Do(req)
 	if err != nil {
-		return nil
+		return err
 	}
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("X-Minio-Server-Status") == "offline" {
