@@ -4,7 +4,8 @@
 # disk's ceiling (bench/fsyncceiling -xattr 250), alternating ceiling / A / B
 # at each concurrency (default "1 4 16 64"), ROUNDS times (default 2). Each
 # server and each ceiling run gets a fresh directory under $work, on the
-# filesystem of $TMPDIR (default /tmp); N operations each (default 2000).
+# filesystem of $TMPDIR (default /tmp), kept until the script ends (see
+# fsync-cpu.sh); N operations each (default 2000).
 # With STRACE=1 the servers run a last round under `strace -f -c` and the
 # fsync/fdatasync/link/rename calls per PUT are printed for each
 # (STRACE_W=1: with their wall-clock time per call). Port: $FSYNC_PORT
@@ -60,14 +61,12 @@ put() {
 printf '%-7s %-5s %12s %12s %12s\n' round c ceiling A B
 for r in $(seq "$rounds"); do
 	for c in "${concs[@]}"; do
-		rm -rf "$work/ceil"
-		ceil=$("$work/fsyncceiling" -dir "$work/ceil" -c "$c" -n "$n" -xattr 250 | awk '/ops\/s/ {print $2}')
+		ceil=$("$work/fsyncceiling" -dir "$work/ceil-$r-$c" -c "$c" -n "$n" -xattr 250 | awk '/ops\/s/ {print $2}')
 		rates=()
 		for i in 0 1; do
 			serve "${bins[$i]}" "$work/root$i-$r-$c" "$work/server$i.log"
 			rates+=("$(put "$c")")
 			stop
-			rm -rf "$work/root$i-$r-$c"
 		done
 		printf '%-7s %-5s %12s %12s %12s\n' "r$r" "$c" "$ceil" "${rates[0]}" "${rates[1]}"
 	done
