@@ -233,7 +233,13 @@ func (s *Store) makeComp(ctx context.Context, bucket string, dfd int, drel, name
 			return -1, "", ErrObjectParentIsFile // a symlink (or a fifo...): never followed
 		}
 		if err == nil && s.fsync {
-			err = s.syncMadeDir(bucket, drel) // syncgroup.go
+			made := name
+			if st.Mode&unix.S_IFMT == unix.S_IFREG {
+				made = esc
+			}
+			if err = s.syncMadeDir(bucket, drel); err == nil { // syncgroup.go
+				s.markNamed(dfd, made) // named.go
+			}
 		}
 		switch {
 		case err == nil, errors.Is(err, unix.EEXIST):

@@ -60,7 +60,9 @@ func (s *Store) placeUnnamed(bucket, key string, f *os.File, target string) (tmp
 		}
 	}
 	if s.fsync {
-		syncErr = s.dirSyncs.sync(dir, func() error { return unix.Fsync(dfd) })
+		if syncErr = s.ensureNamed(dir); syncErr == nil { // named.go
+			syncErr = s.dirSyncs.sync(dir, func() error { return unix.Fsync(dfd) })
+		}
 	}
 	return "", nil, syncErr
 }

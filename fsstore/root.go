@@ -259,9 +259,10 @@ func (r *fsRoot) MkdirAll(name string, perm fs.FileMode) error {
 	return r.mkdirAllMade(name, perm, nil)
 }
 
-// mkdirAllMade is MkdirAll calling made, if set, with the parent (relative
-// to the root, "" for the root) of each directory it made itself.
-func (r *fsRoot) mkdirAllMade(name string, perm fs.FileMode, made func(parent string)) error {
+// mkdirAllMade is MkdirAll calling made, if set, for each directory it
+// made itself: with its parent (relative to the root, "" for the root),
+// and the parent's open descriptor and the name in it.
+func (r *fsRoot) mkdirAllMade(name string, perm fs.FileMode, made func(parent string, dfd int, base string)) error {
 	fd := r.fd
 	defer func() {
 		if fd != r.fd {
@@ -287,7 +288,7 @@ func (r *fsRoot) mkdirAllMade(name string, perm fs.FileMode, made func(parent st
 			return pathErr("mkdirat", name, err)
 		}
 		if err == nil && made != nil {
-			made(parent)
+			made(parent, fd, c)
 		}
 		nfd, err := unix.Openat(fd, c, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {

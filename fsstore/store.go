@@ -42,8 +42,11 @@ type Store struct {
 	fsync bool
 	// dirSyncs shares directory fsyncs among publishes (syncgroup.go).
 	dirSyncs syncGroup
-	meta     metaStore
-	bufs     sync.Pool // *[]byte of copyBufSize
+	// named remembers the directories whose names this node has made
+	// durable (named.go).
+	named namedDirs
+	meta  metaStore
+	bufs  sync.Pool // *[]byte of copyBufSize
 
 	// Multipart settings; tests lower them.
 	noCopyFileRange bool
@@ -347,19 +350,26 @@ func (s *Store) writeAtomic(name string, data []byte, exclusive bool) error {
 }
 
 // syncDir fsyncs a directory so a rename or link in it is durable,
-// sharing the fsync with concurrent callers (syncgroup.go).
+// sharing the fsync with concurrent callers (syncgroup.go), and makes sure
+// the directory's own path is durably named (named.go).
 func (s *Store) syncDir(name string) error {
-	if name == "" {
-		name = "."
+	name = dotIfRoot(name)
+	if err := s.ensureNamed(name); err != nil {
+		return err
 	}
-	return s.dirSyncs.sync(name, func() error {
+	return s.dirSyncs.sync(name, s.fsyncDirFn(name))
+}
+
+// fsyncDirFn is the sync function of directory name for the sync group.
+func (s *Store) fsyncDirFn(name string) func() error {
+	return func() error {
 		d, err := s.root.Open(name)
 		if err != nil {
 			return err
 		}
 		defer d.Close()
 		return d.Sync()
-	})
+	}
 }
 
 // storageErr marks out-of-space errors; everything else passes unchanged.

@@ -29,6 +29,9 @@ import "sync"
 type syncGroup struct {
 	mu   sync.Mutex
 	dirs map[string]*dirSyncs
+	// onRun, if set (tests), is called with each round's directory as
+	// its sync starts, under mu.
+	onRun func(dir string)
 }
 
 // dirSyncs is one directory's state, guarded by syncGroup.mu.
@@ -74,6 +77,9 @@ func (g *syncGroup) sync(dir string, syncFn func() error) error {
 			continue
 		}
 		d.running, d.next = true, nil
+		if g.onRun != nil {
+			g.onRun(dir)
+		}
 		g.mu.Unlock()
 		err := syncFn()
 		g.mu.Lock()
@@ -104,19 +110,30 @@ func (g *syncGroup) size() int {
 // With fsync each directory it made is synced into its parent, so that a
 // file published into it and synced there is not lost with its directory
 // (as syncMadeDir does for a key's directories). A directory found made
-// by another caller is that caller's to sync.
+// by another caller gets the same when a publish into it syncs it
+// (ensureNamed, named.go).
 func (s *Store) mkdirAll(name string) error {
 	if !s.fsync {
 		return s.root.MkdirAll(name, 0o755)
 	}
 	var parents []string
-	if err := s.root.mkdirAllMade(name, 0o755, func(parent string) { parents = append(parents, parent) }); err != nil {
+	var made []dirIdentity
+	err := s.root.mkdirAllMade(name, 0o755, func(parent string, dfd int, base string) {
+		parents = append(parents, parent)
+		if id, err := identityAt(dfd, base); err == nil {
+			made = append(made, id)
+		}
+	})
+	if err != nil {
 		return err
 	}
 	for _, p := range parents {
 		if err := s.syncDir(p); err != nil {
 			return err
 		}
+	}
+	for _, id := range made {
+		s.named.add(id)
 	}
 	return nil
 }

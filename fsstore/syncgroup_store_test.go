@@ -3,6 +3,7 @@ package fsstore
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -149,7 +150,7 @@ func TestMkdirAllMadeParents(t *testing.T) {
 		{"x//v/./u", []string{"x", "x//v/."}},
 	} {
 		var got []string
-		if err := s.root.mkdirAllMade(tc.name, 0o755, func(p string) { got = append(got, p) }); err != nil {
+		if err := s.root.mkdirAllMade(tc.name, 0o755, func(p string, _ int, _ string) { got = append(got, p) }); err != nil {
 			t.Fatal(err)
 		}
 		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
@@ -187,4 +188,94 @@ func TestFsyncMkdirAllSyncsMadeParents(t *testing.T) {
 	if err := result(t, done); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// With fsync a publish into a directory it found already made (by hand
+// here: another node, or a request of this node still syncing it into its
+// parent) does not return before a sync of that parent that began after
+// it; once seen, the directory costs no more syncs of its parent, until it
+// is removed and made again. A directory this node made is seen already.
+func TestFsyncPublishNamesFoundDirDurably(t *testing.T) {
+	s := newFsyncStore(t)
+	put(t, s, "bkt", "first", []byte("x")) // the bucket's own name
+	byHand := filepath.Join(s.root.Name(), "bkt", "byhand")
+	if err := os.Mkdir(byHand, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// hold syncs "bkt" until the returned function is called.
+	hold := func() (free func() error) {
+		release := make(chan struct{})
+		held := make(chan error, 1)
+		go func() { held <- s.dirSyncs.sync("bkt", func() error { <-release; return nil }) }()
+		waitFor(t, "the held sync", func() bool { return callersOf(&s.dirSyncs, "bkt") == 1 })
+		return func() error { close(release); return result(t, held) }
+	}
+	publish := func(key string) chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := s.PutObject(ctx, "bkt", key, bytes.NewReader([]byte(key)), PutOptions{})
+			done <- err
+		}()
+		return done
+	}
+	mustWait := func(key string) {
+		t.Helper()
+		free := hold()
+		done := publish(key)
+		waitFor(t, key+" to join the parent's sync", func() bool { return callersOf(&s.dirSyncs, "bkt") == 2 })
+		select {
+		case err := <-done:
+			t.Fatalf("%s returned (%v) before its directory's name was synced", key, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if err := free(); err != nil {
+			t.Fatal(err)
+		}
+		if err := result(t, done); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustNotWait := func(key string) {
+		t.Helper()
+		free := hold()
+		if err := result(t, publish(key)); err != nil {
+			t.Fatal(err)
+		}
+		if err := free(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	mustWait("byhand/new")       // a new key: the unnamed link
+	mustNotWait("byhand/new")    // seen: an overwrite (rename) does not sync bkt
+	mustNotWait("byhand/second") // nor does another new key
+	// Made by this node: synced into bkt once, when made, and never again.
+	var bktSyncs int
+	s.dirSyncs.mu.Lock()
+	s.dirSyncs.onRun = func(dir string) {
+		if dir == "bkt" {
+			bktSyncs++
+		}
+	}
+	s.dirSyncs.mu.Unlock()
+	put(t, s, "bkt", "made/a", []byte("a"))
+	s.dirSyncs.mu.Lock()
+	s.dirSyncs.onRun = nil
+	n := bktSyncs
+	s.dirSyncs.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("a PUT that made bkt/made synced bkt %d times, want 1", n)
+	}
+	mustNotWait("made/b")
+
+	for _, k := range []string{"byhand/new", "byhand/second"} {
+		if err := s.DeleteObject(ctx, "bkt", k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Remove(byHand) // pruned already, or removed here
+	if err := os.Mkdir(byHand, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mustWait("byhand/again") // another incarnation of the directory
 }
