@@ -21,38 +21,6 @@ bench_init
 go build -o "$work/fsyncceiling" ./bench/fsyncceiling
 port=${FSYNC_PORT:-19571}
 
-# serve BIN ROOT LOG: BIN with `fsync always` on $port over ROOT.
-serve() {
-	local bin=$1 root=$2 log=$3
-	mkdir -p "$root"
-	cat >"$root.Caddyfile" <<EOF
-{
-	admin off
-	auto_https off
-}
-http://127.0.0.1:$port {
-	s3 {
-		root $root
-		fsync always
-		credentials static {
-			key $bench_access $bench_secret
-		}
-	}
-}
-EOF
-	"$bin" run --config "$root.Caddyfile" --adapter caddyfile >"$log" 2>&1 &
-	pids+=($!)
-	wait_port "$port"
-}
-
-# stop: the last server started.
-stop() {
-	local pid=${pids[-1]}
-	kill -INT "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	unset 'pids[-1]'
-}
-
 # put C: the PUT rate at C clients against $port.
 put() {
 	"$work/s3load" -endpoint "http://127.0.0.1:$port" -op put -size 4KiB -n "$n" -c "$1" | awk '/ops\/s/ {print $1}'
@@ -64,9 +32,9 @@ for r in $(seq "$rounds"); do
 		ceil=$("$work/fsyncceiling" -dir "$work/ceil-$r-$c" -c "$c" -n "$n" -xattr 250 | awk '/ops\/s/ {print $2}')
 		rates=()
 		for i in 0 1; do
-			serve "${bins[$i]}" "$work/root$i-$r-$c" "$work/server$i.log"
+			serve_fsync "${bins[$i]}" "$work/root$i-$r-$c" always "$work/server$i.log"
 			rates+=("$(put "$c")")
-			stop
+			stop_last
 		done
 		printf '%-7s %-5s %12s %12s %12s\n' "r$r" "$c" "$ceil" "${rates[0]}" "${rates[1]}"
 	done
@@ -75,14 +43,14 @@ done
 if [ "${STRACE:-}" = 1 ]; then
 	c=${concs[-1]}
 	for i in 0 1; do
-		serve "${bins[$i]}" "$work/sroot$i" "$work/server$i.log"
+		serve_fsync "${bins[$i]}" "$work/sroot$i" always "$work/server$i.log"
 		strace -f -c ${STRACE_W:+-w} -o "$work/strace$i.txt" -p "${pids[-1]}" 2>/dev/null &
 		tracer=$!
 		sleep 1
 		put "$c" >/dev/null
 		kill -INT "$tracer"
 		wait "$tracer" || true
-		stop
+		stop_last
 		echo "== ${bins[$i]}: calls per PUT (c=$c, n=$n)"
 		awk -v n="$n" '$NF ~ /^(fsync|fdatasync|linkat|renameat|renameat2|openat|openat2|futex)$/ {printf "  %-10s %.2f per PUT, %s us each\n", $NF, $4 / n, $3}' "$work/strace$i.txt"
 	done

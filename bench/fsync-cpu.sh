@@ -26,45 +26,14 @@ bench_init
 go build -o "$work/fsyncceiling" ./bench/fsyncceiling
 port=${FSYNC_PORT:-19571}
 
-# serve ROOT MODE: BIN with `fsync MODE` on $port over ROOT.
-serve() {
-	local root=$1 mode=$2
-	mkdir -p "$root"
-	cat >"$root.Caddyfile" <<CFG
-{
-	admin off
-	auto_https off
-}
-http://127.0.0.1:$port {
-	s3 {
-		root $root
-		fsync $mode
-		credentials static {
-			key $bench_access $bench_secret
-		}
-	}
-}
-CFG
-	"$bin" run --config "$root.Caddyfile" --adapter caddyfile >"$work/server.log" 2>&1 &
-	pids+=($!)
-	wait_port "$port"
-}
-
-stop() {
-	local pid=${pids[-1]}
-	kill -INT "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	unset 'pids[-1]'
-}
-
 # server_run C MODE ROUND: "rate cpu-us-per-op" of a fresh server at C clients.
 server_run() {
 	local c=$1 mode=$2 root="$work/root-$2-$3" t0 t1 rate
-	serve "$root" "$mode"
+	serve_fsync "$bin" "$root" "$mode" "$work/server.log"
 	t0=$(cputicks "${pids[-1]}")
 	rate=$("$work/s3load" -endpoint "http://127.0.0.1:$port" -op put -size 4KiB -n "$n" -c "$c" | awk '/ops\/s/ {print $1}')
 	t1=$(cputicks "${pids[-1]}")
-	stop
+	stop_last
 	echo "$rate $(usper $((t1 - t0)) "$n")"
 }
 

@@ -96,3 +96,37 @@ start_server() {
 	fi
 	pids+=($!)
 }
+
+# serve_fsync BIN ROOT MODE LOG: BIN on 127.0.0.1:$port over ROOT with
+# `fsync MODE` (a Caddyfile s3 block), its log in LOG; pid appended to
+# $pids. For the fsync scripts.
+serve_fsync() {
+	local bin=$1 root=$2 mode=$3 log=$4
+	mkdir -p "$root"
+	cat >"$root.Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+}
+http://127.0.0.1:$port {
+	s3 {
+		root $root
+		fsync $mode
+		credentials static {
+			key $bench_access $bench_secret
+		}
+	}
+}
+EOF
+	"$bin" run --config "$root.Caddyfile" --adapter caddyfile >"$log" 2>&1 &
+	pids+=($!)
+	wait_port "$port"
+}
+
+# stop_last: stops the last server started and takes it off $pids.
+stop_last() {
+	local pid=${pids[-1]}
+	kill -INT "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset 'pids[-1]'
+}
