@@ -16,15 +16,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bins=("$1" "$2")
 rounds=${3:-2}
 read -r -a concs <<<"${4:-1 4 16 64}"
-n=${N:-2000}
-bench_init
-go build -o "$work/fsyncceiling" ./bench/fsyncceiling
-port=${FSYNC_PORT:-19571}
-
-# put C: the PUT rate at C clients against $port.
-put() {
-	"$work/s3load" -endpoint "http://127.0.0.1:$port" -op put -size 4KiB -n "$n" -c "$1" | awk '/ops\/s/ {print $1}'
-}
+fsync_init
 
 printf '%-7s %-5s %12s %12s %12s\n' round c ceiling A B
 for r in $(seq "$rounds"); do
@@ -33,7 +25,7 @@ for r in $(seq "$rounds"); do
 		rates=()
 		for i in 0 1; do
 			serve_fsync "${bins[$i]}" "$work/root$i-$r-$c" always "$work/server$i.log"
-			rates+=("$(put "$c")")
+			rates+=("$(put_rate "$c")")
 			stop_last
 		done
 		printf '%-7s %-5s %12s %12s %12s\n' "r$r" "$c" "$ceil" "${rates[0]}" "${rates[1]}"
@@ -47,7 +39,7 @@ if [ "${STRACE:-}" = 1 ]; then
 		strace -f -c ${STRACE_W:+-w} -o "$work/strace$i.txt" -p "${pids[-1]}" 2>/dev/null &
 		tracer=$!
 		sleep 1
-		put "$c" >/dev/null
+		put_rate "$c" >/dev/null
 		kill -INT "$tracer"
 		wait "$tracer" || true
 		stop_last

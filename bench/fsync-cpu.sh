@@ -21,17 +21,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bin=$1
 rounds=${2:-2}
 read -r -a concs <<<"${3:-1 4 16}"
-n=${N:-2000}
-bench_init
-go build -o "$work/fsyncceiling" ./bench/fsyncceiling
-port=${FSYNC_PORT:-19571}
+fsync_init
 
 # server_run C MODE ROUND: "rate cpu-us-per-op" of a fresh server at C clients.
 server_run() {
 	local c=$1 mode=$2 root="$work/root-$2-$3" t0 t1 rate
 	serve_fsync "$bin" "$root" "$mode" "$work/server.log"
 	t0=$(cputicks "${pids[-1]}")
-	rate=$("$work/s3load" -endpoint "http://127.0.0.1:$port" -op put -size 4KiB -n "$n" -c "$c" | awk '/ops\/s/ {print $1}')
+	rate=$(put_rate "$c")
 	t1=$(cputicks "${pids[-1]}")
 	stop_last
 	echo "$rate $(usper $((t1 - t0)) "$n")"

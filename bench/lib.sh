@@ -97,6 +97,21 @@ start_server() {
 	pids+=($!)
 }
 
+# fsync_init: the fsync scripts' start: bench_init, $n operations per run
+# ($N, default 2000), bench/fsyncceiling built as $work/fsyncceiling, and
+# the servers' $port ($FSYNC_PORT, default 19571).
+fsync_init() {
+	n=${N:-2000}
+	bench_init
+	go build -o "$work/fsyncceiling" ./bench/fsyncceiling
+	port=${FSYNC_PORT:-19571}
+}
+
+# put_rate C: ops/s of $n PUTs of 4 KiB at C clients against $port.
+put_rate() {
+	"$work/s3load" -endpoint "http://127.0.0.1:$port" -op put -size 4KiB -n "$n" -c "$1" | awk '/ops\/s/ {print $1}'
+}
+
 # serve_fsync BIN ROOT MODE LOG: BIN on 127.0.0.1:$port over ROOT with
 # `fsync MODE` (a Caddyfile s3 block), its log in LOG; pid appended to
 # $pids. For the fsync scripts.

@@ -237,9 +237,7 @@ func (s *Store) makeComp(ctx context.Context, bucket string, dfd int, drel, name
 			if st.Mode&unix.S_IFMT == unix.S_IFREG {
 				made = esc
 			}
-			if err = s.syncMadeDir(bucket, drel); err == nil { // syncgroup.go
-				s.markNamed(dfd, made) // named.go
-			}
+			err = s.syncMadeDir(join(bucket, drel), dfd, made) // syncgroup.go
 		}
 		switch {
 		case err == nil, errors.Is(err, unix.EEXIST):

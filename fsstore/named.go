@@ -96,7 +96,8 @@ func (s *Store) ensureNamed(dir string) error {
 		if s.named.has(id) {
 			continue
 		}
-		if err := s.dirSyncs.sync(dotIfRoot(parentOf(prefix)), s.fsyncDirFn(dotIfRoot(parentOf(prefix)))); err != nil {
+		parent := dotIfRoot(parentOf(prefix))
+		if err := s.dirSyncs.sync(parent, s.fsyncDirFn(parent)); err != nil {
 			return err
 		}
 		s.named.add(id)

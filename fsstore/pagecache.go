@@ -213,8 +213,9 @@ func (p *PageInputs) fileUnchanged(dfd, f int) bool {
 		st.Mtim.Nano() == pf.mtime && st.Ctim.Nano() == pf.ctime
 }
 
-// filesUnchanged checks every file from up to fan.workers goroutines, its
-// directory open in fds, through the walk's statFanout.spread (liststat.go); after the first change the rest are skipped.
+// filesUnchanged checks every file, its directory open in fds, through
+// the walk's statFanout.spread (liststat.go); after the first change the
+// rest are skipped.
 func (p *PageInputs) filesUnchanged(fds []int, fan statFanout) bool {
 	var changed atomic.Bool
 	fan.spread(len(p.files), func(f int) {

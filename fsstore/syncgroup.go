@@ -92,11 +92,17 @@ func (g *syncGroup) sync(dir string, syncFn func() error) error {
 	return r.err
 }
 
-// syncMadeDir makes a directory just made in bucket's directory drel
-// durable by syncing drel: the link or rename that follows into the new
-// directory is synced with it, but its own name is in drel.
-func (s *Store) syncMadeDir(bucket, drel string) error {
-	return s.syncDir(join(bucket, drel))
+// syncMadeDir makes the directory base, just made in the directory
+// parent (relative to the root; open as dfd), durable by syncing parent:
+// the link or rename that follows into the new directory is synced with
+// it, but its own name is in parent. It then counts as durably named
+// (named.go).
+func (s *Store) syncMadeDir(parent string, dfd int, base string) error {
+	if err := s.syncDir(parent); err != nil {
+		return err
+	}
+	s.markNamed(dfd, base)
+	return nil
 }
 
 // size is how many directories have callers, for tests.
@@ -116,24 +122,14 @@ func (s *Store) mkdirAll(name string) error {
 	if !s.fsync {
 		return s.root.MkdirAll(name, 0o755)
 	}
-	var parents []string
-	var made []dirIdentity
+	var syncErr error
 	err := s.root.mkdirAllMade(name, 0o755, func(parent string, dfd int, base string) {
-		parents = append(parents, parent)
-		if id, err := identityAt(dfd, base); err == nil {
-			made = append(made, id)
+		if syncErr == nil {
+			syncErr = s.syncMadeDir(parent, dfd, base)
 		}
 	})
 	if err != nil {
 		return err
 	}
-	for _, p := range parents {
-		if err := s.syncDir(p); err != nil {
-			return err
-		}
-	}
-	for _, id := range made {
-		s.named.add(id)
-	}
-	return nil
+	return syncErr
 }
